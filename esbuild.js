@@ -1,0 +1,76 @@
+// Bundles every entry point into dist/: the extension host, the trainer child process, the inference
+// worker, the CLI, the benchmark runner and the webview UI. Native and heavy runtime packages stay
+// external (they ship in the VSIX's node_modules, for one platform only).
+const esbuild = require('esbuild');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Entry points that exist (features land one by one). */
+function present(entries) {
+  return Object.fromEntries(Object.entries(entries).filter(([, file]) => fs.existsSync(path.join(__dirname, file))));
+}
+
+const nodeEntries = present({
+  extension: 'src/extension.ts',
+  trainer: 'src/trainer/child.ts',
+  worker: 'src/inline/worker.ts',
+  cli: 'src/cli/main.ts',
+  bench: 'test/bench/main.ts',
+});
+
+const webEntries = present({
+  webview: 'webview-ui/main.ts',
+});
+
+/** @type {import('esbuild').BuildOptions} */
+const common = {
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'info',
+  legalComments: 'none',
+};
+
+async function main() {
+  const builds = [
+    {
+      ...common,
+      entryPoints: nodeEntries,
+      outdir: 'dist',
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['vscode', 'onnxruntime-node', 'onnxruntime-web', 'sharp', '@huggingface/transformers'],
+      banner: { js: '' },
+    },
+  ];
+  if (Object.keys(webEntries).length) {
+    builds.push({
+      ...common,
+      entryPoints: webEntries,
+      outdir: 'dist',
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      loader: { '.ttf': 'file', '.woff2': 'file' },
+    });
+  }
+  if (watch) {
+    for (const b of builds) await (await esbuild.context(b)).watch();
+  } else {
+    await Promise.all(builds.map((b) => esbuild.build(b)));
+    if (fs.existsSync('dist/cli.js')) {
+      const cli = fs.readFileSync('dist/cli.js', 'utf8');
+      if (!cli.startsWith('#!')) fs.writeFileSync('dist/cli.js', '#!/usr/bin/env node\n' + cli);
+      fs.chmodSync('dist/cli.js', 0o755);
+    }
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,89 @@
+/** One labeled example. `line` is the 1-based line in the source file where its record starts. */
+export interface Example {
+  text: string;
+  label: string;
+  line: number;
+}
+
+export type DatasetFormat = 'csv' | 'tsv' | 'jsonl' | 'json';
+
+export interface SkippedRow {
+  line: number;
+  reason: string;
+}
+
+export interface ColumnMapping {
+  text: string;
+  label: string;
+  /** How each column was chosen: by a known name, by looking at the values, or given by the user. */
+  textBy: 'name' | 'content' | 'override';
+  labelBy: 'name' | 'content' | 'override';
+}
+
+export interface LoadOptions {
+  textColumn?: string;
+  labelColumn?: string;
+  /** Override detection by extension. */
+  format?: DatasetFormat;
+  /** Stop after this many usable rows (previews). */
+  maxRows?: number;
+  /** How many skipped rows to report individually (the rest are only counted). Default 5. */
+  reportSkipped?: number;
+  /** Cancel a long read. */
+  signal?: AbortSignal;
+  /** Called while reading, with bytes read so far and the file size. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+export interface LoadedDataset {
+  path: string;
+  format: DatasetFormat;
+  /** Column (field) names found in the file, in file order. */
+  columns: string[];
+  mapping: ColumnMapping;
+  examples: Example[];
+  skipped: { count: number; first: SkippedRow[] };
+  /** sha256 of the file's bytes, hex. Empty when the read stopped early (maxRows). */
+  sha256: string;
+  bytes: number;
+  /** True when maxRows stopped the read before the end of the file. */
+  truncated: boolean;
+}
+
+export interface LengthStats {
+  min: number;
+  p5: number;
+  p50: number;
+  p95: number;
+  max: number;
+  mean: number;
+}
+
+export interface DatasetStats {
+  rows: number;
+  classes: { label: string; count: number }[];
+  /** Text length in characters. */
+  chars: LengthStats;
+  /** Text length in whitespace-separated words. */
+  words: LengthStats;
+  /** Rows whose text equals an earlier row's text. */
+  duplicates: number;
+  /** Texts that appear with more than one label. */
+  conflicting: number;
+}
+
+/**
+ * Bad input that the user can fix. The CLI prints `message` (no stack) and exits 2;
+ * the panel shows it. `message` already names the file (and line/column when known) and the fix.
+ */
+export class DataError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly line?: number,
+    readonly column?: string,
+  ) {
+    super(message);
+    this.name = 'DataError';
+  }
+}

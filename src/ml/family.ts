@@ -1,0 +1,107 @@
+import type { Device, OptionSpec, OptionValues } from '../protocol/types';
+import type { Classifier, FamilyName, ModelManifest, TrainInput, TrainReporter } from './model';
+
+/** What a family gets besides its data and hyperparameters. */
+export interface FamilyContext {
+  reporter: TrainReporter;
+  /** The --model string: 'ngram', a Hub id, or a local folder. */
+  model: string;
+  device: Device;
+  /** Where downloaded models and embedding caches live. */
+  cacheDir: string;
+}
+
+export interface LoadContext {
+  device: Device;
+  cacheDir: string;
+}
+
+/**
+ * A model family: its hyperparameters (described once, for CLI flags, panel form and validation),
+ * how to train one, and how to load a saved one.
+ */
+export interface ModelFamily {
+  readonly name: FamilyName;
+  readonly title: string;
+  readonly options: readonly OptionSpec[];
+  train(input: TrainInput, options: OptionValues, ctx: FamilyContext): Promise<Classifier>;
+  load(dir: string, manifest: ModelManifest, ctx: LoadContext): Promise<Classifier>;
+}
+
+/** Fill defaults and check types and ranges. Throws UsageError naming the flag. */
+export function resolveOptions(specs: readonly OptionSpec[], given: OptionValues = {}): OptionValues {
+  const known = new Set(specs.map((s) => s.key));
+  for (const key of Object.keys(given)) {
+    if (!known.has(key)) {
+      throw new UsageError(`unknown option "${key}" for this model; valid: ${specs.map((s) => '--' + s.flag).join(', ')}`);
+    }
+  }
+  const out: OptionValues = {};
+  for (const s of specs) {
+    const v = given[s.key] ?? s.default;
+    if (v === null || v === undefined) {
+      out[s.key] = null;
+      continue;
+    }
+    const bad = (why: string) => new UsageError(`--${s.flag} ${JSON.stringify(v)}: ${why}`);
+    switch (s.type) {
+      case 'int':
+      case 'float': {
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw bad('expected a number');
+        if (s.type === 'int' && !Number.isInteger(v)) throw bad('expected an integer');
+        if (s.min !== undefined && v < s.min) throw bad(`must be ≥ ${s.min}`);
+        if (s.max !== undefined && v > s.max) throw bad(`must be ≤ ${s.max}`);
+        break;
+      }
+      case 'bool':
+        if (typeof v !== 'boolean') throw bad('expected true or false');
+        break;
+      case 'enum':
+        if (typeof v !== 'string' || !s.choices?.includes(v)) throw bad(`expected one of ${s.choices?.join(', ')}`);
+        break;
+      case 'string':
+        if (typeof v !== 'string') throw bad('expected a string');
+        break;
+    }
+    out[s.key] = v;
+  }
+  return out;
+}
+
+/** Parse a flag's text value by its spec (CLI). */
+export function parseOptionValue(spec: OptionSpec, text: string): number | string | boolean {
+  switch (spec.type) {
+    case 'int':
+    case 'float': {
+      const n = Number(text);
+      if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${spec.flag} ${JSON.stringify(text)}: expected a number`);
+      return n;
+    }
+    case 'bool':
+      if (/^(true|1|yes|on)$/i.test(text)) return true;
+      if (/^(false|0|no|off)$/i.test(text)) return false;
+      throw new UsageError(`--${spec.flag} ${JSON.stringify(text)}: expected true or false`);
+    default:
+      return text;
+  }
+}
+
+/** Bad flags or arguments: the CLI prints the message and exits 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** The run was cancelled (AbortSignal). */
+export class CancelledError extends Error {
+  constructor(message = 'cancelled') {
+    super(message);
+    this.name = 'CancelledError';
+  }
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError();
+}

@@ -1,0 +1,122 @@
+/**
+ * Messages between the extension host and the trainer child process (process.send / 'message').
+ * Both ends validate what they receive with the checkers below.
+ */
+import {
+  anyNum,
+  arr,
+  bool,
+  Check,
+  Infer,
+  int,
+  lit,
+  nullable,
+  num,
+  obj,
+  oneOf,
+  optional,
+  record,
+  str,
+  tagged,
+  union,
+  unknownValue,
+} from './check';
+import type { DatasetSummary, MetricEvent, TrainResultJson } from './types';
+
+const optionValue = nullable(union(num, str, bool));
+
+/** What to train: the CLI builds it from flags, the panel from its form. */
+export const trainRequest = obj({
+  dataset: str,
+  valid: optional(str),
+  test: optional(str),
+  text_column: optional(str),
+  label_column: optional(str),
+  /** 'ngram', a Hub id, or a local model folder. */
+  model: str,
+  /** For transformer models: frozen encoder + head, or full fine-tuning. */
+  mode: optional(oneOf(['head', 'full'] as const)),
+  seed: optional(int),
+  device: optional(oneOf(['auto', 'cpu', 'cuda'] as const)),
+  valid_fraction: optional(num),
+  test_fraction: optional(num),
+  /** Family hyperparameters by OptionSpec.key. */
+  options: optional(record(optionValue)),
+  runs_dir: str,
+  name: optional(str),
+  cache_dir: optional(str),
+  /** Distillation: teacher run folder and extra unlabeled text. */
+  teacher: optional(str),
+  unlabeled: optional(str),
+});
+export type TrainRequest = Infer<typeof trainRequest>;
+
+/** Look at a dataset without training: preview rows and full statistics. */
+export const inspectRequest = obj({
+  path: str,
+  text_column: optional(str),
+  label_column: optional(str),
+  preview_rows: optional(int),
+});
+export type InspectRequest = Infer<typeof inspectRequest>;
+
+export const toTrainer = tagged({
+  train: obj({ type: lit('train'), request: trainRequest }),
+  inspect: obj({ type: lit('inspect'), id: int, request: inspectRequest }),
+  cancel: obj({ type: lit('cancel') }),
+});
+export type ToTrainer = Infer<typeof toTrainer>;
+
+const metricEvent: Check<MetricEvent> = obj({
+  kind: oneOf(['step', 'epoch', 'phase', 'log'] as const),
+  t: num,
+}) as Check<MetricEvent>;
+
+const datasetSummary: Check<DatasetSummary> = obj({
+  path: str,
+  rows: int,
+  columns: arr(str),
+  text_column: str,
+  label_column: str,
+  classes: arr(obj({ label: str, count: int })),
+}) as Check<DatasetSummary>;
+
+const trainResult: Check<TrainResultJson> = obj({
+  run_dir: str,
+  status: oneOf(['running', 'completed', 'failed', 'cancelled'] as const),
+  model: str,
+  labels: arr(str),
+}) as Check<TrainResultJson>;
+
+export const errorKind = oneOf(['data', 'usage', 'cancelled', 'internal', 'crash'] as const);
+
+export const fromTrainer = tagged({
+  ready: obj({ type: lit('ready'), pid: int }),
+  'run-created': obj({ type: lit('run-created'), run_dir: str, id: str }),
+  dataset: obj({ type: lit('dataset'), role: oneOf(['train', 'valid', 'test'] as const), summary: datasetSummary }),
+  metric: obj({ type: lit('metric'), event: metricEvent }),
+  progress: obj({
+    type: lit('progress'),
+    phase: str,
+    done: anyNum,
+    total: anyNum,
+    unit: optional(str),
+    eta_s: optional(anyNum),
+  }),
+  inspected: obj({
+    type: lit('inspected'),
+    id: int,
+    summary: datasetSummary,
+    preview: arr(obj({ text: str, label: str, line: int })),
+  }),
+  done: obj({ type: lit('done'), result: trainResult }),
+  error: obj({
+    type: lit('error'),
+    id: optional(int),
+    kind: errorKind,
+    message: str,
+    run_dir: optional(str),
+    detail: optional(unknownValue),
+  }),
+});
+export type FromTrainer = Infer<typeof fromTrainer>;
