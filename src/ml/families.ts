@@ -11,11 +11,11 @@ import { UsageError } from './family';
 export async function familyByName(name: FamilyName): Promise<ModelFamily> {
   switch (name) {
     case 'ngram':
-      return (await import('./ngram/family')).ngramFamily;
+      return (await import('./ngram/family.js')).ngramFamily;
     case 'encoder':
-      return (await import('./encoder/family')).encoderFamily;
+      return (await import('./encoder/family.js')).encoderFamily;
     case 'finetune':
-      return (await import('./finetune/family')).finetuneFamily;
+      return (await import('./finetune/family.js')).finetuneFamily;
   }
   throw new UsageError(`unknown model family "${name as string}"`);
 }

@@ -33,7 +33,8 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array): 
   const tmp = tempPathFor(target);
   const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, data);
+    if (typeof data === "string") fs.writeSync(fd, data);
+    else fs.writeSync(fd, data);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
