@@ -19,3 +19,9 @@ export function classificationMetrics(gold: ArrayLike<number>, pred: ArrayLike<n
   void labels;
   throw new Error('classificationMetrics: not implemented yet');
 }
+
+/** Plain-text report: per-class P/R/F1/support, accuracy, macro, weighted, and the confusion matrix. */
+export function formatMetricsTable(report: MetricsReport): string {
+  void report;
+  throw new Error('formatMetricsTable: not implemented yet');
+}
