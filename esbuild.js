@@ -7,6 +7,8 @@ const path = require('node:path');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+// --outdir=DIR: where the bundles go (default dist/); packaging builds into a staging folder this way.
+const outdir = (process.argv.find((a) => a.startsWith('--outdir=')) ?? '--outdir=dist').slice('--outdir='.length);
 
 /** Entry points that exist (features land one by one). */
 function present(entries) {
@@ -39,7 +41,7 @@ async function main() {
     {
       ...common,
       entryPoints: nodeEntries,
-      outdir: 'dist',
+      outdir,
       platform: 'node',
       format: 'cjs',
       target: 'node20',
@@ -51,7 +53,7 @@ async function main() {
     builds.push({
       ...common,
       entryPoints: webEntries,
-      outdir: 'dist',
+      outdir,
       platform: 'browser',
       format: 'iife',
       target: 'es2022',
@@ -62,10 +64,11 @@ async function main() {
     for (const b of builds) await (await esbuild.context(b)).watch();
   } else {
     await Promise.all(builds.map((b) => esbuild.build(b)));
-    if (fs.existsSync('dist/cli.js')) {
-      const cli = fs.readFileSync('dist/cli.js', 'utf8');
-      if (!cli.startsWith('#!')) fs.writeFileSync('dist/cli.js', '#!/usr/bin/env node\n' + cli);
-      fs.chmodSync('dist/cli.js', 0o755);
+    const cliPath = path.join(outdir, 'cli.js');
+    if (fs.existsSync(cliPath)) {
+      const cli = fs.readFileSync(cliPath, 'utf8');
+      if (!cli.startsWith('#!')) fs.writeFileSync(cliPath, '#!/usr/bin/env node\n' + cli);
+      fs.chmodSync(cliPath, 0o755);
     }
   }
 }
