@@ -7,6 +7,8 @@
 import { loadDataset, summarizeDataset } from '../ml/data';
 import { expectValid, ProtocolError } from '../protocol/check';
 import { FromTrainer, toTrainer, ToTrainer } from '../protocol/trainer';
+import { familyByName } from '../ml/families';
+import type { FamilyName } from '../ml/model';
 import { errorKindOf, runTraining } from './pipeline';
 
 
@@ -25,20 +27,28 @@ async function handle(msg: ToTrainer): Promise<void> {
     case 'inspect': {
       const { request } = msg;
       try {
+        const rows = request.preview_rows ?? 50;
         const preview = await loadDataset(request.path, {
           textColumn: request.text_column,
           labelColumn: request.label_column,
           signal: controller.signal,
+          ...(request.quick ? { maxRows: rows } : {}),
         });
         send({
           type: 'inspected',
           id: msg.id,
-          summary: summarizeDataset(preview),
+          summary: { ...summarizeDataset(preview), ...(preview.truncated ? { partial: true } : {}) },
           preview: preview.examples.slice(0, request.preview_rows ?? 50).map((e) => ({ text: e.text, label: e.label, line: e.line })),
         });
       } catch (e) {
         send({ type: 'error', id: msg.id, kind: errorKindOf(e), message: (e as Error).message });
       }
+      return;
+    }
+    case 'describe': {
+      const names: FamilyName[] = ['ngram', 'encoder', 'finetune'];
+      const families = await Promise.all(names.map(familyByName));
+      send({ type: 'described', id: msg.id, families: families.map((f) => ({ name: f.name, title: f.title, options: [...f.options] })) });
       return;
     }
     case 'train': {
