@@ -8,12 +8,15 @@
 # Usage: eval "$(.ci/tools.sh)"   or   .ci/tools.sh --check (install nothing, exit 1 if anything is missing)
 set -euo pipefail
 
-CODE_SERVER_VERSION=4.139.1
-NODE24_VERSION=24.22.3
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Versions live in test/e2e/tools.json, which the test harness reads too.
+tool() { sed -n "s/^ *\"$1\": *\"\([^\"]*\)\".*/\1/p" "$ROOT/test/e2e/tools.json"; }
+CODE_SERVER_VERSION=$(tool codeServer)
+NODE24_VERSION=$(tool node)
 CACHE="${FINETUNE_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/finetune-e2e}"
 NODE24_DIR="$CACHE/node-$NODE24_VERSION"
 CODE_SERVER_DIR="$CACHE/code-server-$CODE_SERVER_VERSION"
-CHROMIUM=/usr/bin/chromium
+CHROMIUM=$(tool chromium)
 APT_PACKAGES=(chromium libkrb5-dev g++ make)
 
 log() { echo "[tools] $*" >&2; }
