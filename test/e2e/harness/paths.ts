@@ -7,7 +7,7 @@ import * as path from 'node:path';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 export const E2E_SOURCE_DIR = path.join(REPO_ROOT, 'test', 'e2e');
 export const E2E_OUT_DIR = path.join(REPO_ROOT, 'out', 'test', 'e2e');
-export const FIXTURES_DIR = path.join(E2E_SOURCE_DIR, 'fixtures');
+export const FIXTURES_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'e2e');
 
 export interface ToolVersions {
   node: string;

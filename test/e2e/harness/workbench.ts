@@ -182,6 +182,22 @@ export class Workbench {
     await this.page.keyboard.press('Enter');
   }
 
+  /**
+   * Answers a file/folder open dialog. In the browser VS Code shows its "simple file dialog", a quick
+   * input holding a path: type the absolute path (folders end with /) and accept.
+   */
+  async answerOpenDialog(absolutePath: string, { folder = false } = {}): Promise<void> {
+    const input = this.quickInput.locator('input');
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    await input.fill(folder && !absolutePath.endsWith('/') ? `${absolutePath}/` : absolutePath);
+    await sleep(500); // the dialog checks the path before it accepts it
+    await this.page.keyboard.press('Enter');
+    if (await this.quickInput.waitFor({ state: 'hidden', timeout: 5_000 }).then(() => true, () => false)) return;
+    // Still open (e.g. it navigated into the folder): press its accept button.
+    await this.quickInput.locator('.monaco-button').first().click();
+    await this.quickInput.waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+
   // ---- explorer ------------------------------------------------------------------------------
 
   /** The explorer row of a workspace-relative path; folders on the way are expanded. */

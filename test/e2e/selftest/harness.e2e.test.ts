@@ -47,6 +47,12 @@ describe('e2e harness on the hello-extension fixture', function () {
     await wb!.webview().locator('#lines', { hasText: 'reviews.csv: 4 lines' }).waitFor();
   });
 
+  it('answers an open-folder dialog (the browser\'s simple file dialog)', async () => {
+    await wb!.runCommand('Hello E2E: Pick a Folder');
+    await wb!.answerOpenDialog(ws.dir, { folder: true });
+    await wb!.webview().locator('#lines', { hasText: `picked ${ws.dir}` }).waitFor();
+  });
+
   it('reads an inline decoration and its hover in the editor', async () => {
     await wb!.openFile('notes.txt');
     await wb!.selectLines(1);

@@ -1,0 +1,85 @@
+// Scenario 2: Fine-tune: Start run from the palette with a local transformer model folder → completes;
+// a second run cancelled mid-way shows "cancelled" in the Runs view and leaves no process behind.
+import * as assert from 'node:assert/strict';
+import { Workbench } from '../harness/workbench';
+import {
+  assertNoTrainerLeft,
+  closeSession,
+  COMMANDS,
+  fixtureTransformerModel,
+  openFinetune,
+  pendingUnless,
+  requireExtension,
+  runDirs,
+  type Session,
+  SPAM_SAMPLE,
+  syntheticCsv,
+  trainerProcesses,
+  waitForRun,
+  webviewUiPresent,
+} from './finetune';
+import { RunPanel } from './runPanel';
+
+/** The Runs view's rows (label and description), after Fine-tune: Show runs. */
+async function runsViewRows(wb: Workbench): Promise<string[]> {
+  const pane = wb.page.locator('.pane', { has: wb.page.locator('.pane-header', { hasText: /^\s*Runs/ }) });
+  return (await pane.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+}
+
+describe('scenario 2: palette runs, a local transformer model, cancel from the palette', function () {
+  let s: Session | undefined;
+
+  before(async function () {
+    requireExtension(this);
+    pendingUnless(this, webviewUiPresent(), 'the run panel UI (webview-ui/main.ts) has not landed');
+    s = await openFinetune({
+      'spam.csv': SPAM_SAMPLE,
+      // Long enough to cancel mid-way.
+      'big.csv': { text: syntheticCsv({ a: 20000, b: 20000, c: 20000 }, 30) },
+    });
+  });
+  after(() => closeSession(s));
+
+  it('starts a run from the palette on a local transformer model folder and completes', async function () {
+    const model = fixtureTransformerModel();
+    pendingUnless(this, !!model, 'no transformer model fixture (test/fixtures/**/config.json + onnx/*.onnx) yet');
+    const { wb, ws } = s!;
+    await wb.runCommand(COMMANDS.startRun);
+    await wb.pickQuickItem('spam.csv'); // no dataset is active: the palette asks which file
+    const panel = RunPanel.of(wb);
+    await panel.datasetRows();
+    await panel.byId('pick-model-folder').click();
+    await wb.answerOpenDialog(model!, { folder: true });
+    await panel.byId('start').click();
+    assert.equal(await panel.waitForStatus(['completed', 'failed', 'cancelled'], { timeoutMs: 600_000 }), 'completed');
+    const { record } = await waitForRun(ws, (r) => r.status === 'completed' && r.config.family === 'encoder');
+    assert.equal(record.config.model, model);
+    await assertNoTrainerLeft(s!.server);
+  });
+
+  it('cancels a run mid-way with Fine-tune: Cancel run: "cancelled" in the Runs view, no process left', async () => {
+    const { wb, ws, server } = s!;
+    const before = runDirs(ws).length;
+    await wb.openFile('big.csv');
+    await wb.runCommand(COMMANDS.startRun); // the active editor's dataset
+    const panel = RunPanel.of(wb);
+    await panel.datasetRows();
+    await panel.byId('start').click();
+    await panel.waitForStatus(['running']);
+    await panel.waitForAttribute(panel.byId('loss-chart'), 'data-points', (v) => Number(v) > 0);
+    assert.ok(trainerProcesses(server).length >= 1, 'a trainer child process runs');
+
+    await wb.runCommand(COMMANDS.cancelRun);
+    assert.equal(await panel.waitForStatus(['cancelled', 'completed', 'failed'], { timeoutMs: 10_000 }), 'cancelled');
+    const { record } = await waitForRun(ws, (r) => r.status === 'cancelled');
+    assert.equal(record.status, 'cancelled');
+    assert.equal(runDirs(ws).length, before + 1);
+    await assertNoTrainerLeft(server, { withinMs: 2_500 });
+
+    await wb.runCommand(COMMANDS.showRuns);
+    const deadline = Date.now() + 15_000;
+    let rows = await runsViewRows(wb);
+    while (!rows.some((r) => /cancelled/.test(r)) && Date.now() < deadline) rows = await runsViewRows(wb);
+    assert.ok(rows.some((r) => /cancelled/.test(r)), `a cancelled run in the Runs view: ${rows.join(' | ')}`);
+  });
+});
