@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import { CsvParser } from './csv';
 import { JsonArrayParser, JsonLinesParser } from './json';
-import { noRowsError, RowCollector } from './rows';
+import { hasBeyondLatin1, noRowsError, RowCollector } from './rows';
 import { readText } from './source';
 import type { DatasetFormat, LoadedDataset, LoadOptions } from './types';
 import { DataError } from './types';
@@ -38,12 +38,13 @@ export async function loadDataset(file: string, opts: LoadOptions = {}): Promise
   let head = '';
 
   const start = (text: string) => {
-    format = chooseFormat(file, opts.format, text);
+    let delimiter: string;
+    ({ format, delimiter } = chooseFormat(file, opts.format, text));
     collector = new RowCollector(file, format === 'csv' || format === 'tsv' ? 'table' : 'objects', opts);
     const sink = collector.accept;
     parser =
       format === 'csv' || format === 'tsv'
-        ? new CsvParser(format === 'csv' ? ',' : '\t', sink, file)
+        ? new CsvParser(delimiter, sink, file)
         : format === 'jsonl'
           ? new JsonLinesParser(sink, file)
           : new JsonArrayParser(sink, file);
@@ -64,6 +65,8 @@ export async function loadDataset(file: string, opts: LoadOptions = {}): Promise
       text = head;
       head = '';
     }
+    // Only CSV/TSV fields are slices of the chunk; JSON.parse makes fresh, compact strings.
+    if (format === 'csv' || format === 'tsv') collector!.wideChunk = hasBeyondLatin1(text);
     if (parser!.feed(text)) return true;
     return final ? parser!.end() : false;
   });
@@ -97,19 +100,25 @@ export async function loadDataset(file: string, opts: LoadOptions = {}): Promise
  * The extension (or the caller) names the format; the first character corrects the common mix-ups: a .json
  * file that is really JSON Lines (starts with "{"), a .jsonl file that is one array (starts with "[").
  * Unknown extensions are sniffed: "[" JSON, "{" JSON Lines, else CSV or TSV by the header's delimiters.
+ * A .csv whose header has no comma but tabs or semicolons (Excel in many locales) uses that delimiter,
+ * unless the caller named the format.
  */
-function chooseFormat(file: string, given: DatasetFormat | undefined, text: string): DatasetFormat {
+function chooseFormat(file: string, given: DatasetFormat | undefined, text: string): { format: DatasetFormat; delimiter: string } {
   const k = firstNonBlank(text);
   const first = text[k];
-  const format = given ?? formatFromExtension(file);
-  if (format === 'json' && first === '{') return 'jsonl';
-  if (format === 'jsonl' && first === '[') return 'json';
-  if (format) return format;
-  if (first === '[') return 'json';
-  if (first === '{') return 'jsonl';
   const nl = text.indexOf('\n', k);
   const header = text.slice(k, nl < 0 ? text.length : nl);
-  return count(header, '\t') > count(header, ',') ? 'tsv' : 'csv';
+  const [commas, tabs, semicolons] = [',', '\t', ';'].map((d) => count(header, d));
+  const table = (format: 'csv' | 'tsv') => ({ format, delimiter: format === 'tsv' ? '\t' : ',' });
+  if (given) return given === 'csv' || given === 'tsv' ? table(given) : { format: given, delimiter: '' };
+  const format = formatFromExtension(file);
+  if (format === 'json' || format === 'jsonl') return { format: first === '{' ? 'jsonl' : first === '[' ? 'json' : format, delimiter: '' };
+  if (format === 'tsv') return table('tsv');
+  if (format === undefined && first === '[') return { format: 'json', delimiter: '' };
+  if (format === undefined && first === '{') return { format: 'jsonl', delimiter: '' };
+  if (commas === 0 && tabs > 0) return table('tsv');
+  if (commas === 0 && semicolons > 0) return { format: 'csv', delimiter: ';' };
+  return table(format === undefined && tabs > commas ? 'tsv' : 'csv');
 }
 
 function firstNonBlank(s: string): number {

@@ -27,6 +27,14 @@ export class RowCollector {
   truncated = false;
   /** Rows seen after the header (good or bad). */
   rowsSeen = 0;
+  /**
+   * Set by the loader while the text being parsed has characters beyond Latin-1. V8 then stores the whole
+   * decoded chunk with two bytes per character, and every field sliced from it too; compactLatin1 copies
+   * kept texts out, with one byte per character for the (usual) ones that fit, which halves their memory.
+   * Texts are also copied out when they are less than half of their record: otherwise the slices of a short
+   * text column would keep the chunks, other columns included, alive.
+   */
+  wideChunk = false;
   private sample: { rec: unknown; line: number }[] = [];
   private readonly labels = new Map<string, string>();
   private readonly maxRows: number;
@@ -37,7 +45,8 @@ export class RowCollector {
     private readonly shape: RowShape,
     private readonly opts: CollectOptions,
   ) {
-    this.maxRows = opts.maxRows ?? Infinity;
+    // A preview of zero rows would have nothing to show; at least one row is read.
+    this.maxRows = Math.max(1, opts.maxRows ?? Infinity);
     this.reportSkipped = opts.reportSkipped ?? 5;
   }
 
@@ -104,17 +113,25 @@ export class RowCollector {
     if (this.shape === 'table') {
       text = (rec as string[])[choice.textIndex];
       label = (rec as string[])[choice.labelIndex];
+      if (typeof text === 'string' && (this.wideChunk || text.length * 2 < charsIn(rec as string[]))) text = compactLatin1(text);
     } else {
       text = (rec as Record<string, unknown>)[choice.mapping.text];
       label = (rec as Record<string, unknown>)[choice.mapping.label];
     }
+    // Fast path: a non-blank string text and a string label that is already interned as is.
+    if (typeof text === 'string' && typeof label === 'string' && !isBlank(text)) {
+      const known = this.labels.get(label);
+      if (known !== undefined) {
+        this.examples.push({ text, label: known, line });
+        return false;
+      }
+    }
     const textCol = JSON.stringify(choice.mapping.text);
-    const labelCol = JSON.stringify(choice.mapping.label);
     if (text === undefined || text === null) return this.skip(line, `no text (${textCol} is missing)`);
     if (typeof text === 'number' || typeof text === 'boolean') text = String(text);
     if (typeof text !== 'string') return this.skip(line, `text ${textCol} is ${describeJson(text)}, not a string`);
     if (isBlank(text)) return this.skip(line, `empty text in ${textCol}`);
-    const labelOrWhy = labelString(label, labelCol);
+    const labelOrWhy = labelString(label, JSON.stringify(choice.mapping.label));
     if (labelOrWhy.why !== undefined) return this.skip(line, labelOrWhy.why);
     this.examples.push({ text: text as string, label: this.intern(labelOrWhy.label), line });
     return false;
@@ -194,6 +211,28 @@ function isBlank(s: string): boolean {
  */
 export function detachString(s: string): string {
   return Buffer.from(s, 'utf8').toString('utf8');
+}
+
+function charsIn(fields: string[]): number {
+  let n = 0;
+  for (let i = 0; i < fields.length; i++) n += fields[i].length;
+  return n;
+}
+
+const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
+
+export function hasBeyondLatin1(s: string): boolean {
+  return BEYOND_LATIN1.test(s);
+}
+
+/**
+ * A copy of `s` that no longer points into its chunk, with one byte per character when all its characters
+ * fit in Latin-1. Both copies are plain memory copies (no UTF-8 transcoding). Every text must be copied:
+ * one slice left pointing into a chunk keeps the whole chunk alive.
+ */
+export function compactLatin1(s: string): string {
+  if (s.length < 13) return s; // V8 copies short slices anyway
+  return BEYOND_LATIN1.test(s) ? Buffer.from(s, 'utf16le').toString('utf16le') : Buffer.from(s, 'latin1').toString('latin1');
 }
 
 /** Names the file and why nothing could be used. */

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import { TextDecoder } from 'node:util';
 import { CancelledError } from '../family';
 import { DataError } from './types';
@@ -161,7 +162,7 @@ async function decodingError(file: string, encoding: Encoding, chunkStart: numbe
   const name = encoding === 'utf-8' ? 'UTF-8' : 'UTF-16';
   return new DataError(
     `${file}:${line}: not valid ${name} (bad byte at offset ${offset}). Save the file as UTF-8` +
-      (encoding === 'utf-8' ? ' (it may be Latin-1 or Windows-1252; e.g. iconv -f WINDOWS-1252 -t UTF-8).' : '.'),
+      (encoding === 'utf-8' ? ` (it may be Windows-1252 or Latin-1: iconv -f WINDOWS-1252 -t UTF-8 "${file}" > fixed${path.extname(file)}).` : '.'),
     file,
     line,
   );

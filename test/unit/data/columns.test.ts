@@ -46,3 +46,43 @@ describe('data: choosing columns', () => {
     await expectDataError(loadDataset(fixture('one-column.csv')), 'one-column.csv: cannot tell which column holds the label', 'has 1 column', 'Pass --label-column.');
   });
 });
+
+describe('data: delimiters and unusual headers', () => {
+  it('reads a ";"-separated .csv (Excel in many locales)', async () => {
+    const ds = await loadDataset(fixture('semicolon.csv'));
+    assert.equal(ds.format, 'csv');
+    assert.deepEqual(
+      ds.examples.map((e) => [e.text, e.label]),
+      [
+        ['a; b', 'x'],
+        ['c, d', 'y'],
+      ],
+    );
+  });
+
+  it('reads a tab-separated file saved as .csv', async () => {
+    const ds = await loadDataset(fixture('tabs.csv'));
+    assert.equal(ds.format, 'tsv');
+    assert.deepEqual(
+      ds.examples.map((e) => e.text),
+      ['a, b', 'c'],
+    );
+  });
+
+  it('names an empty header cell "column N" so it can be chosen', async () => {
+    const ds = await loadDataset(fixture('unnamed.csv'));
+    assert.deepEqual(ds.columns, ['column 1', 'kind']);
+    assert.deepEqual(ds.mapping, { text: 'column 1', label: 'kind', textBy: 'content', labelBy: 'content' });
+    const chosen = await loadDataset(fixture('unnamed.csv'), { textColumn: 'column 1', labelColumn: 'kind' });
+    assert.equal(chosen.examples.length, 4);
+  });
+
+  it('finds integer JSON labels by content, as strings', async () => {
+    const ds = await loadDataset(fixture('content-int.jsonl'));
+    assert.deepEqual(ds.mapping, { text: 'msg', label: 'y', textBy: 'content', labelBy: 'content' });
+    assert.deepEqual(
+      ds.examples.slice(0, 3).map((e) => e.label),
+      ['0', '1', '0'],
+    );
+  });
+});
