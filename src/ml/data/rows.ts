@@ -62,7 +62,7 @@ export class RowCollector {
     return this.sample.length >= DETECTION_SAMPLE_ROWS ? this.decide() : false;
   };
 
-  /** Call at the end of the file: chooses columns if the file was shorter than the sample, and checks that rows were kept. */
+  /** Call at the end of the file: chooses the columns if the file was shorter than the sample. */
   finish(): void {
     if (!this.choice && !this.truncated && this.sample.length) this.decide();
   }

@@ -46,6 +46,15 @@ describe('data: reading bytes', () => {
     }
   });
 
+  it('names the line of an unpaired surrogate in UTF-16, whatever the chunk size', async () => {
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b\n😀,\n', 'utf16le'), Buffer.from([0x00, 0xd8]), Buffer.from('y\n', 'utf16le')]);
+    const file = path.join(dir, 'bad16.txt');
+    fs.writeFileSync(file, le);
+    for (let chunk = 2; chunk <= 24; chunk += 2) {
+      await assert.rejects(readAll(file, chunk), /bad16\.txt:3: not valid UTF-16 \(bad byte at offset 18\)/, `chunks of ${chunk}`);
+    }
+  });
+
   it('finds an unfinished sequence at the end of the file', async () => {
     const file = path.join(dir, 'cut.txt');
     fs.writeFileSync(file, Buffer.concat([Buffer.from('x\ny\n'), Buffer.from([0xf0, 0x9f, 0x98])]));
