@@ -71,11 +71,28 @@ export interface RunView {
   events: MetricEvent[];
 }
 
+/**
+ * The hyperparameter form as the user left it: raw field text (so a half-typed, invalid value survives
+ * hiding the panel), options by OptionSpec.key. Only the webview reads it; the host stores it opaquely.
+ */
+export interface FormDraft {
+  model: string;
+  mode: 'head' | 'full';
+  device: 'auto' | 'cpu' | 'cuda';
+  seed: string;
+  valid_fraction: string;
+  test_fraction: string;
+  options: Record<string, string | boolean>;
+  name?: string;
+}
+
 /** What the panel persists with vscode.setState and the serializer restores. */
 export interface PanelState {
   datasetPath?: string;
   runDir?: string;
   compareRunDirs?: string[];
+  /** Optional (added for the webview): the unsent form, restored when the panel is shown again. */
+  form?: FormDraft;
 }
 
 // ---- host → webview -------------------------------------------------------------------------
@@ -136,6 +153,7 @@ export const startRun = obj({
   options: record(optionValue),
   name: optional(str),
 });
+export type StartRun = Infer<typeof startRun>;
 
 export const fromWebview = tagged({
   ready: obj({ type: lit('ready') }),
