@@ -201,7 +201,7 @@ export function trainingEvents(epochs: number, stepsPerEpoch: number, seed: numb
       t: (t += 900),
       epoch: e,
       train_loss: sum / (stepsPerEpoch / 10),
-      valid_loss: 0.16 + 0.5 * Math.exp(-e / 1.6) + (e > 5 ? 0.01 * (e - 5) : 0),
+      valid_loss: 0.16 + (1 - quality) * 0.8 + 0.5 * Math.exp(-e / 1.6) + (e > 5 ? 0.01 * (e - 5) : 0) + (r() - 0.5) * 0.02,
       valid_accuracy: Math.min(0.995, f1 + 0.025),
       valid_macro_f1: f1,
       best: isBest,
@@ -326,7 +326,7 @@ export function scenes(): Record<string, ToWebview[]> {
     training: [
       init('run'),
       { type: 'run-started', run_dir: '/home/ada/projects/mail/.finetune/runs/20251128-093000-ngram', id: '20251128-093000-ngram' },
-      ...live.slice(0, cut + 40).map((event): ToWebview => ({ type: 'metric', event })),
+      ...live.slice(0, cut + 5).map((event): ToWebview => ({ type: 'metric', event })),
       { type: 'progress', phase: 'training', done: 4 * 120 + 40, total: 8 * 120, unit: 'steps', eta_s: 94 },
     ],
     'results-3': [init('run'), { type: 'run-finished', ...r3 }],

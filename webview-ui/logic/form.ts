@@ -212,3 +212,18 @@ export function validateDraft(schema: FormSchema, draft: FormDraft, ctx: FormCon
     },
   };
 }
+
+const LABELS: Record<string, string> = { lr: 'Learning rate', l2: 'L2 penalty', ngrams: 'Word n-grams' };
+
+/** A readable field label from an option key: "batchSize" → "Batch size". */
+export function optionLabel(spec: OptionSpec): string {
+  if (LABELS[spec.key]) return LABELS[spec.key];
+  const words = spec.key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .trim()
+    .toLowerCase()
+    .replace(/\bngrams?\b/g, (w) => (w.endsWith('s') ? 'n-grams' : 'n-gram'))
+    .replace(/\bchar\b/g, 'character');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}

@@ -7,6 +7,7 @@ import {
   familyFor,
   initialDraft,
   isLocalPath,
+  optionLabel,
   parseOption,
   rangeHint,
   rawDefault,
@@ -124,5 +125,15 @@ describe('webview form', () => {
     assert.ok(!('unknown' in d.options));
     assert.equal(d.options.lowercase, true, 'a wrongly typed saved value falls back to the default');
     assert.deepEqual(completeDraft(schema, undefined), initialDraft(schema));
+  });
+});
+
+describe('webview form labels', () => {
+  it('derives labels from option keys', () => {
+    assert.equal(optionLabel(spec({ key: 'batchSize' })), 'Batch size');
+    assert.equal(optionLabel(spec({ key: 'max_length' })), 'Max length');
+    assert.equal(optionLabel(spec({ key: 'lr' })), 'Learning rate');
+    assert.equal(optionLabel(spec({ key: 'epochs' })), 'Epochs');
+    assert.equal(optionLabel(spec({ key: 'charNgrams' })), 'Character n-grams');
   });
 });
