@@ -75,7 +75,7 @@ export function confusionMatrix(m: MatrixView, filter: MistakeFilter | undefined
       'button',
       {
         class: `ft-cm-head${isSelected(f) ? ' ft-selected' : ''}`,
-        attrs: { type: 'button', tabindex: -1, 'aria-pressed': isSelected(f), 'aria-label': `Predicted ${label}: ${formatCount(m.colTotals[j])} predictions. Show mistakes predicted as ${label}.` },
+        attrs: { type: 'button', tabindex: -1, 'aria-pressed': String(isSelected(f)), 'aria-label': `Predicted ${label}: ${formatCount(m.colTotals[j])} predictions. Show mistakes predicted as ${label}.` },
         on: { click: () => on.select(f), keydown: keys(0, j + 1) },
       },
       h('span', null, truncate(label, labelMax)),
@@ -94,7 +94,7 @@ export function confusionMatrix(m: MatrixView, filter: MistakeFilter | undefined
       'button',
       {
         class: `ft-cm-head${isSelected(gf) ? ' ft-selected' : ''}`,
-        attrs: { type: 'button', tabindex: -1, 'aria-pressed': isSelected(gf), 'aria-label': `Gold ${label}: ${formatCount(m.rowTotals[i])} examples. Show mistakes on ${label}.` },
+        attrs: { type: 'button', tabindex: -1, 'aria-pressed': String(isSelected(gf)), 'aria-label': `Gold ${label}: ${formatCount(m.rowTotals[i])} examples. Show mistakes on ${label}.` },
         on: { click: () => on.select(gf), keydown: keys(i + 1, 0) },
       },
       truncate(label, labelMax),
@@ -114,7 +114,7 @@ export function confusionMatrix(m: MatrixView, filter: MistakeFilter | undefined
           attrs: {
             type: 'button',
             tabindex: -1,
-            'aria-pressed': c.correct ? undefined : selected,
+            'aria-pressed': c.correct ? undefined : String(selected),
             'aria-label': `Gold ${label}, predicted ${m.labels[j]}: ${c.count} (${formatPercent(c.rowFraction)} of the row)${c.correct ? ', correct' : ''}`,
             'data-gold': label,
             'data-predicted': m.labels[j],
