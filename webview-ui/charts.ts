@@ -122,7 +122,13 @@ export class LineChart {
     }
     const yAxis = axis(this.spec.yLabel);
     yAxis.size = 48;
-    if (this.spec.unitRange) yAxis.values = (_u, splits) => splits.map((v) => `${Math.round(v * 100)}%`);
+    if (this.spec.unitRange) {
+      yAxis.values = (_u, splits) => {
+        const step = splits.length > 1 ? Math.abs(splits[1] - splits[0]) : 1;
+        const digits = step * 100 < 1 ? 1 : 0;
+        return splits.map((v) => `${(v * 100).toFixed(digits)}%`);
+      };
+    }
     const opts: uPlot.Options = {
       width,
       height: this.spec.height ?? 220,

@@ -73,7 +73,8 @@ export interface RunView {
 
 /**
  * The hyperparameter form as the user left it: raw field text (so a half-typed, invalid value survives
- * hiding the panel), options by OptionSpec.key. Only the webview reads it; the host stores it opaquely.
+ * hiding the panel), options per family by OptionSpec.key (each family keeps its own values: an
+ * encoder's learning rate is not the n-gram model's). Only the webview reads it; the host stores it opaquely.
  */
 export interface FormDraft {
   model: string;
@@ -82,7 +83,7 @@ export interface FormDraft {
   seed: string;
   valid_fraction: string;
   test_fraction: string;
-  options: Record<string, string | boolean>;
+  options: Partial<Record<FamilyForm['name'], Record<string, string | boolean>>>;
   name?: string;
 }
 

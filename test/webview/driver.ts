@@ -45,6 +45,8 @@ const READY: Record<string, string> = {
   'results-3': '.ft-cm-cell',
   'results-12': '.ft-cm-cell',
   failed: '#ft-failure-message',
+  cancelled: '#ft-failure-message',
+  queued: '.ft-training .ft-callout',
   compare: '.ft-diff-table',
 };
 

@@ -63,6 +63,30 @@ function shots(): Shot[] {
       },
     },
     { name: 'compare-narrow-light', scene: 'compare', theme: 'light', width: 760 },
+    { name: 'queued-dark', scene: 'queued', theme: 'dark', fullPage: false },
+    { name: 'cancelled-light', scene: 'cancelled', theme: 'light' },
+    {
+      name: 'form-advanced-model-light',
+      scene: 'new-run',
+      theme: 'light',
+      act: async (page) => {
+        await page.click('.ft-advanced');
+        await settle(page);
+        await page.click('#ft-model');
+        await page.keyboard.type('Xenova/multilingual-e5-small');
+      },
+    },
+    {
+      name: 'form-encoder-dark',
+      scene: 'new-run',
+      theme: 'dark',
+      act: async (page) => {
+        await page.click('#ft-model');
+        await page.keyboard.type('bge');
+        await page.keyboard.press('ArrowDown');
+        await page.keyboard.press('Enter');
+      },
+    },
   );
   return out;
 }

@@ -40,8 +40,8 @@ export function rawDefault(schema: FormSchema, spec: OptionSpec): OptionRaw {
 }
 
 export function initialDraft(schema: FormSchema): FormDraft {
-  const options: Record<string, OptionRaw> = {};
-  for (const f of schema.families) for (const s of f.options) if (!(s.key in options)) options[s.key] = rawDefault(schema, s);
+  const options: FormDraft['options'] = {};
+  for (const f of schema.families) options[f.name] = Object.fromEntries(f.options.map((s) => [s.key, rawDefault(schema, s)]));
   return {
     model: schema.defaults.model,
     mode: schema.defaults.mode,
@@ -60,9 +60,14 @@ export function completeDraft(schema: FormSchema, saved: Partial<FormDraft> | un
   const pick = <K extends keyof FormDraft>(k: K, ok: (v: unknown) => boolean): FormDraft[K] =>
     (ok(saved[k]) ? saved[k] : base[k]) as FormDraft[K];
   const isStr = (v: unknown) => typeof v === 'string';
-  const options = { ...base.options };
-  if (saved.options && typeof saved.options === 'object') {
-    for (const [k, v] of Object.entries(saved.options)) if (k in options && typeof v === typeof options[k]) options[k] = v;
+  const options: FormDraft['options'] = {};
+  for (const [family, defaults] of Object.entries(base.options) as [FamilyName, Record<string, OptionRaw>][]) {
+    const given = saved.options?.[family];
+    const merged = { ...defaults };
+    if (given && typeof given === 'object') {
+      for (const [k, v] of Object.entries(given)) if (k in merged && typeof v === typeof merged[k]) merged[k] = v;
+    }
+    options[family] = merged;
   }
   return {
     model: pick('model', isStr),
@@ -182,7 +187,7 @@ export function validateDraft(schema: FormSchema, draft: FormDraft, ctx: FormCon
 
   const options: Record<string, number | string | boolean | null> = {};
   for (const spec of form?.options ?? []) {
-    const p = parseOption(spec, draft.options[spec.key] ?? rawDefault(schema, spec));
+    const p = parseOption(spec, draft.options[family]?.[spec.key] ?? rawDefault(schema, spec));
     if (p.ok) options[spec.key] = p.value;
     else errors[`options.${spec.key}`] = p.error;
   }

@@ -73,7 +73,6 @@ export type UiAction =
   | { type: 'ui/dismiss'; id: number }
   | { type: 'ui/configure' }
   | { type: 'ui/start-sent' }
-  | { type: 'ui/columns-sent' }
   | { type: 'ui/protocol-error'; message: string };
 
 export type Action = ToWebview | UiAction;
@@ -206,8 +205,6 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
       return { ...s, view: 'new-run' };
     case 'ui/start-sent':
       return { ...s, pendingStart: true };
-    case 'ui/columns-sent':
-      return s;
     case 'ui/protocol-error':
       return notice(s, 'error', `The panel received a message it does not understand (${a.message}). Reload the window if the extension was just updated.`);
   }

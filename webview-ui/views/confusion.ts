@@ -4,9 +4,10 @@
  * cells (one tab stop for the whole grid); Enter or a click filters the mistakes list.
  */
 import { h } from '../dom';
-import { heatColors, Rgb } from '../logic/color';
+import { heatColors, parseColor, Rgb } from '../logic/color';
 import { CellInfo, describeConfusion, MatrixView, MistakeFilter } from '../logic/confusion';
 import { formatCount, formatPercent, truncate } from '../logic/format';
+import { cssVar } from '../theme';
 
 export interface MatrixHandlers {
   select(filter: MistakeFilter): void;
@@ -19,6 +20,20 @@ export interface HeatPalette {
   foreground: Rgb;
   correct: Rgb;
   error: Rgb;
+}
+
+function themeColor(name: string, fallback: string): Rgb {
+  return parseColor(cssVar(name)) ?? parseColor(fallback)!;
+}
+
+/** The theme's colors now (read again after a theme change). */
+export function heatPalette(): HeatPalette {
+  return {
+    background: themeColor('--vscode-editor-background', '#1e1e1e'),
+    foreground: themeColor('--vscode-foreground', '#cccccc'),
+    correct: themeColor('--vscode-charts-blue', '#3794ff'),
+    error: themeColor('--vscode-charts-red', '#f14c4c'),
+  };
 }
 
 /** Shade by sqrt(share): small error rates (2–10%) stay visible next to a 90% diagonal. */

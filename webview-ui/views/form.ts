@@ -3,26 +3,13 @@
  * once per structure (schema, family, picked folders) and never while the user types; validation
  * messages and the Start button are refreshed on every change.
  */
-import type { OptionSpec } from '../../src/protocol/types';
 import type { FormDraft, FormSchema } from '../../src/protocol/webview';
 import type { Ctx, View } from '../context';
 import { button, callout, Child, h, replace, section } from '../dom';
 import { baseName } from '../logic/format';
-import {
-  FamilyName,
-  familyFor,
-  familyForm,
-  isLocalPath,
-  isTransformer,
-  optionLabel,
-  rangeHint,
-  rawDefault,
-  validateDraft,
-  Validation,
-} from '../logic/form';
+import { FamilyName, familyFor, familyForm, isLocalPath, isTransformer, rawDefault, validateDraft, Validation } from '../logic/form';
 import { AppState, isActive } from '../logic/store';
-
-type Control = HTMLElement & { value?: string; checked?: boolean; invalid?: boolean; disabled?: boolean };
+import { Control, Fields } from './fields';
 
 const DEVICES = [
   { value: 'auto', label: 'Auto', description: 'A CUDA GPU when one is usable, else the CPU' },
@@ -44,8 +31,8 @@ export class FormView implements View {
   private readonly startButton: HTMLElement;
   private readonly cancelButton: HTMLElement;
   private built?: { schema: FormSchema; folders: string[]; family: FamilyName; transformer: boolean };
-  private controls = new Map<string, { control: Control; error: HTMLElement }>();
   private touched = new Set<string>();
+  private readonly fields = new Fields((key) => this.touched.add(key));
   private showAll = false;
   private modelHelp = h('div', { class: 'ft-hint' });
   private validation?: Validation;
@@ -80,12 +67,11 @@ export class FormView implements View {
   // ---- structure -----------------------------------------------------------------------------
 
   private build(s: AppState): void {
-    const schema = s.schema!;
-    this.controls.clear();
+    this.fields.forget(() => true);
     const advanced = h(
       'vscode-collapsible',
       { class: 'ft-advanced', attrs: { heading: 'Advanced', description: 'regularisation, features, run name' } },
-      h('div', { class: 'ft-collapsible-body' }, this.advancedHost, h('div', { class: 'ft-form-grid' }, this.textField('name', 'Run name', s.draft!.name ?? '', 'Optional; the run folder gets a timestamped id anyway.', 'e.g. spam baseline'))),
+      h('div', { class: 'ft-collapsible-body' }, this.advancedHost, h('div', { class: 'ft-form-grid' }, this.draftText('name', 'Run name', s.draft!.name ?? '', 'Optional; the run folder gets a timestamped id anyway.', { placeholder: 'e.g. spam baseline' }))),
     );
     replace(
       this.body,
@@ -97,14 +83,13 @@ export class FormView implements View {
       h(
         'div',
         { class: 'ft-form-grid' },
-        this.textField('valid_fraction', 'Validation split', s.draft!.valid_fraction, 'Fraction of rows held out to pick the best epoch.', '0.1', 'decimal'),
-        this.textField('test_fraction', 'Test split', s.draft!.test_fraction, 'Fraction of rows held out for the final metrics.', '0.2', 'decimal'),
-        this.textField('seed', 'Seed', s.draft!.seed, 'Same seed, same data, same settings → the same model.', '42', 'numeric'),
-        this.selectField('device', 'Device', DEVICES, s.draft!.device, 'Where training runs.', (v) => this.set({ device: v as FormDraft['device'] })),
+        this.draftText('valid_fraction', 'Validation split', s.draft!.valid_fraction, 'Fraction of rows held out to pick the best epoch.', { placeholder: '0.1', inputmode: 'decimal' }),
+        this.draftText('test_fraction', 'Test split', s.draft!.test_fraction, 'Fraction of rows held out for the final metrics.', { placeholder: '0.2', inputmode: 'decimal' }),
+        this.draftText('seed', 'Seed', s.draft!.seed, 'Same seed, same data, same settings → the same model.', { placeholder: '42', inputmode: 'numeric' }),
+        this.fields.select('device', 'Device', DEVICES, s.draft!.device, 'Where training runs.', (v) => this.set({ device: v as FormDraft['device'] })),
       ),
       advanced,
     );
-    void schema;
     this.buildFamilyParts(s);
   }
 
@@ -114,7 +99,7 @@ export class FormView implements View {
     const transformer = isTransformer(draft.model);
     const family = familyFor(draft.model, draft.mode);
     const form = familyForm(schema, family);
-    for (const key of [...this.controls.keys()]) if (key.startsWith('options.') || key === 'mode') this.controls.delete(key);
+    this.fields.forget((key) => key.startsWith('options.') || key === 'mode');
     replace(this.meta, form?.title ?? '');
 
     // Mode: only for transformer models; unavailable families stay visible, disabled, with their reason.
@@ -138,7 +123,7 @@ export class FormView implements View {
       radio('head', 'Frozen encoder + trained head (fast)', head),
       radio('full', 'Full fine-tune (slower, usually more accurate)', full),
     ) as Control;
-    this.controls.set('mode', { control: group, error });
+    this.fields.register('mode', { control: group, error });
     replace(
       this.modeHost,
       h('vscode-label', { attrs: { for: 'ft-mode' } }, 'Mode'),
@@ -148,9 +133,15 @@ export class FormView implements View {
     );
 
     const specs = form?.options ?? [];
-    replace(this.optionsHost, ...specs.filter((o) => !o.advanced).map((o) => this.optionField(schema, draft, o)));
+    const optionField = (spec: (typeof specs)[number]) =>
+      this.fields.option(spec, draft.options[family]?.[spec.key] ?? rawDefault(schema, spec), (v) => {
+        // Each family keeps its own values (see FormDraft.options).
+        const options = this.ctx.state().draft!.options;
+        this.set({ options: { ...options, [family]: { ...options[family], [spec.key]: v } } });
+      });
+    replace(this.optionsHost, ...specs.filter((o) => !o.advanced).map(optionField));
     const adv = specs.filter((o) => o.advanced);
-    replace(this.advancedHost, ...(adv.length ? adv.map((o) => this.optionField(schema, draft, o)) : [h('p', { class: 'ft-muted' }, 'No advanced options for this model.')]));
+    replace(this.advancedHost, ...(adv.length ? adv.map(optionField) : [h('p', { class: 'ft-muted' }, 'No advanced options for this model.')]));
     if (specs.filter((o) => !o.advanced).length === 0) this.optionsHost.append(h('p', { class: 'ft-muted' }, 'This model has no main options.'));
   }
 
@@ -177,7 +168,7 @@ export class FormView implements View {
       title: schema.trusted ? 'Choose a folder with a transformers.js model (config.json, tokenizer, ONNX weights)' : 'Disabled in Restricted Mode',
     });
     const error = h('div', { class: 'ft-field-error', attrs: { 'aria-live': 'polite' } });
-    this.controls.set('model', { control: combo, error });
+    this.fields.register('model', { control: combo, error });
     return h(
       'div',
       { class: 'ft-field ft-model-field' },
@@ -195,83 +186,9 @@ export class FormView implements View {
     );
   }
 
-  private optionField(schema: FormSchema, draft: FormDraft, spec: OptionSpec): HTMLElement {
-    const key = `options.${spec.key}`;
-    const raw = draft.options[spec.key] ?? rawDefault(schema, spec);
-    const setRaw = (v: string | boolean) => this.set({ options: { ...this.ctx.state().draft!.options, [spec.key]: v } });
-    const hint = [spec.help, rangeHint(spec) && `Range ${rangeHint(spec)}.`].filter(Boolean).join(' ');
-    const label = optionLabel(spec);
-    switch (spec.type) {
-      case 'bool': {
-        const box = h('vscode-checkbox', { id: this.idFor(key), attrs: { label, checked: raw === true } }) as Control;
-        box.addEventListener('change', () => setRaw(!!box.checked));
-        const error = h('div', { class: 'ft-field-error' });
-        this.controls.set(key, { control: box, error });
-        return h('div', { class: 'ft-field ft-field-bool', attrs: { title: `--${spec.flag}` } }, box, h('div', { class: 'ft-hint' }, spec.help), error);
-      }
-      case 'enum':
-        return this.selectField(key, label, (spec.choices ?? []).map((c) => ({ value: c, label: c, description: '' })), String(raw), hint, setRaw, `--${spec.flag}`);
-      default:
-        return this.textField(
-          key,
-          label,
-          String(raw),
-          hint,
-          spec.default === null ? 'automatic' : String(spec.default),
-          spec.type === 'int' ? 'numeric' : spec.type === 'float' ? 'decimal' : undefined,
-          setRaw,
-          `--${spec.flag}`,
-        );
-    }
-  }
-
-  private idFor(key: string): string {
-    return `ft-f-${key.replace(/[^\w-]/g, '-')}`;
-  }
-
-  private textField(
-    key: string,
-    label: string,
-    value: string,
-    hint: string,
-    placeholder: string,
-    inputmode?: 'numeric' | 'decimal',
-    onValue?: (v: string) => void,
-    flag?: string,
-  ): HTMLElement {
-    const id = this.idFor(key);
-    const input = h('vscode-textfield', { id, attrs: { placeholder, inputmode }, props: { value } }) as Control;
-    const apply = onValue ?? ((v: string) => this.set({ [key]: v } as Partial<FormDraft>));
-    // Validate while typing, not on blur: a message appearing on blur shifts the layout under a
-    // pointer that is on its way to the Start button, and the click then lands elsewhere.
-    input.addEventListener('input', () => {
-      this.touched.add(key);
-      apply(input.value ?? '');
-    });
-    const error = h('div', { class: 'ft-field-error', attrs: { 'aria-live': 'polite' } });
-    this.controls.set(key, { control: input, error });
-    return h('div', { class: 'ft-field', attrs: { title: flag } }, h('vscode-label', { attrs: { for: id } }, label), input, hint ? h('div', { class: 'ft-hint' }, hint) : null, error);
-  }
-
-  private selectField(
-    key: string,
-    label: string,
-    options: { value: string; label: string; description: string }[],
-    value: string,
-    hint: string,
-    onValue: (v: string) => void,
-    flag?: string,
-  ): HTMLElement {
-    const id = this.idFor(key);
-    const select = h(
-      'vscode-single-select',
-      { id },
-      ...options.map((o) => h('vscode-option', { attrs: { value: o.value, description: o.description || undefined, selected: o.value === value } }, o.label)),
-    ) as Control;
-    select.addEventListener('change', () => onValue(select.value ?? ''));
-    const error = h('div', { class: 'ft-field-error', attrs: { 'aria-live': 'polite' } });
-    this.controls.set(key, { control: select, error });
-    return h('div', { class: 'ft-field', attrs: { title: flag } }, h('vscode-label', { attrs: { for: id } }, label), select, hint ? h('div', { class: 'ft-hint' }, hint) : null, error);
+  /** A text field bound to a top-level draft field. */
+  private draftText(key: 'name' | 'seed' | 'valid_fraction' | 'test_fraction', label: string, value: string, hint: string, opts: Parameters<Fields['text']>[5]): HTMLElement {
+    return this.fields.text(key, label, value, hint, (v) => this.set({ [key]: v }), opts);
   }
 
   // ---- state ---------------------------------------------------------------------------------
@@ -289,7 +206,7 @@ export class FormView implements View {
       ...(summary ? { dataset: { text_column: summary.text_column, label_column: summary.label_column } } : {}),
     });
     this.validation = v;
-    for (const [key, { control, error }] of this.controls) {
+    for (const [key, { control, error }] of this.fields.byKey) {
       const message = v.errors[key];
       const shown = message && (this.showAll || this.touched.has(key) || ALWAYS_SHOWN.has(key) || (key === 'model' && s.draft.model.trim() !== '')) ? message : '';
       if (error.textContent !== shown) error.textContent = shown;
@@ -335,7 +252,7 @@ export class FormView implements View {
     }
     this.showAll = true;
     this.refresh(s);
-    const first = [...this.controls.entries()].find(([key]) => v?.errors[key]);
+    const first = [...this.fields.byKey.entries()].find(([key]) => v?.errors[key]);
     if (first) {
       first[1].control.scrollIntoView({ block: 'center' });
       first[1].control.focus();

@@ -155,7 +155,9 @@ export class TrainingView implements View {
             (lastValid != null ? `; latest validation loss ${formatMetric(lastValid)}.` : '.')
         : 'Loss: no steps yet.',
     );
+    // No data: a note instead of empty axes with made-up ranges.
     this.lossEmpty.hidden = hasPoints(loss.train) || hasPoints(loss.valid);
+    this.lossChart.element.hidden = !this.lossEmpty.hidden;
 
     const ep = epochSeries(events);
     const n = ep.epochs.length;
@@ -167,6 +169,7 @@ export class TrainingView implements View {
         : 'Validation accuracy and macro F1 per epoch: no epochs yet.',
     );
     this.metricEmpty.hidden = hasPoints(ep.accuracy) || hasPoints(ep.macroF1);
+    this.metricChart.element.hidden = !this.metricEmpty.hidden;
   }
 
   private renderLatest(events: MetricEvent[]): void {

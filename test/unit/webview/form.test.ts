@@ -51,9 +51,11 @@ describe('webview form', () => {
     const schema = sampleSchema();
     const d = initialDraft(schema);
     assert.equal(d.model, 'ngram');
-    assert.equal(d.options.epochs, '8', 'settings default epochs=8 wins over the spec’s 5');
-    assert.equal(d.options.lowercase, true);
-    assert.equal(d.options.maxExamples, '', 'null default → empty field');
+    assert.equal(d.options.ngram!.epochs, '8', 'settings default epochs=8 wins over the spec’s 5');
+    assert.equal(d.options.ngram!.lowercase, true);
+    assert.equal(d.options.encoder!.maxExamples, '', 'null default → empty field');
+    assert.equal(d.options.ngram!.lr, '0.5');
+    assert.equal(d.options.encoder!.lr, '0.001', 'each family keeps its own defaults for shared keys');
     assert.equal(rawDefault(schema, schema.families[0].options[1]), '0.5');
   });
 
@@ -77,12 +79,13 @@ describe('webview form', () => {
     assert.ok(v.start);
     assert.equal(v.start.mode, 'head');
     assert.equal(v.start.options.batchSize, 32);
+    assert.equal(v.start.options.lr, 0.001, 'the encoder’s own learning rate, not the n-gram model’s');
     assert.equal(v.start.options.maxExamples, null);
   });
 
   it('reports field errors inline and sends nothing', () => {
     const schema = sampleSchema();
-    const d: FormDraft = { ...initialDraft(schema), seed: '-1', valid_fraction: '0.5', test_fraction: '0.5', options: { ...initialDraft(schema).options, epochs: '0' } };
+    const d: FormDraft = { ...initialDraft(schema), seed: '-1', valid_fraction: '0.5', test_fraction: '0.5', options: { ...initialDraft(schema).options, ngram: { ...initialDraft(schema).options.ngram, epochs: '0' } } };
     const v = validateDraft(schema, d, { pickedFolders: [], dataset });
     assert.equal(v.start, undefined);
     assert.match(v.errors.seed, /between 0 and/);
@@ -117,13 +120,20 @@ describe('webview form', () => {
 
   it('completes a saved draft and drops what does not fit', () => {
     const schema = sampleSchema();
-    const d = completeDraft(schema, { model: 'Xenova/bge-small-en-v1.5', mode: 'bogus' as never, seed: '7', options: { epochs: '12', unknown: '1', lowercase: 'yes' as never } });
+    const d = completeDraft(schema, {
+      model: 'Xenova/bge-small-en-v1.5',
+      mode: 'bogus' as never,
+      seed: '7',
+      options: { ngram: { epochs: '12', unknown: '1', lowercase: 'yes' as never }, bogus: { x: '1' } } as never,
+    });
     assert.equal(d.model, 'Xenova/bge-small-en-v1.5');
     assert.equal(d.mode, 'head');
     assert.equal(d.seed, '7');
-    assert.equal(d.options.epochs, '12');
-    assert.ok(!('unknown' in d.options));
-    assert.equal(d.options.lowercase, true, 'a wrongly typed saved value falls back to the default');
+    assert.equal(d.options.ngram!.epochs, '12');
+    assert.ok(!('unknown' in d.options.ngram!));
+    assert.ok(!('bogus' in d.options));
+    assert.equal(d.options.ngram!.lowercase, true, 'a wrongly typed saved value falls back to the default');
+    assert.equal(d.options.encoder!.epochs, '8', 'families missing from the saved draft get defaults');
     assert.deepEqual(completeDraft(schema, undefined), initialDraft(schema));
   });
 });
