@@ -58,6 +58,19 @@ export class App implements Ctx {
 
   private render(): void {
     this.frame = 0;
+    try {
+      this.renderNow();
+    } catch (e) {
+      // A bug in one view must not leave a blank panel: say so, keep what was rendered.
+      console.error('fine-tune webview: render failed', e);
+      if (!this.s.notices.some((n) => n.message.startsWith('The panel failed'))) {
+        this.s = reduce(this.s, { type: 'notice', level: 'error', message: `The panel failed to show this state (${e instanceof Error ? e.message : String(e)}).` }, Date.now());
+        this.notices.update(this.s);
+      }
+    }
+  }
+
+  private renderNow(): void {
     const s = this.s;
     this.header.update(s);
     this.notices.update(s);
