@@ -215,6 +215,20 @@ describe('run panel webview in chromium (harness)', function () {
     await expectClean(page, 'run-state');
   });
 
+  it('follows a theme change without a reload (heatmap and charts recolored)', async () => {
+    const page = await open('results-3');
+    const cell = '.ft-cm-cell[data-gold="negative"][data-predicted="negative"]';
+    const colors = () => page.$eval(cell, (e) => [(e as unknown as { style: { backgroundColor: string; color: string } }).style.backgroundColor, (e as unknown as { style: { color: string } }).style.color]);
+    const dark = await colors();
+    await page.evaluate(() => (globalThis as unknown as { harness: { setTheme(t: string): void } }).harness.setTheme('light'));
+    await settle(page);
+    await settle(page);
+    const light = await colors();
+    assert.notDeepEqual(light, dark, 'cell colors follow the theme');
+    assert.equal(await page.$$eval('.ft-training .ft-chart canvas', (c) => c.length >= 2), true, 'charts rebuilt');
+    await expectClean(page, 'theme change');
+  });
+
   it('shows a failure with its message and the trainer’s last output', async () => {
     const page = await open('failed');
     assert.match((await page.textContent('#ft-failure-message'))!, /SIGKILL/);
