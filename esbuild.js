@@ -82,7 +82,7 @@ async function main() {
 function copyCodicons() {
   if (!Object.keys(webEntries).length) return;
   const from = path.join(__dirname, 'node_modules', '@vscode', 'codicons', 'dist');
-  const to = path.join(__dirname, 'dist', 'codicons');
+  const to = path.resolve(outdir, 'codicons');
   fs.mkdirSync(to, { recursive: true });
   for (const file of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join(from, file), path.join(to, file));
 }

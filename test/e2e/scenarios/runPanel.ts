@@ -1,21 +1,23 @@
-// The run panel as the scenarios see it. The webview marks what tests read with data-testid and data-*
-// attributes (values the user also sees, in machine-readable form), so styling can change freely:
+// The run panel (webview-ui/) as the scenarios read it: what the user sees, through the panel's ids,
+// classes and accessible summaries. Selectors live here only, so a UI change touches one file:
 //
-//   [data-testid=dataset-summary]   data-rows (usable rows), data-skipped
-//   [data-testid=class-bar]         one per class: data-label, data-count
-//   [data-testid=dataset-error]     the dataset error (text names the file and line)
-//   [data-testid=start]             Start button (disabled while the dataset has an error)
-//   [data-testid=cancel]            Cancel button
-//   [data-testid=pick-model-folder] "Local folder…" button (opens VS Code's folder dialog)
-//   [data-testid=run-status]        data-status: queued | running | completed | failed | cancelled
-//   [data-testid=loss-chart]        data-points: points drawn so far (train loss per step)
-//   [data-testid=run-error]         a failed run's message (and stderr tail)
-//   [data-testid=confusion-matrix]  cells [data-testid=cm-cell] with data-gold, data-predicted, data-count
-//   [data-testid=per-class]         rows [data-testid=class-metrics] with data-label, and cells
-//                                   [data-metric=precision|recall|f1|support] showing the numbers
+//   dataset rows         .ft-dataset .ft-stat whose .ft-stat-label is "Rows" (value like "13,000")
+//   class distribution   .ft-class-chart .ft-bars aria-label "Class distribution: a 10, b 5."
+//   dataset error        .ft-dataset .ft-error-text
+//   buttons              #ft-start, #ft-cancel (header) / #ft-form-cancel, #ft-pick-folder
+//   run status           .ft-header .ft-badge.ft-status-<queued|running|completed|failed|cancelled>
+//   loss curve           the Loss card's figure.ft-chart aria-label "… at step N" (the last x drawn)
+//   failure message      #ft-failure-message
+//   confusion matrix     .ft-cm-cell with data-gold, data-predicted, data-count
+//   per-class table      table.ft-per-class tbody tr: label, precision, recall, F1 (3 decimals), support
 import type { FrameLocator, Locator } from 'playwright-core';
 import { sleep } from '../harness/processes';
 import type { Workbench } from '../harness/workbench';
+
+const STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type PanelStatus = (typeof STATUSES)[number];
+
+const count = (text: string) => Number(text.replace(/[^\d]/g, ''));
 
 export class RunPanel {
   constructor(readonly frame: FrameLocator) {}
@@ -24,54 +26,118 @@ export class RunPanel {
     return new RunPanel(wb.webview(index));
   }
 
-  byId(id: string): Locator {
-    return this.frame.locator(`[data-testid="${id}"]`);
+  get startButton(): Locator {
+    return this.frame.locator('#ft-start');
   }
 
-  /** Waits for an attribute to satisfy a predicate; returns its value. */
-  async waitForAttribute(locator: Locator, name: string, ok: (value: string) => boolean, { timeoutMs = 60_000 } = {}): Promise<string> {
+  get cancelButton(): Locator {
+    return this.frame.locator('#ft-cancel');
+  }
+
+  get pickFolderButton(): Locator {
+    return this.frame.locator('#ft-pick-folder');
+  }
+
+  get datasetError(): Locator {
+    return this.frame.locator('.ft-dataset .ft-error-text');
+  }
+
+  get failureMessage(): Locator {
+    return this.frame.locator('#ft-failure-message');
+  }
+
+  /**
+   * Presses Start and waits for the run to show a status. Fails fast with the form's own explanation
+   * (its status line and field errors) if Start stays disabled or pressing it starts nothing.
+   */
+  async start({ timeoutMs = 30_000 } = {}): Promise<void> {
+    await this.startButton.first().waitFor({ timeout: 60_000 });
+    const why = async () =>
+      [...(await this.frame.locator('.ft-form-status').allInnerTexts()), ...(await this.frame.locator('.ft-field-error').allInnerTexts())]
+        .map((t) => t.trim())
+        .filter(Boolean)
+        .join(' | ') || 'no reason shown';
     const deadline = Date.now() + timeoutMs;
-    let last: string | null = null;
-    for (;;) {
-      last = await locator.first().getAttribute(name, { timeout: Math.max(1, deadline - Date.now()) }).catch(() => null);
-      if (last !== null && ok(last)) return last;
-      if (Date.now() > deadline) throw new Error(`${name} of ${locator} never matched (last: ${last})`);
-      await sleep(150);
+    while (await this.isDisabled(this.startButton)) {
+      if (Date.now() > deadline) throw new Error(`Start stays disabled: ${await why()}`);
+      await sleep(200);
+    }
+    await this.startButton.first().click();
+    const started = Date.now() + 15_000;
+    while (!(await this.status())) {
+      if (Date.now() > started) throw new Error(`Start did not start a run: ${await why()}`);
+      await sleep(200);
     }
   }
 
-  async datasetRows(): Promise<number> {
-    return Number(await this.waitForAttribute(this.byId('dataset-summary'), 'data-rows', (v) => /^\d+$/.test(v)));
+  /** vscode-button is a custom element: read its `disabled` property. */
+  async isDisabled(button: Locator): Promise<boolean> {
+    return button.first().evaluate((el: any) => el.disabled === true || el.getAttribute('disabled') !== null);
   }
 
-  /** label -> count from the class distribution chart. */
+  /** Usable rows, once the dataset has loaded. */
+  async datasetRows({ timeoutMs = 60_000 } = {}): Promise<number> {
+    const value = this.frame.locator('.ft-dataset .ft-stat', { has: this.frame.locator('.ft-stat-label', { hasText: /^Rows$/ }) }).locator('.ft-stat-value');
+    await value.first().waitFor({ timeout: timeoutMs });
+    return count(await value.first().innerText());
+  }
+
+  /**
+   * Waits until the Rows figure shows `expected` (a big file is previewed first, counted in full after)
+   * and returns the last value seen.
+   */
+  async waitForRows(expected: number, { timeoutMs = 120_000 } = {}): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rows = await this.datasetRows({ timeoutMs: Math.max(1, deadline - Date.now()) });
+      if (rows === expected || Date.now() > deadline) return rows;
+      await sleep(250);
+    }
+  }
+
+  /** label -> rows, from the class chart's accessible summary. */
   async classCounts(): Promise<Record<string, number>> {
-    await this.byId('class-bar').first().waitFor({ timeout: 60_000 });
+    const bars = this.frame.locator('.ft-class-chart .ft-bars').first();
+    await bars.waitFor({ timeout: 60_000 });
+    const summary = (await bars.getAttribute('aria-label')) ?? '';
+    const body = summary.replace(/^Class distribution:\s*/, '').replace(/\.$/, '');
     const out: Record<string, number> = {};
-    for (const bar of await this.byId('class-bar').all()) {
-      out[(await bar.getAttribute('data-label'))!] = Number(await bar.getAttribute('data-count'));
+    for (const part of body.split(', ')) {
+      const m = /^(.*) (\d+)$/.exec(part);
+      if (m) out[m[1]] = Number(m[2]);
     }
     return out;
   }
 
-  async status(): Promise<string | null> {
-    return this.byId('run-status').first().getAttribute('data-status', { timeout: 1_000 }).catch(() => null);
+  async status(): Promise<PanelStatus | undefined> {
+    const cls = (await this.frame.locator('.ft-header .ft-badge').first().getAttribute('class', { timeout: 1_000 }).catch(() => null)) ?? '';
+    return STATUSES.find((s) => cls.includes(`ft-status-${s}`));
   }
 
-  async waitForStatus(statuses: string[], { timeoutMs = 300_000 } = {}): Promise<string> {
-    return this.waitForAttribute(this.byId('run-status'), 'data-status', (v) => statuses.includes(v), { timeoutMs });
+  async waitForStatus(wanted: PanelStatus[], { timeoutMs = 300_000 } = {}): Promise<PanelStatus> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await this.status();
+      if (s && wanted.includes(s)) return s;
+      if (Date.now() > deadline) throw new Error(`run panel status is ${s ?? 'none'}, expected ${wanted.join(' or ')} within ${timeoutMs / 1000} s`);
+      await sleep(150);
+    }
   }
 
-  async chartPoints(): Promise<number> {
-    const v = await this.byId('loss-chart').first().getAttribute('data-points', { timeout: 1_000 }).catch(() => null);
-    return v === null ? 0 : Number(v);
+  /** The last step (or epoch) the loss curve has drawn; 0 before the first. */
+  async lossCurveX(): Promise<number> {
+    const figure = this.frame.locator('.ft-chart-card', { has: this.frame.locator('.ft-card-title', { hasText: /^Loss$/ }) }).locator('figure.ft-chart');
+    const label = (await figure.first().getAttribute('aria-label', { timeout: 1_000 }).catch(() => null)) ?? '';
+    const m = / at (?:step|epoch) (\d+)/.exec(label);
+    return m ? Number(m[1]) : 0;
   }
 
   /** gold -> predicted -> count, from the confusion matrix cells. */
   async confusion(): Promise<Record<string, Record<string, number>>> {
-    await this.byId('cm-cell').first().waitFor({ timeout: 60_000 });
+    const cells = this.frame.locator('.ft-cm-cell[data-gold]');
+    await cells.first().waitFor({ timeout: 60_000 });
     const out: Record<string, Record<string, number>> = {};
-    for (const cell of await this.byId('cm-cell').all()) {
+    for (const cell of await cells.all()) {
       const gold = (await cell.getAttribute('data-gold'))!;
       const predicted = (await cell.getAttribute('data-predicted'))!;
       (out[gold] ??= {})[predicted] = Number(await cell.getAttribute('data-count'));
@@ -79,17 +145,14 @@ export class RunPanel {
     return out;
   }
 
-  /** label -> metric -> the number shown in the per-class table. */
-  async perClass(): Promise<Record<string, Record<string, number>>> {
-    await this.byId('class-metrics').first().waitFor({ timeout: 60_000 });
-    const out: Record<string, Record<string, number>> = {};
-    for (const row of await this.byId('class-metrics').all()) {
-      const label = (await row.getAttribute('data-label'))!;
-      out[label] = {};
-      for (const metric of ['precision', 'recall', 'f1', 'support']) {
-        const text = await row.locator(`[data-metric="${metric}"]`).first().innerText();
-        out[label][metric] = parseFloat(text.replace(/[^\d.eE+-]/g, ''));
-      }
+  /** label -> { precision, recall, f1, support } as shown in the per-class table. */
+  async perClass(): Promise<Record<string, { precision: number; recall: number; f1: number; support: number }>> {
+    const rows = this.frame.locator('table.ft-per-class tbody tr');
+    await rows.first().waitFor({ timeout: 60_000 });
+    const out: Record<string, { precision: number; recall: number; f1: number; support: number }> = {};
+    for (const row of await rows.all()) {
+      const cells = (await row.locator('td').allInnerTexts()).map((t) => t.trim());
+      out[cells[0]] = { precision: parseFloat(cells[1]), recall: parseFloat(cells[2]), f1: parseFloat(cells[3]), support: count(cells[4]) };
     }
     return out;
   }
