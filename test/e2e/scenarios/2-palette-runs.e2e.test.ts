@@ -44,6 +44,7 @@ describe('scenario 2: palette runs, a local transformer model, cancel from the p
   it('starts a run from the palette on a local transformer model folder and completes', async function () {
     const model = fixtureTransformerModel();
     pendingUnless(this, !!model, 'no transformer model fixture (test/fixtures/**/config.json + onnx/*.onnx) yet');
+    this.timeout(660_000);
     const { wb, ws } = s!;
     await wb.runCommand(COMMANDS.startRun);
     await wb.pickQuickItem('spam.csv'); // no dataset is active: the palette asks which file

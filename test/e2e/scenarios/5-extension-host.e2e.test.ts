@@ -17,7 +17,8 @@ describe('scenario 5: extension-host suite', function () {
   });
   after(() => closeSession(s));
 
-  it('passes inside the extension host of the installed extension', async () => {
+  it('passes inside the extension host of the installed extension', async function () {
+    this.timeout(660_000);
     const run = await runHostTests(s!.server, {
       extensionPath: installedFolder(s!.server),
       tests: path.join(E2E_OUT_DIR, 'host', 'finetune'),
