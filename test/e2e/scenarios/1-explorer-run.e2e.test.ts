@@ -45,7 +45,7 @@ describe('scenario 1: explorer → run panel → n-gram run → results equal ru
   });
 
   it('shows a confusion matrix and per-class table equal to run.json', async () => {
-    const { record } = await waitForRun(s!.ws, (r) => r.status === 'completed');
+    const { record } = await waitForRun(s!.ws, (r) => r.status === 'completed', { timeoutMs: 15_000 });
     assert.equal(record.config.model, 'ngram');
     const test = record.metrics!.test!;
     const confusion = await panel.confusion();
