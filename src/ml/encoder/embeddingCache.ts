@@ -186,9 +186,9 @@ export class EmbeddingCache {
     try {
       await fsp.access(file);
     } catch {
-      const tmp = path.join(this.dir, `.key.json.${process.pid}.tmp`);
+      const tmp = path.join(this.dir, `.key.json.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
       await fsp.writeFile(tmp, JSON.stringify({ ...this.parts, created: new Date().toISOString() }, null, 2) + '\n');
-      await fsp.rename(tmp, file);
+      await fsp.rename(tmp, file).catch(() => fsp.rm(tmp, { force: true })); // another writer won: fine
     }
   }
 }

@@ -440,6 +440,8 @@ export async function trainHead(
   const validX = valid && valid.y.length > 0 ? valid : undefined;
 
   let best: { f1: number; loss: number; epoch: number; params: Record<string, Float32Array> } | undefined;
+  // One predictor (one ORT session for the MLP) for every epoch's validation pass.
+  const validPredictor = new HeadPredictor({ shape, mean, scale, params: init });
   let step = 0;
   let epochsRun = 0;
   const reportEvery = Math.max(1, Math.floor(stepsPerEpoch / 10));
@@ -484,7 +486,8 @@ export async function trainHead(
       let scores: ReturnType<typeof validScores> | undefined;
       if (validX) {
         const params = runner.params();
-        const probs = await new HeadPredictor({ shape, mean, scale, params }).predict(validX.x);
+        validPredictor.weights.params = params;
+        const probs = await validPredictor.predict(validX.x);
         scores = validScores(probs, validX.y, classes);
         improved = !best || scores.macroF1 > best.f1 || (scores.macroF1 === best.f1 && scores.loss < best.loss);
         if (improved) best = { f1: scores.macroF1, loss: scores.loss, epoch, params };
@@ -505,6 +508,7 @@ export async function trainHead(
     }
   } finally {
     await runner.dispose();
+    await validPredictor.dispose();
   }
   return {
     weights: { shape, mean, scale, params: best!.params },

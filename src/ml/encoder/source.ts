@@ -214,6 +214,8 @@ export async function loadEncoder(opts: LoadEncoderOptions): Promise<LoadedEncod
 
   let tokenizer: TokenizerLike;
   try {
+    // config.json first: a missing model or an unreachable Hub shows up here with a clear cause.
+    await t.AutoConfig.from_pretrained(files.ref, common);
     tokenizer = (await t.AutoTokenizer.from_pretrained(files.ref, common)) as unknown as TokenizerLike;
   } catch (e) {
     if (files.kind === 'hub') throw offlineError(files.ref, opts.cacheDir, e);
