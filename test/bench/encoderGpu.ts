@@ -110,9 +110,33 @@ async function main(): Promise<void> {
         console.log(`   ${e.device.padEnd(6)}  ${dtype.padEnd(5)}  ${String(maxLength).padEnd(7)}  ${String(batch).padEnd(5)}  ${String(threads || '-').padEnd(7)}  ${Math.round(tps).toString().padEnd(9)}  ${Math.round((threads === 0 ? n : cpuN) / r.seconds)}`);
         if (threads === 0 && maxLength === 128 && batch === 32) {
           const batches: number[][][] = [];
+          const tTok = performance.now();
           const ids = sample.map((t) => rt.truncate(rt.tokenize(t)));
+          const tokSeconds = (performance.now() - tTok) / 1000;
+          const allTokens = ids.reduce((a, r) => a + r.length, 0);
+          console.log(`   tokenizer alone: ${Math.round(allTokens / tokSeconds)} tokens/s (one thread)`);
           const order = Array.from(ids.keys()).sort((a, b) => ids[b].length - ids[a].length);
           for (let k = 0; k < order.length; k += batch) batches.push(order.slice(k, k + batch).map((i) => ids[i]));
+          // Raw InferenceSession on the same device and batches: ORT's own speed, without our pipeline.
+          const o = await import('onnxruntime-node');
+          const raw = await o.InferenceSession.create(e.files.onnxFile, { executionProviders: [e.device], interOpNumThreads: 1 });
+          const feeds = batches.map((b) => {
+            const len = Math.max(...b.map((r) => r.length));
+            const idsT = new BigInt64Array(b.length * len);
+            const maskT = new BigInt64Array(b.length * len);
+            b.forEach((r, i) => r.forEach((id, j) => ((idsT[i * len + j] = BigInt(id)), (maskT[i * len + j] = 1n))));
+            return {
+              input_ids: new o.Tensor('int64', idsT, [b.length, len]),
+              attention_mask: new o.Tensor('int64', maskT, [b.length, len]),
+              token_type_ids: new o.Tensor('int64', new BigInt64Array(b.length * len), [b.length, len]),
+            };
+          });
+          await raw.run(feeds[0]);
+          const tRaw = performance.now();
+          for (const f of feeds) await raw.run(f);
+          const rawTps = allTokens / ((performance.now() - tRaw) / 1000);
+          await raw.release();
+          console.log(`   raw InferenceSession on ${e.device}, same batches: ${Math.round(rawTps)} tokens/s (ours/raw ${(tps / rawTps).toFixed(2)})`);
           const bf = path.join(cacheDir, 'batches.json');
           fs.writeFileSync(bf, JSON.stringify(batches));
           const peer = findUp(path.join('test', 'bench', 'torch_peer.py'));

@@ -142,7 +142,27 @@ export class EncoderRuntime {
     return { pooled, dim };
   }
 
-  /** Pooled vectors for many texts, in input order. */
+  /**
+   * Tokenize texts[start, end): ids truncated to the max length, untruncated counts. With `yieldEvery`,
+   * hands the event loop back every few texts, so it can run while `session.run` works on another thread.
+   */
+  private async tokenizeChunk(texts: string[], start: number, end: number, yieldEvery = 0): Promise<{ rows: number[][]; counts: number[] }> {
+    const rows: number[][] = [];
+    const counts: number[] = [];
+    for (let i = start; i < end; i++) {
+      const ids = this.tokenize(texts[i]);
+      counts.push(ids.length);
+      rows.push(this.truncate(ids));
+      if (yieldEvery && (i - start) % yieldEvery === yieldEvery - 1) await new Promise((r) => setImmediate(r));
+    }
+    return { rows, counts };
+  }
+
+  /**
+   * Pooled vectors for many texts, in input order. Texts are tokenized a chunk ahead: the next chunk's
+   * tokenization runs in the gaps while the session works on the current chunk's batches (it matters on
+   * CUDA, where tokenization would otherwise take as long as the model).
+   */
   async embed(texts: string[], opts: EmbedOptions): Promise<EmbedResult> {
     const t0 = performance.now();
     const n = texts.length;
@@ -153,32 +173,36 @@ export class EncoderRuntime {
     let tokensEncoded = 0;
     let done = 0;
     const bs = Math.max(1, opts.batchSize);
-    for (let start = 0; start < n; start += CHUNK) {
-      throwIfAborted(opts.signal);
-      const end = Math.min(n, start + CHUNK);
-      const rows: number[][] = [];
-      for (let i = start; i < end; i++) {
-        const ids = this.tokenize(texts[i]);
-        tokenCounts[i] = ids.length;
-        if (ids.length > this.maxLength) truncated++;
-        rows.push(this.truncate(ids));
-      }
-      // Longest first: similar lengths share a batch, and the largest batch comes early.
-      const order = Array.from(rows.keys()).sort((a, b) => rows[b].length - rows[a].length);
-      for (let k = 0; k < order.length; k += bs) {
+    let next: Promise<{ rows: number[][]; counts: number[] }> | undefined = n ? this.tokenizeChunk(texts, 0, Math.min(n, CHUNK)) : undefined;
+    try {
+      for (let start = 0; start < n; start += CHUNK) {
         throwIfAborted(opts.signal);
-        const idx = order.slice(k, k + bs);
-        const batch = idx.map((i) => rows[i]);
-        const { pooled, dim: d } = await this.encodeIds(batch);
-        if (!dim) {
-          dim = d;
-          vectors = new Float32Array(n * dim);
+        const { rows, counts } = await next!;
+        const following = start + CHUNK;
+        next = following < n ? this.tokenizeChunk(texts, following, Math.min(n, following + CHUNK), 16) : undefined;
+        counts.forEach((c, j) => {
+          tokenCounts[start + j] = c;
+          if (c > this.maxLength) truncated++;
+        });
+        // Longest first: similar lengths share a batch, and the largest batch comes early.
+        const order = Array.from(rows.keys()).sort((a, b) => rows[b].length - rows[a].length);
+        for (let k = 0; k < order.length; k += bs) {
+          throwIfAborted(opts.signal);
+          const idx = order.slice(k, k + bs);
+          const batch = idx.map((i) => rows[i]);
+          const { pooled, dim: d } = await this.encodeIds(batch);
+          if (!dim) {
+            dim = d;
+            vectors = new Float32Array(n * dim);
+          }
+          for (let j = 0; j < idx.length; j++) vectors.set(pooled.subarray(j * dim, (j + 1) * dim), (start + idx[j]) * dim);
+          for (const r of batch) tokensEncoded += r.length;
+          done += idx.length;
+          opts.onProgress?.(done, n);
         }
-        for (let j = 0; j < idx.length; j++) vectors.set(pooled.subarray(j * dim, (j + 1) * dim), (start + idx[j]) * dim);
-        for (const r of batch) tokensEncoded += r.length;
-        done += idx.length;
-        opts.onProgress?.(done, n);
       }
+    } finally {
+      await next?.catch(() => undefined); // never leave a tokenizing chunk behind (cancellation)
     }
     return { vectors, dim, tokenCounts, truncated, tokensEncoded, seconds: (performance.now() - t0) / 1000 };
   }

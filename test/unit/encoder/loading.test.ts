@@ -106,6 +106,27 @@ describe('encoder: fixture layouts load from a local folder', () => {
     }
   });
 
+  it('keeps input order across chunks (more texts than one tokenized chunk)', async () => {
+    const enc = await loadEncoder({ model: fixture('distilbert'), dtype: 'fp32', device: 'cpu', cacheDir, probe: notCuda });
+    try {
+      const rt = new EncoderRuntime(enc, 'mean', 10);
+      const words = ['money', 'school', 'government', 'free', 'the people of the state said', 'win'];
+      const texts = Array.from({ length: 4500 }, (_, i) => `${words[i % 6]} ${words[(i * 7) % 6]} number ${i}`);
+      const res = await rt.embed(texts, { batchSize: 64 });
+      let expectTruncated = 0;
+      for (const t of texts) if (rt.tokenize(t).length > 10) expectTruncated++;
+      assert.equal(res.truncated, expectTruncated);
+      for (const i of [0, 2047, 2048, 3000, 4095, 4096, 4499]) {
+        const ids = rt.truncate(rt.tokenize(texts[i]));
+        const one = await rt.encodeIds([ids]);
+        assert.ok(maxAbsDiff(res.vectors.subarray(i * 32, (i + 1) * 32), one.pooled) < 1e-4, `text ${i}`);
+        assert.equal(res.tokenCounts[i], rt.tokenize(texts[i]).length);
+      }
+    } finally {
+      await enc.dispose();
+    }
+  });
+
   it('explains a folder that is not a model, and a missing dtype file', async () => {
     await assert.rejects(loadEncoder({ model: cacheDir, dtype: 'fp32', device: 'cpu', cacheDir }), (e: unknown) => {
       assert.ok(e instanceof UsageError);
