@@ -24,7 +24,8 @@ import type { TrainReporter } from '../../src/ml/model';
 import { Rng } from '../../src/ml/random';
 import { defaultCacheDir } from '../../src/trainer/cacheDir';
 
-const PYTHON = '/usr/bin/python3';
+/** Debian's Python (torch 1.13) runs the peers; FINETUNE_BENCH_PYTHON points elsewhere (e.g. a GPU machine's venv). */
+const PYTHON = process.env.FINETUNE_BENCH_PYTHON ?? '/usr/bin/python3';
 const cpuOnly = () => Promise.resolve({ ok: false, reason: 'benchmark: CPU' });
 
 function repoRoot(): string {
@@ -121,8 +122,7 @@ function pipelineBatches(rt: EncoderRuntime, texts: string[], batchSize: number)
   return batches;
 }
 
-async function rawOrt(file: string, batches: number[][][], threads: number, withTokenTypes: boolean): Promise<{ seconds: number; cpu: number; tokens: number }> {
-  const session = await ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+async function rawOrt(session: ort.InferenceSession, batches: number[][][], withTokenTypes: boolean): Promise<{ seconds: number; cpu: number; tokens: number }> {
   const feedsOf = (b: number[][]) => {
     const len = Math.max(...b.map((r) => r.length));
     const ids = new BigInt64Array(b.length * len);
@@ -139,7 +139,6 @@ async function rawOrt(file: string, batches: number[][][], threads: number, with
   for (const f of feeds) await session.run(f);
   const seconds = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
-  await session.release();
   return { seconds, cpu: (c.user + c.system) / 1e6, tokens: batches.flat().reduce((a, r) => a + r.length, 0) };
 }
 
@@ -208,11 +207,13 @@ async function benchEncoding(root: string, modelDir: string, cacheDir: string, t
       const inOrder = texts.map((t) => rt.truncate(rt.tokenize(t)));
       const unsorted: number[][][] = [];
       for (let k = 0; k < inOrder.length; k += batchSize) unsorted.push(inOrder.slice(k, k + batchSize));
+      // One raw session for all repetitions, like our pipeline's (ORT plans memory per input shape on first use).
+      const session = await ort.InferenceSession.create(enc.files.onnxFile, { intraOpNumThreads: threads, interOpNumThreads: 1 });
       const [mine, raw, rawUnsorted] = await bestOf(reps, [
         () => ours(enc, texts, maxLength, batchSize),
-        () => rawOrt(enc.files.onnxFile, batches, threads, withTT),
-        () => rawOrt(enc.files.onnxFile, unsorted, threads, withTT),
-      ]);
+        () => rawOrt(session, batches, withTT),
+        () => rawOrt(session, unsorted, withTT),
+      ]).finally(() => session.release());
       rows.push([dtype, 'our pipeline (tokenize + run + pool)', tps(mine), tpc(mine), tps(mine) / tps(raw), pct(1 - tps(mine) / tps(raw)), pct(1 - tpc(mine) / tpc(raw))]);
       rows.push([dtype, 'raw InferenceSession (same batches)', tps(raw), tpc(raw), 1, '', '']);
       rows.push([dtype, 'raw InferenceSession, unsorted batches', tps(rawUnsorted), tpc(rawUnsorted), tps(rawUnsorted) / tps(raw), '', '']);
@@ -330,8 +331,8 @@ async function benchHead(threads: number, quick: boolean): Promise<void> {
 }
 
 async function benchCache(root: string, modelDir: string, cacheDir: string, threads: number, quick: boolean): Promise<void> {
-  const n = quick ? 200 : 3000;
-  const maxLength = quick ? 64 : 128;
+  const n = quick ? 300 : 3000;
+  const maxLength = 128;
   const texts = benchTexts(root, n);
   const examples = texts.map((text, i) => ({ text, label: i % 3 === 0 ? 'a' : 'b', line: i + 2 }));
   const split = Math.floor(n * 0.9);
