@@ -161,14 +161,12 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   const modelDir = await benchModel(root);
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-bench-'));
   try {
-    if (modelDir) {
-      await benchEncoding(root, modelDir, cacheDir, threads, batchSize, opts.quick);
-    }
-    await benchHead(threads, opts.quick);
-    if (modelDir) {
-      await benchCache(root, modelDir, cacheDir, threads, opts.quick);
-      await benchMemory(root, modelDir, cacheDir, threads, opts.quick);
-    }
+    // FINETUNE_BENCH_ONLY=1,3 runs a subset.
+    const only = new Set((process.env.FINETUNE_BENCH_ONLY ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
+    if (modelDir && (only.has('1') || only.has('2'))) await benchEncoding(root, modelDir, cacheDir, threads, batchSize, opts.quick);
+    if (only.has('3')) await benchHead(threads, opts.quick);
+    if (modelDir && only.has('4')) await benchCache(root, modelDir, cacheDir, threads, opts.quick);
+    if (modelDir && only.has('5')) await benchMemory(root, modelDir, cacheDir, threads, opts.quick);
   } finally {
     fs.rmSync(cacheDir, { recursive: true, force: true });
   }

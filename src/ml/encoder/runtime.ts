@@ -10,8 +10,12 @@ import type { LoadedEncoder, TokenizerLike } from './source';
 
 export type Pooling = 'mean' | 'cls';
 
-/** Texts tokenized per chunk: bounds memory for token ids while leaving room to sort by length. */
-const CHUNK = 2048;
+/**
+ * Texts tokenized per chunk: bounds memory for token ids while leaving room to sort by length. Chunks
+ * start small and double, so the model starts early and the next chunk's tokenization overlaps it.
+ */
+const FIRST_CHUNK = 256;
+const MAX_CHUNK = 2048;
 
 let ortModule: typeof ortTypes | undefined;
 function ort(): typeof ortTypes {
@@ -173,13 +177,15 @@ export class EncoderRuntime {
     let tokensEncoded = 0;
     let done = 0;
     const bs = Math.max(1, opts.batchSize);
-    let next: Promise<{ rows: number[][]; counts: number[] }> | undefined = n ? this.tokenizeChunk(texts, 0, Math.min(n, CHUNK)) : undefined;
+    let chunk = Math.min(n, FIRST_CHUNK);
+    let next: Promise<{ rows: number[][]; counts: number[] }> | undefined = n ? this.tokenizeChunk(texts, 0, chunk) : undefined;
     try {
-      for (let start = 0; start < n; start += CHUNK) {
+      for (let start = 0; start < n; ) {
         throwIfAborted(opts.signal);
         const { rows, counts } = await next!;
-        const following = start + CHUNK;
-        next = following < n ? this.tokenizeChunk(texts, following, Math.min(n, following + CHUNK), 16) : undefined;
+        const following = start + rows.length;
+        chunk = Math.min(MAX_CHUNK, chunk * 2);
+        next = following < n ? this.tokenizeChunk(texts, following, Math.min(n, following + chunk), 16) : undefined;
         counts.forEach((c, j) => {
           tokenCounts[start + j] = c;
           if (c > this.maxLength) truncated++;
@@ -200,6 +206,7 @@ export class EncoderRuntime {
           done += idx.length;
           opts.onProgress?.(done, n);
         }
+        start = following;
       }
     } finally {
       await next?.catch(() => undefined); // never leave a tokenizing chunk behind (cancellation)
