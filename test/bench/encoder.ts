@@ -186,7 +186,7 @@ async function bestOf(reps: number, variants: (() => Promise<Timing>)[]): Promis
 }
 
 async function benchEncoding(root: string, modelDir: string, cacheDir: string, threads: number, batchSize: number, quick: boolean): Promise<void> {
-  const n = quick ? 64 : 1024;
+  const n = Number(process.env.FINETUNE_BENCH_TEXTS) || (quick ? 64 : 1024);
   const reps = quick ? 2 : 3;
   const maxLength = 128;
   const texts = benchTexts(root, n);
