@@ -62,6 +62,8 @@ export interface DatasetSummary {
   words: LengthStats;
   duplicates: number;
   conflicting: number;
+  /** True when only the first rows were read (a quick preview); counts then cover those rows only. */
+  partial?: boolean;
 }
 
 /** One hyperparameter, described once: the CLI's flags, the panel's form and validation all come from this. */
