@@ -11,7 +11,7 @@ import { throwIfAborted, UsageError } from '../family';
 import type { Classifier, ModelManifest } from '../model';
 import type { OptionValues } from '../../protocol/types';
 import { Featurizer, Vocabulary, type FeatureRecipe } from './features';
-import { softmaxInPlace, type LinearWeights } from './sgd';
+import { rowLogits, softmaxInPlace, type LinearWeights } from './sgd';
 
 export const WEIGHTS_FILE = 'ngram.bin';
 const MAGIC = 0x474e5446; // "FTNG" little-endian
@@ -70,12 +70,8 @@ export class NgramClassifier implements Classifier {
       const n = f.row(texts[i]);
       const cols = f.rowCols;
       const vals = f.rowVals;
-      for (let j = 0; j < k; j++) z[j] = this.linear.bias[j];
-      for (let p = 0; p < n; p++) {
-        const base = cols[p] * k;
-        const v = vals[p];
-        for (let j = 0; j < k; j++) z[j] += w[base + j] * v;
-      }
+      rowLogits(w, cols, vals, 0, n, k, z);
+      for (let j = 0; j < k; j++) z[j] += this.linear.bias[j];
       softmaxInPlace(z, 0, k);
       for (let j = 0; j < k; j++) out[i * k + j] = z[j];
     }

@@ -72,18 +72,59 @@ export function softmaxInPlace(z: Float64Array | Float32Array, offset: number, k
   for (let j = 0; j < k; j++) z[offset + j] /= sum;
 }
 
+/**
+ * z = Wᵀx for one sparse row (weights feature-major). Two classes, the common case, get their own loop:
+ * about twice as fast as the generic one in V8.
+ */
+export function rowLogits(w: Float32Array, cols: Int32Array, vals: Float32Array, from: number, to: number, k: number, z: Float64Array): void {
+  if (k === 2) {
+    let a = 0;
+    let b = 0;
+    for (let p = from; p < to; p++) {
+      const base = cols[p] << 1;
+      const x = vals[p];
+      a += w[base] * x;
+      b += w[base + 1] * x;
+    }
+    z[0] = a;
+    z[1] = b;
+    return;
+  }
+  z.fill(0);
+  for (let p = from; p < to; p++) {
+    const base = cols[p] * k;
+    const x = vals[p];
+    for (let j = 0; j < k; j++) z[j] += w[base + j] * x;
+  }
+}
+
+/** w -= step · x ⊗ g[goff .. goff+k) for one sparse row. */
+function rowUpdate(w: Float32Array, cols: Int32Array, vals: Float32Array, from: number, to: number, k: number, g: Float64Array, goff: number, step: number): void {
+  if (k === 2) {
+    const g0 = g[goff] * step;
+    const g1 = g[goff + 1] * step;
+    for (let p = from; p < to; p++) {
+      const base = cols[p] << 1;
+      const x = vals[p];
+      w[base] -= g0 * x;
+      w[base + 1] -= g1 * x;
+    }
+    return;
+  }
+  for (let p = from; p < to; p++) {
+    const base = cols[p] * k;
+    const x = vals[p] * step;
+    for (let j = 0; j < k; j++) w[base + j] -= g[goff + j] * x;
+  }
+}
+
 /** n×K probabilities of a linear model (weights scaled by `scale`) on CSR rows. */
 export function predictRows(model: LinearWeights, x: Csr, scale = 1, out = new Float32Array(x.rows * model.classes)): Float32Array {
   const k = model.classes;
   const w = model.weights;
   const z = new Float64Array(k);
   for (let i = 0; i < x.rows; i++) {
-    z.fill(0);
-    for (let p = x.rowPtr[i]; p < x.rowPtr[i + 1]; p++) {
-      const base = x.cols[p] * k;
-      const v = x.vals[p];
-      for (let j = 0; j < k; j++) z[j] += w[base + j] * v;
-    }
+    rowLogits(w, x.cols, x.vals, x.rowPtr[i], x.rowPtr[i + 1], k, z);
     for (let j = 0; j < k; j++) z[j] = z[j] * scale + model.bias[j];
     softmaxInPlace(z, 0, k);
     for (let j = 0; j < k; j++) out[i * k + j] = z[j];
@@ -161,12 +202,7 @@ export function trainSgd(
       for (let s = s0; s < s1; s++) {
         const i = order[s];
         const b = s - s0;
-        z.fill(0);
-        for (let p = rowPtr[i]; p < rowPtr[i + 1]; p++) {
-          const base = cols[p] * k;
-          const xv = vals[p];
-          for (let j = 0; j < k; j++) z[j] += v[base + j] * xv;
-        }
+        rowLogits(v, cols, vals, rowPtr[i], rowPtr[i + 1], k, z);
         for (let j = 0; j < k; j++) z[j] = z[j] * scale + bias[j];
         softmaxInPlace(z, 0, k);
         let weight = 1;
@@ -198,11 +234,7 @@ export function trainSgd(
       for (let s = s0; s < s1; s++) {
         const i = order[s];
         const gb = (s - s0) * k;
-        for (let p = rowPtr[i]; p < rowPtr[i + 1]; p++) {
-          const base = cols[p] * k;
-          const xv = vals[p] * step;
-          for (let j = 0; j < k; j++) v[base + j] -= g[gb + j] * xv;
-        }
+        rowUpdate(v, cols, vals, rowPtr[i], rowPtr[i + 1], k, g, gb, step);
         for (let j = 0; j < k; j++) bias[j] -= lr * g[gb + j];
       }
       if (scale < 1e-6) {
@@ -222,14 +254,13 @@ export function trainSgd(
     // Best by macro-F1; a tie goes to the lower validation loss (better calibrated, usually later).
     const key: [number, number] = valid ? [scores.macroF1, scores.loss] : [epoch, 0];
     const isBest = key[0] > bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1]);
+    // Patience counts epochs without a strictly better macro-F1 (a loss-only tie-break does not reset it).
+    sinceBest = key[0] > bestKey[0] ? 0 : sinceBest + 1;
     if (isBest) {
       bestKey = key;
       bestEpoch = epoch;
-      sinceBest = 0;
       for (let q = 0; q < v.length; q++) best.weights[q] = v[q] * scale;
       best.bias.set(bias);
-    } else {
-      sinceBest++;
     }
     const result: EpochResult = {
       epoch,
