@@ -122,14 +122,69 @@ function blockWeights(recipe: FeatureRecipe, hasWords: boolean, hasChars: boolea
 }
 
 /**
+ * Counts the distinct ids of one block with a small open-addressing table that stays in L1/L2 cache:
+ * counting straight into a buckets-sized array costs a cache miss per n-gram occurrence instead.
+ * After count(), distinct ids are ids[0 .. size) with their counts in counts[].
+ */
+export class BlockCounter {
+  ids = new Int32Array(1024);
+  counts = new Int32Array(1024);
+  size = 0;
+  private keys = new Int32Array(2048).fill(-1);
+  private slotCounts = new Int32Array(2048);
+  private slots = new Int32Array(1024);
+
+  count(data: Int32Array, from: number, to: number): void {
+    const n = to - from;
+    if (this.keys.length < n * 2) {
+      let cap = this.keys.length;
+      while (cap < n * 2) cap *= 2;
+      this.keys = new Int32Array(cap).fill(-1);
+      this.slotCounts = new Int32Array(cap);
+      this.slots = new Int32Array(cap);
+      this.ids = new Int32Array(cap);
+      this.counts = new Int32Array(cap);
+    }
+    const keys = this.keys;
+    const slotCounts = this.slotCounts;
+    const slots = this.slots;
+    const mask = keys.length - 1;
+    let distinct = 0;
+    for (let i = from; i < to; i++) {
+      const id = data[i];
+      // Ids are hash outputs already: their low bits are a fine slot.
+      let slot = id & mask;
+      let key = keys[slot];
+      while (key !== -1 && key !== id) {
+        slot = (slot + 1) & mask;
+        key = keys[slot];
+      }
+      if (key === -1) {
+        keys[slot] = id;
+        slotCounts[slot] = 1;
+        slots[distinct++] = slot;
+      } else {
+        slotCounts[slot]++;
+      }
+    }
+    for (let i = 0; i < distinct; i++) {
+      const slot = slots[i];
+      this.ids[i] = keys[slot];
+      this.counts[i] = slotCounts[slot];
+      keys[slot] = -1;
+    }
+    this.size = distinct;
+  }
+}
+
+/**
  * Turns texts into TF-IDF rows with a fitted vocabulary (prediction, validation). Columns are counted with a
  * D-sized scratch array and rows are built in reusable buffers: scoring one short text allocates nothing.
  */
 export class Featurizer {
   private readonly hasher: Hasher;
   private readonly ids = new IntBuffer(4096);
-  private readonly counts: Int32Array;
-  private readonly touched = new IntBuffer(4096);
+  private readonly counter = new BlockCounter();
   /** The last row: rowCols/rowVals[0 .. rowLength). */
   rowCols = new Int32Array(4096);
   rowVals = new Float32Array(4096);
@@ -140,7 +195,6 @@ export class Featurizer {
     readonly vocab: Vocabulary,
   ) {
     this.hasher = new Hasher(recipe);
-    this.counts = new Int32Array(vocab.size);
   }
 
   transform(texts: string[], signal?: AbortSignal): Csr {
@@ -170,21 +224,14 @@ export class Featurizer {
   }
 
   private addBlock(from: number, to: number, weight: number): void {
-    const ids = this.ids.data;
-    const counts = this.counts;
-    const touched = this.touched;
-    touched.clear();
-    for (let i = from; i < to; i++) {
-      const c = this.vocab.column(ids[i]);
-      if (c < 0) continue;
-      if (counts[c]++ === 0) touched.push(c);
-    }
+    const counter = this.counter;
+    counter.count(this.ids.data, from, to);
     const start = this.rowLength;
     let norm = 0;
-    for (let i = 0; i < touched.length; i++) {
-      const c = touched.data[i];
-      const v = sublinear(counts[c]) * this.vocab.idf[c];
-      counts[c] = 0;
+    for (let i = 0; i < counter.size; i++) {
+      const c = this.vocab.column(counter.ids[i]);
+      if (c < 0) continue;
+      const v = sublinear(counter.counts[i]) * this.vocab.idf[c];
       norm += v * v;
       this.rowCols[this.rowLength] = c;
       this.rowVals[this.rowLength++] = v;
@@ -208,37 +255,36 @@ export function fitTransform(
 ): { vocab: Vocabulary; matrix: Csr } {
   const hasher = new Hasher(recipe);
   const ids = new IntBuffer(4096);
-  const counts = new Int32Array(recipe.buckets);
-  const df = new Int32Array(recipe.buckets);
-  const touched = new IntBuffer(4096);
-  // Per text: distinct buckets and counts, word block then char block.
+  const counter = new BlockCounter();
+  // Per bucket, interleaved (one cache miss per visit; buckets are visited at random): the last text that
+  // counted for it (later: column + 1), and its document frequency.
+  const state = new Int32Array(recipe.buckets * 2);
+  // Per text: distinct buckets and their counts, word block then char block.
   let pairBuckets = new Int32Array(1 << 20);
   let pairCounts = new Uint16Array(1 << 20);
   let pairs = 0;
   const blockEnds = new Int32Array(texts.length * 2);
 
-  const pushPair = (bucket: number, count: number) => {
-    if (pairs === pairBuckets.length) {
-      const nb = new Int32Array(pairs * 2);
-      nb.set(pairBuckets);
+  const addBlock = (from: number, to: number, textId: number) => {
+    counter.count(ids.data, from, to);
+    if (pairs + counter.size > pairBuckets.length) {
+      const size = Math.max(pairBuckets.length * 2, pairs + counter.size);
+      const nb = new Int32Array(size);
+      nb.set(pairBuckets.subarray(0, pairs));
       pairBuckets = nb;
-      const nc = new Uint16Array(pairs * 2);
-      nc.set(pairCounts);
+      const nc = new Uint16Array(size);
+      nc.set(pairCounts.subarray(0, pairs));
       pairCounts = nc;
     }
-    pairBuckets[pairs] = bucket;
-    pairCounts[pairs++] = Math.min(count, 65535);
-  };
-  const countBlock = (from: number, to: number) => {
-    touched.clear();
-    for (let i = from; i < to; i++) {
-      const bucket = ids.data[i];
-      if (counts[bucket]++ === 0) touched.push(bucket);
-    }
-    for (let i = 0; i < touched.length; i++) {
-      const bucket = touched.data[i];
-      pushPair(bucket, counts[bucket]);
-      counts[bucket] = 0;
+    for (let i = 0; i < counter.size; i++) {
+      const bucket = counter.ids[i];
+      pairBuckets[pairs] = bucket;
+      pairCounts[pairs++] = Math.min(counter.counts[i], 65535);
+      // Document frequency counts a text once, even when a bucket is in both of its blocks.
+      if (state[bucket * 2] !== textId + 1) {
+        state[bucket * 2] = textId + 1;
+        state[bucket * 2 + 1]++;
+      }
     }
   };
 
@@ -248,34 +294,29 @@ export function fitTransform(
       onProgress?.(d, texts.length);
     }
     const charStart = hasher.hash(texts[d], ids);
-    const first = pairs;
-    countBlock(0, charStart);
+    addBlock(0, charStart, d);
     blockEnds[d * 2] = pairs;
-    countBlock(charStart, ids.length);
+    addBlock(charStart, ids.length, d);
     blockEnds[d * 2 + 1] = pairs;
-    // Document frequency: once per text even when a bucket is in both blocks (counts is all zero again here).
-    for (let p = first; p < pairs; p++) {
-      const bucket = pairBuckets[p];
-      if (counts[bucket] === 0) {
-        counts[bucket] = 1;
-        df[bucket]++;
-      }
-    }
-    for (let p = first; p < pairs; p++) counts[pairBuckets[p]] = 0;
   }
   onProgress?.(texts.length, texts.length);
 
-  // Vocabulary: buckets in ≥ minCount texts, in bucket order. Reuse `counts` as bucket → column.
+  // Vocabulary: buckets in ≥ minCount texts, in bucket order; the last-text slot becomes column + 1.
   const n = texts.length;
-  const kept: number[] = [];
-  for (let bucket = 0; bucket < recipe.buckets; bucket++) if (df[bucket] >= recipe.minCount && df[bucket] > 0) kept.push(bucket);
-  const bucketIds = Uint32Array.from(kept);
-  const idf = new Float32Array(kept.length);
-  const column = counts;
-  column.fill(-1);
-  for (let c = 0; c < kept.length; c++) {
-    column[kept[c]] = c;
-    idf[c] = Math.log((1 + n) / (1 + df[kept[c]])) + 1;
+  const minCount = Math.max(1, recipe.minCount);
+  let kept = 0;
+  for (let b = 0; b < recipe.buckets; b++) if (state[b * 2 + 1] >= minCount) kept++;
+  const bucketIds = new Uint32Array(kept);
+  const idf = new Float32Array(kept);
+  for (let b = 0, c = 0; b < recipe.buckets; b++) {
+    const df = state[b * 2 + 1];
+    if (df < minCount) {
+      state[b * 2] = 0;
+      continue;
+    }
+    bucketIds[c] = b;
+    idf[c] = Math.log((1 + n) / (1 + df)) + 1;
+    state[b * 2] = ++c;
   }
 
   const b = new CsrBuilder();
@@ -291,7 +332,7 @@ export function fitTransform(
       const start = b.size;
       let norm = 0;
       for (; p < end; p++) {
-        const c = column[pairBuckets[p]];
+        const c = state[pairBuckets[p] * 2] - 1;
         if (c < 0) continue;
         const v = sublinear(pairCounts[p]) * idf[c];
         norm += v * v;
