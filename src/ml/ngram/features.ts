@@ -69,10 +69,16 @@ export class Vocabulary {
 
 /** Growable parallel arrays for building a CSR matrix. */
 class CsrBuilder {
-  private cols = new Int32Array(1 << 16);
-  private vals = new Float32Array(1 << 16);
+  private cols: Int32Array;
+  private vals: Float32Array;
   private length = 0;
   private readonly rowPtr: number[] = [0];
+
+  /** `capacity`: expected non-zeros; an exact upper bound avoids regrowing and a final copy. */
+  constructor(capacity = 1 << 16) {
+    this.cols = new Int32Array(Math.max(16, capacity));
+    this.vals = new Float32Array(Math.max(16, capacity));
+  }
 
   push(col: number, val: number): void {
     if (this.length === this.cols.length) {
@@ -101,11 +107,13 @@ class CsrBuilder {
   }
 
   build(): Csr {
+    // Nearly full: hand out views rather than copying (training matrices are the largest thing we hold).
+    const full = this.length >= this.cols.length * 0.8;
     return {
       rows: this.rowPtr.length - 1,
       rowPtr: Int32Array.from(this.rowPtr),
-      cols: this.cols.slice(0, this.length),
-      vals: this.vals.slice(0, this.length),
+      cols: full ? this.cols.subarray(0, this.length) : this.cols.slice(0, this.length),
+      vals: full ? this.vals.subarray(0, this.length) : this.vals.slice(0, this.length),
     };
   }
 }
@@ -319,7 +327,7 @@ export function fitTransform(
     state[b * 2] = ++c;
   }
 
-  const b = new CsrBuilder();
+  const b = new CsrBuilder(pairs);
   let p = 0;
   for (let d = 0; d < n; d++) {
     const wordEnd = blockEnds[d * 2];
