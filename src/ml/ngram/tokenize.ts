@@ -25,7 +25,8 @@ export interface HashingRecipe {
 }
 
 const TOKEN = /[\p{L}\p{M}\p{N}_]+|[^\s\p{L}\p{M}\p{N}_]/gu;
-const WORD_START = /[\p{L}\p{M}\p{N}_]/u;
+/** A word token (not punctuation): tested on the whole token so a first character outside the BMP counts. */
+const WORD_START = /^[\p{L}\p{M}\p{N}_]/u;
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -105,7 +106,7 @@ export class Hasher {
     if (charMax > 0) {
       for (let i = 0; i < t; i++) {
         const token = tokens[i];
-        if (!WORD_START.test(token[0])) continue; // punctuation: its unigram is enough
+        if (!WORD_START.test(token)) continue; // punctuation: its unigram is enough
         this.charGrams(token, charMin, charMax, buckets, out);
       }
     }

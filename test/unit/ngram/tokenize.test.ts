@@ -55,3 +55,16 @@ describe('ngram tokenizer and features', () => {
 
 // free, free+money, money, money+!, ! — computed by hand with a Python re-implementation of FNV-1a + fmix32.
 const PINNED = [930869, 700858, 705614, 1031401, 511777];
+
+describe('ngram char n-grams outside the BMP', () => {
+  it('treats a word starting with an astral letter as a word (char n-grams by code point)', () => {
+    const h = new Hasher({ ...RECIPE, wordNgrams: 1 });
+    const out = new IntBuffer();
+    // "𝐀b" is two code points (three code units): padded <𝐀b>, 2–4-grams: 3 + 2 + 1.
+    assert.equal(h.hash('𝐀b', out), 1);
+    assert.equal(out.length, 1 + 6);
+    // An emoji is a symbol: one token, no char n-grams.
+    assert.equal(h.hash('😀', out), 1);
+    assert.equal(out.length, 1);
+  });
+});
