@@ -44,6 +44,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  // The runner's own usage errors say enough; anything else gets its stack.
+  console.error(e instanceof Error ? (e.message.startsWith('bench:') ? e.message : (e.stack ?? e.message)) : e);
   process.exit(1);
 });

@@ -78,7 +78,11 @@ export interface TrainedNgram {
   epochs: EpochResult[];
 }
 
-/** Trains one model on featurised data with the given options. */
+/**
+ * Trains one model on featurised data with the given options. With `input.softTargets` the loss is the
+ * cross-entropy to those rows, and each example's `label` only has to be one of `labels` (a distiller can
+ * pass the teacher's top class for unlabeled text); validation always scores against `valid`'s gold labels.
+ */
 export function trainOn(
   input: TrainInput,
   data: Featurised,
