@@ -152,7 +152,7 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), '|' + widths.map((w, c) => (c === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|', ...rows.map(line)].join('\n');
 }
 
-function printDataset(name: string, ours: Result, peers: Result[]): void {
+function printDataset(ours: Result, peers: Result[]): void {
   const rows = [ours, ...peers].map((r) => [
     r.name + (r.note ? ` (${r.note})` : ''),
     r.macroF1.toFixed(3),
@@ -247,6 +247,7 @@ export async function run(opts: { quick: boolean }): Promise<void> {
         splits.labels,
       );
       const ours: Result = { name: 'ours: ngram (defaults)', macroF1: m.macro.f1, accuracy: m.accuracy, trainSeconds, predictSeconds };
+      const predictedClasses = m.labels.filter((_, j) => m.confusion.some((row) => row[j] > 0)).length;
       const allTrain = readJsonl(path.join(dir, `${name}.train.jsonl`));
       const peers: Result[] = [];
       if (fasttext) {
@@ -258,13 +259,14 @@ export async function run(opts: { quick: boolean }): Promise<void> {
         `\n### ${name}: train ${splits.train.length} + valid ${splits.valid.length} (ours; peers train on all ${allTrain.length}), ` +
           `test ${splits.test.length}, ${splits.labels.length} classes; ours: best epoch ${model.describe().best_epoch}, ${model.describe().features} features`,
       );
-      printDataset(name, ours, peers);
+      printDataset(ours, peers);
       const classic = peers.filter((p) => p.name.startsWith('sklearn'));
       if (classic.length) {
         const best = classic.reduce((a, b) => (b.macroF1 > a.macroF1 ? b : a));
         const ok = ours.macroF1 >= best.macroF1 - 0.01;
         summary.push(`${name}: macro-F1 ${ours.macroF1.toFixed(3)} vs best classic peer ${best.macroF1.toFixed(3)} (${best.name}): ${ok ? 'within 1 point ✓' : 'MORE THAN 1 POINT BELOW ✗'}`);
       }
+      summary.push(`${name}: ours predicts ${predictedClasses} of ${m.labels.length} classes on the test split`);
       const tuned = peers.find((p) => p.name.startsWith('fastText -lr'));
       if (tuned) {
         const ok = ours.trainSeconds < tuned.trainSeconds;
