@@ -15,6 +15,16 @@ import { expectValid } from '../protocol/check';
 import type { Prediction } from '../protocol/types';
 import { FromWorker, fromWorker, LoadTarget, MAX_BATCH, ModelInfo, ToWorker } from '../protocol/worker';
 
+type FileDone = Extract<FromWorker, { type: 'file-done' }>;
+
+interface Answer {
+  info: ModelInfo;
+  loaded: boolean;
+  predictions?: Prediction[];
+  seconds?: number;
+  file?: FileDone;
+}
+
 export interface InferenceClientOptions {
   /** The worker entry: dist/worker.js in the extension, out/src/inline/worker.js in tests. */
   workerPath: string;
@@ -41,6 +51,15 @@ export interface RequestOptions {
   onProgress?: (p: LoadProgress) => void;
   signal?: AbortSignal;
 }
+
+export interface FileProgress {
+  phase: 'reading' | 'classifying';
+  /** Bytes read, then texts classified. */
+  done: number;
+  total: number;
+}
+
+export type FileResult = Omit<Extract<FromWorker, { type: 'file-done' }>, 'type' | 'id'> & { info: ModelInfo; loaded: boolean };
 
 export interface ClassifyResult {
   predictions: Prediction[];
@@ -156,13 +175,13 @@ class WorkerProcess {
 
 interface Pending {
   id: number;
-  msg: Extract<ToWorker, { type: 'load' | 'classify' }>;
-  opts: RequestOptions;
+  msg: Extract<ToWorker, { type: 'load' | 'classify' | 'classify-file' }>;
+  opts: RequestOptions & { onFileProgress?: (p: FileProgress) => void };
   proc?: WorkerProcess;
   /** Crashes survived so far (one restart is allowed). */
   crashes: number;
   loaded: boolean;
-  resolve: (v: { info: ModelInfo; loaded: boolean; predictions?: Prediction[]; seconds?: number }) => void;
+  resolve: (v: Answer) => void;
   reject: (e: Error) => void;
 }
 
@@ -205,13 +224,29 @@ export class InferenceClient extends EventEmitter {
     return { info: r.info, loaded: r.loaded };
   }
 
+  /**
+   * Classify a saved file in the worker (rows of a CSV/TSV/JSONL/JSON file, lines of any other) and
+   * write one JSON line per text to `output`, which appears whole at the end (nothing on cancel).
+   */
+  async classifyFile(
+    target: LoadTarget,
+    file: string,
+    output: string,
+    opts: RequestOptions & { onFileProgress?: (p: FileProgress) => void } = {},
+  ): Promise<FileResult> {
+    const id = this.nextId++;
+    const r = await this.request({ type: 'classify-file', id, target, file, output }, opts);
+    const { type: _type, id: _id, ...done } = r.file!;
+    return { ...done, info: r.info, loaded: r.loaded };
+  }
+
   /** Release a model in the worker (its run was deleted or replaced). */
   unload(modelDir: string): void {
     this.proc?.send({ type: 'unload', model_dir: modelDir });
     this.proc?.infos.delete(modelDir);
   }
 
-  private request(msg: Pending['msg'], opts: RequestOptions): Promise<{ info: ModelInfo; loaded: boolean; predictions?: Prediction[]; seconds?: number }> {
+  private request(msg: Pending['msg'], opts: Pending['opts']): Promise<Answer> {
     if (this.disposed) return Promise.reject(new WorkerError('the inference client is disposed', 'cancelled'));
     if (opts.signal?.aborted) return Promise.reject(new WorkerError('cancelled', 'cancelled'));
     return new Promise((resolve, reject) => {
@@ -277,6 +312,15 @@ export class InferenceClient extends EventEmitter {
           return;
         }
         this.settle(p, () => p.resolve({ info, loaded: p.loaded, predictions: msg.predictions, seconds: msg.seconds }));
+        return;
+      }
+      case 'file-progress':
+        p.opts.onFileProgress?.({ phase: msg.phase, done: msg.done, total: msg.total });
+        return;
+      case 'file-done': {
+        const info = proc.infos.get(msg.model_dir);
+        if (info) this.settle(p, () => p.resolve({ info, loaded: p.loaded, file: msg }));
+        else this.settle(p, () => p.reject(new WorkerError('the inference worker answered for a model it never reported loading', 'internal')));
         return;
       }
       case 'error':

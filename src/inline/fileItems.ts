@@ -8,15 +8,14 @@ import type { Prediction } from '../protocol/types';
 import { tempPathFor } from '../runs/atomic';
 
 export interface FileItem {
-  /** 1-based line in the source file. */
+  /** 1-based line in the source file (where the row starts). */
   line: number;
   text: string;
+  /** The file's own label for the row, when it has a label column. */
+  gold?: string;
 }
 
-/**
- * Every non-blank line is one text. (CSV/TSV/JSONL rows are also classified line by line for now:
- * row-aware reading waits for the dataset loader in src/ml/data.)
- */
+/** Every non-blank line of an editor's text (unsaved documents; saved files are read by the worker). */
 export function lineItems(content: string): FileItem[] {
   const items: FileItem[] = [];
   const lines = content.split(/\r\n|\n|\r/);
@@ -32,9 +31,9 @@ export function predictionsPathFor(file: string): string {
   return path.join(path.dirname(file), `${path.basename(file, ext)}.predictions.jsonl`);
 }
 
-/** One output line: where the text was, the text, and the prediction. */
+/** One output line: where the text was, the text, the file's label if any, and the prediction. */
 export function predictionLine(item: FileItem, p: Prediction): string {
-  return JSON.stringify({ line: item.line, text: item.text, ...p }) + '\n';
+  return JSON.stringify({ line: item.line, text: item.text, ...(item.gold !== undefined ? { gold: item.gold } : {}), ...p }) + '\n';
 }
 
 /**

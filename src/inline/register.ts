@@ -5,18 +5,14 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isDatasetFile } from '../commands/settings';
 import type { Services } from '../panel/services';
 import type { Prediction } from '../protocol/types';
 import { InferenceClient, WorkerError, type WorkerExit } from './client';
-import { lineItems, predictionsPathFor, PredictionsWriter } from './fileItems';
+import { classifyFileCommand } from './classifyFile';
 import { segmentsFor, type SelectionLike } from './format';
 import { checkTrust, classifyAll, resolveRun, showFailure, targetFor, withLoadProgress } from './model';
 import { InlineResults } from './results';
 import { ActiveModelStatus } from './statusBar';
-
-/** Lines per request when classifying a whole file (progress and cancel between batches). */
-const FILE_BATCH = 256;
 
 function config() {
   const cfg = vscode.workspace.getConfiguration('finetune');
@@ -85,66 +81,6 @@ export function registerInline(services: Services): vscode.Disposable[] {
     }
   }
 
-  async function classifyFile(uri?: vscode.Uri): Promise<void> {
-    const doc = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
-    if (!doc) {
-      void vscode.window.showInformationMessage('Fine-tune: open the file to classify.');
-      return;
-    }
-    let target: string | undefined;
-    if (doc.uri.scheme === 'file') {
-      target = predictionsPathFor(doc.uri.fsPath);
-    } else {
-      const chosen = await vscode.window.showSaveDialog({ filters: { 'JSON Lines': ['jsonl'] }, saveLabel: 'Write predictions' });
-      target = chosen?.fsPath;
-    }
-    if (!target) return;
-    const items = lineItems(doc.getText());
-    if (items.length === 0) {
-      void vscode.window.showInformationMessage(`Fine-tune: ${path.basename(doc.fileName)} has no non-empty lines to classify.`);
-      return;
-    }
-    if (isDatasetFile(doc.uri)) log(`${path.basename(doc.fileName)}: classified line by line (row-aware CSV/JSONL reading is not available yet)`);
-    let runDir: string | undefined;
-    try {
-      runDir = await runFor(true);
-    } catch (e) {
-      showFailure(services, e);
-      return;
-    }
-    if (!runDir) return;
-    const loadTarget = targetFor(services, runDir);
-    const writer = new PredictionsWriter(target);
-    const name = path.basename(doc.fileName);
-    const done = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Fine-tune: classifying ${name}`, cancellable: true },
-      async (progress, token) => {
-        const controller = new AbortController();
-        token.onCancellationRequested(() => controller.abort());
-        try {
-          for (let i = 0; i < items.length; i += FILE_BATCH) {
-            const batch = items.slice(i, i + FILE_BATCH);
-            const r = await client.classify(loadTarget, batch.map((b) => b.text), {
-              signal: controller.signal,
-              onProgress: (p) => progress.report({ message: p.phase }),
-            });
-            await writer.write(batch, r.predictions);
-            progress.report({ increment: (batch.length / items.length) * 100, message: `${Math.min(i + FILE_BATCH, items.length)} / ${items.length} lines` });
-          }
-          await writer.commit();
-          return true;
-        } catch (e) {
-          await writer.abort();
-          showFailure(services, e);
-          return false;
-        }
-      },
-    );
-    if (!done) return;
-    const open = await vscode.window.showInformationMessage(`Fine-tune: wrote ${items.length} predictions to ${path.basename(target)}.`, 'Open');
-    if (open) await vscode.window.showTextDocument(vscode.Uri.file(target));
-  }
-
   /** For other extensions: `executeCommand('finetune.classify', text | text[], { run? })`. */
   async function classifyApi(input: unknown, options?: { run?: string }): Promise<Prediction | Prediction[]> {
     const single = typeof input === 'string';
@@ -168,7 +104,7 @@ export function registerInline(services: Services): vscode.Disposable[] {
     results,
     status,
     reg('finetune.classifySelection', classifySelection),
-    reg('finetune.classifyFile', classifyFile),
+    reg('finetune.classifyFile', (uri?: vscode.Uri) => classifyFileCommand(services, client, () => runFor(true), (dir) => targetFor(services, dir), uri instanceof vscode.Uri ? uri : undefined)),
     reg('finetune.classify', classifyApi),
     reg('finetune.clearInlineResults', () => results.clear()),
     // For tests and tools: the results shown now (range, decoration text, hover markdown, prediction).

@@ -9,6 +9,8 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { toPrediction } from '../cli/predict';
+import { PredictionsWriter } from './fileItems';
+import { readFileItems } from './fileRows';
 import { DataError } from '../ml/data/types';
 import { CancelledError, UsageError } from '../ml/family';
 import { loadClassifier, readManifest, resolveModelDir } from '../ml/families';
@@ -161,6 +163,57 @@ function predictProba(classifier: Classifier, texts: string[], signal: AbortSign
   return classifier.predictProba(texts, signal);
 }
 
+/** Run `work` after the model's earlier calls (one predictProba at a time per model). */
+function enqueue<T>(slot: Slot, work: () => Promise<T>): Promise<T> {
+  const run = slot.queue.catch(() => undefined).then(work);
+  slot.queue = run;
+  return run;
+}
+
+/** Lines per predictProba call in Classify file: other requests get their turn between batches. */
+const FILE_BATCH = 256;
+
+async function classifyFile(slot: Slot, loaded: Loaded, msg: Extract<ToWorker, { type: 'classify-file' }>, signal: AbortSignal): Promise<void> {
+  const started = performance.now();
+  const rows = await readFileItems(msg.file, {
+    signal,
+    onProgress: (done, total) => send({ type: 'file-progress', id: msg.id, phase: 'reading', done, total }),
+  });
+  const writer = new PredictionsWriter(msg.output);
+  let agree = 0;
+  let withGold = 0;
+  try {
+    for (let i = 0; i < rows.items.length; i += FILE_BATCH) {
+      const batch = rows.items.slice(i, i + FILE_BATCH);
+      const predictions = await enqueue(slot, () => classify(loaded.classifier, batch.map((b) => b.text), signal));
+      batch.forEach((item, j) => {
+        if (item.gold === undefined) return;
+        withGold++;
+        if (item.gold === predictions[j].label) agree++;
+      });
+      await writer.write(batch, predictions);
+      send({ type: 'file-progress', id: msg.id, phase: 'classifying', done: i + batch.length, total: rows.items.length });
+    }
+    await writer.commit();
+  } catch (e) {
+    await writer.abort();
+    throw e;
+  }
+  send({
+    type: 'file-done',
+    id: msg.id,
+    model_dir: msg.target.model_dir,
+    output: msg.output,
+    count: rows.items.length,
+    skipped: rows.skipped,
+    format: rows.format,
+    ...(rows.textColumn !== undefined ? { text_column: rows.textColumn } : {}),
+    ...(rows.labelColumn !== undefined ? { label_column: rows.labelColumn } : {}),
+    ...(withGold > 0 ? { agreement: agree / withGold } : {}),
+    seconds: (performance.now() - started) / 1000,
+  });
+}
+
 async function handle(msg: Exclude<ToWorker, { type: 'cancel' | 'unload' | 'shutdown' }>): Promise<void> {
   const controller = new AbortController();
   inFlight.set(msg.id, controller);
@@ -168,18 +221,19 @@ async function handle(msg: Exclude<ToWorker, { type: 'cancel' | 'unload' | 'shut
     const { slot, fresh } = modelFor(msg.id, msg.target);
     const loaded = await slot.loading;
     if (fresh) send({ type: 'loaded', id: msg.id, info: loaded.info });
-    if (msg.type === 'load') {
-      if (!fresh) send({ type: 'loaded', id: msg.id, info: loaded.info });
-      return;
+    switch (msg.type) {
+      case 'load':
+        if (!fresh) send({ type: 'loaded', id: msg.id, info: loaded.info });
+        return;
+      case 'classify-file':
+        return await classifyFile(slot, loaded, msg, controller.signal);
+      case 'classify': {
+        const started = performance.now();
+        const predictions = await enqueue(slot, () => classify(loaded.classifier, msg.texts, controller.signal));
+        send({ type: 'classified', id: msg.id, model_dir: msg.target.model_dir, predictions, seconds: (performance.now() - started) / 1000 });
+        return;
+      }
     }
-    const run = slot.queue.catch(() => undefined).then(async () => {
-      const started = performance.now();
-      const predictions = await classify(loaded.classifier, msg.texts, controller.signal);
-      return { predictions, seconds: (performance.now() - started) / 1000 };
-    });
-    slot.queue = run;
-    const { predictions, seconds } = await run;
-    send({ type: 'classified', id: msg.id, model_dir: msg.target.model_dir, predictions, seconds });
   } catch (e) {
     fail(msg.id, controller.signal.aborted ? new CancelledError() : e);
   } finally {

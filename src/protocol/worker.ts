@@ -34,6 +34,11 @@ export const toWorker = tagged({
   /** Load (or confirm loaded) a model without classifying: warms the worker up. */
   load: obj({ type: lit('load'), id: int, target: loadTarget }),
   classify: obj({ type: lit('classify'), id: int, target: loadTarget, texts: arr(str, MAX_BATCH) }),
+  /**
+   * Classify a saved file and write one JSON line per text to `output` (written whole at the end):
+   * rows of a CSV/TSV/JSONL/JSON file, or lines of any other file.
+   */
+  'classify-file': obj({ type: lit('classify-file'), id: int, target: loadTarget, file: str, output: str }),
   /** Abort an in-flight request; it then answers with an error of kind 'cancelled'. */
   cancel: obj({ type: lit('cancel'), id: int }),
   /** Forget a model (e.g. its run was deleted); a no-op when it is not loaded. */
@@ -82,6 +87,24 @@ export const fromWorker = tagged({
     model_dir: str,
     predictions: arr(prediction, MAX_BATCH),
     /** Time spent in predictProba, for the benchmark and the log. */
+    seconds: num,
+  }),
+  /** Classify file: bytes read, then texts classified. */
+  'file-progress': obj({ type: lit('file-progress'), id: int, phase: oneOf(['reading', 'classifying'] as const), done: num, total: num }),
+  'file-done': obj({
+    type: lit('file-done'),
+    id: int,
+    model_dir: str,
+    output: str,
+    /** Texts classified (= lines written). */
+    count: int,
+    /** Rows without usable text. */
+    skipped: int,
+    format: oneOf(['csv', 'tsv', 'jsonl', 'json', 'lines'] as const),
+    text_column: optional(str),
+    label_column: optional(str),
+    /** Share of rows whose predicted label equals the file's own label, when it has one. */
+    agreement: optional(num),
     seconds: num,
   }),
   error: obj({ type: lit('error'), id: optional(int), kind: workerErrorKind, message: str }),
