@@ -302,7 +302,7 @@ export class InferenceClient extends EventEmitter {
         p.opts.onProgress?.({ model_dir: msg.model_dir, phase: msg.phase, done: msg.done, total: msg.total });
         return;
       case 'loaded':
-        p.loaded = true;
+        p.loaded = !msg.reused;
         if (p.msg.type === 'load') this.settle(p, () => p.resolve({ info: msg.info, loaded: p.loaded }));
         return;
       case 'classified': {

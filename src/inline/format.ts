@@ -98,7 +98,10 @@ function escapeMarkdown(s: string): string {
 
 /** The maximum input length a model reports in describe(), when it reports one. */
 export function maxLengthOf(info: ModelInfo): string | undefined {
-  const d = info.details ?? {};
+  const top = info.details ?? {};
+  // Families report it at the top of describe() or among their resolved options.
+  const options = typeof top.options === 'object' && top.options !== null ? (top.options as Record<string, unknown>) : {};
+  const d = { ...options, ...top };
   for (const [key, unit] of [
     ['max_length', 'tokens'],
     ['maxLength', 'tokens'],
@@ -107,7 +110,7 @@ export function maxLengthOf(info: ModelInfo): string | undefined {
     ['maxChars', 'characters'],
   ] as const) {
     const v = d[key];
-    if (typeof v === 'number' && Number.isFinite(v)) return `${v} ${unit}`;
+    if (typeof v === 'number' && Number.isFinite(v) && v > 0) return `${v} ${unit}`;
   }
   return undefined;
 }

@@ -223,7 +223,7 @@ async function handle(msg: Exclude<ToWorker, { type: 'cancel' | 'unload' | 'shut
     if (fresh) send({ type: 'loaded', id: msg.id, info: loaded.info });
     switch (msg.type) {
       case 'load':
-        if (!fresh) send({ type: 'loaded', id: msg.id, info: loaded.info });
+        if (!fresh) send({ type: 'loaded', id: msg.id, info: loaded.info, reused: true });
         return;
       case 'classify-file':
         return await classifyFile(slot, loaded, msg, controller.signal);

@@ -80,7 +80,8 @@ export const fromWorker = tagged({
     done: optional(num),
     total: optional(num),
   }),
-  loaded: obj({ type: lit('loaded'), id: int, info: modelInfo }),
+  /** The model is ready: just loaded for this request, or (`reused`, answering a load request) loaded before. */
+  loaded: obj({ type: lit('loaded'), id: int, info: modelInfo, reused: optional(bool) }),
   classified: obj({
     type: lit('classified'),
     id: int,

@@ -80,6 +80,7 @@ describe('inline classification: what is classified and shown', () => {
     const p = { label: 'ham', score: 0.8, scores: { ham: 0.8, spam: 0.2 }, truncated: true };
     assert.match(hoverMarkdown(p, { ...info, details: { max_length: 128 } }), /Truncated: the text is longer than the model's maximum \(128 tokens\)/);
     assert.match(hoverMarkdown(p, info), /Truncated: the text is longer than the model's maximum, so only its beginning/);
+    assert.match(hoverMarkdown(p, { ...info, details: { options: { maxLength: 64 } } }), /maximum \(64 tokens\)/);
   });
 
   it('escapes markdown in labels and shows a bare model folder when there is no run', () => {
