@@ -6,6 +6,7 @@
  * Targets: warm p50 < 2 ms for the n-gram model, < 25 ms for a MiniLM-L6-shaped int8 encoder on CPU.
  * The encoder row needs the encoder family and `test/fixtures/models/generate.py --minilm` (random
  * weights, generated into the cache on first use with Debian's /usr/bin/python3).
+ * Run alone: node -e "require('./out/test/bench/inline.js').run({ quick: false })" (after tsc and esbuild).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -155,9 +156,3 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   printTable(rows);
 }
 
-if (require.main === module) {
-  run({ quick: process.argv.includes('--quick') }).catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-}
