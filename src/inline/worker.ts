@@ -151,7 +151,9 @@ function fail(id: number, e: unknown): void {
 async function classify(classifier: Classifier, texts: string[], signal: AbortSignal): Promise<Prediction[]> {
   if (texts.length === 0) return [];
   const k = classifier.labels.length;
-  const [probs, cut] = await Promise.all([predictProba(classifier, texts, signal), classifier.truncated?.(texts)]);
+  const probs = await predictProba(classifier, texts, signal);
+  // After predictProba: a family may note what it truncated while encoding these very texts.
+  const cut = await classifier.truncated?.(texts);
   return texts.map((_, i) => {
     const p = toPrediction(classifier.labels, probs.subarray(i * k, (i + 1) * k));
     return cut?.[i] ? { ...p, truncated: true } : p;

@@ -56,7 +56,8 @@ export interface Classifier {
   dispose?(): Promise<void>;
   /**
    * Optional: for each text, whether predictProba cuts it to the model's max length (as in training).
-   * Inline classification shows it in the hover; families without a length limit leave it out.
+   * Called right after predictProba on the same texts (so a family may answer from what it just
+   * encoded). Inline classification shows it in the hover; families without a length limit leave it out.
    */
   truncated?(texts: string[]): boolean[] | Promise<boolean[]>;
 }
