@@ -81,14 +81,18 @@ export function registerInline(services: Services): vscode.Disposable[] {
     }
   }
 
-  /** For other extensions: `executeCommand('finetune.classify', text | text[], { run? })`. */
-  async function classifyApi(input: unknown, options?: { run?: string }): Promise<Prediction | Prediction[]> {
+  /**
+   * For other extensions: `executeCommand('finetune.classify', text | text[], run?)` → Prediction | Prediction[].
+   * `run` (a run folder, as a string or `{ run }`) overrides the active model.
+   */
+  async function classifyApi(input: unknown, run?: string | { run?: string }): Promise<Prediction | Prediction[]> {
     const single = typeof input === 'string';
     if (!single && !(Array.isArray(input) && input.every((t) => typeof t === 'string'))) {
       throw new Error('finetune.classify expects a string or an array of strings');
     }
     const texts = single ? [input] : (input as string[]);
-    const runDir = await runFor(false, typeof options?.run === 'string' ? options.run : undefined);
+    const explicit = typeof run === 'string' ? run : typeof run?.run === 'string' ? run.run : undefined;
+    const runDir = await runFor(false, explicit);
     if (!runDir) throw new Error('Fine-tune: no trained model yet: complete a run first, or choose one with "Fine-tune: Set as active model".');
     const { predictions } = await classifyAll(client, targetFor(services, runDir), texts);
     return single ? predictions[0] : predictions;
