@@ -70,6 +70,8 @@ export interface DatasetStats {
   duplicates: number;
   /** Texts that appear with more than one label. */
   conflicting: number;
+  /** Character lengths in doubling bins, for the panel's histogram. */
+  charsHistogram: { edges: number[]; counts: number[] };
 }
 
 /**
