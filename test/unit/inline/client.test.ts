@@ -228,6 +228,14 @@ describe('inference client and worker with trained n-gram runs', function () {
     assert.deepEqual(client.loadedModels.map((m) => m.run_name).sort(), ['mood', 'spam']);
   });
 
+  it('unload() releases a model (a deleted run): the next call loads it again', async () => {
+    const client = make();
+    await client.classify(target(spamRun), ['x']);
+    client.unload(spamRun);
+    assert.deepEqual(client.loadedModels, []);
+    assert.equal((await client.classify(target(spamRun), ['x'])).loaded, true);
+  });
+
   it('with room for one model, switching back loads it again', async () => {
     const client = make({ maxModels: 1 });
     await client.classify(target(spamRun), ['x']);
