@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { ActiveModel } from './commands/activeModel';
 import { registerRunCommands } from './commands/runCommands';
 import { readSettings } from './commands/settings';
+import { registerInline } from './inline/register';
 import { RUN_PANEL_VIEW_TYPE, RunPanel } from './panel/runPanel';
 import { RunsTreeProvider } from './panel/runsTree';
 import type { Services } from './panel/services';
@@ -37,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): { services: Services
     tree,
     treeView,
     ...registerRunCommands(services),
+    ...registerInline(services),
     vscode.window.registerWebviewPanelSerializer(RUN_PANEL_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
         RunPanel.restore(services, panel, (state ?? undefined) as PanelState | undefined);
