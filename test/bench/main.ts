@@ -14,6 +14,7 @@ interface BenchModule {
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   data: () => import('./data.js'),
   ngram: () => import('./ngram.js'),
+  inline: () => import('./inline.js'),
 };
 
 async function main(argv: string[]): Promise<void> {
