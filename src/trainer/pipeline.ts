@@ -248,7 +248,6 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
       : run.finishSync('failed', { message: 'the trainer process exited before the run finished', kind: 'crash' });
   process.once('exit', onExit);
   try {
-    reporter.phase('training', family.title);
     const tTrain = Date.now();
     const model = await family.train(
       { train: splits.train, valid: splits.valid, labels: splits.labels, seed },
