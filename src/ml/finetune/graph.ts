@@ -115,7 +115,7 @@ function randomHead(hidden: number, k: number, seed: number): { weight: Float32A
  * Appends pooling, dropout and the linear head to the encoder graph (in place); returns the logits tensor.
  * `training` adds Dropout in training mode.
  */
-function addHead(b: GraphBuilder, hiddenState: string, opts: HeadOptions, training: boolean): string {
+function addHead(b: GraphBuilder, hiddenState: string, opts: HeadOptions, training: boolean, seed = 0): string {
   let pooled: string;
   if (opts.pooling === 'cls') {
     pooled = b.op('Gather', [hiddenState, b.constant(DataType.INT64, [], [0], 'cls_index')], { axis: 1 });
@@ -126,7 +126,9 @@ function addHead(b: GraphBuilder, hiddenState: string, opts: HeadOptions, traini
     pooled = b.op('Div', [summed, count]);
   }
   if (training && opts.dropout > 0) {
-    pooled = b.node('Dropout', [pooled, b.scalar(opts.dropout, DataType.FLOAT), b.constant(DataType.BOOL, [], [1], 'training')], {}, { outputs: 1 })[0];
+    const ratio = b.scalar(opts.dropout, DataType.FLOAT);
+    // A fixed seed makes a run's dropout masks reproducible.
+    pooled = b.op('Dropout', [pooled, ratio, b.constant(DataType.BOOL, [], [1], 'training')], { seed });
   }
   return b.op('Gemm', [pooled, HEAD_WEIGHT, HEAD_BIAS]);
 }
@@ -232,7 +234,7 @@ export async function buildTrainingModel(encoder: Model, opts: TrainingGraphOpti
   graph.initializer.push(makeTensor(HEAD_BIAS, DataType.FLOAT, [k], head.bias));
 
   // Forward: head and loss.
-  const logitsRaw = addHead(b, hiddenState, opts, true);
+  const logitsRaw = addHead(b, hiddenState, opts, true, opts.seed ?? 42);
   const logits = b.node('Identity', [logitsRaw], {}, { outputs: ['logits'] })[0];
   graph.input.push(tensorInfo('targets', DataType.FLOAT, ['batch_size', k]));
   graph.input.push(tensorInfo('sample_weights', DataType.FLOAT, ['batch_size']));
