@@ -6,9 +6,10 @@
  * sample batch's dynamic sizes (batch, sequence) must differ from 1 so that broadcast axes are recognisable.
  */
 import * as ort from 'onnxruntime-node';
-import { DataType, type Model, type ValueInfo } from './onnx/proto';
+import { DataType, type Model, type NodeProto, type TensorProto, type ValueInfo } from './onnx/proto';
+import { makeAttribute } from './graph';
 import { serializeModel } from './onnx';
-import { intValues, tensorValues } from './onnx/tensor';
+import { elementCount, intValues, makeTensor, tensorValues } from './onnx/tensor';
 
 export interface TensorInfo {
   dataType: DataType;
@@ -65,6 +66,7 @@ export async function probeShapes(model: Model, samples: Record<string, ort.Tens
     }
   }
   const probeModel = { ...model, graph: { ...graph, output: [...graph.output, ...extra] } };
+  lightenWeights(probeModel.graph);
   const session = await ort.InferenceSession.create(serializeModel(probeModel), {
     graphOptimizationLevel: 'disabled',
     executionProviders: ['cpu'],
@@ -87,6 +89,31 @@ export async function probeShapes(model: Model, samples: Record<string, ort.Tens
     await session.release();
   }
   return shapes;
+}
+
+/**
+ * Shapes don't depend on weight values: large float initializers become ConstantOfShape zeros, so the probe's
+ * model is small to serialize and load (the weights only exist, briefly, at the probe batch's run).
+ */
+function lightenWeights(graph: Model['graph'] & object): void {
+  const nodes: NodeProto[] = [];
+  const kept: TensorProto[] = [];
+  for (const t of graph.initializer) {
+    const type = t.dataType ?? DataType.UNDEFINED;
+    if ((type === DataType.FLOAT || type === DataType.DOUBLE) && elementCount(t.dims) >= 1024 && t.name) {
+      const shape = `${t.name}::probe_shape`;
+      kept.push(makeTensor(shape, DataType.INT64, [t.dims.length], t.dims));
+      nodes.push({
+        input: [shape],
+        output: [t.name],
+        name: `${t.name}::probe_zeros`,
+        opType: 'ConstantOfShape',
+        attribute: [makeAttribute('value', { dims: [1], dataType: type, rawData: new Uint8Array(type === DataType.DOUBLE ? 8 : 4) })],
+      });
+    } else kept.push(t);
+  }
+  graph.initializer = kept;
+  graph.node = [...nodes, ...graph.node];
 }
 
 /** Values of constant tensors: initializers and Constant nodes' outputs (for axes, shapes, exponents). */

@@ -15,9 +15,10 @@ import type * as ort from 'onnxruntime-node';
 import { buildBackward } from '../autograd/backward';
 import { GradientError } from '../autograd/context';
 import { GraphBuilder } from '../autograd/graph';
-import { DataType, type Graph, type Model, type TensorProto, type ValueInfo } from '../autograd/onnx/proto';
+import { cloneMessage, DataType, type Graph, type Model, type TensorProto, type ValueInfo } from '../autograd/onnx/proto';
 import { makeTensor } from '../autograd/onnx/tensor';
 import { checkTrainable, liftOpset } from '../autograd/prepare';
+import { fuseLayerNorms } from '../autograd/fuse';
 import { probeShapes } from '../autograd/probe';
 import { encoderParams, selectTrainable, type ParamInfo } from './params';
 
@@ -175,8 +176,9 @@ export function buildClassifierModel(
   encoder: Model,
   opts: HeadOptions & { head: { weight: Float32Array; bias: Float32Array }; hidden: number; paramsAsInputs?: string[] },
 ): Model {
-  const model = structuredClone(encoder);
+  const model = cloneMessage(encoder);
   liftOpset(model);
+  fuseLayerNorms(model);
   const graph = model.graph!;
   const hiddenState = graph.output[0].name!;
   const b = new GraphBuilder(graph, 'head/');
@@ -211,8 +213,9 @@ function moveToInputs(graph: Graph, names: string[]): void {
 export async function buildTrainingModel(encoder: Model, opts: TrainingGraphOptions, what = 'model.onnx'): Promise<BuiltGraph> {
   checkTrainable(encoder, what);
   const ortModule = await import('onnxruntime-node');
-  const model = structuredClone(encoder);
+  const model = cloneMessage(encoder);
   liftOpset(model);
+  fuseLayerNorms(model);
   const graph = model.graph!;
   if (graph.output.length === 0) throw new GradientError(`${what}: the encoder graph has no output`);
   const hiddenState = (graph.output.find((o) => o.name === 'last_hidden_state') ?? graph.output[0]).name!;

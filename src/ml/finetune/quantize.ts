@@ -8,7 +8,7 @@
  * activations are quantized per tensor at run time (uint8, asymmetric). Everything else stays float.
  */
 import { GraphBuilder } from '../autograd/graph';
-import { DataType, type Model, type TensorProto } from '../autograd/onnx/proto';
+import { cloneMessage, DataType, type Model, type TensorProto } from '../autograd/onnx/proto';
 import { elementCount, tensorValues } from '../autograd/onnx/tensor';
 
 export interface QuantizeReport {
@@ -49,7 +49,7 @@ export function quantizeSymmetric(w: Float32Array, rows: number, cols: number, a
 /** Returns a quantized copy of `model` (which is left unchanged). */
 export function quantizeDynamic(model: Model, opts: { minEmbeddingElements?: number } = {}): { model: Model; report: QuantizeReport } {
   const minEmbedding = opts.minEmbeddingElements ?? MIN_EMBEDDING_ELEMENTS;
-  const out = structuredClone(model);
+  const out = cloneMessage(model);
   const graph = out.graph!;
   const inits = new Map(graph.initializer.map((t) => [t.name ?? '', t]));
   const b = new GraphBuilder(graph, 'quant/');

@@ -56,6 +56,7 @@ export class GraphTrainer {
     readonly numLabels: number,
   ) {}
 
+  /** Takes over the built graph's initial weight arrays (`params[i].init`), which training then overwrites. */
   static async create(built: BuiltGraph, numLabels: number, settings: SessionSettings = {}): Promise<GraphTrainer> {
     const session = await ort.InferenceSession.create(serializeModel(built.model), sessionOptions(settings));
     const tensor = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
@@ -63,7 +64,7 @@ export class GraphTrainer {
       const n = p.init.length;
       return {
         param: p,
-        value: [tensor(p.init.slice(), p.dims), tensor(new Float32Array(n), p.dims)],
+        value: [tensor(p.init, p.dims), tensor(new Float32Array(n), p.dims)],
         m: [tensor(new Float32Array(n), p.dims), tensor(new Float32Array(n), p.dims)],
         v: [tensor(new Float32Array(n), p.dims), tensor(new Float32Array(n), p.dims)],
       } satisfies Slot;

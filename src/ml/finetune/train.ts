@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { Model } from '../autograd/onnx/proto';
 import { serializeModel } from '../autograd/onnx';
 import { makeTensor } from '../autograd/onnx/tensor';
-import { DataType } from '../autograd/onnx/proto';
+import { cloneMessage, DataType } from '../autograd/onnx/proto';
 import { throwIfAborted } from '../family';
 import type { TrainInput, TrainReporter } from '../model';
 import { Rng } from '../random';
@@ -258,9 +258,12 @@ async function predictWith(
 
 /** The classifier graph with trained weights as initializers. */
 function bakeWeights(encoder: Model, built: BuiltGraph, weights: Map<string, Float32Array>, o: FinetuneOptions, k: number): Model {
-  const initial = new Map(built.params.map((p) => [p.name, p.init]));
-  const value = (name: string) => weights.get(name) ?? initial.get(name)!;
-  const trained = structuredClone(encoder);
+  const value = (name: string) => {
+    const w = weights.get(name);
+    if (!w) throw new Error(`internal: no trained value for ${name}`);
+    return w;
+  };
+  const trained = cloneMessage(encoder);
   for (const t of trained.graph!.initializer) {
     const w = t.name ? weights.get(t.name) : undefined;
     if (w) {

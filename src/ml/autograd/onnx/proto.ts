@@ -683,3 +683,15 @@ export function encodeModel(m: Model): Uint8Array {
   writeUnknown(w, m);
   return w.finish();
 }
+
+/**
+ * A copy of a model (or any message) whose structure can be edited freely while large byte fields (weights)
+ * are shared with the original rather than copied. Byte arrays must then be replaced, never written into.
+ */
+export function cloneMessage<T>(m: T): T {
+  if (Array.isArray(m)) return m.map((x) => cloneMessage(x)) as T;
+  if (m === null || typeof m !== 'object' || ArrayBuffer.isView(m)) return m;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(m as Record<string, unknown>)) out[k] = cloneMessage(v);
+  return out as T;
+}
