@@ -61,6 +61,7 @@ function ours(args: WorkerArgs): WorkerResult {
 
 interface TorchResult {
   step_s: number[];
+  cpu_s: number[];
   peak_rss_mb: number;
   torch: string;
 }
@@ -109,6 +110,13 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   const torchTps = bestTorch ? tokens / median(bestTorch.step_s) : NaN;
   const rows: string[][] = [
     ['training tokens/s', oursTps.toFixed(0), bestTorch ? torchTps.toFixed(0) : '-', bestTorch ? (oursTps / torchTps).toFixed(2) + '×' : '-', '≥ 1.0× (goal 1.5×)'],
+    [
+      'training tokens per CPU-second',
+      (tokens / median(best!.cpu_s)).toFixed(0),
+      bestTorch ? (tokens / median(bestTorch.cpu_s)).toFixed(0) : '-',
+      bestTorch ? (median(bestTorch.cpu_s) / median(best!.cpu_s)).toFixed(2) + '×' : '-',
+      '',
+    ],
     ['step seconds (median)', median(best!.step_s).toFixed(2), bestTorch ? median(bestTorch.step_s).toFixed(2) : '-', '', ''],
     [
       `peak RSS MB (${batch}×${seq})`,

@@ -21,6 +21,8 @@ export interface WorkerResult {
   build_s: number;
   session_s: number;
   step_s: number[];
+  /** CPU seconds (all threads) per step: fairer than wall time when other work shares the machine. */
+  cpu_s: number[];
   peak_rss_mb: number;
   graph_nodes: number;
   trainable_tensors: number;
@@ -54,10 +56,14 @@ export async function benchWorker(a: WorkerArgs): Promise<WorkerResult> {
   for (let i = 0; i < a.batch; i++) targets[i * k + (i % k)] = 1;
   const weights = new Float32Array(a.batch).fill(1);
   const steps: number[] = [];
+  const cpu: number[] = [];
   for (let s = 0; s < a.steps; s++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const r = await trainer.step({ inputs, targets, weights }, 1e-4);
     steps.push((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e6);
     if (!Number.isFinite(r.loss)) throw new Error(`loss ${r.loss} at step ${s + 1}`);
   }
   await trainer.dispose();
@@ -65,6 +71,7 @@ export async function benchWorker(a: WorkerArgs): Promise<WorkerResult> {
     build_s: build,
     session_s: session,
     step_s: steps,
+    cpu_s: cpu,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
     graph_nodes: built.model.graph!.node.length,
     trainable_tensors: built.params.length,

@@ -34,8 +34,10 @@ mask = torch.ones(b, s, dtype=torch.long)
 types = torch.zeros_like(ids)
 y = torch.arange(b) % k
 steps = []
+cpu = []
 for _ in range(a['steps']):
     t = time.perf_counter()
+    c = time.process_time()
     h = model(ids, mask, types)
     m = mask[:, :, None].float()
     pooled = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
@@ -45,5 +47,6 @@ for _ in range(a['steps']):
     torch.nn.utils.clip_grad_norm_(params, 1.0)
     opt.step()
     steps.append(time.perf_counter() - t)
-print(json.dumps({'step_s': steps, 'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    cpu.append(time.process_time() - c)
+print(json.dumps({'step_s': steps, 'cpu_s': cpu, 'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   'torch': torch.__version__}))

@@ -291,6 +291,9 @@ export async function buildTrainingModel(encoder: Model, opts: TrainingGraphOpti
  *   m ← β1·m + (1−β1)·g,  v ← β2·v + (1−β2)·g²
  *   p ← p·(1 − lr·wd) − (lr / (1−β1ᵗ)) · m / (√v / √(1−β2ᵗ) + ε)
  * Weight decay applies to matrices only (not biases or LayerNorm gains).
+ * Scalars fold into as few full-size ops as possible (13 per tensor; the update is memory-bound):
+ *   m ← β1·m + a1·g with a1 = (1−β1)·c;  v ← β2·v + a2·g² with a2 = (1−β2)·c²;
+ *   p ← p·(1 − lr·wd) − s · m / (√v + ε·√(1−β2ᵗ)) with s = lr·√(1−β2ᵗ) / (1−β1ᵗ).
  */
 function addAdamW(b: GraphBuilder, graph: Graph, params: TrainableParam[], gradients: Map<string, string>, o: AdamWOptions): void {
   const F = DataType.FLOAT;
@@ -299,22 +302,22 @@ function addAdamW(b: GraphBuilder, graph: Graph, params: TrainableParam[], gradi
   const squares = params.map((p) => b.op('ReduceSumSquare', [gradients.get(p.name)!], { keepdims: 0 }));
   const norm = b.node('Sqrt', [squares.length === 1 ? squares[0] : b.op('Sum', squares)], {}, { outputs: ['grad_norm'] })[0];
   graph.output.push(tensorInfo(norm, F, []));
-  const clip = o.maxGradNorm > 0 ? b.op('Min', [s(1), b.op('Div', [s(o.maxGradNorm), b.op('Add', [norm, s(1e-6)])])]) : undefined;
+  const clip = o.maxGradNorm > 0 ? b.op('Min', [s(1), b.op('Div', [s(o.maxGradNorm), b.op('Add', [norm, s(1e-6)])])]) : s(1);
+  const a1 = b.op('Mul', [clip, s(1 - o.beta1)]);
+  const a2 = b.op('Mul', [b.op('Mul', [clip, clip]), s(1 - o.beta2)]);
   const bc1 = b.op('Sub', [s(1), b.op('Pow', [s(o.beta1), 'step'])]);
-  const bc2 = b.op('Sub', [s(1), b.op('Pow', [s(o.beta2), 'step'])]);
-  const stepSize = b.op('Div', ['lr', bc1]);
-  const sqrtBc2 = b.op('Sqrt', [bc2]);
+  const sqrtBc2 = b.op('Sqrt', [b.op('Sub', [s(1), b.op('Pow', [s(o.beta2), 'step'])])]);
+  const stepSize = b.op('Div', [b.op('Mul', ['lr', sqrtBc2]), bc1]);
+  const epsHat = b.op('Mul', [sqrtBc2, s(o.eps)]);
   const decay = b.op('Sub', [s(1), b.op('Mul', ['lr', s(o.weightDecay)])]);
   for (const p of params) {
     p.m = b.reserve(`${p.name}.adam_m`);
     p.v = b.reserve(`${p.name}.adam_v`);
     graph.input.push(tensorInfo(p.m, F, p.dims), tensorInfo(p.v, F, p.dims));
-    let g = gradients.get(p.name)!;
-    if (clip) g = b.op('Mul', [g, clip]);
-    p.nextM = b.node('Add', [b.op('Mul', [p.m, s(o.beta1)]), b.op('Mul', [g, s(1 - o.beta1)])], {}, { outputs: [b.reserve(`${p.name}.adam_m.next`)] })[0];
-    p.nextV = b.node('Add', [b.op('Mul', [p.v, s(o.beta2)]), b.op('Mul', [b.op('Mul', [g, g]), s(1 - o.beta2)])], {}, { outputs: [b.reserve(`${p.name}.adam_v.next`)] })[0];
-    const denom = b.op('Add', [b.op('Div', [b.op('Sqrt', [p.nextV]), sqrtBc2]), s(o.eps)]);
-    const update = b.op('Mul', [b.op('Div', [p.nextM, denom]), stepSize]);
+    const g = gradients.get(p.name)!;
+    p.nextM = b.node('Add', [b.op('Mul', [p.m, s(o.beta1)]), b.op('Mul', [g, a1])], {}, { outputs: [b.reserve(`${p.name}.adam_m.next`)] })[0];
+    p.nextV = b.node('Add', [b.op('Mul', [p.v, s(o.beta2)]), b.op('Mul', [b.op('Mul', [g, g]), a2])], {}, { outputs: [b.reserve(`${p.name}.adam_v.next`)] })[0];
+    const update = b.op('Div', [b.op('Mul', [p.nextM, stepSize]), b.op('Add', [b.op('Sqrt', [p.nextV]), epsHat])]);
     const base = p.decay && o.weightDecay > 0 ? b.op('Mul', [p.name, decay]) : p.name;
     p.next = b.node('Sub', [base, update], {}, { outputs: [b.reserve(`${p.name}.next`)] })[0];
     graph.output.push(tensorInfo(p.nextM, F, p.dims), tensorInfo(p.nextV, F, p.dims), tensorInfo(p.next, F, p.dims));

@@ -34,6 +34,8 @@ interface Slot {
 export interface SessionSettings {
   threads?: number;
   executionProviders?: string[];
+  /** ONNX Runtime's CPU memory arena (default on). */
+  memArena?: boolean;
 }
 
 export function sessionOptions(s: SessionSettings): ort.InferenceSession.SessionOptions {
@@ -42,6 +44,7 @@ export function sessionOptions(s: SessionSettings): ort.InferenceSession.Session
     graphOptimizationLevel: 'all',
     ...(s.threads ? { intraOpNumThreads: s.threads, interOpNumThreads: 1 } : {}),
     executionMode: 'sequential',
+    ...(s.memArena === false ? { enableCpuMemArena: false } : {}),
     logSeverityLevel: 3,
   };
 }
