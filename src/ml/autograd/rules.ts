@@ -220,6 +220,10 @@ function matMulVector(c: Ctx, n: GradNode): (string | undefined)[] {
   const g = g0(n);
   const ra = c.rank(a);
   const rb = c.rank(b);
+  if (ra === 1 && rb === 1) {
+    // Dot product: y = Σ aᵢbᵢ, a scalar.  da = g·b, db = g·a.
+    return [n.needs[0] ? c.mul(g, b) : undefined, n.needs[1] ? c.mul(g, a) : undefined];
+  }
   const a2 = ra === 1 ? c.op('Unsqueeze', [a, c.ints([0])]) : a;
   const b2 = rb === 1 ? c.op('Unsqueeze', [b, c.ints([1])]) : b;
   let g2 = g;

@@ -1,6 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { float } from '../../../src/ml/autograd/graph';
-import { DataType } from '../../../src/ml/autograd/onnx/proto';
+import * as ort from 'onnxruntime-node';
+import { buildBackward } from '../../../src/ml/autograd/backward';
+import { float, GraphBuilder } from '../../../src/ml/autograd/graph';
+import { serializeModel } from '../../../src/ml/autograd/onnx';
+import { DataType, type Graph, type Model } from '../../../src/ml/autograd/onnx/proto';
+import { probeShapes } from '../../../src/ml/autograd/probe';
 import { rules } from '../../../src/ml/autograd/rules';
 import { gradCheck, type GradCase, type Precision } from './gradcheck';
 
@@ -76,6 +80,7 @@ const cases: (GradCase & { op: string; precision?: Precision; noDouble?: true })
   },
   { op: 'MatMul', name: 'MatMul matrix by batch', inputs: [{ name: 'a', dims: [3, 4] }, { name: 'b', dims: [2, 4, 5] }], build: (b) => [b.op('MatMul', ['a', 'b'])] },
   { op: 'MatMul', name: 'MatMul vector by matrix', inputs: [{ name: 'a', dims: [4] }, { name: 'b', dims: [4, 3] }], build: (b) => [b.op('MatMul', ['a', 'b'])] },
+  { op: 'MatMul', name: 'MatMul of two vectors (dot product)', inputs: [{ name: 'a', dims: [4] }, { name: 'b', dims: [4] }], build: (b) => [b.op('MatMul', ['a', 'b'])] },
   { op: 'MatMul', name: 'MatMul batch by vector', inputs: [{ name: 'a', dims: [2, 3, 4] }, { name: 'b', dims: [4] }], build: (b) => [b.op('MatMul', ['a', 'b'])] },
   ...[0, 1].flatMap((transA) =>
     [0, 1].map(
@@ -195,9 +200,38 @@ describe('autograd: gradient rules vs finite differences (onnxruntime-node)', fu
 
   it('every rule has a finite-difference case', () => {
     const tested = new Set(cases.map((c) => c.op));
-    // Dropout's training mode is random, so it is checked against its mask (autograd.test.ts), not here.
+    // Dropout's training mode is random, so it is checked against its own mask below, not by finite differences.
     const missing = Object.keys(rules).filter((op) => !tested.has(op));
     assert.deepEqual(missing, []);
+  });
+
+  it('Dropout in training mode: dx = g · mask / (1 − ratio), with the mask of the same run', async () => {
+    const graph: Graph = { node: [], initializer: [], input: [], output: [], valueInfo: [] };
+    const b = new GraphBuilder(graph, '');
+    for (const name of ['x', 'r']) graph.input.push({ name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimValue: 64 }] } } } });
+    const y = b.op('Dropout', ['x', b.scalar(0.25, DataType.FLOAT), b.constant(DataType.BOOL, [], [1])], { seed: 5 });
+    const loss = b.op('ReduceSum', [b.op('Mul', [y, 'r'])], { keepdims: 0 });
+    graph.output.push({ name: loss });
+    const model: Model = { irVersion: 8, opsetImport: [{ domain: '', version: 17 }], metadataProps: [], graph };
+    const x = new ort.Tensor('float32', Float32Array.from({ length: 64 }, (_, i) => i / 10 - 3), [64]);
+    const r = new ort.Tensor('float32', Float32Array.from({ length: 64 }, (_, i) => Math.cos(i)), [64]);
+    const shapes = await probeShapes(model, [{ x, r }]);
+    const { gradients } = buildBackward(model, { loss, wrt: ['x'], shapes });
+    const dropout = graph.node.find((n) => n.opType === 'Dropout')!;
+    assert.ok(dropout.output[1], 'the rule asked the node for its mask');
+    graph.output.push({ name: dropout.output[1] }, { name: gradients.get('x')! });
+    const session = await ort.InferenceSession.create(serializeModel(model));
+    const out = await session.run({ x, r });
+    await session.release();
+    const mask = out[dropout.output[1]].data as Uint8Array;
+    const dx = out[gradients.get('x')!].data as Float32Array;
+    let dropped = 0;
+    for (let i = 0; i < 64; i++) {
+      const expected = mask[i] ? (r.data as Float32Array)[i] / 0.75 : 0;
+      assert.ok(Math.abs(dx[i] - expected) < 1e-6, `element ${i}`);
+      if (!mask[i]) dropped++;
+    }
+    assert.ok(dropped > 4 && dropped < 32, `${dropped} of 64 dropped at ratio 0.25`);
   });
 
   it('ops that have no double kernel in onnxruntime really lack one', async () => {
