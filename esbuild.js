@@ -19,6 +19,8 @@ const nodeEntries = present({
   worker: 'src/inline/worker.ts',
   cli: 'src/cli/main.ts',
   bench: 'test/bench/main.ts',
+  // The fine-tuning benchmark runs our side in its own process (clean peak RSS).
+  'bench-finetune-worker': 'test/bench/finetuneWorker.ts',
 });
 
 const webEntries = present({
