@@ -7,11 +7,12 @@ import { CancelledError, UsageError } from '../ml/family';
 import { VERSION } from '../trainer/env';
 import { Command, EXIT, Io } from './common';
 import { evalCommand } from './evaluate';
+import { exportCommand } from './export';
 import { predictCommand } from './predict';
 import { runsCommand } from './runs';
 import { trainCommand } from './train';
 
-export const commands: Command[] = [trainCommand, evalCommand, predictCommand, runsCommand];
+export const commands: Command[] = [trainCommand, evalCommand, predictCommand, runsCommand, exportCommand];
 
 function usage(): string {
   const w = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   data: () => import('./data.js'),
   ngram: () => import('./ngram.js'),
   inline: () => import('./inline.js'),
+  finetune: () => import('./finetune.js'),
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -11,6 +11,7 @@ import { serializeModel } from '../autograd/onnx';
 import { makeTensor } from '../autograd/onnx/tensor';
 import { cloneMessage, DataType } from '../autograd/onnx/proto';
 import { throwIfAborted } from '../family';
+import { classificationMetrics } from '../metrics';
 import type { TrainInput, TrainReporter } from '../model';
 import { Rng } from '../random';
 import { buildClassifierModel, buildTrainingModel, DEFAULT_ADAMW, HEAD_BIAS, HEAD_WEIGHT, type BuiltGraph } from './graph';
@@ -38,26 +39,6 @@ export function learningRate(step: number, total: number, peak: number, warmup: 
   const warm = Math.floor(total * warmup);
   if (warm > 0 && step <= warm) return (peak * step) / warm;
   return peak * Math.max(0, (total - step) / Math.max(1, total - warm));
-}
-
-/** Macro-averaged F1 over all labels (a label never predicted nor present counts as F1 0 only if present). */
-export function macroF1(gold: ArrayLike<number>, pred: ArrayLike<number>, k: number): number {
-  const tp = new Float64Array(k);
-  const fp = new Float64Array(k);
-  const fn = new Float64Array(k);
-  for (let i = 0; i < gold.length; i++) {
-    if (gold[i] === pred[i]) tp[gold[i]]++;
-    else {
-      fp[pred[i]]++;
-      fn[gold[i]]++;
-    }
-  }
-  let sum = 0;
-  for (let c = 0; c < k; c++) {
-    const denom = 2 * tp[c] + fp[c] + fn[c];
-    sum += denom === 0 ? 0 : (2 * tp[c]) / denom;
-  }
-  return sum / k;
 }
 
 /** Batches of indices: shuffled, then sorted by length within groups of 50 batches, batch order shuffled again. */
@@ -188,7 +169,7 @@ export async function trainFinetune(
         if (arg === y) correct++;
         validLoss -= Math.log(Math.max(probs[i * k + y], 1e-12));
       });
-      const f1 = validGold.length ? macroF1(validGold, pred, k) : 0;
+      const f1 = validGold.length ? classificationMetrics(validGold, pred, input.labels).macro.f1 : 0;
       const isBest = f1 > best.f1;
       if (isBest) {
         best = { epoch, f1, weights: trainer.snapshot() };
