@@ -50,14 +50,8 @@ export interface LoadedDataset {
   truncated: boolean;
 }
 
-export interface LengthStats {
-  min: number;
-  p5: number;
-  p50: number;
-  p95: number;
-  max: number;
-  mean: number;
-}
+export type { LengthStats } from '../../protocol/types';
+import type { LengthStats } from '../../protocol/types';
 
 export interface DatasetStats {
   rows: number;
