@@ -21,6 +21,8 @@ const nodeEntries = present({
   worker: 'src/inline/worker.ts',
   cli: 'src/cli/main.ts',
   bench: 'test/bench/main.ts',
+  // The fine-tuning benchmark runs our side in its own process (clean peak RSS).
+  'bench-finetune-worker': 'test/bench/finetuneWorker.ts',
 });
 
 const webEntries = present({
@@ -60,8 +62,10 @@ async function main() {
       format: 'iife',
       target: 'es2022',
       loader: { '.ttf': 'file', '.woff2': 'file' },
+      // main.ts imports its CSS: esbuild writes dist/webview.css next to dist/webview.js.
     });
   }
+  copyCodicons();
   if (watch) {
     for (const b of builds) await (await esbuild.context(b)).watch();
   } else {
@@ -72,6 +76,18 @@ async function main() {
       fs.chmodSync('dist/cli.js', 0o755);
     }
   }
+}
+
+/**
+ * The webview's icon font: the host's HTML shell links dist/codicons/codicon.css (the CSP allows fonts
+ * and styles from the extension only, so nothing comes from a CDN).
+ */
+function copyCodicons() {
+  if (!Object.keys(webEntries).length) return;
+  const from = path.join(__dirname, 'node_modules', '@vscode', 'codicons', 'dist');
+  const to = path.join(__dirname, 'dist', 'codicons');
+  fs.mkdirSync(to, { recursive: true });
+  for (const file of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join(from, file), path.join(to, file));
 }
 
 main().catch((e) => {

@@ -57,6 +57,8 @@ export const inspectRequest = obj({
   text_column: optional(str),
   label_column: optional(str),
   preview_rows: optional(int),
+  /** Read only the first preview_rows rows (a quick look at a big file); the summary is then partial. */
+  quick: optional(bool),
 });
 export type InspectRequest = Infer<typeof inspectRequest>;
 
@@ -64,6 +66,8 @@ export const toTrainer = tagged({
   train: obj({ type: lit('train'), request: trainRequest }),
   inspect: obj({ type: lit('inspect'), id: int, request: inspectRequest }),
   cancel: obj({ type: lit('cancel') }),
+  /** The model families and their hyperparameters (the panel's form is built from them). */
+  describe: obj({ type: lit('describe'), id: int }),
 });
 export type ToTrainer = Infer<typeof toTrainer>;
 
@@ -108,6 +112,11 @@ export const fromTrainer = tagged({
     id: int,
     summary: datasetSummary,
     preview: arr(obj({ text: str, label: str, line: int })),
+  }),
+  described: obj({
+    type: lit('described'),
+    id: int,
+    families: arr(obj({ name: oneOf(['ngram', 'encoder', 'finetune'] as const), title: str, options: arr(unknownValue) })),
   }),
   done: obj({ type: lit('done'), result: trainResult }),
   error: obj({

@@ -59,9 +59,17 @@ export interface DatasetSummary {
   skipped_first: { line: number; reason: string }[];
   classes: { label: string; count: number }[];
   chars: LengthStats;
+  /**
+   * Optional: a histogram of text lengths in characters, for the panel's chart. counts[i] = rows with
+   * edges[i] ≤ length < edges[i+1] (the last bin includes its upper edge); edges.length = counts.length + 1.
+   * Without it the panel draws the percentile strip from `chars`.
+   */
+  chars_histogram?: { edges: number[]; counts: number[] };
   words: LengthStats;
   duplicates: number;
   conflicting: number;
+  /** True when only the first rows were read (a quick preview); counts then cover those rows only. */
+  partial?: boolean;
 }
 
 /** One hyperparameter, described once: the CLI's flags, the panel's form and validation all come from this. */

@@ -242,10 +242,12 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
   }
 
   // From here on, every exit path leaves run.json with a final status.
-  const onExit = () => run.finishSync('failed', { message: 'the trainer process exited before the run finished', kind: 'crash' });
+  const onExit = () =>
+    signal.aborted
+      ? run.finishSync('cancelled', { message: 'cancelled by the user', kind: 'cancelled' })
+      : run.finishSync('failed', { message: 'the trainer process exited before the run finished', kind: 'crash' });
   process.once('exit', onExit);
   try {
-    reporter.phase('training', family.title);
     const tTrain = Date.now();
     const model = await family.train(
       { train: splits.train, valid: splits.valid, labels: splits.labels, seed },

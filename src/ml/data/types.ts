@@ -50,14 +50,8 @@ export interface LoadedDataset {
   truncated: boolean;
 }
 
-export interface LengthStats {
-  min: number;
-  p5: number;
-  p50: number;
-  p95: number;
-  max: number;
-  mean: number;
-}
+export type { LengthStats } from '../../protocol/types';
+import type { LengthStats } from '../../protocol/types';
 
 export interface DatasetStats {
   rows: number;
@@ -70,6 +64,8 @@ export interface DatasetStats {
   duplicates: number;
   /** Texts that appear with more than one label. */
   conflicting: number;
+  /** Character lengths in doubling bins, for the panel's histogram. */
+  charsHistogram: { edges: number[]; counts: number[] };
 }
 
 /**

@@ -1,0 +1,89 @@
+/**
+ * `finetune` — the command-line front end over the same pipeline the extension runs.
+ * Exit codes: 0 ok, 1 run failed, 2 bad usage or input, 130 interrupted (Ctrl-C).
+ */
+import { DataError } from '../ml/data/types';
+import { CancelledError, UsageError } from '../ml/family';
+import { VERSION } from '../trainer/env';
+import { Command, EXIT, Io } from './common';
+import { evalCommand } from './evaluate';
+import { exportCommand } from './export';
+import { predictCommand } from './predict';
+import { runsCommand } from './runs';
+import { trainCommand } from './train';
+
+export const commands: Command[] = [trainCommand, evalCommand, predictCommand, runsCommand, exportCommand];
+
+function usage(): string {
+  const w = Math.max(...commands.map((c) => c.name.length)) + 2;
+  return (
+    `finetune ${VERSION} — train a text classifier on your own labeled data\n\n` +
+    `Usage: finetune <command> [options]\n\nCommands:\n` +
+    commands.map((c) => `  ${c.name.padEnd(w)}${c.summary}`).join('\n') +
+    `\n\nRun "finetune <command> --help" for a command's options.\n`
+  );
+}
+
+/** Runs one CLI invocation; returns the exit code. Never throws for user errors. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage());
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.stderr.write(`finetune: unknown command "${name}"\n\n${usage()}`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof DataError) {
+      io.stderr.write(`finetune ${name}: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    if (e instanceof CancelledError || io.signal.aborted) {
+      const dir = (e as { runDir?: string }).runDir;
+      io.stderr.write(`finetune ${name}: cancelled${dir ? ` (run marked cancelled: ${dir})` : ''}\n`);
+      return EXIT.interrupted;
+    }
+    const dir = (e as { runDir?: string }).runDir;
+    io.stderr.write(`finetune ${name}: failed: ${(e as Error).message}${dir ? `\n  run marked failed: ${dir}` : ''}\n`);
+    if (io.env.FINETUNE_DEBUG) io.stderr.write(`${(e as Error).stack}\n`);
+    else io.stderr.write('  (set FINETUNE_DEBUG=1 to see the stack trace)\n');
+    return EXIT.failed;
+  }
+}
+
+if (require.main === module) {
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    // First Ctrl-C cancels cleanly (the run is marked cancelled); a second one exits at once.
+    if (++interrupts > 1) process.exit(EXIT.interrupted);
+    process.stderr.write('\ncancelling… (Ctrl-C again to quit now)\n');
+    controller.abort();
+  });
+  process.on('SIGTERM', () => controller.abort());
+  main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    cwd: process.cwd(),
+    env: process.env,
+    signal: controller.signal,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`finetune: ${(e as Error).stack ?? e}\n`);
+      process.exitCode = EXIT.failed;
+    },
+  );
+}

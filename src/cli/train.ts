@@ -1,0 +1,165 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseOptionValue, UsageError } from '../ml/family';
+import { familyByName, familyNameFor } from '../ml/families';
+import { formatMetricsTable } from '../ml/metrics';
+import type { TrainRequest } from '../protocol/trainer';
+import type { OptionValues, TrainResultJson } from '../protocol/types';
+import { defaultRunsDir } from '../runs/runFolder';
+import { errorKindOf, runTraining } from '../trainer/pipeline';
+import { FlagSpec, formatFlags, parseArgs } from './args';
+import {
+  cacheDirFlag,
+  columnFlags,
+  Command,
+  device,
+  deviceFlag,
+  EXIT,
+  helpFlag,
+  Io,
+  jsonFlag,
+  runsDirFlag,
+  str,
+} from './common';
+import { ProgressView } from './progress';
+
+const baseFlags: FlagSpec[] = [
+  { name: 'model', type: 'string', valueName: 'ngram|HUB-ID|FOLDER', help: 'model to train (default ngram: built in, no download)' },
+  { name: 'mode', type: 'string', valueName: 'head|full', help: 'transformers: frozen encoder + head (default) or full fine-tuning' },
+  { name: 'valid', type: 'string', valueName: 'FILE', help: 'validation file (default: a stratified slice of the training data)' },
+  { name: 'test', type: 'string', valueName: 'FILE', help: 'test file (default: a stratified slice of the training data)' },
+  ...columnFlags,
+  { name: 'seed', type: 'string', valueName: 'N', help: 'random seed for splits and training (default 42)' },
+  { name: 'valid-fraction', type: 'string', valueName: 'F', help: 'validation share when no --valid file (default 0.1)' },
+  { name: 'test-fraction', type: 'string', valueName: 'F', help: 'test share when no --test file (default 0.2)' },
+  deviceFlag,
+  runsDirFlag,
+  cacheDirFlag,
+  { name: 'name', type: 'string', valueName: 'TEXT', help: 'a name for the run (default: the dataset file name)' },
+  jsonFlag,
+  helpFlag,
+];
+
+function num(flags: Map<string, string | boolean>, name: string, integer: boolean): number | undefined {
+  const v = str(flags, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${name} ${JSON.stringify(v)}: expected ${integer ? 'an integer' : 'a number'}`);
+  }
+  return n;
+}
+
+/** Peek at --model/--mode before full parsing: they decide which hyperparameter flags exist. */
+function peek(argv: string[], flag: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${flag}`) return argv[i + 1];
+    if (argv[i].startsWith(`--${flag}=`)) return argv[i].slice(flag.length + 3);
+  }
+  return undefined;
+}
+
+export function printTrainResult(io: Io, result: TrainResultJson, report: string): void {
+  io.stdout.write(`\nTest split — ${result.labels.length} classes\n${report}\n`);
+  io.stdout.write(
+    `\nmacro-F1 ${result.macro_f1.toFixed(4)}  accuracy ${result.accuracy.toFixed(4)}  ` +
+      `trained in ${result.train_seconds.toFixed(1)}s on ${result.device}  peak RSS ${result.peak_rss_mb} MB\n` +
+      `run: ${result.run_dir}\n`,
+  );
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  usage: 'finetune train <dataset> [options]',
+  summary: 'train a classifier on a labeled CSV, TSV, JSONL or JSON file and write a run folder',
+  flags: baseFlags,
+  async run(argv, io) {
+    const model = peek(argv, 'model') ?? 'ngram';
+    const mode = peek(argv, 'mode');
+    if (mode !== undefined && mode !== 'head' && mode !== 'full') throw new UsageError(`--mode ${mode}: expected head or full`);
+    const family = await familyByName(familyNameFor(model, mode));
+    const optionFlags: FlagSpec[] = family.options.map((o) => ({
+      name: o.flag,
+      type: o.type === 'bool' ? 'bool' : 'string',
+      valueName: o.type === 'enum' ? o.choices?.join('|') : o.type.toUpperCase(),
+      help: `${o.help} (default ${o.default === null ? 'none' : String(o.default)})`,
+    }));
+    const flagSpecs = [...baseFlags, ...optionFlags];
+    const { positionals, flags } = parseArgs(argv, flagSpecs);
+    if (flags.get('help')) {
+      io.stdout.write(
+        `Usage: ${this.usage}\n\n${this.summary}.\n\nOptions:\n${formatFlags(baseFlags)}\n\n` +
+          `${family.title} options (--model ${model}${mode ? ` --mode ${mode}` : ''}):\n${formatFlags(optionFlags)}\n`,
+      );
+      return EXIT.ok;
+    }
+    if (positionals.length !== 1) throw new UsageError(`train takes one dataset file (got ${positionals.length}); see finetune train --help`);
+    const options: OptionValues = {};
+    for (const o of family.options) {
+      const v = flags.get(o.flag);
+      if (v === undefined) continue;
+      options[o.key] = typeof v === 'boolean' ? v : parseOptionValue(o, v);
+    }
+    const resolve = (p: string | undefined) => (p === undefined ? undefined : path.resolve(io.cwd, p));
+    const request: TrainRequest = {
+      dataset: resolve(positionals[0])!,
+      valid: resolve(str(flags, 'valid')),
+      test: resolve(str(flags, 'test')),
+      text_column: str(flags, 'text-column'),
+      label_column: str(flags, 'label-column'),
+      model: resolveModelArg(model, io.cwd),
+      mode: mode as 'head' | 'full' | undefined,
+      seed: num(flags, 'seed', true),
+      device: device(flags),
+      valid_fraction: num(flags, 'valid-fraction', false),
+      test_fraction: num(flags, 'test-fraction', false),
+      options,
+      runs_dir: resolve(str(flags, 'runs-dir')) ?? defaultRunsDir(io.cwd),
+      name: str(flags, 'name'),
+      cache_dir: resolve(str(flags, 'cache-dir')),
+    };
+    const json = flags.get('json') === true;
+    const view = new ProgressView(io.stderr);
+    let runDir: string | undefined;
+    try {
+      const { result, record } = await runTraining(
+        request,
+        (msg) => {
+          if (msg.type === 'run-created') runDir = msg.run_dir;
+          view.handle(msg);
+        },
+        io.signal,
+      );
+      view.done();
+      if (json) io.stdout.write(JSON.stringify(result) + '\n');
+      else printTrainResult(io, result, formatMetricsTable(record.metrics!.test!));
+      return EXIT.ok;
+    } catch (e) {
+      view.done();
+      const kind = errorKindOf(e);
+      if (json) {
+        io.stdout.write(
+          JSON.stringify({ run_dir: runDir ?? null, status: kind === 'cancelled' ? 'cancelled' : 'failed', model: request.model, error: (e as Error).message }) + '\n',
+        );
+      }
+      throw e;
+    }
+  },
+};
+
+/**
+ * --model is 'ngram', a local folder (when it exists, or when it is written as a path), or a Hub id
+ * ("owner/name"). A local folder wins over a Hub id of the same spelling, as in transformers.js.
+ */
+export function resolveModelArg(model: string, cwd: string): string {
+  if (model === 'ngram') return model;
+  const local = path.resolve(cwd, model.startsWith('~') ? model.replace(/^~/, os.homedir()) : model);
+  if (fs.existsSync(local)) {
+    if (!fs.statSync(local).isDirectory()) throw new UsageError(`--model ${model}: ${local} is a file; pass the model folder (with config.json and onnx/)`);
+    return local;
+  }
+  const pathLike = /^(\.{1,2}[\\/]|[\\/]|~|[A-Za-z]:[\\/])/.test(model) || model.includes('\\') || model.split('/').length > 2;
+  if (pathLike) throw new UsageError(`--model ${model}: no such folder (${local})`);
+  return model;
+}

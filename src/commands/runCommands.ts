@@ -1,0 +1,160 @@
+/** The Fine-tune commands: start, show, cancel, delete, open, set active, compare. */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { RunPanel } from '../panel/runPanel';
+import type { RunNode } from '../panel/runsTree';
+import type { Services } from '../panel/services';
+import { listRuns, type RunListing } from '../runs/runFolder';
+import { isDatasetFile, runsDirectory } from './settings';
+
+type RunArg = RunNode | string | vscode.Uri | undefined;
+
+function runDirOf(arg: RunArg): string | undefined {
+  if (!arg) return undefined;
+  if (typeof arg === 'string') return arg;
+  if (arg instanceof vscode.Uri) return arg.fsPath;
+  if (arg.kind === 'run') return arg.listing.dir;
+  return arg.managed.runDir;
+}
+
+async function pickRun(services: Services, title: string, filter: (r: RunListing) => boolean = () => true): Promise<string | undefined> {
+  const runs = (await listRuns(runsDirectory(services.context.globalStorageUri))).filter(filter);
+  if (runs.length === 0) {
+    void vscode.window.showInformationMessage('Fine-tune: no runs to choose from.');
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(
+    runs.map((r) => ({
+      label: r.record?.name ?? r.id,
+      description: [r.status, r.record?.config.model, r.record?.metrics?.test ? `F1 ${r.record.metrics.test.macro.f1.toFixed(3)}` : ''].filter(Boolean).join(' · '),
+      detail: r.dir,
+      dir: r.dir,
+    })),
+    { title, matchOnDescription: true },
+  );
+  return pick?.dir;
+}
+
+/** Which dataset to start on: the argument, the active editor's file, or a quick pick. */
+async function chooseDataset(arg: vscode.Uri | undefined): Promise<vscode.Uri | undefined> {
+  if (isDatasetFile(arg)) return arg;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (isDatasetFile(active)) return active;
+  const files = await vscode.workspace.findFiles('**/*.{csv,tsv,jsonl,json,ndjson}', '{**/node_modules/**,**/.finetune/**,**/.git/**,**/.vscode/**,**/package*.json,**/tsconfig*.json}', 500);
+  const browse = { label: '$(folder-opened) Browse…', uri: undefined as vscode.Uri | undefined };
+  const items = [
+    ...files
+      .sort((a, b) => a.fsPath.localeCompare(b.fsPath))
+      .map((u) => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(path.dirname(u.fsPath)), uri: u as vscode.Uri | undefined })),
+    browse,
+  ];
+  const pick = await vscode.window.showQuickPick(items, { title: 'Fine-tune: choose a labeled dataset (CSV, TSV, JSONL or JSON)', matchOnDescription: true });
+  if (!pick) return undefined;
+  if (pick.uri) return pick.uri;
+  const chosen = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    filters: { 'Labeled data': ['csv', 'tsv', 'jsonl', 'json', 'ndjson'] },
+    openLabel: 'Train on this file',
+  });
+  return chosen?.[0];
+}
+
+export function registerRunCommands(services: Services): vscode.Disposable[] {
+  const { manager, activeModel } = services;
+  const reg = vscode.commands.registerCommand;
+  return [
+    reg('finetune.startRun', async (uri?: vscode.Uri) => {
+      const file = await chooseDataset(uri);
+      if (file) RunPanel.forDataset(services, file);
+    }),
+    reg('finetune.startRunOnFile', async (uri?: vscode.Uri) => {
+      const file = isDatasetFile(uri) ? uri : await chooseDataset(undefined);
+      if (file) RunPanel.forDataset(services, file);
+    }),
+    reg('finetune.showRuns', async () => {
+      await vscode.commands.executeCommand('finetune.runs.focus');
+    }),
+    reg('finetune.openRun', async (arg?: RunArg) => {
+      const dir = runDirOf(arg) ?? (await pickRun(services, 'Open a run'));
+      if (dir) RunPanel.forRun(services, dir);
+    }),
+    reg('finetune.cancelRun', async (arg?: RunArg) => {
+      let run = typeof arg === 'object' && !(arg instanceof vscode.Uri) && arg?.managed ? arg.managed : undefined;
+      const dir = runDirOf(arg);
+      if (!run && dir) run = manager.byRunDir(dir);
+      if (!run) {
+        const active = manager.runs.filter((r) => r.active);
+        if (active.length === 0) {
+          void vscode.window.showInformationMessage('Fine-tune: no run is in progress.');
+          return;
+        }
+        const pick =
+          active.length === 1
+            ? { run: active[0] }
+            : await vscode.window.showQuickPick(
+                active.map((r) => ({ label: path.basename(r.request.dataset), description: `${r.request.model} · ${r.state}`, run: r })),
+                { title: 'Cancel which run?' },
+              );
+        run = pick?.run;
+      }
+      run?.cancel();
+    }),
+    reg('finetune.deleteRun', async (arg?: RunArg) => {
+      const dir = runDirOf(arg) ?? (await pickRun(services, 'Delete a run'));
+      if (!dir) return;
+      if (manager.byRunDir(dir)?.active) {
+        void vscode.window.showWarningMessage('Fine-tune: cancel the run before deleting it.');
+        return;
+      }
+      const ok = await vscode.window.showWarningMessage(`Delete the run folder ${path.basename(dir)} and its model?`, { modal: true, detail: dir }, 'Delete');
+      if (ok !== 'Delete') return;
+      await fsp.rm(dir, { recursive: true, force: true });
+      if (activeModel.chosen && path.resolve(activeModel.chosen) === path.resolve(dir)) await activeModel.set(undefined);
+      services.runsChanged.fire();
+    }),
+    reg('finetune.openRunFolder', async (arg?: RunArg) => {
+      const dir = runDirOf(arg) ?? (await pickRun(services, 'Open which run folder?'));
+      if (!dir) return;
+      const uri = vscode.Uri.file(dir);
+      if (vscode.workspace.getWorkspaceFolder(uri)) {
+        await vscode.commands.executeCommand('revealInExplorer', uri);
+      }
+      await vscode.window.showTextDocument(vscode.Uri.file(path.join(dir, 'run.json')), { preview: true });
+    }),
+    reg('finetune.revealRunFolder', async (arg?: RunArg) => {
+      const dir = runDirOf(arg);
+      if (dir) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(path.join(dir, 'run.json')));
+    }),
+    reg('finetune.setActiveModel', async (arg?: RunArg) => {
+      const dir = runDirOf(arg) ?? (await pickRun(services, 'Use which run for inline classification?', (r) => r.status === 'completed'));
+      if (!dir) return;
+      await activeModel.set(dir);
+      void vscode.window.showInformationMessage(`Fine-tune: inline classification now uses ${path.basename(dir)}.`);
+    }),
+    reg('finetune.compareRuns', async (arg?: RunArg, selected?: RunNode[]) => {
+      let dirs = (selected ?? []).map(runDirOf).filter((d): d is string => !!d);
+      if (dirs.length < 2) {
+        const runs = (await listRuns(runsDirectory(services.context.globalStorageUri))).filter((r) => r.record);
+        const first = runDirOf(arg);
+        const picks = await vscode.window.showQuickPick(
+          runs.map((r) => ({
+            label: r.record!.name,
+            description: [r.status, r.record!.config.model, r.record!.metrics?.test ? `F1 ${r.record!.metrics.test.macro.f1.toFixed(3)}` : ''].filter(Boolean).join(' · '),
+            detail: r.dir,
+            picked: !!first && path.resolve(first) === path.resolve(r.dir),
+            dir: r.dir,
+          })),
+          { title: 'Compare which runs? (two or more)', canPickMany: true },
+        );
+        dirs = picks?.map((p) => p.dir) ?? [];
+      }
+      if (dirs.length < 2) {
+        if (dirs.length === 1) void vscode.window.showInformationMessage('Fine-tune: choose at least two runs to compare.');
+        return;
+      }
+      RunPanel.compare(services, dirs);
+    }),
+    reg('finetune.refreshRuns', () => services.runsChanged.fire()),
+  ];
+}

@@ -1,0 +1,56 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+export interface Settings {
+  runsDir: string;
+  cacheDir?: string;
+  defaultModel: string;
+  device: 'auto' | 'cpu' | 'cuda';
+  maxConcurrentRuns: number;
+  defaults: {
+    epochs: number | null;
+    learningRate: number | null;
+    batchSize: number | null;
+    maxLength: number | null;
+    seed: number;
+    validFraction: number;
+    testFraction: number;
+  };
+}
+
+/** The folder runs go to: the setting (relative to the first workspace folder), else .finetune/runs there. */
+export function runsDirectory(storage: vscode.Uri): string {
+  const cfg = vscode.workspace.getConfiguration('finetune');
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const configured = cfg.get<string>('runsDirectory', '').trim();
+  if (configured) return path.resolve(folder ?? storage.fsPath, configured.replace(/^~(?=$|[\\/])/, process.env.HOME ?? '~'));
+  // No folder open: keep runs in the extension's own storage rather than in some random cwd.
+  return folder ? path.join(folder, '.finetune', 'runs') : path.join(storage.fsPath, 'runs');
+}
+
+export function readSettings(storage: vscode.Uri): Settings {
+  const cfg = vscode.workspace.getConfiguration('finetune');
+  const cache = cfg.get<string>('cacheDirectory', '').trim();
+  return {
+    runsDir: runsDirectory(storage),
+    cacheDir: cache ? cache.replace(/^~(?=$|[\\/])/, process.env.HOME ?? '~') : undefined,
+    defaultModel: cfg.get<string>('defaultModel', 'ngram').trim() || 'ngram',
+    device: cfg.get<'auto' | 'cpu' | 'cuda'>('device', 'auto'),
+    maxConcurrentRuns: Math.max(1, cfg.get<number>('maxConcurrentRuns', 1)),
+    defaults: {
+      epochs: cfg.get<number | null>('defaults.epochs', null),
+      learningRate: cfg.get<number | null>('defaults.learningRate', null),
+      batchSize: cfg.get<number | null>('defaults.batchSize', null),
+      maxLength: cfg.get<number | null>('defaults.maxLength', null),
+      seed: cfg.get<number>('defaults.seed', 42),
+      validFraction: cfg.get<number>('defaults.validFraction', 0.1),
+      testFraction: cfg.get<number>('defaults.testFraction', 0.2),
+    },
+  };
+}
+
+export const DATASET_EXTENSIONS = ['.csv', '.tsv', '.jsonl', '.json', '.ndjson'];
+
+export function isDatasetFile(uri: vscode.Uri | undefined): uri is vscode.Uri {
+  return !!uri && uri.scheme === 'file' && DATASET_EXTENSIONS.includes(path.extname(uri.fsPath).toLowerCase());
+}

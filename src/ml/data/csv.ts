@@ -1,0 +1,199 @@
+/**
+ * Incremental RFC 4180 parser for CSV and TSV. Text arrives in chunks of any size; the parser keeps its state
+ * (inside a quoted field, a quote or CR at the very end of a chunk) between them, so each character is looked
+ * at once, and it finds field ends with indexOf rather than a per-character loop.
+ *
+ * Rules: fields are separated by the delimiter; records end at LF or CRLF; a field that starts with `"` is
+ * quoted and may contain delimiters, newlines and doubled quotes (`""` → `"`). Text after a closing quote is
+ * kept as is (lenient, like most readers). Lines that are blank or only whitespace are ignored.
+ */
+import { DataError } from './types';
+
+/** A record longer than this is almost always an unclosed quote swallowing the rest of the file. */
+export const MAX_RECORD_CHARS = 32 << 20;
+
+const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+
+const enum State {
+  FieldStart,
+  Unquoted,
+  Quoted,
+  /** The previous chunk ended on a quote inside a quoted field: closing, or the first half of `""`? */
+  QuoteAtChunkEnd,
+}
+
+/** Receives each record with the 1-based line where it starts; returns true to stop parsing. */
+export type RecordSink = (fields: string[], line: number) => boolean | void;
+
+export class CsvParser {
+  private fields: string[] = [];
+  private field = '';
+  private state = State.FieldStart;
+  /** An unquoted field's chunk ended with CR: dropped if the next chunk starts with LF, else kept. */
+  private pendingCR = false;
+  private line = 1;
+  private recordLine = 1;
+  private recordChars = 0;
+  private stopped = false;
+  private readonly delim: string;
+
+  constructor(
+    delimiter: string,
+    private readonly onRecord: RecordSink,
+    private readonly file: string,
+    private readonly maxRecordChars = MAX_RECORD_CHARS,
+  ) {
+    this.delim = delimiter;
+  }
+
+  /** Parses one chunk; returns true when the sink asked to stop. */
+  feed(s: string): boolean {
+    if (this.stopped) return true;
+    const n = s.length;
+    const delim = this.delim;
+    let i = 0;
+    let recStart = 0;
+    // Cached positions of the next delimiter and newline at or after i (n when none): each is searched once per occurrence.
+    let nextDelim = -1;
+    let nextNl = -1;
+    if (this.pendingCR && n > 0) {
+      this.pendingCR = false;
+      if (s.charCodeAt(0) !== LF) this.field += '\r';
+    }
+    while (i < n) {
+      switch (this.state) {
+        case State.Quoted: {
+          const q = s.indexOf('"', i);
+          const end = q < 0 ? n : q;
+          // Count the newlines inside the quoted text, so line numbers stay physical.
+          if (nextNl < i) nextNl = indexOrEnd(s, '\n', i);
+          while (nextNl < end) {
+            this.line++;
+            nextNl = indexOrEnd(s, '\n', nextNl + 1);
+          }
+          this.field += s.slice(i, end);
+          if (q < 0) {
+            i = n;
+          } else if (q + 1 === n) {
+            this.state = State.QuoteAtChunkEnd;
+            i = n;
+          } else if (s.charCodeAt(q + 1) === QUOTE) {
+            this.field += '"';
+            i = q + 2;
+          } else {
+            this.state = State.Unquoted;
+            i = q + 1;
+          }
+          break;
+        }
+        case State.QuoteAtChunkEnd:
+          if (s.charCodeAt(i) === QUOTE) {
+            this.field += '"';
+            this.state = State.Quoted;
+            i++;
+          } else {
+            this.state = State.Unquoted;
+          }
+          break;
+        case State.FieldStart:
+          if (s.charCodeAt(i) === QUOTE) {
+            this.state = State.Quoted;
+            i++;
+          } else {
+            this.state = State.Unquoted;
+          }
+          break;
+        case State.Unquoted: {
+          if (nextDelim < i) nextDelim = indexOrEnd(s, delim, i);
+          if (nextNl < i) nextNl = indexOrEnd(s, '\n', i);
+          if (nextDelim < nextNl) {
+            this.fields.push(this.field + s.slice(i, nextDelim));
+            this.field = '';
+            this.state = State.FieldStart;
+            i = nextDelim + 1;
+          } else if (nextNl < n) {
+            const end = nextNl > i && s.charCodeAt(nextNl - 1) === CR ? nextNl - 1 : nextNl;
+            this.fields.push(this.field + s.slice(i, end));
+            this.field = '';
+            this.state = State.FieldStart;
+            i = nextNl + 1;
+            if (this.endRecord()) return true;
+            this.line++;
+            this.recordLine = this.line;
+            recStart = i;
+          } else {
+            // The field runs to the end of the chunk.
+            if (s.charCodeAt(n - 1) === CR) {
+              this.field += s.slice(i, n - 1);
+              this.pendingCR = true;
+            } else {
+              this.field += s.slice(i, n);
+            }
+            i = n;
+          }
+          break;
+        }
+      }
+    }
+    if (this.fields.length > 0 || this.state !== State.FieldStart) {
+      this.recordChars += n - recStart;
+      if (this.recordChars > this.maxRecordChars) {
+        throw new DataError(
+          `${this.file}:${this.recordLine}: the record starting on this line is over ${Math.round(this.maxRecordChars / 1e6)} million characters long; ` +
+            `a quote (") that opens a field here is probably never closed. Fix the quoting (a quote inside a quoted field is written "").`,
+          this.file,
+          this.recordLine,
+        );
+      }
+    }
+    return false;
+  }
+
+  /** Flushes the last record (a file need not end with a newline). Throws on a quoted field left open. */
+  end(): boolean {
+    if (this.stopped) return true;
+    if (this.state === State.Quoted) {
+      throw new DataError(
+        `${this.file}:${this.recordLine}: a quoted field that starts on this line is never closed (the file ends inside it). ` +
+          `Check for a stray quote (") in this record; a quote inside a quoted field is written "".`,
+        this.file,
+        this.recordLine,
+      );
+    }
+    this.pendingCR = false;
+    if (this.fields.length > 0 || this.state !== State.FieldStart) {
+      this.fields.push(this.field);
+      this.field = '';
+      this.state = State.FieldStart;
+      return this.endRecord();
+    }
+    return false;
+  }
+
+  private endRecord(): boolean {
+    const fields = this.fields;
+    this.fields = [];
+    this.recordChars = 0;
+    if (fields.length === 1 && isBlank(fields[0])) return false;
+    if (this.onRecord(fields, this.recordLine) === true) {
+      this.stopped = true;
+      return true;
+    }
+    return false;
+  }
+}
+
+function indexOrEnd(s: string, needle: string, from: number): number {
+  const k = s.indexOf(needle, from);
+  return k < 0 ? s.length : k;
+}
+
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== CR && c !== LF) return false;
+  }
+  return true;
+}

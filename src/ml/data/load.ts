@@ -1,0 +1,136 @@
+/**
+ * loadDataset: stream a labeled file through the right parser into examples.
+ *
+ * Memory: the file is read in 1 MiB chunks and parsed incrementally; only the kept examples (text + an
+ * interned label) stay in memory, plus the first DETECTION_SAMPLE_ROWS rows until the columns are chosen.
+ * That holds for JSON arrays too: each top-level element is cut out and parsed on its own.
+ */
+import * as path from 'node:path';
+import { CsvParser } from './csv';
+import { JsonArrayParser, JsonLinesParser } from './json';
+import { hasBeyondLatin1, noRowsError, RowCollector } from './rows';
+import { readText } from './source';
+import type { DatasetFormat, LoadedDataset, LoadOptions } from './types';
+import { DataError } from './types';
+
+const EXTENSIONS: Record<string, DatasetFormat> = {
+  '.csv': 'csv',
+  '.tsv': 'tsv',
+  '.tab': 'tsv',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+  '.json': 'json',
+};
+
+export function formatFromExtension(file: string): DatasetFormat | undefined {
+  return EXTENSIONS[path.extname(file).toLowerCase()];
+}
+
+interface Parser {
+  feed(text: string): boolean;
+  end(): boolean;
+}
+
+export async function loadDataset(file: string, opts: LoadOptions = {}): Promise<LoadedDataset> {
+  let format: DatasetFormat | undefined;
+  let parser: Parser | undefined;
+  let collector: RowCollector | undefined;
+  let head = '';
+
+  const start = (text: string) => {
+    let delimiter: string;
+    ({ format, delimiter } = chooseFormat(file, opts.format, text));
+    collector = new RowCollector(file, format === 'csv' || format === 'tsv' ? 'table' : 'objects', opts);
+    const sink = collector.accept;
+    parser =
+      format === 'csv' || format === 'tsv'
+        ? new CsvParser(delimiter, sink, file)
+        : format === 'jsonl'
+          ? new JsonLinesParser(sink, file)
+          : new JsonArrayParser(sink, file);
+  };
+
+  const read = await readText(file, { signal: opts.signal, onProgress: opts.onProgress }, (text, final) => {
+    if (!parser) {
+      // The format may depend on the first non-blank character; leading blank text is kept for line numbers.
+      head += text;
+      if (firstNonBlank(head) < 0) {
+        if (!final) return false;
+        throw new DataError(
+          head.length === 0 ? `${file}: the file is empty.` : `${file}: the file has no data (only blank lines).`,
+          file,
+        );
+      }
+      start(head);
+      text = head;
+      head = '';
+    }
+    // Only CSV/TSV fields are slices of the chunk; JSON.parse makes fresh, compact strings.
+    if (format === 'csv' || format === 'tsv') collector!.wideChunk = hasBeyondLatin1(text);
+    if (parser!.feed(text)) return true;
+    return final ? parser!.end() : false;
+  });
+
+  const c = collector!;
+  c.finish();
+  const truncated = read.stoppedEarly || c.truncated;
+  if (c.examples.length === 0) {
+    if (parser instanceof JsonArrayParser && c.rowsSeen === 0) throw new DataError(`${file}: the JSON array is empty; it needs one object per labeled example.`, file);
+    if (format === 'jsonl' && c.skippedFirst[0]?.reason.startsWith('not valid JSON') && c.skippedFirst[0].line === 1) {
+      const e = noRowsError(file, c);
+      throw new DataError(`${e.message} If the file is a single JSON document (an array of objects), give it the .json extension.`, file, e.line);
+    }
+    throw noRowsError(file, c);
+  }
+  return {
+    path: file,
+    format: format!,
+    columns: c.columns ?? [],
+    mapping: c.choice!.mapping,
+    examples: c.examples,
+    skipped: { count: c.skippedCount, first: c.skippedFirst },
+    // A truncated load has no fingerprint even when the file was short enough to read whole: one rule for callers.
+    sha256: truncated ? '' : read.sha256,
+    bytes: read.bytes,
+    truncated,
+  };
+}
+
+/**
+ * The extension (or the caller) names the format; the first character corrects the common mix-ups: a .json
+ * file that is really JSON Lines (starts with "{"), a .jsonl file that is one array (starts with "[").
+ * Unknown extensions are sniffed: "[" JSON, "{" JSON Lines, else CSV or TSV by the header's delimiters.
+ * A .csv whose header has no comma but tabs or semicolons (Excel in many locales) uses that delimiter,
+ * unless the caller named the format.
+ */
+function chooseFormat(file: string, given: DatasetFormat | undefined, text: string): { format: DatasetFormat; delimiter: string } {
+  const k = firstNonBlank(text);
+  const first = text[k];
+  const nl = text.indexOf('\n', k);
+  const header = text.slice(k, nl < 0 ? text.length : nl);
+  const [commas, tabs, semicolons] = [',', '\t', ';'].map((d) => count(header, d));
+  const table = (format: 'csv' | 'tsv') => ({ format, delimiter: format === 'tsv' ? '\t' : ',' });
+  if (given) return given === 'csv' || given === 'tsv' ? table(given) : { format: given, delimiter: '' };
+  const format = formatFromExtension(file);
+  if (format === 'json' || format === 'jsonl') return { format: first === '{' ? 'jsonl' : first === '[' ? 'json' : format, delimiter: '' };
+  if (format === 'tsv') return table('tsv');
+  if (format === undefined && first === '[') return { format: 'json', delimiter: '' };
+  if (format === undefined && first === '{') return { format: 'jsonl', delimiter: '' };
+  if (commas === 0 && tabs > 0) return table('tsv');
+  if (commas === 0 && semicolons > 0) return { format: 'csv', delimiter: ';' };
+  return table(format === undefined && tabs > commas ? 'tsv' : 'csv');
+}
+
+function firstNonBlank(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return i;
+  }
+  return -1;
+}
+
+function count(s: string, ch: string): number {
+  let n = 0;
+  for (let k = s.indexOf(ch); k >= 0; k = s.indexOf(ch, k + 1)) n++;
+  return n;
+}

@@ -1,0 +1,131 @@
+/** Dataset statistics (class counts, text lengths, duplicates, conflicts) and the protocol summary. */
+import type { DatasetSummary } from '../../protocol/types';
+import type { DatasetStats, Example, LengthStats, LoadedDataset } from './types';
+
+export function datasetStats(examples: Example[]): DatasetStats {
+  const n = examples.length;
+  const chars = new Float64Array(n);
+  const words = new Float64Array(n);
+  const counts = new Map<string, number>();
+  // Text → its first label, or CONFLICT once a second label was seen.
+  const firstLabel = new Map<string, string | typeof CONFLICT>();
+  let duplicates = 0;
+  let conflicting = 0;
+  for (let i = 0; i < n; i++) {
+    const { text, label } = examples[i];
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+    const [c, w] = measure(text);
+    chars[i] = c;
+    words[i] = w;
+    const seen = firstLabel.get(text);
+    if (seen === undefined) {
+      firstLabel.set(text, label);
+    } else {
+      duplicates++;
+      if (seen !== CONFLICT && seen !== label) {
+        conflicting++;
+        firstLabel.set(text, CONFLICT);
+      }
+    }
+  }
+  const classes = [...counts].map(([label, count]) => ({ label, count }));
+  classes.sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+  return {
+    rows: n,
+    classes,
+    chars: lengthStats(chars),
+    words: lengthStats(words),
+    duplicates,
+    conflicting,
+    charsHistogram: lengthHistogram(chars),
+  };
+}
+
+/**
+ * Counts of text lengths in doubling bins (0–25, 25–50, 50–100, …): lengths are skewed, so equal-width
+ * bins would put nearly every row in the first bar.
+ */
+export function lengthHistogram(values: ArrayLike<number>): { edges: number[]; counts: number[] } {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) max = Math.max(max, values[i]);
+  const edges = [0, 25];
+  while (edges[edges.length - 1] <= max) edges.push(edges[edges.length - 1] * 2);
+  const counts = new Array<number>(edges.length - 1).fill(0);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    let b = 0;
+    while (b < counts.length - 1 && v >= edges[b + 1]) b++;
+    counts[b]++;
+  }
+  return { edges, counts };
+}
+
+const CONFLICT = Symbol('conflict');
+
+/** Min, max, mean and percentiles with linear interpolation between closest ranks (NumPy's default). */
+export function lengthStats(values: ArrayLike<number>): LengthStats {
+  const n = values.length;
+  if (n === 0) return { min: 0, p5: 0, p50: 0, p95: 0, max: 0, mean: 0 };
+  const a = Float64Array.from(values).sort();
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += a[i];
+  return { min: a[0], p5: percentile(a, 5), p50: percentile(a, 50), p95: percentile(a, 95), max: a[n - 1], mean: sum / n };
+}
+
+/** `sorted` ascending; p in [0, 100]. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  const pos = (p / 100) * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/** [characters (code points), whitespace-separated words] in one pass. */
+export function measure(text: string): [number, number] {
+  let chars = 0;
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xdc00 && c <= 0xdfff && i > 0 && isHighSurrogate(text.charCodeAt(i - 1))) continue;
+    chars++;
+    const space = c <= 32 ? c === 32 || (c >= 9 && c <= 13) : c >= 0x85 && isUnicodeSpace(c);
+    if (!space && !inWord) words++;
+    inWord = !space;
+  }
+  return [chars, words];
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
+/** The non-ASCII characters JavaScript's \s matches. */
+function isUnicodeSpace(c: number): boolean {
+  return (
+    c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
+    c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
+}
+
+export function summarizeDataset(ds: LoadedDataset): DatasetSummary {
+  const s = datasetStats(ds.examples);
+  return {
+    path: ds.path,
+    format: ds.format,
+    sha256: ds.sha256,
+    bytes: ds.bytes,
+    columns: ds.columns,
+    text_column: ds.mapping.text,
+    label_column: ds.mapping.label,
+    rows: s.rows,
+    skipped: ds.skipped.count,
+    skipped_first: ds.skipped.first,
+    classes: s.classes,
+    chars: s.chars,
+    words: s.words,
+    duplicates: s.duplicates,
+    conflicting: s.conflicting,
+    chars_histogram: s.charsHistogram,
+  };
+}

@@ -1,0 +1,58 @@
+import * as vscode from 'vscode';
+import type { FormSchema } from '../protocol/webview';
+import type { RunManager } from '../runs/manager';
+import { readSettings } from '../commands/settings';
+
+export const MODEL_SUGGESTIONS = [
+  { id: 'ngram', description: 'Built-in hashed n-gram model: no download, trains in seconds' },
+  { id: 'Xenova/all-MiniLM-L6-v2', description: 'MiniLM-L6 sentence encoder (23M parameters), fast' },
+  { id: 'Xenova/bge-small-en-v1.5', description: 'BGE small English encoder (33M), strong embeddings' },
+  { id: 'Xenova/distilbert-base-uncased', description: 'DistilBERT base uncased (66M)' },
+  { id: 'Xenova/bert-base-uncased', description: 'BERT base uncased (110M)' },
+];
+
+/** The form: families and their options (asked from a trainer process), defaults from settings. */
+export async function buildFormSchema(manager: RunManager, storage: vscode.Uri): Promise<FormSchema> {
+  const settings = readSettings(storage);
+  const families = await manager.describeFamilies();
+  const trusted = vscode.workspace.isTrusted;
+  const optionDefaults: FormSchema['defaults']['options'] = {};
+  // Settings override the families' defaults for the common hyperparameters they share.
+  const common: Record<string, number | null> = {
+    epochs: settings.defaults.epochs,
+    lr: settings.defaults.learningRate,
+    batchSize: settings.defaults.batchSize,
+    maxLength: settings.defaults.maxLength,
+  };
+  for (const [key, value] of Object.entries(common)) if (value !== null) optionDefaults[key] = value;
+  return {
+    families: families.map((f) => ({
+      name: f.name,
+      title: f.title,
+      available: f.options.length > 0,
+      ...(f.options.length === 0 ? { reason: 'not available in this build yet' } : {}),
+      options: f.options as FormSchema['families'][number]['options'],
+    })),
+    modelSuggestions: MODEL_SUGGESTIONS,
+    defaults: {
+      model: trusted || !looksLocal(settings.defaultModel) ? settings.defaultModel : 'ngram',
+      mode: 'head',
+      device: settings.device,
+      seed: settings.defaults.seed,
+      valid_fraction: settings.defaults.validFraction,
+      test_fraction: settings.defaults.testFraction,
+      options: optionDefaults,
+    },
+    trusted,
+  };
+}
+
+/** A Hugging Face Hub model id: "name" or "owner/name". */
+export function isHubId(model: string): boolean {
+  return /^[\w-][\w.-]*(\/[\w-][\w.-]*)?$/.test(model) && !model.includes('..');
+}
+
+/** A model string that names a local folder rather than 'ngram' or a Hub id. */
+export function looksLocal(model: string): boolean {
+  return model !== 'ngram' && !isHubId(model);
+}

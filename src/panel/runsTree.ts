@@ -1,0 +1,138 @@
+/** The Runs view: every run folder under the runs directory, plus queued runs that have none yet. */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { runsDirectory } from '../commands/settings';
+import type { ManagedRun } from '../runs/manager';
+import { listRuns, type RunListing } from '../runs/runFolder';
+import type { Services } from './services';
+
+export type RunNode =
+  | { kind: 'run'; listing: RunListing; managed?: ManagedRun }
+  | { kind: 'queued'; managed: ManagedRun };
+
+const ICONS: Record<string, [string, string?]> = {
+  completed: ['pass', 'testing.iconPassed'],
+  failed: ['error', 'testing.iconFailed'],
+  cancelled: ['circle-slash', 'disabledForeground'],
+  running: ['sync~spin'],
+  queued: ['clock'],
+  unreadable: ['warning', 'problemsWarningIcon.foreground'],
+};
+
+function icon(status: string): vscode.ThemeIcon {
+  const [id, color] = ICONS[status] ?? ['circle-outline'];
+  return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+function ago(iso: string | undefined): string {
+  if (!iso) return '';
+  const s = (Date.now() - Date.parse(iso)) / 1000;
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return new Date(iso).toLocaleDateString();
+}
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [];
+  private watcher?: vscode.FileSystemWatcher;
+  private watchedDir?: string;
+
+  constructor(private readonly services: Services) {
+    this.disposables.push(
+      services.runsChanged.event(() => this.changed.fire()),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('finetune.runsDirectory') && this.refresh()),
+      services.activeModel.onDidChange(() => this.changed.fire()),
+    );
+    services.manager.on('added', () => this.changed.fire());
+    services.manager.on('started', () => this.changed.fire());
+    services.manager.on('finished', () => this.changed.fire());
+  }
+
+  get runsDir(): string {
+    return runsDirectory(this.services.context.globalStorageUri);
+  }
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  /** Watch run.json files so runs started from a terminal (the CLI) show up too. */
+  private watch(dir: string): void {
+    if (this.watchedDir === dir) return;
+    this.watcher?.dispose();
+    this.watchedDir = dir;
+    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*/run.json'));
+    let timer: NodeJS.Timeout | undefined;
+    const bump = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => this.changed.fire(), 300);
+    };
+    this.watcher.onDidCreate(bump);
+    this.watcher.onDidChange(bump);
+    this.watcher.onDidDelete(bump);
+  }
+
+  async getChildren(element?: RunNode): Promise<RunNode[]> {
+    if (element) return [];
+    const dir = this.runsDir;
+    this.watch(dir);
+    const listings = await listRuns(dir);
+    const manager = this.services.manager;
+    const queued: RunNode[] = manager.queued.map((m) => ({ kind: 'queued', managed: m }));
+    return [
+      ...queued,
+      ...listings.map((l): RunNode => ({ kind: 'run', listing: l, managed: manager.byRunDir(l.dir) })),
+    ];
+  }
+
+  getTreeItem(node: RunNode): vscode.TreeItem {
+    if (node.kind === 'queued') {
+      const pos = this.services.manager.queuePosition(node.managed);
+      const item = new vscode.TreeItem(`${path.basename(node.managed.request.dataset)} (queued #${pos})`);
+      item.iconPath = icon('queued');
+      item.description = node.managed.request.model;
+      item.contextValue = 'queued';
+      return item;
+    }
+    const { listing, managed } = node;
+    const rec = listing.record;
+    const status = managed?.active ? 'running' : listing.status;
+    const item = new vscode.TreeItem(rec?.name ?? listing.id);
+    item.id = listing.dir;
+    item.iconPath = icon(status);
+    const test = rec?.metrics?.test;
+    const active = this.services.activeModel.chosen && path.resolve(this.services.activeModel.chosen) === path.resolve(listing.dir);
+    item.description = [
+      active ? '● active' : '',
+      rec?.config.model ?? '',
+      test ? `F1 ${test.macro.f1.toFixed(3)}` : status === 'completed' ? '' : status,
+      ago(rec?.created_at),
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    const tip = new vscode.MarkdownString(undefined, true);
+    tip.appendMarkdown(`**${rec?.name ?? listing.id}** — ${listing.stale ? 'failed (the trainer process is gone)' : status}\n\n`);
+    if (rec) {
+      tip.appendMarkdown(`Model: \`${rec.config.model}\` (${rec.config.family})  \n`);
+      if (rec.dataset) tip.appendMarkdown(`Dataset: \`${rec.dataset.train.path}\`  \n`);
+      if (test) tip.appendMarkdown(`Test: macro-F1 ${test.macro.f1.toFixed(4)}, accuracy ${test.accuracy.toFixed(4)} (n=${test.n})  \n`);
+      if (rec.error) tip.appendMarkdown(`Error: ${rec.error.message}  \n`);
+    } else if (listing.problem) {
+      tip.appendMarkdown(listing.problem);
+    }
+    tip.appendMarkdown(`\n\`${listing.dir}\``);
+    item.tooltip = tip;
+    item.contextValue = `run-${status}`;
+    item.command = { command: 'finetune.openRun', title: 'Open run', arguments: [node] };
+    return item;
+  }
+
+  dispose(): void {
+    this.watcher?.dispose();
+    this.changed.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}

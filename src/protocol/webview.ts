@@ -1,0 +1,249 @@
+/**
+ * Messages between the extension host and the run panel's webview (postMessage).
+ * The webview imports only this folder. The host validates everything the webview sends;
+ * the webview validates what it receives, so a version mismatch shows an error instead of a blank panel.
+ */
+import {
+  anyNum,
+  arr,
+  bool,
+  Check,
+  Infer,
+  int,
+  lit,
+  nullable,
+  num,
+  obj,
+  oneOf,
+  optional,
+  record,
+  str,
+  tagged,
+  union,
+  unknownValue,
+} from './check';
+import type { DatasetSummary, MetricEvent, OptionSpec, RunRecord } from './types';
+
+/** One model family the form can choose, with its hyperparameters. */
+export interface FamilyForm {
+  name: 'ngram' | 'encoder' | 'finetune';
+  title: string;
+  /** False when it cannot run here (not built yet, or untrusted workspace), with the reason. */
+  available: boolean;
+  reason?: string;
+  options: OptionSpec[];
+}
+
+export interface FormSchema {
+  families: FamilyForm[];
+  /** Model suggestions for the combo box ('ngram' first, then Hub ids). */
+  modelSuggestions: { id: string; description: string }[];
+  /** Defaults from settings (finetune.*) merged over the specs' defaults. */
+  defaults: {
+    model: string;
+    mode: 'head' | 'full';
+    device: 'auto' | 'cpu' | 'cuda';
+    seed: number;
+    valid_fraction: number;
+    test_fraction: number;
+    options: Record<string, number | string | boolean | null>;
+  };
+  /** Workspace trust: false disables model folders and settings-controlled paths. */
+  trusted: boolean;
+}
+
+export interface PreviewRow {
+  text: string;
+  label: string;
+  line: number;
+}
+
+export interface PredictionRow {
+  line: number;
+  text: string;
+  gold: string;
+  predicted: string;
+  score: number;
+}
+
+export interface RunView {
+  record: RunRecord;
+  events: MetricEvent[];
+}
+
+/**
+ * The hyperparameter form as the user left it: raw field text (so a half-typed, invalid value survives
+ * hiding the panel), options per family by OptionSpec.key (each family keeps its own values: an
+ * encoder's learning rate is not the n-gram model's). Only the webview reads it; the host stores it opaquely.
+ */
+export interface FormDraft {
+  model: string;
+  mode: 'head' | 'full';
+  device: 'auto' | 'cpu' | 'cuda';
+  seed: string;
+  valid_fraction: string;
+  test_fraction: string;
+  options: Partial<Record<FamilyForm['name'], Record<string, string | boolean>>>;
+  name?: string;
+}
+
+/** What the panel persists with vscode.setState and the serializer restores. */
+export interface PanelState {
+  datasetPath?: string;
+  runDir?: string;
+  compareRunDirs?: string[];
+  /** Optional (added for the webview): the unsent form, restored when the panel is shown again. */
+  form?: FormDraft;
+}
+
+// ---- host → webview -------------------------------------------------------------------------
+
+export type ToWebview =
+  | { type: 'init'; view: 'new-run' | 'run' | 'compare'; state: PanelState; form: FormSchema }
+  | { type: 'dataset'; summary: DatasetSummary; preview: PreviewRow[] }
+  | { type: 'dataset-loading'; path: string }
+  | { type: 'dataset-error'; path: string; message: string }
+  | { type: 'model-folder'; path: string }
+  | { type: 'run-queued'; position: number }
+  | { type: 'run-started'; run_dir: string; id: string }
+  | { type: 'progress'; phase: string; done: number; total: number; unit?: string; eta_s?: number }
+  | { type: 'metric'; event: MetricEvent }
+  /** Everything so far (after the panel was hidden, reopened or reloaded): replaces what the view holds. */
+  | { type: 'run-state'; run: RunView; running: boolean }
+  | { type: 'run-finished'; run: RunView; misclassified: PredictionRow[] }
+  | { type: 'run-failed'; message: string; kind: string; run_dir?: string; stderr_tail?: string[] }
+  | { type: 'compare'; runs: RunView[] }
+  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string };
+
+// What the webview dereferences is checked here, so a host/webview mismatch shows a notice naming the
+// field instead of a blank panel. Unknown extra fields stay allowed (forward compatibility).
+const stepEvent = obj({ kind: lit('step'), t: num, epoch: int, step: int, loss: anyNum, lr: optional(anyNum) });
+const epochEvent = obj({
+  kind: lit('epoch'),
+  t: num,
+  epoch: int,
+  train_loss: anyNum,
+  valid_loss: optional(anyNum),
+  valid_accuracy: optional(anyNum),
+  valid_macro_f1: optional(anyNum),
+  best: optional(bool),
+  seconds: optional(anyNum),
+});
+const phaseEvent = obj({ kind: lit('phase'), t: num, phase: str, detail: optional(str) });
+const logEvent = obj({ kind: lit('log'), t: num, message: str });
+const eventByKind: Record<string, Check<unknown>> = { step: stepEvent, epoch: epochEvent, phase: phaseEvent, log: logEvent };
+const metricEvent: Check<MetricEvent> = (v, p = '$') => {
+  const kind = typeof v === 'object' && v !== null ? (v as { kind?: unknown }).kind : undefined;
+  if (typeof kind !== 'string' || !Object.prototype.hasOwnProperty.call(eventByKind, kind)) return `${p}.kind: expected one of step, epoch, phase, log`;
+  return eventByKind[kind](v, p);
+};
+
+const averages = obj({ precision: anyNum, recall: anyNum, f1: anyNum });
+const metricsReport = obj({
+  n: int,
+  labels: arr(str),
+  accuracy: anyNum,
+  macro: averages,
+  weighted: averages,
+  per_class: arr(obj({ label: str, precision: anyNum, recall: anyNum, f1: anyNum, support: int })),
+  confusion: arr(arr(int)),
+});
+const runRecord = obj({
+  id: str,
+  name: str,
+  status: str,
+  created_at: str,
+  config: obj({ model: str, family: str, options: record(unknownValue) }),
+  metrics: optional(obj({ test: optional(metricsReport), valid: optional(metricsReport) })),
+});
+const runView = obj({ record: runRecord, events: arr(metricEvent) }) as unknown as Check<RunView>;
+
+const lengthStats = obj({ min: anyNum, p5: anyNum, p50: anyNum, p95: anyNum, max: anyNum, mean: anyNum });
+const datasetSummary = obj({
+  path: str,
+  format: str,
+  bytes: anyNum,
+  columns: arr(str),
+  text_column: str,
+  label_column: str,
+  rows: int,
+  skipped: int,
+  skipped_first: arr(obj({ line: int, reason: str })),
+  classes: arr(obj({ label: str, count: int })),
+  chars: lengthStats,
+  chars_histogram: optional(obj({ edges: arr(anyNum), counts: arr(anyNum) })),
+  words: lengthStats,
+  duplicates: int,
+  conflicting: int,
+});
+const optionSpec = obj({ key: str, flag: str, type: oneOf(['int', 'float', 'string', 'bool', 'enum'] as const), help: str });
+const formSchema = obj({
+  families: arr(obj({ name: oneOf(['ngram', 'encoder', 'finetune'] as const), title: str, available: bool, reason: optional(str), options: arr(optionSpec) })),
+  modelSuggestions: arr(obj({ id: str, description: str })),
+  defaults: obj({
+    model: str,
+    mode: oneOf(['head', 'full'] as const),
+    device: oneOf(['auto', 'cpu', 'cuda'] as const),
+    seed: int,
+    valid_fraction: num,
+    test_fraction: num,
+    options: record(nullable(union(num, str, bool))),
+  }),
+  trusted: bool,
+});
+const previewRow = obj({ text: str, label: str, line: int });
+const predictionRow = obj({ line: int, text: str, gold: str, predicted: str, score: anyNum });
+
+/** Checker for host → webview messages (the webview runs it on every message). */
+export const toWebview = tagged({
+  init: obj({ type: lit('init'), view: oneOf(['new-run', 'run', 'compare'] as const), state: record(unknownValue), form: formSchema }),
+  dataset: obj({ type: lit('dataset'), summary: datasetSummary, preview: arr(previewRow) }),
+  'dataset-loading': obj({ type: lit('dataset-loading'), path: str }),
+  'dataset-error': obj({ type: lit('dataset-error'), path: str, message: str }),
+  'model-folder': obj({ type: lit('model-folder'), path: str }),
+  'run-queued': obj({ type: lit('run-queued'), position: int }),
+  'run-started': obj({ type: lit('run-started'), run_dir: str, id: str }),
+  progress: obj({ type: lit('progress'), phase: str, done: anyNum, total: anyNum, unit: optional(str), eta_s: optional(anyNum) }),
+  metric: obj({ type: lit('metric'), event: metricEvent }),
+  'run-state': obj({ type: lit('run-state'), run: runView, running: bool }),
+  'run-finished': obj({ type: lit('run-finished'), run: runView, misclassified: arr(predictionRow) }),
+  'run-failed': obj({ type: lit('run-failed'), message: str, kind: str, run_dir: optional(str), stderr_tail: optional(arr(str)) }),
+  compare: obj({ type: lit('compare'), runs: arr(runView) }),
+  notice: obj({ type: lit('notice'), level: oneOf(['info', 'warning', 'error'] as const), message: str }),
+}) as unknown as Check<ToWebview>;
+
+// ---- webview → host -------------------------------------------------------------------------
+
+const optionValue = nullable(union(num, str, bool));
+
+/** The form's content when the user presses Start. Paths never come from here, only from dialogs. */
+export const startRun = obj({
+  type: lit('start'),
+  model: str,
+  mode: oneOf(['head', 'full'] as const),
+  device: oneOf(['auto', 'cpu', 'cuda'] as const),
+  seed: int,
+  valid_fraction: num,
+  test_fraction: num,
+  text_column: optional(str),
+  label_column: optional(str),
+  options: record(optionValue),
+  name: optional(str),
+});
+export type StartRun = Infer<typeof startRun>;
+
+export const fromWebview = tagged({
+  ready: obj({ type: lit('ready') }),
+  /** Re-read the dataset with other columns. */
+  columns: obj({ type: lit('columns'), text_column: str, label_column: str }),
+  start: startRun,
+  cancel: obj({ type: lit('cancel') }),
+  /** Ask the host to show a folder dialog for a local model. */
+  'pick-model-folder': obj({ type: lit('pick-model-folder') }),
+  'open-run-folder': obj({ type: lit('open-run-folder') }),
+  'set-active-model': obj({ type: lit('set-active-model') }),
+  'distill': obj({ type: lit('distill') }),
+  /** Open the dataset file at a line (a preview row or a misclassified example). */
+  'reveal-line': obj({ type: lit('reveal-line'), line: int, which: oneOf(['dataset', 'test'] as const) }),
+});
+export type FromWebview = Infer<typeof fromWebview>;

@@ -1,0 +1,109 @@
+/**
+ * The trainer child process: the extension forks it (child_process.fork) and talks over IPC with
+ * the messages of src/protocol/trainer.ts, validated on arrival. One training run per process
+ * (so a crash or an out-of-memory kill takes only that run down); dataset inspections may come
+ * before it.
+ */
+import { loadDataset, summarizeDataset } from '../ml/data';
+import { expectValid, ProtocolError } from '../protocol/check';
+import { FromTrainer, toTrainer, ToTrainer } from '../protocol/trainer';
+import { familyByName } from '../ml/families';
+import type { FamilyName } from '../ml/model';
+import { errorKindOf, runTraining } from './pipeline';
+
+
+function send(msg: FromTrainer): void {
+  process.send?.(msg);
+}
+
+const controller = new AbortController();
+let training = false;
+
+async function handle(msg: ToTrainer): Promise<void> {
+  switch (msg.type) {
+    case 'cancel':
+      controller.abort();
+      return;
+    case 'inspect': {
+      const { request } = msg;
+      try {
+        const rows = request.preview_rows ?? 50;
+        const preview = await loadDataset(request.path, {
+          textColumn: request.text_column,
+          labelColumn: request.label_column,
+          signal: controller.signal,
+          ...(request.quick ? { maxRows: rows } : {}),
+        });
+        send({
+          type: 'inspected',
+          id: msg.id,
+          summary: { ...summarizeDataset(preview), ...(preview.truncated ? { partial: true } : {}) },
+          preview: preview.examples.slice(0, request.preview_rows ?? 50).map((e) => ({ text: e.text, label: e.label, line: e.line })),
+        });
+      } catch (e) {
+        send({ type: 'error', id: msg.id, kind: errorKindOf(e), message: (e as Error).message });
+      }
+      return;
+    }
+    case 'describe': {
+      const names: FamilyName[] = ['ngram', 'encoder', 'finetune'];
+      const families = await Promise.all(names.map(familyByName));
+      send({ type: 'described', id: msg.id, families: families.map((f) => ({ name: f.name, title: f.title, options: [...f.options] })) });
+      return;
+    }
+    case 'train': {
+      if (training) {
+        send({ type: 'error', kind: 'usage', message: 'this trainer process is already training; start another process' });
+        return;
+      }
+      training = true;
+      let runDir: string | undefined;
+      try {
+        await runTraining(
+          msg.request,
+          (m) => {
+            if (m.type === 'run-created') runDir = m.run_dir;
+            send(m);
+          },
+          controller.signal,
+        );
+      } catch (e) {
+        const kind = errorKindOf(e);
+        send({
+          type: 'error',
+          kind,
+          message: kind === 'cancelled' ? 'cancelled by the user' : (e as Error).message,
+          ...(runDir ? { run_dir: runDir } : {}),
+        });
+        if (kind === 'internal') process.stderr.write(`${(e as Error).stack}\n`);
+      } finally {
+        // One run per process: leave once the parent has our last message.
+        process.disconnect?.();
+      }
+      return;
+    }
+  }
+}
+
+if (!process.send) {
+  process.stderr.write('finetune trainer: this is the extension\'s child process; use "finetune train" from a terminal instead.\n');
+  process.exit(2);
+}
+
+process.on('message', (raw: unknown) => {
+  let msg: ToTrainer;
+  try {
+    msg = expectValid(toTrainer, raw, 'extension');
+  } catch (e) {
+    send({ type: 'error', kind: 'internal', message: (e as ProtocolError).message });
+    return;
+  }
+  void handle(msg);
+});
+// SIGTERM from the extension's Cancel: abort the pipeline, which marks the run cancelled and exits.
+process.on('SIGTERM', () => {
+  controller.abort();
+  setTimeout(() => process.exit(130), 1500).unref();
+});
+process.on('disconnect', () => controller.abort());
+send({ type: 'ready', pid: process.pid });

@@ -1,0 +1,263 @@
+/**
+ * The run panel's webview in a real browser (Debian's chromium via playwright-core), fed by the harness
+ * with the same messages the extension sends, under the same CSP. Skips loudly without /usr/bin/chromium.
+ *   npm run build && npx tsc -p . && npx mocha out/test/e2e/webview-harness.test.js
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { ToWebview } from '../../src/protocol/webview';
+import { fromWebview } from '../../src/protocol/webview';
+import { chromiumAvailable, facts, launch, openScene, settle } from '../webview/driver';
+import { finishedRun12, finishedRun3, scenes } from '../webview/scenario';
+import { HarnessServer, repoRoot, serveHarness } from '../webview/server';
+
+/** The page's DOM as evaluate() callbacks see it (this file compiles without the DOM lib). */
+interface PageElement {
+  getAttribute(name: string): string | null;
+  dispatchEvent(e: unknown): boolean;
+  value: string;
+}
+declare const document: { body: { innerText: string }; activeElement: PageElement | null; querySelector(selector: string): PageElement };
+declare const Event: new (type: string) => unknown;
+
+describe('run panel webview in chromium (harness)', function () {
+  this.timeout(180_000);
+  let browser: Browser;
+  let server: HarnessServer;
+  const all = scenes();
+  const pages: Page[] = [];
+
+  before(async function () {
+    if (!chromiumAvailable()) {
+      console.warn('\n  !!! SKIPPED: /usr/bin/chromium is missing; install it (apt-get install -y chromium) to test the run panel webview.\n');
+      this.skip();
+    }
+    const bundle = path.join(repoRoot(), 'dist', 'webview.js');
+    assert.ok(fs.existsSync(bundle), `${bundle} is missing: run "npm run build" first`);
+    server = await serveHarness(repoRoot());
+    browser = await launch();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  afterEach(async () => {
+    while (pages.length) await pages.pop()!.close();
+  });
+
+  async function open(scene: string, messages: ToWebview[] = all[scene], theme = 'dark'): Promise<Page> {
+    const page = await openScene(browser, server.url, scene, messages, { theme });
+    pages.push(page);
+    return page;
+  }
+
+  async function play(page: Page, messages: ToWebview[]): Promise<void> {
+    await page.evaluate((m) => (globalThis as unknown as { harness: { play(x: unknown[]): void } }).harness.play(m), messages as unknown[]);
+    await settle(page);
+  }
+
+  async function expectClean(page: Page, what: string): Promise<void> {
+    const f = await facts(page);
+    assert.deepEqual(f.violations, [], `${what}: CSP violations`);
+    assert.deepEqual(f.errors, [], `${what}: page errors`);
+    for (const m of f.sent) assert.equal(fromWebview(m), '', `${what}: the panel sent an invalid message ${JSON.stringify(m)}`);
+  }
+
+  it('renders every scene under the strict CSP without errors, in dark, light and high contrast', async () => {
+    const runs: [string, string][] = Object.keys(all).map((s) => [s, 'dark']);
+    runs.push(['results-12', 'light'], ['results-12', 'high-contrast'], ['compare', 'light'], ['new-run', 'high-contrast']);
+    for (const [scene, theme] of runs) {
+      const page = await open(scene, all[scene], theme);
+      const f = await facts(page);
+      assert.equal(f.sent[0]?.type, 'ready', `${scene}: says ready first`);
+      await expectClean(page, `${scene}/${theme}`);
+      const text = await page.evaluate(() => document.body.innerText);
+      assert.ok(text.length > 100, `${scene}/${theme}: rendered something`);
+      await pages.pop()!.close();
+    }
+  });
+
+  for (const [name, run] of [['3-class', finishedRun3()], ['12-class', finishedRun12()]] as const) {
+    it(`shows the ${name} confusion matrix with the message's counts`, async () => {
+      const page = await open(name === '3-class' ? 'results-3' : 'results-12');
+      const report = run.run.record.metrics!.test!;
+      const cells = await page.$$eval('.ft-cm-cell', (els) => els.map((e) => [e.getAttribute('data-gold'), e.getAttribute('data-predicted'), e.querySelector('.ft-cm-count')!.textContent]));
+      assert.equal(cells.length, report.labels.length ** 2);
+      for (const [gold, predicted, shown] of cells) {
+        const expected = report.confusion[report.labels.indexOf(gold!)][report.labels.indexOf(predicted!)];
+        assert.equal(shown!.replace(/,/g, ''), String(expected), `${gold} → ${predicted}`);
+      }
+      const rowHeads = await page.$$eval('.ft-cm-table tbody th .ft-cm-head', (els) => els.map((e) => e.getAttribute('aria-label')));
+      assert.deepEqual(rowHeads.map((a) => a!.match(/^Gold (.*?):/)![1]), report.labels, 'rows labeled by gold class');
+      const summary = await page.$eval('.ft-cm-table', (e) => e.getAttribute('aria-label'));
+      assert.match(summary!, new RegExp(`Confusion matrix of ${report.labels.length} classes over ${report.n} test examples`));
+      const perClass = await page.$$eval('.ft-per-class tbody tr', (rows) => rows.length);
+      assert.equal(perClass, report.labels.length);
+    });
+  }
+
+  it('filters the misclassified examples by clicking a matrix cell, and clears on a second click', async () => {
+    const page = await open('results-3');
+    const { record } = finishedRun3().run;
+    const report = record.metrics!.test!;
+    const total = report.n - report.labels.reduce((a, _, i) => a + report.confusion[i][i], 0);
+    assert.match((await page.textContent('#ft-mistake-count'))!, new RegExp(`^${total} mistakes`));
+
+    const gold = 'positive';
+    const predicted = 'neutral';
+    const count = report.confusion[report.labels.indexOf(gold)][report.labels.indexOf(predicted)];
+    const cell = `.ft-cm-cell[data-gold="${gold}"][data-predicted="${predicted}"]`;
+    await page.click(cell);
+    await settle(page);
+    assert.match((await page.textContent('#ft-mistake-count'))!, new RegExp(`^${count} examples`));
+    const rows = await page.$$eval('.ft-mistakes-table tbody tr', (trs) => trs.map((tr) => [tr.getAttribute('data-gold'), tr.getAttribute('data-predicted')]));
+    assert.equal(rows.length, Math.min(count, 25), 'first page of the filtered list');
+    for (const r of rows) assert.deepEqual(r, [gold, predicted]);
+    assert.equal(await page.getAttribute(cell, 'aria-pressed'), 'true');
+
+    await page.click(cell);
+    await settle(page);
+    assert.match((await page.textContent('#ft-mistake-count'))!, new RegExp(`^${total} mistakes`));
+
+    // A column header filters by predicted class.
+    await page.click('.ft-cm-table thead .ft-cm-head >> text=negative');
+    await settle(page);
+    const predictedOnly = await page.$$eval('.ft-mistakes-table tbody tr', (trs) => [...new Set(trs.map((tr) => tr.getAttribute('data-predicted')))]);
+    assert.deepEqual(predictedOnly, ['negative']);
+  });
+
+  it('moves between matrix cells with the arrow keys and filters with Enter', async () => {
+    const page = await open('results-3');
+    await page.focus('.ft-cm-cell[data-gold="negative"][data-predicted="neutral"]');
+    await page.keyboard.press('ArrowDown');
+    assert.deepEqual(await page.evaluate(() => [document.activeElement!.getAttribute('data-gold'), document.activeElement!.getAttribute('data-predicted')]), ['neutral', 'neutral']);
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    await settle(page);
+    assert.match((await page.textContent('.ft-filter-chip'))!, /gold “neutral” predicted as “positive”/);
+    const focused = await page.evaluate(() => [document.activeElement!.getAttribute('data-gold'), document.activeElement!.getAttribute('data-predicted')]);
+    assert.deepEqual(focused, ['neutral', 'positive'], 'focus stays on the cell after the re-render');
+  });
+
+  it('validates the form inline and sends a valid start message', async () => {
+    const page = await open('new-run');
+    await page.fill('#ft-f-options-epochs >> input', '0');
+    await settle(page);
+    assert.match((await page.textContent('#ft-f-options-epochs ~ .ft-field-error'))!, /at least 1/);
+    await page.click('#ft-start');
+    await settle(page);
+    assert.ok(!(await facts(page)).sent.some((m) => m.type === 'start'), 'nothing sent while a field is invalid');
+    assert.match((await page.textContent('.ft-form-status'))!, /1 field needs attention/);
+
+    await page.fill('#ft-f-options-epochs >> input', '12');
+    await page.fill('#ft-f-seed >> input', '7');
+    await settle(page);
+    await page.click('#ft-start');
+    await settle(page);
+    const start = (await facts(page)).sent.find((m) => m.type === 'start');
+    assert.ok(start, 'start sent');
+    assert.equal(fromWebview(start), '');
+    assert.equal(start.model, 'ngram');
+    assert.equal(start.seed, 7);
+    assert.deepEqual((start.options as Record<string, unknown>).epochs, 12);
+    assert.equal(start.text_column, 'text');
+    assert.equal(start.label_column, 'label');
+    assert.equal(await page.getAttribute('#ft-start', 'disabled'), '', 'no double start while the host answers');
+  });
+
+  it('takes a local model folder only through the host’s dialog, and refuses it when untrusted', async () => {
+    const page = await open('new-run');
+    await page.click('#ft-pick-folder');
+    await settle(page);
+    assert.ok((await facts(page)).sent.some((m) => m.type === 'pick-model-folder'));
+    await play(page, [{ type: 'model-folder', path: '/home/ada/models/minilm' }]);
+    assert.equal(await page.$eval('#ft-model', (e) => (e as unknown as { value: string }).value), '/home/ada/models/minilm');
+    assert.equal(await page.$eval('vscode-radio[value="head"]', (e) => (e as unknown as { disabled: boolean }).disabled), false, 'mode enabled for a transformer');
+    await page.click('#ft-start');
+    await settle(page);
+    const start = (await facts(page)).sent.find((m) => m.type === 'start')!;
+    assert.equal(start.model, '/home/ada/models/minilm');
+    assert.equal(start.mode, 'head');
+    assert.equal((start.options as Record<string, unknown>).batchSize, 32, 'the encoder family’s options');
+
+    const untrusted = await open('untrusted');
+    assert.equal(await untrusted.getAttribute('#ft-pick-folder', 'disabled'), '');
+    assert.match((await untrusted.textContent('.ft-model-field .ft-callout'))!, /Restricted Mode/);
+  });
+
+  it('asks the host to re-read the file with other columns', async () => {
+    const page = await open('new-run');
+    await page.evaluate(() => {
+      const select = document.querySelector('#ft-label-column');
+      select.value = 'source';
+      select.dispatchEvent(new Event('change'));
+    });
+    const sent = (await facts(page)).sent.find((m) => m.type === 'columns');
+    assert.deepEqual(sent, { type: 'columns', text_column: 'text', label_column: 'source' });
+  });
+
+  it('rebuilds the live view from run-state exactly', async () => {
+    const page = await open('training');
+    const epochStat = () => page.$eval('.ft-training .ft-stat .ft-stat-value', (e) => e.textContent);
+    assert.equal(await epochStat(), '5');
+    const { run } = finishedRun3();
+    await play(page, [{ type: 'run-state', run: { record: { ...run.record, status: 'running' }, events: run.events }, running: true }]);
+    assert.equal(await epochStat(), '8', 'the replayed run has 8 epochs');
+    const phases = run.events.filter((e) => e.kind === 'phase' || e.kind === 'log').length;
+    assert.equal(await page.$$eval('.ft-log li', (li) => li.length), phases, 'the log holds exactly the replayed phases');
+    const loss = await page.$eval('.ft-training .ft-chart', (e) => e.getAttribute('aria-label'));
+    const steps = run.events.filter((e) => e.kind === 'step');
+    assert.match(loss!, new RegExp(`at step ${(steps[steps.length - 1] as { step: number }).step}`));
+    await expectClean(page, 'run-state');
+  });
+
+  it('follows a theme change without a reload (heatmap and charts recolored)', async () => {
+    const page = await open('results-3');
+    const cell = '.ft-cm-cell[data-gold="negative"][data-predicted="negative"]';
+    const colors = () => page.$eval(cell, (e) => [(e as unknown as { style: { backgroundColor: string; color: string } }).style.backgroundColor, (e as unknown as { style: { color: string } }).style.color]);
+    const dark = await colors();
+    await page.evaluate(() => (globalThis as unknown as { harness: { setTheme(t: string): void } }).harness.setTheme('light'));
+    await settle(page);
+    await settle(page);
+    const light = await colors();
+    assert.notDeepEqual(light, dark, 'cell colors follow the theme');
+    assert.equal(await page.$$eval('.ft-training .ft-chart canvas', (c) => c.length >= 2), true, 'charts rebuilt');
+    await expectClean(page, 'theme change');
+  });
+
+  it('shows a failure with its message and the trainer’s last output', async () => {
+    const page = await open('failed');
+    assert.match((await page.textContent('#ft-failure-message'))!, /SIGKILL/);
+    assert.match((await page.textContent('.ft-stderr'))!, /JavaScript heap out of memory/);
+    assert.match((await page.textContent('.ft-header'))!, /Failed/);
+  });
+
+  it('compares runs, highlighting only the settings that differ', async () => {
+    const page = await open('compare');
+    const rows = await page.$$eval('.ft-diff-table tbody tr', (trs) => trs.map((tr) => [tr.getAttribute('data-key'), tr.classList.contains('ft-differs')]));
+    const differs = new Map(rows as [string, boolean][]);
+    assert.equal(differs.get('model'), true);
+    assert.equal(differs.get('seed'), true);
+    assert.equal(differs.get('device'), false);
+    assert.equal(differs.get('test_fraction'), false);
+    assert.equal(await page.$$eval('.ft-compare-curves .ft-chart canvas', (c) => c.length > 0), true, 'overlaid curves drawn');
+    assert.equal(await page.$$eval('.ft-compare-metrics .ft-best', (c) => c.length > 0), true, 'best values marked');
+  });
+
+  it('persists the run folder and form with setState, and survives a bad message', async () => {
+    const page = await open('new-run');
+    await page.fill('#ft-f-seed >> input', '1234');
+    await settle(page);
+    const state = (await facts(page)).state as { datasetPath?: string; form?: { seed: string } };
+    assert.equal(state.form?.seed, '1234');
+    assert.match(state.datasetPath!, /spamassassin\.csv$/);
+
+    await play(page, [{ type: 'progress', phase: 3 } as unknown as ToWebview]);
+    assert.match((await page.textContent('.ft-notices'))!, /does not understand \(\$\.phase: expected a string\)/);
+    assert.ok(await page.isVisible('#ft-start'), 'the panel is still there');
+  });
+});

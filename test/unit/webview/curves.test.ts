@@ -1,0 +1,65 @@
+import * as assert from 'node:assert/strict';
+import type { MetricEvent } from '../../../src/protocol/types';
+import { epochSeries, globalSteps, hasPoints, lastPhase, lossSeries, overlayEpochs } from '../../../webview-ui/logic/curves';
+
+const step = (epoch: number, s: number, loss: number): MetricEvent => ({ kind: 'step', t: 0, epoch, step: s, loss });
+const epoch = (e: number, extra: Partial<Extract<MetricEvent, { kind: 'epoch' }>> = {}): MetricEvent => ({
+  kind: 'epoch', t: 0, epoch: e, train_loss: 1 / e, ...extra,
+});
+
+describe('webview curves', () => {
+  it('keeps global step numbers and chains per-epoch ones', () => {
+    assert.deepEqual(globalSteps([step(1, 10, 1), step(1, 20, 1), step(2, 30, 1)] as never), [10, 20, 30]);
+    assert.deepEqual(globalSteps([step(1, 10, 1), step(1, 20, 1), step(2, 10, 1), step(2, 20, 1)] as never), [10, 20, 30, 40]);
+  });
+
+  it('puts each epoch’s validation loss at that epoch’s last step', () => {
+    const s = lossSeries([step(1, 1, 0.9), step(1, 2, 0.8), epoch(1, { valid_loss: 0.7 }), step(2, 3, 0.6), step(2, 4, 0.5), epoch(2, { valid_loss: 0.55 })]);
+    assert.equal(s.xUnit, 'step');
+    assert.deepEqual(s.x, [1, 2, 3, 4]);
+    assert.deepEqual(s.train, [0.9, 0.8, 0.6, 0.5]);
+    assert.deepEqual(s.valid, [null, 0.7, null, 0.55]);
+  });
+
+  it('falls back to epochs when there are no step events, and leaves NaN as a gap', () => {
+    const s = lossSeries([epoch(1, { valid_loss: NaN }), epoch(2, { valid_loss: 0.4 })]);
+    assert.equal(s.xUnit, 'epoch');
+    assert.deepEqual(s.x, [1, 2]);
+    assert.deepEqual(s.train, [1, 0.5]);
+    assert.deepEqual(s.valid, [null, 0.4]);
+  });
+
+  it('builds per-epoch metrics, last event per epoch wins, best marked', () => {
+    const s = epochSeries([
+      epoch(1, { valid_accuracy: 0.5, valid_macro_f1: 0.4, best: true }),
+      epoch(2, { valid_accuracy: 0.6, valid_macro_f1: 0.5 }),
+      epoch(2, { valid_accuracy: 0.7, valid_macro_f1: 0.6, best: true }),
+      epoch(3, { valid_accuracy: 0.65 }),
+    ]);
+    assert.deepEqual(s.epochs, [1, 2, 3]);
+    assert.deepEqual(s.accuracy, [0.5, 0.7, 0.65]);
+    assert.deepEqual(s.macroF1, [0.4, 0.6, null]);
+    assert.equal(s.best, 2);
+    assert.ok(hasPoints(s.macroF1) && !hasPoints([null]));
+  });
+
+  it('overlays runs on the union of their epochs', () => {
+    const o = overlayEpochs(
+      [
+        { name: 'a', events: [epoch(1, { valid_macro_f1: 0.1 }), epoch(2, { valid_macro_f1: 0.2 })] },
+        { name: 'b', events: [epoch(2, { valid_macro_f1: 0.3 }), epoch(3, { valid_macro_f1: 0.4 })] },
+      ],
+      'valid_macro_f1',
+    );
+    assert.deepEqual(o.x, [1, 2, 3]);
+    assert.deepEqual(o.series, [
+      { name: 'a', values: [0.1, 0.2, null] },
+      { name: 'b', values: [null, 0.3, 0.4] },
+    ]);
+  });
+
+  it('finds the last phase', () => {
+    assert.deepEqual(lastPhase([{ kind: 'phase', t: 0, phase: 'a' }, step(1, 1, 1), { kind: 'phase', t: 1, phase: 'b', detail: 'd' }]), { phase: 'b', detail: 'd' });
+    assert.equal(lastPhase([]), undefined);
+  });
+});

@@ -1,0 +1,226 @@
+/**
+ * The panel's state and how host messages and UI actions change it. DOM-free, so the rebuild-from-
+ * `run-state` rule is unit-tested: whatever arrived before, run-state leaves exactly what it carries.
+ *
+ * Slices are replaced (new objects) when they change so views can skip work by reference, except the
+ * metric event list, which is appended in place for speed (the run slice's `version` changes instead).
+ */
+import type { DatasetSummary, MetricEvent, RunRecord } from '../../src/protocol/types';
+import type { FormDraft, FormSchema, PanelState, PredictionRow, PreviewRow, RunView, ToWebview } from '../../src/protocol/webview';
+import type { MistakeFilter } from './confusion';
+import { lastPhase } from './curves';
+import { ProgressTrack, trackProgress } from './eta';
+import { completeDraft } from './form';
+
+export type RunStatus = 'none' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface DatasetSlice {
+  status: 'none' | 'loading' | 'ready' | 'error';
+  path?: string;
+  summary?: DatasetSummary;
+  preview: PreviewRow[];
+  error?: string;
+}
+
+export interface Failure {
+  message: string;
+  kind: string;
+  stderr_tail?: string[];
+}
+
+export interface RunSlice {
+  status: RunStatus;
+  id?: string;
+  runDir?: string;
+  queuePosition?: number;
+  record?: RunRecord;
+  events: MetricEvent[];
+  /** Bumped whenever `events` changes (appended or replaced). */
+  version: number;
+  progress?: ProgressTrack;
+  /** The phase shown when no progress message has arrived yet (replay). */
+  phase?: { phase: string; detail?: string };
+  misclassified?: PredictionRow[];
+  failure?: Failure;
+}
+
+export interface Notice {
+  id: number;
+  level: 'info' | 'warning' | 'error';
+  message: string;
+}
+
+export interface AppState {
+  initialised: boolean;
+  view: 'new-run' | 'run' | 'compare';
+  panel: PanelState;
+  schema?: FormSchema;
+  draft?: FormDraft;
+  pickedFolders: string[];
+  dataset: DatasetSlice;
+  run: RunSlice;
+  compare: RunView[];
+  filter?: MistakeFilter;
+  notices: Notice[];
+  nextNoticeId: number;
+  /** Start was pressed and the host has not answered yet (the button shows busy, no double start). */
+  pendingStart: boolean;
+}
+
+export type UiAction =
+  | { type: 'ui/draft'; draft: FormDraft }
+  | { type: 'ui/filter'; filter: MistakeFilter | undefined }
+  | { type: 'ui/dismiss'; id: number }
+  | { type: 'ui/configure' }
+  | { type: 'ui/start-sent' }
+  | { type: 'ui/protocol-error'; message: string };
+
+export type Action = ToWebview | UiAction;
+
+const MAX_NOTICES = 4;
+
+export function emptyRun(): RunSlice {
+  return { status: 'none', events: [], version: 0 };
+}
+
+export function initialState(saved?: PanelState): AppState {
+  return {
+    initialised: false,
+    view: 'new-run',
+    panel: saved ?? {},
+    pickedFolders: [],
+    dataset: { status: 'none', preview: [] },
+    run: emptyRun(),
+    compare: [],
+    notices: [],
+    nextNoticeId: 1,
+    pendingStart: false,
+  };
+}
+
+function notice(s: AppState, level: Notice['level'], message: string): AppState {
+  const notices = [...s.notices, { id: s.nextNoticeId, level, message }].slice(-MAX_NOTICES);
+  return { ...s, notices, nextNoticeId: s.nextNoticeId + 1 };
+}
+
+function statusOf(record: RunRecord, running: boolean): RunStatus {
+  if (running) return 'running';
+  const st = record.status as string;
+  return st === 'completed' || st === 'failed' || st === 'cancelled' || st === 'running' ? st : 'failed';
+}
+
+/** A whole run from the host (run-state / run-finished): replaces everything the run slice held. */
+function runFromView(prev: RunSlice, run: RunView, running: boolean, misclassified?: PredictionRow[]): RunSlice {
+  const record = run.record;
+  const status = statusOf(record, running);
+  const phase = lastPhase(run.events);
+  const failure: Failure | undefined =
+    (status === 'failed' || status === 'cancelled') && record.error
+      ? { message: record.error.message, kind: record.error.kind, ...(record.error.stderr_tail ? { stderr_tail: record.error.stderr_tail } : {}) }
+      : undefined;
+  return {
+    status,
+    id: record.id,
+    ...(prev.runDir !== undefined ? { runDir: prev.runDir } : {}),
+    record,
+    events: [...run.events],
+    version: prev.version + 1,
+    ...(phase ? { phase } : {}),
+    ...(misclassified ? { misclassified } : {}),
+    ...(failure ? { failure } : {}),
+  };
+}
+
+export function reduce(s: AppState, a: Action, now: number): AppState {
+  switch (a.type) {
+    case 'init': {
+      const panel = { ...a.state, ...(a.state.form || !s.panel.form ? {} : { form: s.panel.form }) };
+      const draft = completeDraft(a.form, panel.form ?? s.draft);
+      return { ...s, initialised: true, view: a.view, panel, schema: a.form, draft };
+    }
+    case 'dataset-loading':
+      return { ...s, dataset: { status: 'loading', path: a.path, preview: [] }, panel: { ...s.panel, datasetPath: a.path } };
+    case 'dataset-error':
+      return { ...s, dataset: { status: 'error', path: a.path, preview: [], error: a.message } };
+    case 'dataset':
+      return {
+        ...s,
+        dataset: { status: 'ready', path: a.summary.path, summary: a.summary, preview: a.preview },
+        panel: { ...s.panel, datasetPath: a.summary.path },
+      };
+    case 'model-folder': {
+      const pickedFolders = s.pickedFolders.includes(a.path) ? s.pickedFolders : [...s.pickedFolders, a.path];
+      const draft = s.draft ? { ...s.draft, model: a.path } : s.draft;
+      return { ...s, pickedFolders, ...(draft ? { draft } : {}) };
+    }
+    case 'run-queued':
+      return {
+        ...s,
+        view: 'run',
+        pendingStart: false,
+        filter: undefined,
+        run: { ...emptyRun(), version: s.run.version + 1, status: 'queued', queuePosition: a.position },
+      };
+    case 'run-started': {
+      // A queued run that starts keeps nothing but its identity; a fresh start resets the slice.
+      const run: RunSlice = { ...emptyRun(), version: s.run.version + 1, status: 'running', id: a.id, runDir: a.run_dir };
+      return { ...s, view: 'run', pendingStart: false, filter: undefined, run, panel: { ...s.panel, runDir: a.run_dir } };
+    }
+    case 'progress': {
+      const progress = trackProgress(s.run.progress, a, now);
+      return { ...s, run: { ...s.run, progress, status: s.run.status === 'queued' ? 'running' : s.run.status } };
+    }
+    case 'metric': {
+      s.run.events.push(a.event);
+      const e = a.event;
+      const phase = e.kind === 'phase' ? { phase: e.phase, ...(e.detail !== undefined ? { detail: e.detail } : {}) } : s.run.phase;
+      return { ...s, run: { ...s.run, version: s.run.version + 1, ...(phase ? { phase } : {}) } };
+    }
+    case 'run-state':
+      return { ...s, view: 'run', pendingStart: false, filter: undefined, run: runFromView(s.run, a.run, a.running) };
+    case 'run-finished':
+      return { ...s, view: 'run', pendingStart: false, filter: undefined, run: runFromView(s.run, a.run, false, a.misclassified) };
+    case 'run-failed': {
+      const status: RunStatus = a.kind === 'cancelled' ? 'cancelled' : 'failed';
+      const failure: Failure = { message: a.message, kind: a.kind, ...(a.stderr_tail ? { stderr_tail: a.stderr_tail } : {}) };
+      const runDir = a.run_dir ?? s.run.runDir;
+      return {
+        ...s,
+        view: 'run',
+        pendingStart: false,
+        run: { ...s.run, status, failure, ...(runDir !== undefined ? { runDir } : {}), progress: undefined },
+      };
+    }
+    case 'compare':
+      return { ...s, view: 'compare', compare: a.runs };
+    case 'notice':
+      return notice(s, a.level, a.message);
+    case 'ui/draft':
+      return { ...s, draft: a.draft, panel: { ...s.panel, form: a.draft } };
+    case 'ui/filter':
+      return { ...s, filter: a.filter };
+    case 'ui/dismiss':
+      return { ...s, notices: s.notices.filter((n) => n.id !== a.id) };
+    case 'ui/configure':
+      return { ...s, view: 'new-run' };
+    case 'ui/start-sent':
+      return { ...s, pendingStart: true };
+    case 'ui/protocol-error':
+      return notice(s, 'error', `The panel received a message it does not understand (${a.message}). Reload the window if the extension was just updated.`);
+  }
+}
+
+/** Whether Cancel applies. */
+export function isActive(run: RunSlice): boolean {
+  return run.status === 'queued' || run.status === 'running';
+}
+
+/** The state worth persisting with vscode.setState (what the serializer hands back on reload). */
+export function persistable(s: AppState): PanelState {
+  const out: PanelState = {};
+  if (s.panel.datasetPath !== undefined) out.datasetPath = s.panel.datasetPath;
+  if (s.panel.runDir !== undefined) out.runDir = s.panel.runDir;
+  if (s.panel.compareRunDirs !== undefined) out.compareRunDirs = s.panel.compareRunDirs;
+  if (s.draft !== undefined) out.form = s.draft;
+  return out;
+}

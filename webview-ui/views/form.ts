@@ -1,0 +1,261 @@
+/**
+ * The hyperparameter form, rendered generically from the families' OptionSpec[]. Controls are built
+ * once per structure (schema, family, picked folders) and never while the user types; validation
+ * messages and the Start button are refreshed on every change.
+ */
+import type { FormDraft, FormSchema } from '../../src/protocol/webview';
+import type { Ctx, View } from '../context';
+import { button, callout, Child, h, replace, section } from '../dom';
+import { baseName } from '../logic/format';
+import { FamilyName, familyFor, familyForm, isLocalPath, isTransformer, rawDefault, validateDraft, Validation } from '../logic/form';
+import { AppState, isActive } from '../logic/store';
+import { Control, Fields } from './fields';
+
+const DEVICES = [
+  { value: 'auto', label: 'Auto', description: 'A CUDA GPU when one is usable, else the CPU' },
+  { value: 'cpu', label: 'CPU', description: 'Always the CPU' },
+  { value: 'cuda', label: 'CUDA GPU', description: 'Fail if no CUDA GPU is usable' },
+];
+
+/** Fields whose problems are shown before the user touches them (they come from choices, not typing). */
+const ALWAYS_SHOWN = new Set(['mode']);
+
+export class FormView implements View {
+  readonly element: HTMLElement;
+  private readonly meta = h('span', { class: 'ft-section-meta' });
+  private readonly body = h('div', { class: 'ft-form-body' });
+  private readonly modeHost = h('div', { class: 'ft-mode' });
+  private readonly optionsHost = h('div', { class: 'ft-form-grid' });
+  private readonly advancedHost = h('div', { class: 'ft-form-grid' });
+  private readonly status = h('div', { class: 'ft-form-status', attrs: { 'aria-live': 'polite' } });
+  private readonly startButton: HTMLElement;
+  private readonly cancelButton: HTMLElement;
+  private built?: { schema: FormSchema; folders: string[]; family: FamilyName; transformer: boolean };
+  private touched = new Set<string>();
+  private readonly fields = new Fields((key) => this.touched.add(key));
+  private showAll = false;
+  private modelHelp = h('div', { class: 'ft-hint' });
+  private validation?: Validation;
+
+  constructor(private readonly ctx: Ctx) {
+    this.startButton = button('Start training', () => this.start(), { icon: 'play', id: 'ft-start' });
+    this.cancelButton = button('Cancel', () => this.ctx.post({ type: 'cancel' }), { icon: 'debug-stop', secondary: true, id: 'ft-form-cancel' });
+    this.element = section(
+      'ft-form',
+      'Hyperparameters',
+      this.meta,
+      this.body,
+      h('div', { class: 'ft-form-actions' }, this.startButton, this.cancelButton, this.status),
+    );
+  }
+
+  update(s: AppState): void {
+    if (!s.schema || !s.draft) return;
+    const model = s.draft.model;
+    const family = familyFor(model, s.draft.mode);
+    const transformer = isTransformer(model);
+    const b = this.built;
+    if (!b || b.schema !== s.schema || b.folders !== s.pickedFolders) {
+      this.build(s);
+    } else if (b.family !== family || b.transformer !== transformer) {
+      this.buildFamilyParts(s);
+    }
+    this.built = { schema: s.schema, folders: s.pickedFolders, family, transformer };
+    this.refresh(s);
+  }
+
+  // ---- structure -----------------------------------------------------------------------------
+
+  private build(s: AppState): void {
+    this.fields.forget(() => true);
+    const advanced = h(
+      'vscode-collapsible',
+      { class: 'ft-advanced', attrs: { heading: 'Advanced', description: 'regularisation, features, run name' } },
+      h('div', { class: 'ft-collapsible-body' }, this.advancedHost, h('div', { class: 'ft-form-grid' }, this.draftText('name', 'Run name', s.draft!.name ?? '', 'Optional; the run folder gets a timestamped id anyway.', { placeholder: 'e.g. spam baseline' }))),
+    );
+    replace(
+      this.body,
+      this.modelField(s),
+      this.modeHost,
+      h('h3', { class: 'ft-subhead' }, 'Training'),
+      this.optionsHost,
+      h('h3', { class: 'ft-subhead' }, 'Data split and run'),
+      h(
+        'div',
+        { class: 'ft-form-grid' },
+        this.draftText('valid_fraction', 'Validation split', s.draft!.valid_fraction, 'Fraction of rows held out to pick the best epoch.', { placeholder: '0.1', inputmode: 'decimal' }),
+        this.draftText('test_fraction', 'Test split', s.draft!.test_fraction, 'Fraction of rows held out for the final metrics.', { placeholder: '0.2', inputmode: 'decimal' }),
+        this.draftText('seed', 'Seed', s.draft!.seed, 'Same seed, same data, same settings → the same model.', { placeholder: '42', inputmode: 'numeric' }),
+        this.fields.select('device', 'Device', DEVICES, s.draft!.device, 'Where training runs.', (v) => this.set({ device: v as FormDraft['device'] })),
+      ),
+      advanced,
+    );
+    this.buildFamilyParts(s);
+  }
+
+  private buildFamilyParts(s: AppState): void {
+    const schema = s.schema!;
+    const draft = s.draft!;
+    const transformer = isTransformer(draft.model);
+    const family = familyFor(draft.model, draft.mode);
+    const form = familyForm(schema, family);
+    this.fields.forget((key) => key.startsWith('options.') || key === 'mode');
+    replace(this.meta, form?.title ?? '');
+
+    // Mode: only for transformer models; unavailable families stay visible, disabled, with their reason.
+    const head = familyForm(schema, 'encoder');
+    const full = familyForm(schema, 'finetune');
+    const radio = (value: 'head' | 'full', label: string, f: typeof head) =>
+      h('vscode-radio', {
+        attrs: { name: 'ft-mode', value, label, checked: transformer && draft.mode === value, disabled: !transformer || !f?.available },
+        on: { change: () => this.set({ mode: value }) },
+      });
+    const reasons: Child[] = [];
+    if (!transformer) reasons.push('Modes apply to transformer models; the built-in n-gram model learns its own features.');
+    else {
+      if (head && !head.available) reasons.push(`Frozen encoder + head: ${head.reason ?? 'not available'}`);
+      if (full && !full.available) reasons.push(`Full fine-tune: ${full.reason ?? 'not available'}`);
+    }
+    const error = h('div', { class: 'ft-field-error', attrs: { 'aria-live': 'polite' } });
+    const group = h(
+      'vscode-radio-group',
+      { id: 'ft-mode', attrs: { variant: 'vertical', 'aria-label': 'Mode' } },
+      radio('head', 'Frozen encoder + trained head (fast)', head),
+      radio('full', 'Full fine-tune (slower, usually more accurate)', full),
+    ) as Control;
+    this.fields.register('mode', { control: group, error });
+    replace(
+      this.modeHost,
+      h('vscode-label', { attrs: { for: 'ft-mode' } }, 'Mode'),
+      group,
+      ...reasons.map((r) => h('div', { class: 'ft-hint' }, r)),
+      error,
+    );
+
+    const specs = form?.options ?? [];
+    const optionField = (spec: (typeof specs)[number]) =>
+      this.fields.option(spec, draft.options[family]?.[spec.key] ?? rawDefault(schema, spec), (v) => {
+        // Each family keeps its own values (see FormDraft.options).
+        const options = this.ctx.state().draft!.options;
+        this.set({ options: { ...options, [family]: { ...options[family], [spec.key]: v } } });
+      });
+    replace(this.optionsHost, ...specs.filter((o) => !o.advanced).map(optionField));
+    const adv = specs.filter((o) => o.advanced);
+    replace(this.advancedHost, ...(adv.length ? adv.map(optionField) : [h('p', { class: 'ft-muted' }, 'No advanced options for this model.')]));
+    if (specs.filter((o) => !o.advanced).length === 0) this.optionsHost.append(h('p', { class: 'ft-muted' }, 'This model has no main options.'));
+  }
+
+  private modelField(s: AppState): HTMLElement {
+    const schema = s.schema!;
+    const model = s.draft!.model;
+    const options: { value: string; label: string; description: string }[] = schema.modelSuggestions.map((m) => ({ value: m.id, label: m.id, description: m.description }));
+    for (const f of s.pickedFolders) options.push({ value: f, label: f, description: 'Local model folder' });
+    if (model && !options.some((o) => o.value === model)) options.push({ value: model, label: model, description: isLocalPath(model) ? 'Local model folder' : 'Hugging Face model' });
+    const combo = h(
+      'vscode-single-select',
+      { id: 'ft-model', attrs: { combobox: true, creatable: true, filter: 'contains', 'aria-label': 'Model' } },
+      ...options.map((o) => h('vscode-option', { attrs: { value: o.value, description: o.description, selected: o.value === model } }, o.label)),
+    ) as Control;
+    combo.addEventListener('change', () => {
+      this.touched.add('model');
+      this.set({ model: combo.value ?? '' });
+    });
+    const pick = button('Local folder…', () => this.ctx.post({ type: 'pick-model-folder' }), {
+      icon: 'folder-opened',
+      secondary: true,
+      disabled: !schema.trusted,
+      id: 'ft-pick-folder',
+      title: schema.trusted ? 'Choose a folder with a transformers.js model (config.json, tokenizer, ONNX weights)' : 'Disabled in Restricted Mode',
+    });
+    const error = h('div', { class: 'ft-field-error', attrs: { 'aria-live': 'polite' } });
+    this.fields.register('model', { control: combo, error });
+    return h(
+      'div',
+      { class: 'ft-field ft-model-field' },
+      h('vscode-label', { attrs: { for: 'ft-model' } }, 'Model'),
+      h('div', { class: 'ft-row' }, combo, pick),
+      this.modelHelp,
+      error,
+      schema.trusted
+        ? null
+        : callout(
+            'info',
+            h('strong', null, 'Restricted Mode. '),
+            'Local model folders are disabled because this workspace is not trusted: the trainer would load files the workspace controls. Trust the workspace to use them; the built-in model and Hub models still work.',
+          ),
+    );
+  }
+
+  /** A text field bound to a top-level draft field. */
+  private draftText(key: 'name' | 'seed' | 'valid_fraction' | 'test_fraction', label: string, value: string, hint: string, opts: Parameters<Fields['text']>[5]): HTMLElement {
+    return this.fields.text(key, label, value, hint, (v) => this.set({ [key]: v }), opts);
+  }
+
+  // ---- state ---------------------------------------------------------------------------------
+
+  private set(patch: Partial<FormDraft>): void {
+    const draft = this.ctx.state().draft;
+    if (draft) this.ctx.dispatch({ type: 'ui/draft', draft: { ...draft, ...patch } });
+  }
+
+  private refresh(s: AppState): void {
+    if (!s.schema || !s.draft) return;
+    const summary = s.dataset.status === 'ready' ? s.dataset.summary : undefined;
+    const v = validateDraft(s.schema, s.draft, {
+      pickedFolders: s.pickedFolders,
+      ...(summary ? { dataset: { text_column: summary.text_column, label_column: summary.label_column } } : {}),
+    });
+    this.validation = v;
+    for (const [key, { control, error }] of this.fields.byKey) {
+      const message = v.errors[key];
+      const shown = message && (this.showAll || this.touched.has(key) || ALWAYS_SHOWN.has(key) || (key === 'model' && s.draft.model.trim() !== '')) ? message : '';
+      if (error.textContent !== shown) error.textContent = shown;
+      if ('invalid' in control) control.invalid = !!shown;
+    }
+    this.modelHelp.textContent = this.modelDescription(s);
+
+    const active = s.pendingStart || isActive(s.run);
+    const errorCount = Object.keys(v.errors).length;
+    (this.startButton as Control).disabled = active || !!v.blocked;
+    (this.cancelButton as Control).disabled = !active;
+    this.cancelButton.hidden = !active;
+    const text = s.pendingStart
+      ? 'Starting…'
+      : isActive(s.run)
+        ? 'A run from this panel is in progress.'
+        : v.blocked
+          ? v.blocked
+          : errorCount && this.showAll
+            ? `${errorCount} ${errorCount === 1 ? 'field needs' : 'fields need'} attention.`
+            : '';
+    if (this.status.textContent !== text) this.status.textContent = text;
+    this.status.classList.toggle('ft-status-error', !!(errorCount && this.showAll && !active && !v.blocked));
+  }
+
+  private modelDescription(s: AppState): string {
+    const model = s.draft!.model.trim();
+    const suggestion = s.schema!.modelSuggestions.find((m) => m.id === model);
+    if (suggestion) return suggestion.description;
+    if (s.pickedFolders.includes(model)) return `Local model folder “${baseName(model)}”.`;
+    if (model && !isLocalPath(model)) return 'A Hugging Face model id; downloaded into the cache on first use.';
+    return '';
+  }
+
+  private start(): void {
+    const s = this.ctx.state();
+    this.refresh(s);
+    const v = this.validation;
+    if (v?.start) {
+      this.ctx.post(v.start);
+      this.ctx.dispatch({ type: 'ui/start-sent' });
+      return;
+    }
+    this.showAll = true;
+    this.refresh(s);
+    const first = [...this.fields.byKey.entries()].find(([key]) => v?.errors[key]);
+    if (first) {
+      first[1].control.scrollIntoView({ block: 'center' });
+      first[1].control.focus();
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/** The panel's title row: what this panel is about, the run status, and the run-level actions. */
+import type { Ctx, View } from '../context';
+import { button, h, icon, replace } from '../dom';
+import { baseName } from '../logic/format';
+import { AppState, isActive, RunStatus } from '../logic/store';
+
+const STATUS: Record<Exclude<RunStatus, 'none'>, { text: string; glyph: string }> = {
+  queued: { text: 'Queued', glyph: 'clock' },
+  running: { text: 'Running', glyph: 'sync' },
+  completed: { text: 'Completed', glyph: 'pass' },
+  failed: { text: 'Failed', glyph: 'error' },
+  cancelled: { text: 'Cancelled', glyph: 'circle-slash' },
+};
+
+export function statusBadge(status: RunStatus, extra = ''): HTMLElement | null {
+  if (status === 'none') return null;
+  const s = STATUS[status];
+  return h(
+    'span',
+    { class: `ft-badge ft-status-${status}`, attrs: { role: 'status' } },
+    icon(s.glyph, status === 'running' ? 'codicon-modifier-spin' : ''),
+    s.text + extra,
+  );
+}
+
+export class HeaderView implements View {
+  readonly element = h('header', { class: 'ft-header' });
+  private key = '';
+
+  constructor(private readonly ctx: Ctx) {}
+
+  update(s: AppState): void {
+    const key = JSON.stringify([s.view, s.initialised, s.dataset.path, s.run.status, s.run.id, s.run.record?.name, s.run.queuePosition, s.compare.length, !!s.schema, s.dataset.status]);
+    if (key === this.key) return;
+    this.key = key;
+    replace(this.element, ...this.content(s));
+  }
+
+  private content(s: AppState): HTMLElement[] {
+    if (!s.initialised) return [h('h1', null, icon('beaker'), 'Fine-tune')];
+    if (s.view === 'compare') {
+      return [
+        h('div', { class: 'ft-title' }, h('h1', null, icon('compare-changes'), 'Compare runs'), h('div', { class: 'ft-subtitle' }, `${s.compare.length} runs side by side`)),
+      ];
+    }
+    if (s.view === 'new-run') {
+      const file = s.dataset.path ? baseName(s.dataset.path) : undefined;
+      return [
+        h(
+          'div',
+          { class: 'ft-title' },
+          h('h1', null, icon('beaker'), 'New training run'),
+          h('div', { class: 'ft-subtitle', attrs: { title: s.dataset.path } }, file ? [icon('file'), ' ', file] : 'Open a CSV, TSV, JSONL or JSON file with Fine-tune: Start run.'),
+        ),
+      ];
+    }
+    const r = s.run;
+    const title = r.record?.name || r.id || 'Training run';
+    const actions: HTMLElement[] = [];
+    if (isActive(r)) actions.push(button('Cancel run', () => this.ctx.post({ type: 'cancel' }), { icon: 'debug-stop', secondary: true, id: 'ft-cancel' }));
+    else if (s.schema && s.dataset.status === 'ready') actions.push(button('New run…', () => this.ctx.dispatch({ type: 'ui/configure' }), { icon: 'add', secondary: true }));
+    const model = r.record?.config.model;
+    return [
+      h(
+        'div',
+        { class: 'ft-title' },
+        h('h1', null, icon('beaker'), title, statusBadge(r.status, r.status === 'queued' && r.queuePosition !== undefined ? ` · position ${r.queuePosition}` : '')),
+        h(
+          'div',
+          { class: 'ft-subtitle', attrs: { title: r.runDir } },
+          model ? [icon('symbol-class'), ' ', model, r.record?.config.family && r.record.config.family !== model ? ` · ${r.record.config.family}` : ''] : r.runDir ? [icon('folder'), ' ', r.runDir] : '',
+        ),
+      ),
+      h('div', { class: 'ft-actions' }, ...actions),
+    ];
+  }
+}
+
+export class NoticesView implements View {
+  readonly element = h('div', { class: 'ft-notices', attrs: { 'aria-live': 'polite' } });
+  private last: unknown;
+
+  constructor(private readonly ctx: Ctx) {}
+
+  update(s: AppState): void {
+    if (s.notices === this.last) return;
+    this.last = s.notices;
+    replace(
+      this.element,
+      ...s.notices.map((n) =>
+        h(
+          'div',
+          { class: `ft-notice ft-callout ft-callout-${n.level}`, attrs: { role: n.level === 'error' ? 'alert' : 'status' } },
+          icon(n.level === 'error' ? 'error' : n.level === 'warning' ? 'warning' : 'info', 'ft-callout-icon'),
+          h('div', { class: 'ft-callout-body' }, n.message),
+          h(
+            'button',
+            { class: 'ft-icon-button', attrs: { type: 'button', 'aria-label': 'Dismiss', title: 'Dismiss' }, on: { click: () => this.ctx.dispatch({ type: 'ui/dismiss', id: n.id }) } },
+            icon('close'),
+          ),
+        ),
+      ),
+    );
+  }
+}

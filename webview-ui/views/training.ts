@@ -1,0 +1,210 @@
+/** Live training: phase, progress and ETA, loss per step and per epoch, validation metrics per epoch, log. */
+import type { MetricEvent } from '../../src/protocol/types';
+import { Columns, LineChart } from '../charts';
+import type { Ctx, View } from '../context';
+import { callout, h, replace, section, stat } from '../dom';
+import { epochEvents, epochSeries, hasPoints, lossSeries } from '../logic/curves';
+import { etaSeconds, progressFraction } from '../logic/eta';
+import { formatCount, formatDuration, formatMetric, formatPercent } from '../logic/format';
+import type { AppState, RunSlice } from '../logic/store';
+
+const LOG_LINES = 200;
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+export class TrainingView implements View {
+  readonly element: HTMLElement;
+  private readonly progress = h('div', { class: 'ft-progress' });
+  private readonly queue = h('div');
+  private readonly latest = h('div', { class: 'ft-stats ft-stats-compact' });
+  private lossChart: LineChart;
+  private readonly metricChart: LineChart;
+  private readonly lossEmpty = h('div', { class: 'ft-chart-empty' }, 'Waiting for the first training step…');
+  private readonly metricEmpty = h('div', { class: 'ft-chart-empty' }, 'Validation metrics appear after the first epoch.');
+  private readonly log = h('ol', { class: 'ft-log' });
+  private readonly logBox: HTMLElement;
+  private lastVersion = -1;
+  private lastRun?: RunSlice;
+  private lossUnit: 'step' | 'epoch' = 'step';
+  private timer: number;
+
+  constructor(private readonly ctx: Ctx) {
+    this.lossChart = this.newLossChart('step');
+    this.metricChart = new LineChart(
+      {
+        xLabel: 'Epoch',
+        integerX: true,
+        unitRange: true,
+        series: [
+          { label: 'Accuracy', color: 'green', points: true, format: (v) => formatPercent(v) },
+          { label: 'Macro F1', color: 'purple', points: true, format: (v) => formatMetric(v) },
+        ],
+      },
+      [[], [], []],
+      'Validation accuracy and macro F1 per epoch: no epochs yet.',
+    );
+    this.logBox = h('vscode-collapsible', { attrs: { heading: 'Log', description: 'phases and messages' } }, h('div', { class: 'ft-collapsible-body' }, this.log));
+    this.element = section(
+      'ft-training',
+      'Training',
+      null,
+      this.queue,
+      this.progress,
+      this.latest,
+      h(
+        'div',
+        { class: 'ft-grid-2' },
+        h('div', { class: 'ft-card ft-chart-card' }, h('div', { class: 'ft-card-title' }, 'Loss'), h('div', { class: 'ft-chart-host' }, this.lossChart.element, this.lossEmpty)),
+        h('div', { class: 'ft-card ft-chart-card' }, h('div', { class: 'ft-card-title' }, 'Validation accuracy and macro F1'), h('div', { class: 'ft-chart-host' }, this.metricChart.element, this.metricEmpty)),
+      ),
+      this.logBox,
+    );
+    // The ETA counts down between messages.
+    this.timer = window.setInterval(() => {
+      const s = this.ctx.state();
+      if (s.run.status === 'running') this.renderProgress(s.run);
+    }, 1000);
+  }
+
+  private newLossChart(unit: 'step' | 'epoch'): LineChart {
+    return new LineChart(
+      {
+        xLabel: unit === 'step' ? 'Step' : 'Epoch',
+        integerX: unit === 'epoch',
+        series: [
+          { label: 'Train', color: 'blue', width: 1.25 },
+          { label: 'Validation', color: 'orange', points: true, width: 2 },
+        ],
+      },
+      [[], [], []],
+      'Loss: no steps yet.',
+    );
+  }
+
+  update(s: AppState): void {
+    const r = s.run;
+    if (r === this.lastRun) return;
+    this.lastRun = r;
+    this.renderQueue(r);
+    this.renderProgress(r);
+    if (r.version === this.lastVersion) return;
+    this.lastVersion = r.version;
+    this.renderCharts(r.events);
+    this.renderLatest(r.events);
+    this.renderLog(r.events);
+  }
+
+  dispose(): void {
+    window.clearInterval(this.timer);
+    this.lossChart.destroy();
+    this.metricChart.destroy();
+  }
+
+  private renderQueue(r: RunSlice): void {
+    if (r.status === 'queued') {
+      replace(
+        this.queue,
+        callout('info', h('strong', null, 'Waiting for a free slot. '), r.queuePosition !== undefined ? `Position ${r.queuePosition} in the queue. ` : '', 'Runs start in order, up to finetune.maxConcurrentRuns at a time.'),
+      );
+    } else replace(this.queue);
+  }
+
+  private renderProgress(r: RunSlice): void {
+    if (r.status !== 'running') {
+      this.progress.hidden = true;
+      return;
+    }
+    this.progress.hidden = false;
+    const t = r.progress;
+    const phase = t?.phase ?? r.phase?.phase ?? 'starting';
+    const detail = r.phase && r.phase.phase === phase ? r.phase.detail : undefined;
+    const fraction = progressFraction(t);
+    const eta = etaSeconds(t, Date.now());
+    const parts: string[] = [];
+    if (t && fraction !== undefined) parts.push(`${formatCount(t.done)} / ${formatCount(t.total)}${t.unit ? ' ' + t.unit : ''}`, formatPercent(fraction, 0));
+    if (eta !== undefined) parts.push(`about ${formatDuration(eta)} left`);
+    const bar = h('vscode-progress-bar', {
+      attrs: { 'aria-label': `${capitalise(phase)} progress` },
+      props: fraction !== undefined ? { value: fraction * 100, max: 100 } : { indeterminate: true },
+    });
+    replace(
+      this.progress,
+      h('div', { class: 'ft-progress-line' }, h('span', { class: 'ft-phase' }, capitalise(phase)), detail ? h('span', { class: 'ft-muted' }, detail) : null, h('span', { class: 'ft-progress-text', id: 'ft-progress-text' }, parts.join(' · '))),
+      bar,
+    );
+  }
+
+  private renderCharts(events: MetricEvent[]): void {
+    const loss = lossSeries(events);
+    if (loss.xUnit !== this.lossUnit) {
+      // No step events: the x axis is epochs (labels and ticks differ, so the chart is rebuilt).
+      this.lossUnit = loss.xUnit;
+      const fresh = this.newLossChart(loss.xUnit);
+      this.lossChart.element.replaceWith(fresh.element);
+      this.lossChart.destroy();
+      this.lossChart = fresh;
+    }
+    const lastTrain = [...loss.train].reverse().find((v) => v !== null);
+    const lastValid = [...loss.valid].reverse().find((v) => v !== null);
+    this.lossChart.setData(
+      [loss.x, loss.train, loss.valid] as Columns,
+      hasPoints(loss.train)
+        ? `Loss by ${loss.xUnit}: latest train loss ${formatMetric(lastTrain ?? undefined)} at ${loss.xUnit} ${loss.x[loss.x.length - 1]}` +
+            (lastValid != null ? `; latest validation loss ${formatMetric(lastValid)}.` : '.')
+        : 'Loss: no steps yet.',
+    );
+    // No data: a note instead of empty axes with made-up ranges.
+    this.lossEmpty.hidden = hasPoints(loss.train) || hasPoints(loss.valid);
+    this.lossChart.element.hidden = !this.lossEmpty.hidden;
+
+    const ep = epochSeries(events);
+    const n = ep.epochs.length;
+    this.metricChart.setData(
+      [ep.epochs, ep.accuracy, ep.macroF1] as Columns,
+      n
+        ? `Validation metrics by epoch: accuracy ${formatPercent(ep.accuracy[n - 1] ?? undefined)}, macro F1 ${formatMetric(ep.macroF1[n - 1] ?? undefined)} at epoch ${ep.epochs[n - 1]}` +
+            (ep.best !== undefined ? `; best epoch ${ep.best}.` : '.')
+        : 'Validation accuracy and macro F1 per epoch: no epochs yet.',
+    );
+    this.metricEmpty.hidden = hasPoints(ep.accuracy) || hasPoints(ep.macroF1);
+    this.metricChart.element.hidden = !this.metricEmpty.hidden;
+  }
+
+  private renderLatest(events: MetricEvent[]): void {
+    const epochs = epochEvents(events);
+    const last = epochs[epochs.length - 1];
+    if (!last) {
+      replace(this.latest);
+      return;
+    }
+    const best = [...epochs].reverse().find((e) => e.best);
+    replace(
+      this.latest,
+      stat('Epoch', String(last.epoch)),
+      stat('Train loss', formatMetric(last.train_loss)),
+      stat('Validation loss', formatMetric(last.valid_loss)),
+      stat('Validation accuracy', formatPercent(last.valid_accuracy)),
+      stat('Validation macro F1', formatMetric(last.valid_macro_f1)),
+      best ? stat('Best epoch', `${best.epoch} · F1 ${formatMetric(best.valid_macro_f1)}`, { tone: 'good' }) : null,
+    );
+  }
+
+  private renderLog(events: MetricEvent[]): void {
+    const lines = events.filter((e) => e.kind === 'phase' || e.kind === 'log').slice(-LOG_LINES);
+    const t0 = events[0]?.t ?? 0;
+    replace(
+      this.log,
+      ...lines.map((e) =>
+        h(
+          'li',
+          { class: e.kind === 'phase' ? 'ft-log-phase' : '' },
+          h('span', { class: 'ft-log-time' }, `+${formatDuration((e.t - t0) / 1000)}`),
+          e.kind === 'phase' ? `${capitalise(e.phase)}${e.detail ? ' — ' + e.detail : ''}` : e.message,
+        ),
+      ),
+    );
+    if (!lines.length) this.log.append(h('li', { class: 'ft-muted' }, 'Nothing logged yet.'));
+  }
+}
