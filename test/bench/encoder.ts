@@ -393,10 +393,3 @@ async function benchMemory(root: string, modelDir: string, cacheDir: string, thr
     rows,
   );
 }
-
-if (require.main === module) {
-  run({ quick: process.argv.includes('--quick') }).catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-}

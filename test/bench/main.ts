@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   ngram: () => import('./ngram.js'),
   inline: () => import('./inline.js'),
   finetune: () => import('./finetune.js'),
+  encoder: () => import('./encoder.js'),
 };
 
 async function main(argv: string[]): Promise<void> {
