@@ -11,7 +11,7 @@ import { DataError } from '../ml/data/types';
 import { CancelledError, resolveOptions, throwIfAborted, UsageError } from '../ml/family';
 import { familyByName, familyNameFor } from '../ml/families';
 import { evaluate } from '../ml/metrics';
-import { argmax, type Classifier, type EpochSummary, type TrainReporter } from '../ml/model';
+import { argmax, type EpochSummary, type TrainReporter } from '../ml/model';
 import type { FromTrainer, TrainRequest } from '../protocol/trainer';
 import type { DatasetSummary, MetricEvent, RunRecord, TrainResultJson } from '../protocol/types';
 import { RunWriter } from '../runs/runFolder';

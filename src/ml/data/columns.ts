@@ -48,8 +48,8 @@ export function chooseColumns(input: DetectInput): ColumnChoice {
     return k;
   };
 
-  let textIndex = input.textColumn !== undefined ? resolveOverride(input.textColumn, '--text-column') : -1;
   if (input.textOnly) return chooseTextOnly(input, resolveOverride);
+  let textIndex = input.textColumn !== undefined ? resolveOverride(input.textColumn, '--text-column') : -1;
   let labelIndex = input.labelColumn !== undefined ? resolveOverride(input.labelColumn, '--label-column') : -1;
   let textBy: ColumnMapping['textBy'] = 'override';
   let labelBy: ColumnMapping['labelBy'] = 'override';
