@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { ActiveModel } from './commands/activeModel';
+import { registerDistillCommand } from './commands/distillCommand';
 import { registerRunCommands } from './commands/runCommands';
 import { readSettings } from './commands/settings';
 import { registerInline } from './inline/register';
@@ -38,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): { services: Services
     tree,
     treeView,
     ...registerRunCommands(services),
+    registerDistillCommand(services),
     ...registerInline(services),
     vscode.window.registerWebviewPanelSerializer(RUN_PANEL_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {

@@ -25,6 +25,11 @@ export interface LoadOptions {
   labelColumn?: string;
   /** Override detection by extension. */
   format?: DatasetFormat;
+  /**
+   * Texts only (unlabeled data, e.g. for distillation): no label column is looked for or read, and every
+   * example's `label` is ''. `mapping.label` is then ''.
+   */
+  textOnly?: boolean;
   /** Stop after this many usable rows (previews). */
   maxRows?: number;
   /** How many skipped rows to report individually (the rest are only counted). Default 5. */
