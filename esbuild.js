@@ -1,6 +1,8 @@
 // Bundles every entry point into dist/: the extension host, the trainer child process, the inference
-// worker, the CLI, the benchmark runner and the webview UI. Native and heavy runtime packages stay
-// external (they ship in the VSIX's node_modules, for one platform only).
+// worker, the CLI, the benchmark runner and the webview UI. transformers.js is bundled (its Node build
+// already inlines its tokenizers and onnxruntime-web); only onnxruntime-node (native) and its pure-JS
+// onnxruntime-common stay external and ship in the VSIX's node_modules. `sharp` (images only, native)
+// is replaced by a stub: Fine-tune never loads image models.
 const esbuild = require('esbuild');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -21,6 +23,8 @@ const nodeEntries = present({
   worker: 'src/inline/worker.ts',
   cli: 'src/cli/main.ts',
   bench: 'test/bench/main.ts',
+  // The fine-tuning benchmark runs our side in its own process (clean peak RSS).
+  'bench-finetune-worker': 'test/bench/finetuneWorker.ts',
 });
 
 const webEntries = present({
@@ -45,7 +49,9 @@ async function main() {
       platform: 'node',
       format: 'cjs',
       target: 'node20',
-      external: ['vscode', 'onnxruntime-node', 'onnxruntime-web', 'sharp', '@huggingface/transformers'],
+      // onnxruntime-common stays external too, so transformers.js and onnxruntime-node share one copy.
+      external: ['vscode', 'onnxruntime-node', 'onnxruntime-common'],
+      alias: { sharp: './src/stubs/sharp.ts' },
       banner: { js: '' },
     },
   ];

@@ -5,8 +5,10 @@
  */
 import * as vscode from 'vscode';
 import { ActiveModel } from './commands/activeModel';
+import { registerDistillCommand } from './commands/distillCommand';
 import { registerRunCommands } from './commands/runCommands';
 import { readSettings } from './commands/settings';
+import { registerInline } from './inline/register';
 import { RUN_PANEL_VIEW_TYPE, RunPanel } from './panel/runPanel';
 import { RunsTreeProvider } from './panel/runsTree';
 import type { Services } from './panel/services';
@@ -37,6 +39,8 @@ export function activate(context: vscode.ExtensionContext): { services: Services
     tree,
     treeView,
     ...registerRunCommands(services),
+    registerDistillCommand(services),
+    ...registerInline(services),
     vscode.window.registerWebviewPanelSerializer(RUN_PANEL_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
         RunPanel.restore(services, panel, (state ?? undefined) as PanelState | undefined);

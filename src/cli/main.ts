@@ -6,12 +6,14 @@ import { DataError } from '../ml/data/types';
 import { CancelledError, UsageError } from '../ml/family';
 import { VERSION } from '../trainer/env';
 import { Command, EXIT, Io } from './common';
+import { distillCommand } from './distill';
 import { evalCommand } from './evaluate';
+import { exportCommand } from './export';
 import { predictCommand } from './predict';
 import { runsCommand } from './runs';
 import { trainCommand } from './train';
 
-export const commands: Command[] = [trainCommand, evalCommand, predictCommand, runsCommand];
+export const commands: Command[] = [trainCommand, distillCommand, evalCommand, predictCommand, runsCommand, exportCommand];
 
 function usage(): string {
   const w = Math.max(...commands.map((c) => c.name.length)) + 2;

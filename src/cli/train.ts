@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseOptionValue, UsageError } from '../ml/family';
+import { parseOptionValue, UsageError, type ModelFamily } from '../ml/family';
 import { familyByName, familyNameFor } from '../ml/families';
 import { formatMetricsTable } from '../ml/metrics';
 import type { TrainRequest } from '../protocol/trainer';
@@ -41,7 +41,7 @@ const baseFlags: FlagSpec[] = [
   helpFlag,
 ];
 
-function num(flags: Map<string, string | boolean>, name: string, integer: boolean): number | undefined {
+export function num(flags: Map<string, string | boolean>, name: string, integer: boolean): number | undefined {
   const v = str(flags, name);
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -58,6 +58,26 @@ function peek(argv: string[], flag: string): string | undefined {
     if (argv[i].startsWith(`--${flag}=`)) return argv[i].slice(flag.length + 3);
   }
   return undefined;
+}
+
+/** A family's hyperparameters as CLI flags (from its OptionSpecs). */
+export function familyFlags(family: ModelFamily): FlagSpec[] {
+  return family.options.map((o) => ({
+    name: o.flag,
+    type: o.type === 'bool' ? 'bool' : 'string',
+    valueName: o.type === 'enum' ? o.choices?.join('|') : o.type.toUpperCase(),
+    help: `${o.help} (default ${o.default === null ? 'none' : String(o.default)})`,
+  }));
+}
+
+export function familyOptionValues(family: ModelFamily, flags: Map<string, string | boolean>): OptionValues {
+  const options: OptionValues = {};
+  for (const o of family.options) {
+    const v = flags.get(o.flag);
+    if (v === undefined) continue;
+    options[o.key] = typeof v === 'boolean' ? v : parseOptionValue(o, v);
+  }
+  return options;
 }
 
 export function printTrainResult(io: Io, result: TrainResultJson, report: string): void {
@@ -79,12 +99,7 @@ export const trainCommand: Command = {
     const mode = peek(argv, 'mode');
     if (mode !== undefined && mode !== 'head' && mode !== 'full') throw new UsageError(`--mode ${mode}: expected head or full`);
     const family = await familyByName(familyNameFor(model, mode));
-    const optionFlags: FlagSpec[] = family.options.map((o) => ({
-      name: o.flag,
-      type: o.type === 'bool' ? 'bool' : 'string',
-      valueName: o.type === 'enum' ? o.choices?.join('|') : o.type.toUpperCase(),
-      help: `${o.help} (default ${o.default === null ? 'none' : String(o.default)})`,
-    }));
+    const optionFlags = familyFlags(family);
     const flagSpecs = [...baseFlags, ...optionFlags];
     const { positionals, flags } = parseArgs(argv, flagSpecs);
     if (flags.get('help')) {
@@ -95,12 +110,7 @@ export const trainCommand: Command = {
       return EXIT.ok;
     }
     if (positionals.length !== 1) throw new UsageError(`train takes one dataset file (got ${positionals.length}); see finetune train --help`);
-    const options: OptionValues = {};
-    for (const o of family.options) {
-      const v = flags.get(o.flag);
-      if (v === undefined) continue;
-      options[o.key] = typeof v === 'boolean' ? v : parseOptionValue(o, v);
-    }
+    const options = familyOptionValues(family, flags);
     const resolve = (p: string | undefined) => (p === undefined ? undefined : path.resolve(io.cwd, p));
     const request: TrainRequest = {
       dataset: resolve(positionals[0])!,

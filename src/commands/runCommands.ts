@@ -8,9 +8,9 @@ import type { Services } from '../panel/services';
 import { listRuns, type RunListing } from '../runs/runFolder';
 import { isDatasetFile, runsDirectory } from './settings';
 
-type RunArg = RunNode | string | vscode.Uri | undefined;
+export type RunArg = RunNode | string | vscode.Uri | undefined;
 
-function runDirOf(arg: RunArg): string | undefined {
+export function runDirOf(arg: RunArg): string | undefined {
   if (!arg) return undefined;
   if (typeof arg === 'string') return arg;
   if (arg instanceof vscode.Uri) return arg.fsPath;
@@ -18,7 +18,7 @@ function runDirOf(arg: RunArg): string | undefined {
   return arg.managed.runDir;
 }
 
-async function pickRun(services: Services, title: string, filter: (r: RunListing) => boolean = () => true): Promise<string | undefined> {
+export async function pickRun(services: Services, title: string, filter: (r: RunListing) => boolean = () => true): Promise<string | undefined> {
   const runs = (await listRuns(runsDirectory(services.context.globalStorageUri))).filter(filter);
   if (runs.length === 0) {
     void vscode.window.showInformationMessage('Fine-tune: no runs to choose from.');
@@ -41,14 +41,8 @@ async function chooseDataset(arg: vscode.Uri | undefined): Promise<vscode.Uri | 
   if (isDatasetFile(arg)) return arg;
   const active = vscode.window.activeTextEditor?.document.uri;
   if (isDatasetFile(active)) return active;
-  const files = await vscode.workspace.findFiles('**/*.{csv,tsv,jsonl,json,ndjson}', '{**/node_modules/**,**/.finetune/**,**/.git/**,**/.vscode/**,**/package*.json,**/tsconfig*.json}', 500);
   const browse = { label: '$(folder-opened) Browse…', uri: undefined as vscode.Uri | undefined };
-  const items = [
-    ...files
-      .sort((a, b) => a.fsPath.localeCompare(b.fsPath))
-      .map((u) => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(path.dirname(u.fsPath)), uri: u as vscode.Uri | undefined })),
-    browse,
-  ];
+  const items = [...(await workspaceDatasetItems()), browse];
   const pick = await vscode.window.showQuickPick(items, { title: 'Fine-tune: choose a labeled dataset (CSV, TSV, JSONL or JSON)', matchOnDescription: true });
   if (!pick) return undefined;
   if (pick.uri) return pick.uri;
@@ -58,6 +52,14 @@ async function chooseDataset(arg: vscode.Uri | undefined): Promise<vscode.Uri | 
     openLabel: 'Train on this file',
   });
   return chosen?.[0];
+}
+
+/** The workspace's data files as quick pick items (node_modules, run folders and config files left out). */
+export async function workspaceDatasetItems(): Promise<{ label: string; description: string; uri: vscode.Uri | undefined }[]> {
+  const files = await vscode.workspace.findFiles('**/*.{csv,tsv,jsonl,json,ndjson}', '{**/node_modules/**,**/.finetune/**,**/.git/**,**/.vscode/**,**/package*.json,**/tsconfig*.json}', 500);
+  return files
+    .sort((a, b) => a.fsPath.localeCompare(b.fsPath))
+    .map((u) => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(path.dirname(u.fsPath)), uri: u as vscode.Uri | undefined }));
 }
 
 export function registerRunCommands(services: Services): vscode.Disposable[] {

@@ -14,6 +14,8 @@ export interface FamilyContext {
 export interface LoadContext {
   device: Device;
   cacheDir: string;
+  /** Optional progress while loading (downloads, session creation); `what` names the step. */
+  onProgress?: (what: string, done?: number, total?: number) => void;
 }
 
 /**

@@ -54,6 +54,12 @@ export interface Classifier {
   describe(): Record<string, unknown>;
   /** Release native resources (ORT sessions). */
   dispose?(): Promise<void>;
+  /**
+   * Optional: for each text, whether predictProba cuts it to the model's max length (as in training).
+   * Called right after predictProba on the same texts (so a family may answer from what it just
+   * encoded). Inline classification shows it in the hover; families without a length limit leave it out.
+   */
+  truncated?(texts: string[]): boolean[] | Promise<boolean[]>;
 }
 
 /** `model/model.json`: the manifest every family writes. */

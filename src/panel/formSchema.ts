@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { OptionSpec } from '../protocol/types';
 import type { FormSchema } from '../protocol/webview';
 import type { RunManager } from '../runs/manager';
 import { readSettings } from '../commands/settings';
@@ -16,22 +17,26 @@ export async function buildFormSchema(manager: RunManager, storage: vscode.Uri):
   const settings = readSettings(storage);
   const families = await manager.describeFamilies();
   const trusted = vscode.workspace.isTrusted;
-  const optionDefaults: FormSchema['defaults']['options'] = {};
-  // Settings override the families' defaults for the common hyperparameters they share.
-  const common: Record<string, number | null> = {
-    epochs: settings.defaults.epochs,
+  // Settings override the families' own defaults: epochs for every family; learning rate, batch size and max
+  // length only for transformer families (the n-gram model's SGD uses a learning rate 10,000× larger).
+  const forAll: Record<string, number | null> = { epochs: settings.defaults.epochs };
+  const forTransformers: Record<string, number | null> = {
     lr: settings.defaults.learningRate,
     batchSize: settings.defaults.batchSize,
     maxLength: settings.defaults.maxLength,
   };
-  for (const [key, value] of Object.entries(common)) if (value !== null) optionDefaults[key] = value;
+  const withSettings = (family: string, options: OptionSpec[]): OptionSpec[] =>
+    options.map((o) => {
+      const v = forAll[o.key] ?? (family === 'ngram' ? null : forTransformers[o.key]);
+      return v === null || v === undefined ? o : { ...o, default: v };
+    });
   return {
     families: families.map((f) => ({
       name: f.name,
       title: f.title,
       available: f.options.length > 0,
       ...(f.options.length === 0 ? { reason: 'not available in this build yet' } : {}),
-      options: f.options as FormSchema['families'][number]['options'],
+      options: withSettings(f.name, f.options as OptionSpec[]),
     })),
     modelSuggestions: MODEL_SUGGESTIONS,
     defaults: {
@@ -41,7 +46,7 @@ export async function buildFormSchema(manager: RunManager, storage: vscode.Uri):
       seed: settings.defaults.seed,
       valid_fraction: settings.defaults.validFraction,
       test_fraction: settings.defaults.testFraction,
-      options: optionDefaults,
+      options: {},
     },
     trusted,
   };

@@ -87,6 +87,17 @@ export class RunPanel {
     return new RunPanel(services, panel, 'run', { runDir });
   }
 
+  /** A panel on a run started elsewhere (e.g. Distill to n-gram): shows it live, then its results. */
+  static forManagedRun(services: Services, run: ManagedRun, title: string): RunPanel {
+    const panel = vscode.window.createWebviewPanel(RUN_PANEL_VIEW_TYPE, `Fine-tune: ${title}`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(services.context.extensionUri, 'dist')],
+    });
+    const p = new RunPanel(services, panel, 'run', run.runDir ? { runDir: run.runDir } : {});
+    p.attach(run);
+    return p;
+  }
+
   static compare(services: Services, runDirs: string[]): RunPanel {
     const panel = vscode.window.createWebviewPanel(RUN_PANEL_VIEW_TYPE, `Fine-tune: compare ${runDirs.length} runs`, vscode.ViewColumn.Active, {
       enableScripts: true,
@@ -193,6 +204,10 @@ export class RunPanel {
     else if (this.state.datasetPath && !this.state.runDir) void this.inspect();
     if (this.state.runDir || this.run) await this.replay();
     if (this.run?.state === 'queued') this.post({ type: 'run-queued', position: this.services.manager.queuePosition(this.run) });
+    // A run that failed before it had a folder (bad input) has nothing to replay: say why.
+    if (this.run && !this.run.active && !this.state.runDir && this.run.error) {
+      this.post({ type: 'run-failed', message: this.run.error.message, kind: this.run.error.kind, ...(this.run.stderrTail.length ? { stderr_tail: this.run.stderrTail } : {}) });
+    }
   }
 
   /** Quick look at the first rows first (a big file shows at once), then the full statistics. */

@@ -45,9 +45,16 @@ export const trainRequest = obj({
   runs_dir: str,
   name: optional(str),
   cache_dir: optional(str),
-  /** Distillation: teacher run folder and extra unlabeled text. */
+  /**
+   * Distillation (the student is always 'ngram'): the teacher run folder, optional unlabeled text (a text file
+   * with one example per line, or a CSV/TSV/JSONL/JSON file's text column), the temperature T > 0 applied to the
+   * teacher's probabilities (softmax(log p / T)) and α ∈ [0, 1], the gold label's weight in a labeled row's target
+   * (α·gold + (1 − α)·teacher_T). Defaults: T 2, α 0.5.
+   */
   teacher: optional(str),
   unlabeled: optional(str),
+  temperature: optional(num),
+  alpha: optional(num),
 });
 export type TrainRequest = Infer<typeof trainRequest>;
 

@@ -11,12 +11,14 @@ import { DataError } from '../ml/data/types';
 import { CancelledError, resolveOptions, throwIfAborted, UsageError } from '../ml/family';
 import { familyByName, familyNameFor } from '../ml/families';
 import { evaluate } from '../ml/metrics';
-import { argmax, type Classifier, type EpochSummary, type TrainReporter } from '../ml/model';
+import { argmax, type EpochSummary, type TrainReporter } from '../ml/model';
 import type { FromTrainer, TrainRequest } from '../protocol/trainer';
 import type { DatasetSummary, MetricEvent, RunRecord, TrainResultJson } from '../protocol/types';
 import { RunWriter } from '../runs/runFolder';
 import { defaultCacheDir } from './cacheDir';
 import { peakRssMb, VERSION } from './env';
+import { Distillation, distillationResultFields, type DistillationReport } from './distill';
+import { predictAll } from './predict';
 
 export type Emit = (msg: FromTrainer) => void;
 
@@ -139,24 +141,8 @@ async function load(file: string, req: TrainRequest, signal: AbortSignal, emit: 
   });
 }
 
-/** Predict in batches, with progress, returning n×K probabilities. */
-export async function predictAll(
-  model: Classifier,
-  texts: string[],
-  reporter: Pick<TrainReporter, 'progress'>,
-  signal?: AbortSignal,
-  batch = 256,
-): Promise<Float32Array> {
-  const k = model.labels.length;
-  const out = new Float32Array(texts.length * k);
-  for (let i = 0; i < texts.length; i += batch) {
-    throwIfAborted(signal);
-    const p = await model.predictProba(texts.slice(i, i + batch), signal);
-    out.set(p, i * k);
-    reporter.progress(Math.min(i + batch, texts.length), texts.length, 'examples');
-  }
-  return out;
-}
+/** Batched prediction with progress (re-exported: the CLI's eval uses it). */
+export { predictAll };
 
 export function errorKindOf(e: unknown): NonNullable<RunRecord['error']>['kind'] {
   if (e instanceof CancelledError) return 'cancelled';
@@ -167,6 +153,12 @@ export function errorKindOf(e: unknown): NonNullable<RunRecord['error']>['kind']
 
 export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSignal): Promise<PipelineResult> {
   const t0 = Date.now();
+  // Distillation (a teacher run is given): checks it and takes its seed, splits and columns as defaults.
+  let distill: Distillation | undefined;
+  if (req.teacher) ({ request: req, distillation: distill } = await Distillation.open(req));
+  else if (req.unlabeled !== undefined || req.temperature !== undefined || req.alpha !== undefined) {
+    throw new UsageError('unlabeled text, temperature and alpha are for distillation: give a teacher run (finetune distill <teacher-run> <dataset>)');
+  }
   const seed = req.seed ?? DEFAULT_SEED;
   const validFraction = req.valid_fraction ?? DEFAULT_VALID_FRACTION;
   const testFraction = req.test_fraction ?? DEFAULT_TEST_FRACTION;
@@ -206,6 +198,8 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
       req.dataset,
     );
   }
+  distill?.checkLabels(splits.labels, req.dataset, trainFile.mapping.label);
+  await distill?.loadUnlabeled(req.unlabeled, splits, signal, (done, total) => emit({ type: 'progress', phase: 'reading unlabeled text', done, total, unit: 'bytes' }));
   throwIfAborted(signal);
   const loadSeconds = (Date.now() - t0) / 1000;
 
@@ -240,6 +234,7 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
       reporter.log(`${splits.unseen[role]} ${role} rows have labels the training data never shows; they are left out of scoring.`);
     }
   }
+  distill?.logNotes(reporter);
 
   // From here on, every exit path leaves run.json with a final status.
   const onExit = () =>
@@ -248,13 +243,11 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
       : run.finishSync('failed', { message: 'the trainer process exited before the run finished', kind: 'crash' });
   process.once('exit', onExit);
   try {
-    reporter.phase('training', family.title);
     const tTrain = Date.now();
-    const model = await family.train(
-      { train: splits.train, valid: splits.valid, labels: splits.labels, seed },
-      options,
-      { reporter, model: req.model, device, cacheDir },
-    );
+    const input = distill
+      ? await distill.trainInput(splits, seed, reporter, { device, cacheDir })
+      : { train: splits.train, valid: splits.valid, labels: splits.labels, seed };
+    const model = await family.train(input, options, { reporter, model: req.model, device, cacheDir });
     const trainSeconds = (Date.now() - tTrain) / 1000;
     throwIfAborted(signal);
 
@@ -271,7 +264,7 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
     const evalSeconds = (Date.now() - tEval) / 1000;
 
     reporter.phase('saving');
-    await run.writeModel((dir) => model.save(dir));
+    const modelDir = await run.writeModel((dir) => model.save(dir));
     const k = splits.labels.length;
     await run.writePredictions(
       splits.test.map((e, i) => {
@@ -287,9 +280,25 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
         };
       }),
     );
+    let distillation: DistillationReport | undefined;
+    if (distill) {
+      distillation = await distill.report({
+        student: model,
+        studentRunDir: run.dir,
+        studentModelDir: modelDir,
+        studentTest: testMetrics,
+        splits,
+        family,
+        options,
+        seed,
+        reporter,
+        opts: { device, cacheDir },
+      });
+    }
     const described = model.describe();
     const deviceUsed = typeof described.device === 'string' ? described.device : 'cpu';
-    const extra = (described.extra as Record<string, unknown> | undefined) ?? {};
+    const familyExtra = (described.extra as Record<string, unknown> | undefined) ?? {};
+    const extra = { ...familyExtra, ...(distillation ? { distillation } : {}) };
     const peak = peakRssMb();
     await run.finish('completed', {
       model: described,
@@ -316,7 +325,8 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
       confusion_matrix: testMetrics.confusion,
       train_seconds: trainSeconds,
       peak_rss_mb: peak,
-      ...extra,
+      ...familyExtra,
+      ...(distillation ? distillationResultFields(distillation) : {}),
     };
     emit({ type: 'done', result });
     return { result, record: run.record };
@@ -329,6 +339,7 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
     throw e;
   } finally {
     process.removeListener('exit', onExit);
+    await distill?.dispose();
   }
 }
 

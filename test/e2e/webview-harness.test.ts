@@ -100,6 +100,16 @@ describe('run panel webview in chromium (harness)', function () {
     });
   }
 
+  it('shows the distillation report (teacher / student / gold-only) only for a distilled run', async () => {
+    const page = await open('results-distilled');
+    const rows = await page.$$eval('.ft-distill tbody tr', (trs) => trs.map((tr) => [tr.getAttribute('data-role'), ...[...tr.querySelectorAll('td')].map((td) => td.textContent)]));
+    assert.deepEqual(rows.map((r) => r[0]), ['teacher', 'student', 'gold_only']);
+    assert.deepEqual(rows[0].slice(1), ['0.897', '0.902', '14.2 ms', '87 MB']);
+    assert.match((await page.textContent('.ft-distill'))!, /× faster than the teacher/);
+    const plain = await open('results-3');
+    assert.equal(await plain.$('.ft-distill'), null);
+  });
+
   it('filters the misclassified examples by clicking a matrix cell, and clears on a second click', async () => {
     const page = await open('results-3');
     const { record } = finishedRun3().run;

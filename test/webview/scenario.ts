@@ -284,6 +284,31 @@ export function finishedRun12(): { run: RunView; misclassified: PredictionRow[] 
   return { run: { record, events: trainingEvents(3, 200, 13, 0.78) }, misclassified: mistakesFor(INTENTS, confusion, 9, 200) };
 }
 
+/** A distilled n-gram student: results carry the teacher / student / gold-only report. */
+export function distilledRun(): { run: RunView; misclassified: PredictionRow[] } {
+  const { run, misclassified } = finishedRun3();
+  const test = run.record.metrics!.test!;
+  const record: RunRecord = {
+    ...run.record,
+    id: '20251128-150000-sentiment-distilled',
+    name: 'sentiment distilled',
+    extra: {
+      distillation: {
+        teacher: { run_dir: '/home/ada/projects/mail/.finetune/runs/20251128-111500-minilm', model: 'Xenova/all-MiniLM-L6-v2', family: 'finetune', macro_f1: 0.897, accuracy: 0.902, p50_ms: 14.2, size_bytes: 91_234_567 },
+        student: { run_dir: '/home/ada/projects/mail/.finetune/runs/20251128-150000-sentiment-distilled', model: 'ngram', family: 'ngram', macro_f1: test.macro.f1, accuracy: test.accuracy, p50_ms: 0.047, size_bytes: 3_145_728 },
+        gold_only: { model: 'ngram', family: 'ngram', macro_f1: 0.792, accuracy: 0.81, p50_ms: 0.044, size_bytes: 2_883_584, train_rows: 406, same_as_student: false },
+        temperature: 2,
+        alpha: 0.5,
+        unlabeled: { path: '/home/ada/projects/mail/unlabeled.txt', rows: 3650, skipped: 2, overlapping: 0 },
+        train_rows: { labeled: 406, unlabeled: 3650 },
+        teacher_cache: { train: 'miss', unlabeled: 'miss', test: 'miss' },
+        latency_calls: 100,
+      },
+    },
+  };
+  return { run: { ...run, record }, misclassified };
+}
+
 function init(view: 'new-run' | 'run' | 'compare', trusted = true, state = {}): ToWebview {
   return { type: 'init', view, state, form: sampleSchema(trusted) };
 }
@@ -338,6 +363,7 @@ export function scenes(): Record<string, ToWebview[]> {
       { type: 'run-failed', kind: 'cancelled', message: 'Cancelled from the panel after 12 s; the partial run folder was kept.' },
     ],
     'results-3': [init('run'), { type: 'run-finished', ...r3 }],
+    'results-distilled': [init('run'), { type: 'run-finished', ...distilledRun() }],
     'results-12': [init('run'), { type: 'run-finished', ...r12 }],
     failed: [
       init('run'),

@@ -7,6 +7,7 @@ import type { PredictionRow } from '../../src/protocol/webview';
 import type { Ctx, View } from '../context';
 import { button, h, replace, section, stat } from '../dom';
 import { analyseConfusion, MatrixView, MistakeFilter, toggleFilter } from '../logic/confusion';
+import { distillationTable } from '../logic/distill';
 import { formatCount, formatDuration, formatMetric, formatPercent } from '../logic/format';
 import type { AppState } from '../logic/store';
 import { onThemeChange } from '../theme';
@@ -89,6 +90,7 @@ export class ResultsView implements View {
       this.body,
       summary,
       actions,
+      distillationCard(rec),
       h(
         'div',
         // A wide matrix (many classes) gets the full width; the per-class table goes below it.
@@ -164,4 +166,33 @@ export class ResultsView implements View {
     this.tooltip.style.left = `${left}px`;
     this.tooltip.style.top = `${top}px`;
   }
+}
+
+/** Teacher vs distilled student vs gold-only, when this run is a distillation; null otherwise. */
+function distillationCard(rec: RunRecord): HTMLElement | null {
+  const table = distillationTable(rec.extra);
+  if (!table) return null;
+  const num = (text: string, strong = false) => h('td', { class: `ft-num${strong ? ' ft-best' : ''}` }, text);
+  return h(
+    'div',
+    { class: 'ft-card ft-distill' },
+    h('div', { class: 'ft-card-title' }, 'Distillation', h('span', { class: 'ft-muted' }, ` ${table.caption}`)),
+    h(
+      'div',
+      { class: 'ft-table-wrap' },
+      h(
+        'table',
+        { class: 'ft-table' },
+        h('thead', null, h('tr', null, h('th', null, 'Model'), ...['Macro F1', 'Accuracy', 'p50 latency / text', 'Size'].map((t) => h('th', { class: 'ft-num' }, t)))),
+        h(
+          'tbody',
+          null,
+          ...table.rows.map((r) =>
+            h('tr', { attrs: { 'data-role': r.role } }, h('th', null, r.name, h('span', { class: 'ft-muted' }, ` ${r.detail}`)), num(r.macroF1, r.best), num(r.accuracy), num(r.latency), num(r.size)),
+          ),
+        ),
+      ),
+    ),
+    h('p', { class: 'ft-small ft-muted' }, table.summary),
+  );
 }

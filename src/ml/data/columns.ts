@@ -29,6 +29,8 @@ export interface DetectInput {
   values: (index: number) => unknown[];
   textColumn?: string;
   labelColumn?: string;
+  /** Only a text column is wanted (unlabeled data): the label is not looked for; labelIndex is -1. */
+  textOnly?: boolean;
 }
 
 export function chooseColumns(input: DetectInput): ColumnChoice {
@@ -46,6 +48,7 @@ export function chooseColumns(input: DetectInput): ColumnChoice {
     return k;
   };
 
+  if (input.textOnly) return chooseTextOnly(input, resolveOverride);
   let textIndex = input.textColumn !== undefined ? resolveOverride(input.textColumn, '--text-column') : -1;
   let labelIndex = input.labelColumn !== undefined ? resolveOverride(input.labelColumn, '--label-column') : -1;
   let textBy: ColumnMapping['textBy'] = 'override';
@@ -92,6 +95,25 @@ export function chooseColumns(input: DetectInput): ColumnChoice {
     textIndex,
     labelIndex,
   };
+}
+
+function chooseTextOnly(input: DetectInput, resolveOverride: (name: string, flag: string) => number): ColumnChoice {
+  const { file, columns } = input;
+  let textIndex = input.textColumn !== undefined ? resolveOverride(input.textColumn, '--text-column') : -1;
+  let textBy: ColumnMapping['textBy'] = 'override';
+  if (textIndex < 0) {
+    textIndex = byName(columns, TEXT_NAMES, -1);
+    textBy = 'name';
+  }
+  if (textIndex < 0) {
+    textIndex = textByContent(columns.map((_, k) => profile(input.values(k))), -1);
+    textBy = 'content';
+  }
+  if (textIndex < 0) {
+    const list = columns.map((c) => JSON.stringify(c)).join(', ') || '(none)';
+    throw new DataError(`${file}: cannot tell which column holds the text; columns are: ${list}. Pass --text-column.`, file);
+  }
+  return { mapping: { text: columns[textIndex], label: '', textBy, labelBy: 'name' }, textIndex, labelIndex: -1 };
 }
 
 function byName(columns: string[], names: string[], exclude: number): number {

@@ -12,6 +12,8 @@ export interface CollectOptions {
   labelColumn?: string;
   maxRows?: number;
   reportSkipped?: number;
+  /** No label column: examples get label ''. */
+  textOnly?: boolean;
 }
 
 /** 'table': the first record is the header and rows are field arrays; 'objects': rows are JSON values. */
@@ -95,6 +97,7 @@ export class RowCollector {
       values,
       textColumn: this.opts.textColumn,
       labelColumn: this.opts.labelColumn,
+      textOnly: this.opts.textOnly,
     });
     for (const { rec, line } of sample) if (this.take(rec, line)) return true;
     return false;
@@ -110,13 +113,14 @@ export class RowCollector {
     if (problem !== undefined) return this.skip(line, problem);
     let text: unknown;
     let label: unknown;
+    const textOnly = choice.labelIndex < 0;
     if (this.shape === 'table') {
       text = (rec as string[])[choice.textIndex];
-      label = (rec as string[])[choice.labelIndex];
+      label = textOnly ? '' : (rec as string[])[choice.labelIndex];
       if (typeof text === 'string' && (this.wideChunk || text.length * 2 < charsIn(rec as string[]))) text = compactLatin1(text);
     } else {
       text = (rec as Record<string, unknown>)[choice.mapping.text];
-      label = (rec as Record<string, unknown>)[choice.mapping.label];
+      label = textOnly ? '' : (rec as Record<string, unknown>)[choice.mapping.label];
     }
     // Fast path: a non-blank string text and a string label that is already interned as is.
     if (typeof text === 'string' && typeof label === 'string' && !isBlank(text)) {
@@ -131,6 +135,10 @@ export class RowCollector {
     if (typeof text === 'number' || typeof text === 'boolean') text = String(text);
     if (typeof text !== 'string') return this.skip(line, `text ${textCol} is ${describeJson(text)}, not a string`);
     if (isBlank(text)) return this.skip(line, `empty text in ${textCol}`);
+    if (textOnly) {
+      this.examples.push({ text: text as string, label: '', line });
+      return false;
+    }
     const labelOrWhy = labelString(label, JSON.stringify(choice.mapping.label));
     if (labelOrWhy.why !== undefined) return this.skip(line, labelOrWhy.why);
     this.examples.push({ text: text as string, label: this.intern(labelOrWhy.label), line });

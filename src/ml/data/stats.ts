@@ -30,7 +30,34 @@ export function datasetStats(examples: Example[]): DatasetStats {
   }
   const classes = [...counts].map(([label, count]) => ({ label, count }));
   classes.sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
-  return { rows: n, classes, chars: lengthStats(chars), words: lengthStats(words), duplicates, conflicting };
+  return {
+    rows: n,
+    classes,
+    chars: lengthStats(chars),
+    words: lengthStats(words),
+    duplicates,
+    conflicting,
+    charsHistogram: lengthHistogram(chars),
+  };
+}
+
+/**
+ * Counts of text lengths in doubling bins (0–25, 25–50, 50–100, …): lengths are skewed, so equal-width
+ * bins would put nearly every row in the first bar.
+ */
+export function lengthHistogram(values: ArrayLike<number>): { edges: number[]; counts: number[] } {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) max = Math.max(max, values[i]);
+  const edges = [0, 25];
+  while (edges[edges.length - 1] <= max) edges.push(edges[edges.length - 1] * 2);
+  const counts = new Array<number>(edges.length - 1).fill(0);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    let b = 0;
+    while (b < counts.length - 1 && v >= edges[b + 1]) b++;
+    counts[b]++;
+  }
+  return { edges, counts };
 }
 
 const CONFLICT = Symbol('conflict');
@@ -99,5 +126,6 @@ export function summarizeDataset(ds: LoadedDataset): DatasetSummary {
     words: s.words,
     duplicates: s.duplicates,
     conflicting: s.conflicting,
+    chars_histogram: s.charsHistogram,
   };
 }

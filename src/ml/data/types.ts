@@ -25,6 +25,11 @@ export interface LoadOptions {
   labelColumn?: string;
   /** Override detection by extension. */
   format?: DatasetFormat;
+  /**
+   * Texts only (unlabeled data, e.g. for distillation): no label column is looked for or read, and every
+   * example's `label` is ''. `mapping.label` is then ''.
+   */
+  textOnly?: boolean;
   /** Stop after this many usable rows (previews). */
   maxRows?: number;
   /** How many skipped rows to report individually (the rest are only counted). Default 5. */
@@ -50,14 +55,8 @@ export interface LoadedDataset {
   truncated: boolean;
 }
 
-export interface LengthStats {
-  min: number;
-  p5: number;
-  p50: number;
-  p95: number;
-  max: number;
-  mean: number;
-}
+export type { LengthStats } from '../../protocol/types';
+import type { LengthStats } from '../../protocol/types';
 
 export interface DatasetStats {
   rows: number;
@@ -70,6 +69,8 @@ export interface DatasetStats {
   duplicates: number;
   /** Texts that appear with more than one label. */
   conflicting: number;
+  /** Character lengths in doubling bins, for the panel's histogram. */
+  charsHistogram: { edges: number[]; counts: number[] };
 }
 
 /**

@@ -68,3 +68,13 @@ describe('data: statistics', () => {
     assert.equal(sum.duplicates, 0);
   });
 });
+
+describe('length histogram', () => {
+  it('counts lengths in doubling bins that cover the longest text', async () => {
+    const { lengthHistogram } = await import('../../../src/ml/data/stats.js');
+    const h = lengthHistogram([0, 10, 24, 25, 49, 50, 99, 100, 399, 400]);
+    assert.deepEqual(h.edges, [0, 25, 50, 100, 200, 400, 800]);
+    assert.deepEqual(h.counts, [3, 2, 2, 1, 1, 1]);
+    assert.equal(h.counts.reduce((a, b) => a + b, 0), 10);
+  });
+});

@@ -1,0 +1,33 @@
+import * as path from 'node:path';
+import { UsageError } from '../ml/family';
+import { formatFlags, parseArgs } from './args';
+import { Command, EXIT, helpFlag, jsonFlag } from './common';
+
+export const exportCommand: Command = {
+  name: 'export',
+  usage: 'finetune export <run-dir> <folder> [--no-quantize] [--json]',
+  summary: 'write a transformers.js text-classification model folder (config.json, tokenizer, onnx/model.onnx, int8 onnx/model_quantized.onnx)',
+  flags: [{ name: 'quantize', type: 'bool', help: 'also write the dynamic int8 onnx/model_quantized.onnx (default on; --no-quantize skips it)' }, jsonFlag, helpFlag],
+  async run(argv, io) {
+    const { positionals, flags } = parseArgs(argv, this.flags);
+    if (flags.get('help')) {
+      io.stdout.write(`Usage: ${this.usage}\n\n${this.summary}.\n\nOptions:\n${formatFlags(this.flags)}\n`);
+      return EXIT.ok;
+    }
+    if (positionals.length !== 2) throw new UsageError('export takes a run folder and an output folder; see finetune export --help');
+    // Loaded lazily: the exporter pulls in the ONNX codec and onnxruntime.
+    const { exportTextClassification } = await import('../ml/finetune/export.js');
+    const result = await exportTextClassification(path.resolve(io.cwd, positionals[0]), path.resolve(io.cwd, positionals[1]), {
+      quantize: flags.get('quantize') !== false,
+    });
+    if (flags.get('json')) {
+      io.stdout.write(JSON.stringify(result) + '\n');
+    } else {
+      io.stdout.write(`exported ${result.labels.length} labels (${result.labels.join(', ')}) to ${result.folder}\n`);
+      for (const f of result.files) io.stdout.write(`  ${f}\n`);
+      const q = result.quantization;
+      if (q) io.stdout.write(`int8: ${q.matmuls} MatMuls and ${q.gathers} embedding tables, ${(q.floatBytes / 2 ** 20).toFixed(1)} MB float → ${(q.int8Bytes / 2 ** 20).toFixed(1)} MB int8\n`);
+    }
+    return EXIT.ok;
+  },
+};

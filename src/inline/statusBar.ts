@@ -1,0 +1,72 @@
+/** The status bar item naming the model inline classification uses; clicking it switches. */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Services } from '../panel/services';
+import { readRun } from '../runs/runFolder';
+import { resolveRun } from './model';
+
+export class ActiveModelStatus implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('finetune.activeModel', vscode.StatusBarAlignment.Right, 100);
+  private label = '';
+  private busy = 0;
+  private refreshing = Promise.resolve();
+
+  constructor(private readonly services: Services) {
+    this.item.name = 'Fine-tune: active model';
+    this.item.command = { command: 'finetune.setActiveModel', title: 'Switch the model used for inline classification' };
+  }
+
+  /** Re-read which run is active (cheap: lists run folders, loads no model). */
+  refresh(): Promise<void> {
+    this.refreshing = this.refreshing.then(() => this.update()).catch(() => undefined);
+    return this.refreshing;
+  }
+
+  private async update(): Promise<void> {
+    const dir = await resolveRun(this.services, false);
+    if (!dir) {
+      this.item.hide();
+      return;
+    }
+    const run = await readRun(dir);
+    const record = run.record;
+    this.label = record?.name ?? path.basename(dir);
+    const f1 = record?.metrics?.test?.macro.f1;
+    const tip = new vscode.MarkdownString(
+      [
+        `**Fine-tune: inline classification model**`,
+        '',
+        `Run: ${this.label}${this.services.activeModel.chosen ? '' : ' (newest completed run)'}`,
+        record ? `Model: \`${record.config.model}\` (${record.config.family})` : '',
+        f1 !== undefined ? `Test macro-F1: ${f1.toFixed(3)}` : '',
+        '',
+        'Click to switch.',
+      ]
+        .filter((l, i, all) => l || all[i - 1])
+        .join('\n\n'),
+    );
+    this.item.tooltip = tip;
+    this.render();
+    this.item.show();
+  }
+
+  /** Show a spinner while a request runs. */
+  async during<T>(work: Promise<T>): Promise<T> {
+    this.busy++;
+    this.render();
+    try {
+      return await work;
+    } finally {
+      this.busy--;
+      this.render();
+    }
+  }
+
+  private render(): void {
+    this.item.text = `${this.busy ? '$(loading~spin)' : '$(tag)'} ${this.label}`;
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The classifier head as ONNX graphs for onnxruntime-node: one AdamW training step (forward, softmax
+ * cross-entropy against target distributions, backward, update) and inference (probabilities).
+ * Logistic regression is the same graph without the hidden layer.
+ *
+ * Step inputs: x [B,D], y [B,K] target distributions (smoothed or soft), w [B,1] example weights summing
+ * to 1 over the batch (class weights folded in), keep [B,H] dropout keep-mask already scaled by 1/(1-p)
+ * (MLP only), lr / bc1 / bc2 scalars (learning rate, Adam bias corrections 1/(1-β^t)), then each
+ * parameter with its two moments. Outputs: loss and the updated parameters and moments (`<name>.next`).
+ */
+import { ElemType, GraphBuilder } from './onnxProto';
+
+export interface HeadShape {
+  inputDim: number;
+  /** 0 for logistic regression. */
+  hidden: number;
+  classes: number;
+}
+
+export interface AdamConfig {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+/** Parameter names and shapes, in the order the graphs take them. Weights are [in, out]. */
+export function headParams(s: HeadShape): { name: string; dims: number[]; decay: boolean }[] {
+  if (s.hidden > 0) {
+    return [
+      { name: 'w1', dims: [s.inputDim, s.hidden], decay: true },
+      { name: 'b1', dims: [s.hidden], decay: false },
+      { name: 'w2', dims: [s.hidden, s.classes], decay: true },
+      { name: 'b2', dims: [s.classes], decay: false },
+    ];
+  }
+  return [
+    { name: 'w', dims: [s.inputDim, s.classes], decay: true },
+    { name: 'b', dims: [s.classes], decay: false },
+  ];
+}
+
+export function trainStepGraph(s: HeadShape, adam: AdamConfig): Uint8Array {
+  const g = new GraphBuilder();
+  const B = 'batch';
+  const x = g.input('x', [B, s.inputDim]);
+  const y = g.input('y', [B, s.classes]);
+  const w = g.input('example_weight', [B, 1]);
+  const keep = s.hidden > 0 ? g.input('keep', [B, s.hidden]) : '';
+  const lr = g.input('lr', []);
+  const bc1 = g.input('bc1', []);
+  const bc2 = g.input('bc2', []);
+  const params = headParams(s);
+  for (const p of params) {
+    g.input(p.name, p.dims);
+    g.input(`${p.name}.m`, p.dims);
+    g.input(`${p.name}.v`, p.dims);
+  }
+
+  // Forward.
+  let features = x;
+  let preact = '';
+  if (s.hidden > 0) {
+    preact = g.op('Gemm', [x, 'w1', 'b1']);
+    features = g.op('Mul', [g.op('Relu', [preact]), keep]);
+  }
+  const logits = g.op('Gemm', [features, s.hidden > 0 ? 'w2' : 'w', s.hidden > 0 ? 'b2' : 'b']);
+  const logp = g.op('LogSoftmax', [logits], { axis: 1 });
+  const perExample = g.op('ReduceSum', [g.op('Mul', [y, logp]), g.int64s([1])], { keepdims: 1 });
+  g.op('Neg', [g.op('ReduceSum', [g.op('Mul', [perExample, w]), g.int64s([0, 1])], { keepdims: 0 })], undefined, 'loss');
+  g.output('loss', []);
+
+  // Backward: d logits = (softmax · Σy − y) · w; Σy = 1 for every target row.
+  const dlogits = g.op('Mul', [g.op('Sub', [g.op('Exp', [logp]), y]), w]);
+  const grads = new Map<string, string>();
+  const sum0 = (t: string) => g.op('ReduceSum', [t, g.int64s([0])], { keepdims: 0 });
+  if (s.hidden > 0) {
+    grads.set('w2', g.op('Gemm', [features, dlogits], { transA: 1 }));
+    grads.set('b2', sum0(dlogits));
+    const dfeat = g.op('Gemm', [dlogits, 'w2'], { transB: 1 });
+    const dact = g.op('Mul', [dfeat, keep]);
+    const dpre = g.op('Where', [g.op('Greater', [preact, g.scalar(0)]), dact, g.scalar(0)]);
+    grads.set('w1', g.op('Gemm', [x, dpre], { transA: 1 }));
+    grads.set('b1', sum0(dpre));
+  } else {
+    grads.set('w', g.op('Gemm', [x, dlogits], { transA: 1 }));
+    grads.set('b', sum0(dlogits));
+  }
+
+  // AdamW with decoupled weight decay (weights only).
+  for (const p of params) {
+    const grad = grads.get(p.name)!;
+    const m = g.op('Add', [g.op('Mul', [`${p.name}.m`, g.scalar(adam.beta1)]), g.op('Mul', [grad, g.scalar(1 - adam.beta1)])], undefined, `${p.name}.m.next`);
+    const v = g.op(
+      'Add',
+      [g.op('Mul', [`${p.name}.v`, g.scalar(adam.beta2)]), g.op('Mul', [g.op('Mul', [grad, grad]), g.scalar(1 - adam.beta2)])],
+      undefined,
+      `${p.name}.v.next`,
+    );
+    const denom = g.op('Add', [g.op('Sqrt', [g.op('Mul', [v, bc2])]), g.scalar(adam.eps)]);
+    let update = g.op('Div', [g.op('Mul', [m, bc1]), denom]);
+    if (p.decay && adam.weightDecay > 0) update = g.op('Add', [update, g.op('Mul', [p.name, g.scalar(adam.weightDecay)])]);
+    g.op('Sub', [p.name, g.op('Mul', [update, lr])], undefined, `${p.name}.next`);
+    for (const suffix of ['.next', '.m.next', '.v.next']) g.output(p.name + suffix, p.dims);
+  }
+  return g.encode('head_train_step');
+}
+
+/** x [B,D] → probabilities [B,K] (no dropout). */
+export function inferenceGraph(s: HeadShape): Uint8Array {
+  const g = new GraphBuilder();
+  const x = g.input('x', ['batch', s.inputDim]);
+  for (const p of headParams(s)) g.input(p.name, p.dims);
+  let features = x;
+  if (s.hidden > 0) features = g.op('Relu', [g.op('Gemm', [x, 'w1', 'b1'])]);
+  const logits = g.op('Gemm', [features, s.hidden > 0 ? 'w2' : 'w', s.hidden > 0 ? 'b2' : 'b']);
+  g.op('Softmax', [logits], { axis: 1 }, 'probs');
+  g.output('probs', ['batch', s.classes], ElemType.FLOAT);
+  return g.encode('head_inference');
+}

@@ -1,0 +1,129 @@
+/**
+ * Runs the training graph step by step on onnxruntime-node.
+ *
+ * Trainable weights and their Adam moments live in two sets of ORT tensors: each step reads one set and ORT
+ * writes the updated values into the other (preallocated outputs), then the two swap. Nothing is allocated per
+ * step for parameters; only the batch's activations come and go inside ORT.
+ */
+import * as ort from 'onnxruntime-node';
+import { serializeModel } from '../autograd/onnx';
+import type { BuiltGraph, TrainableParam } from './graph';
+
+export interface Batch {
+  /** Encoder inputs (int64 [batch, seq]). */
+  inputs: Record<string, ort.Tensor>;
+  /** [batch, K] target distributions. */
+  targets: Float32Array;
+  /** [batch] weights (class weights of the gold labels). */
+  weights: Float32Array;
+}
+
+export interface StepResult {
+  loss: number;
+  gradNorm: number;
+  logits: Float32Array;
+}
+
+interface Slot {
+  param: TrainableParam;
+  value: [ort.Tensor, ort.Tensor];
+  m: [ort.Tensor, ort.Tensor];
+  v: [ort.Tensor, ort.Tensor];
+}
+
+export interface SessionSettings {
+  threads?: number;
+  executionProviders?: string[];
+  /** ONNX Runtime's CPU memory arena (default on). */
+  memArena?: boolean;
+}
+
+export function sessionOptions(s: SessionSettings): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: (s.executionProviders ?? ['cpu']) as ort.InferenceSession.SessionOptions['executionProviders'],
+    graphOptimizationLevel: 'all',
+    ...(s.threads ? { intraOpNumThreads: s.threads, interOpNumThreads: 1 } : {}),
+    executionMode: 'sequential',
+    ...(s.memArena === false ? { enableCpuMemArena: false } : {}),
+    logSeverityLevel: 3,
+  };
+}
+
+export class GraphTrainer {
+  private current = 0;
+  private stepCount = 0;
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly slots: Slot[],
+    readonly numLabels: number,
+  ) {}
+
+  /** Takes over the built graph's initial weight arrays (`params[i].init`), which training then overwrites. */
+  static async create(built: BuiltGraph, numLabels: number, settings: SessionSettings = {}): Promise<GraphTrainer> {
+    const session = await ort.InferenceSession.create(serializeModel(built.model), sessionOptions(settings));
+    const tensor = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
+    const slots = built.params.map((p) => {
+      const n = p.init.length;
+      return {
+        param: p,
+        value: [tensor(p.init, p.dims), tensor(new Float32Array(n), p.dims)],
+        m: [tensor(new Float32Array(n), p.dims), tensor(new Float32Array(n), p.dims)],
+        v: [tensor(new Float32Array(n), p.dims), tensor(new Float32Array(n), p.dims)],
+      } satisfies Slot;
+    });
+    return new GraphTrainer(session, slots, numLabels);
+  }
+
+  /** One optimisation step at learning rate `lr`. */
+  async step(batch: Batch, lr: number): Promise<StepResult> {
+    this.stepCount++;
+    const cur = this.current;
+    const nxt = 1 - cur;
+    const first = Object.values(batch.inputs)[0];
+    const n = first.dims[0];
+    const feeds: Record<string, ort.Tensor> = {
+      ...batch.inputs,
+      targets: new ort.Tensor('float32', batch.targets, [n, this.numLabels]),
+      sample_weights: new ort.Tensor('float32', batch.weights, [n]),
+      lr: new ort.Tensor('float32', Float32Array.of(lr), []),
+      step: new ort.Tensor('float32', Float32Array.of(this.stepCount), []),
+    };
+    const fetches: Record<string, ort.Tensor | null> = { loss: null, logits: null, grad_norm: null };
+    for (const s of this.slots) {
+      feeds[s.param.name] = s.value[cur];
+      feeds[s.param.m!] = s.m[cur];
+      feeds[s.param.v!] = s.v[cur];
+      fetches[s.param.next!] = s.value[nxt];
+      fetches[s.param.nextM!] = s.m[nxt];
+      fetches[s.param.nextV!] = s.v[nxt];
+    }
+    const out = await this.session.run(feeds, fetches);
+    this.current = nxt;
+    return {
+      loss: Number(out.loss.data[0]),
+      gradNorm: Number(out.grad_norm.data[0]),
+      logits: out.logits.data as Float32Array,
+    };
+  }
+
+  get steps(): number {
+    return this.stepCount;
+  }
+
+  /** The current weights as ORT tensors (valid until the next step). */
+  paramTensors(): Record<string, ort.Tensor> {
+    const out: Record<string, ort.Tensor> = {};
+    for (const s of this.slots) out[s.param.name] = s.value[this.current];
+    return out;
+  }
+
+  /** A copy of the current weights. */
+  snapshot(): Map<string, Float32Array> {
+    return new Map(this.slots.map((s) => [s.param.name, (s.value[this.current].data as Float32Array).slice()]));
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Tokenization with transformers.js (the same tokenizer and truncation its pipelines use, so exported models
+ * predict identically), and padded batches as ORT tensors.
+ */
+import * as ort from 'onnxruntime-node';
+
+/** The slice of transformers.js's tokenizer API we use. */
+export interface Tokenizer {
+  (texts: string[], opts: { truncation: boolean; max_length: number; padding: boolean; return_tensor: false; add_special_tokens?: boolean }): {
+    input_ids: number[][];
+  };
+  pad_token_id: number | null | undefined;
+  model_max_length: number;
+}
+
+let transformers: Promise<typeof import('@huggingface/transformers')> | undefined;
+
+/** transformers.js, loaded once (ESM), never reaching the network and never caching inside node_modules. */
+export async function transformersModule(cacheDir?: string): Promise<typeof import('@huggingface/transformers')> {
+  transformers ??= import('@huggingface/transformers');
+  const t = await transformers;
+  if (cacheDir) t.env.cacheDir = cacheDir;
+  return t;
+}
+
+/** A tokenizer from a local model folder (tokenizer.json + tokenizer_config.json). */
+export async function loadTokenizer(folder: string, cacheDir?: string): Promise<Tokenizer> {
+  const t = await transformersModule(cacheDir);
+  const { env } = t;
+  const saved = { remote: env.allowRemoteModels, local: env.allowLocalModels, path: env.localModelPath };
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = '/';
+  try {
+    return (await t.AutoTokenizer.from_pretrained(folder)) as unknown as Tokenizer;
+  } finally {
+    env.allowRemoteModels = saved.remote;
+    env.allowLocalModels = saved.local;
+    env.localModelPath = saved.path;
+  }
+}
+
+export interface Encoded {
+  /** Token ids per text, special tokens included, truncated to the max length. */
+  ids: Int32Array[];
+  /** How many texts were cut. */
+  truncated: number;
+}
+
+/**
+ * Tokenizes texts and keeps the first `maxLength` tokens (capped by the tokenizer's model_max_length), which is
+ * exactly what transformers.js's `truncation: true` does — so an exported model sees the same tokens.
+ */
+export function encodeTexts(tokenizer: Tokenizer, texts: string[], maxLength: number): Encoded {
+  const limit = Math.min(maxLength, tokenizer.model_max_length || Infinity);
+  const ids: Int32Array[] = [];
+  let truncated = 0;
+  const chunk = 512;
+  for (let i = 0; i < texts.length; i += chunk) {
+    const enc = tokenizer(texts.slice(i, i + chunk), { truncation: false, max_length: limit, padding: false, return_tensor: false });
+    for (const row of enc.input_ids) {
+      if (row.length > limit) truncated++;
+      ids.push(Int32Array.from(row.length > limit ? row.slice(0, limit) : row));
+    }
+  }
+  return { ids, truncated };
+}
+
+export interface BatchTensors {
+  inputs: Record<string, ort.Tensor>;
+  /** Real (non-padding) tokens in the batch. */
+  tokens: number;
+}
+
+/** Pads the selected sequences to the longest one and builds the encoder's inputs. */
+export function padBatch(sequences: Int32Array[], inputNames: string[], padId: number): BatchTensors {
+  const n = sequences.length;
+  const len = Math.max(1, ...sequences.map((s) => s.length));
+  const ids = new BigInt64Array(n * len).fill(BigInt(padId));
+  const mask = new BigInt64Array(n * len);
+  let tokens = 0;
+  sequences.forEach((s, i) => {
+    for (let j = 0; j < s.length; j++) {
+      ids[i * len + j] = BigInt(s[j]);
+      mask[i * len + j] = 1n;
+    }
+    tokens += s.length;
+  });
+  const inputs: Record<string, ort.Tensor> = {};
+  for (const name of inputNames) {
+    if (name === 'input_ids') inputs[name] = new ort.Tensor('int64', ids, [n, len]);
+    else if (name === 'attention_mask') inputs[name] = new ort.Tensor('int64', mask, [n, len]);
+    else if (name === 'token_type_ids') inputs[name] = new ort.Tensor('int64', new BigInt64Array(n * len), [n, len]);
+    else throw new Error(`the encoder has an input "${name}" that fine-tuning does not know how to fill`);
+  }
+  return { inputs, tokens };
+}

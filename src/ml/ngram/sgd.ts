@@ -1,0 +1,280 @@
+/**
+ * Multinomial logistic regression (softmax) over sparse TF-IDF rows, trained by SGD one example at a time:
+ * cross-entropy to a one-hot gold label or to a soft target distribution (distillation), optional class
+ * weights, L2 regularisation applied exactly through a global weight scale (Bottou's trick: W = scale·V, so
+ * the decay costs O(1) per step instead of O(D·K)), and a learning rate that decays linearly to zero over
+ * the planned epochs (fastText's schedule). Each epoch is scored on validation; the best epoch's weights
+ * (by macro-F1, then loss) are kept.
+ */
+import { throwIfAborted } from '../family';
+import { classificationMetrics } from '../metrics';
+import { argmax } from '../model';
+import { Rng } from '../random';
+import type { Csr } from './features';
+
+export interface LinearWeights {
+  /** D×K, row-major by feature: a feature's K weights are adjacent (one cache line per touched feature). */
+  weights: Float32Array;
+  bias: Float32Array;
+  features: number;
+  classes: number;
+}
+
+export interface SgdConfig {
+  epochs: number;
+  lr: number;
+  /** L2 penalty λ on the mean loss: minimise mean CE + λ/2·‖W‖². */
+  l2: number;
+  seed: number;
+  /** Stop when validation macro-F1 has not improved for this many epochs (0 = run all epochs). */
+  patience: number;
+  /** Per-class loss weights (null = all 1). */
+  classWeights: Float32Array | null;
+  /** Examples per step (gradients summed; 1 = plain SGD). */
+  batchSize: number;
+}
+
+export interface EpochResult {
+  epoch: number;
+  trainLoss: number;
+  validLoss: number;
+  validAccuracy: number;
+  validMacroF1: number;
+  best: boolean;
+  seconds: number;
+}
+
+export interface SgdHooks {
+  signal?: AbortSignal;
+  onStep?(epoch: number, step: number, loss: number, lr: number): void;
+  onProgress?(done: number, total: number): void;
+  onEpoch?(result: EpochResult): void;
+}
+
+export interface SgdData {
+  x: Csr;
+  /** Gold class per row. */
+  y: Int32Array;
+  /** Optional n×K soft targets; replaces the one-hot gold target in the loss. */
+  soft?: Float32Array;
+}
+
+/** Logits → probabilities in place (numerically stable softmax). */
+export function softmaxInPlace(z: Float64Array | Float32Array, offset: number, k: number): void {
+  let max = -Infinity;
+  for (let j = 0; j < k; j++) if (z[offset + j] > max) max = z[offset + j];
+  let sum = 0;
+  for (let j = 0; j < k; j++) {
+    const e = Math.exp(z[offset + j] - max);
+    z[offset + j] = e;
+    sum += e;
+  }
+  for (let j = 0; j < k; j++) z[offset + j] /= sum;
+}
+
+/**
+ * z = Wᵀx for one sparse row (weights feature-major). Two classes, the common case, get their own loop:
+ * about twice as fast as the generic one in V8.
+ */
+export function rowLogits(w: Float32Array, cols: Int32Array, vals: Float32Array, from: number, to: number, k: number, z: Float64Array): void {
+  if (k === 2) {
+    let a = 0;
+    let b = 0;
+    for (let p = from; p < to; p++) {
+      const base = cols[p] << 1;
+      const x = vals[p];
+      a += w[base] * x;
+      b += w[base + 1] * x;
+    }
+    z[0] = a;
+    z[1] = b;
+    return;
+  }
+  z.fill(0);
+  for (let p = from; p < to; p++) {
+    const base = cols[p] * k;
+    const x = vals[p];
+    for (let j = 0; j < k; j++) z[j] += w[base + j] * x;
+  }
+}
+
+/** w -= step · x ⊗ g[goff .. goff+k) for one sparse row. */
+function rowUpdate(w: Float32Array, cols: Int32Array, vals: Float32Array, from: number, to: number, k: number, g: Float64Array, goff: number, step: number): void {
+  if (k === 2) {
+    const g0 = g[goff] * step;
+    const g1 = g[goff + 1] * step;
+    for (let p = from; p < to; p++) {
+      const base = cols[p] << 1;
+      const x = vals[p];
+      w[base] -= g0 * x;
+      w[base + 1] -= g1 * x;
+    }
+    return;
+  }
+  for (let p = from; p < to; p++) {
+    const base = cols[p] * k;
+    const x = vals[p] * step;
+    for (let j = 0; j < k; j++) w[base + j] -= g[goff + j] * x;
+  }
+}
+
+/** n×K probabilities of a linear model (weights scaled by `scale`) on CSR rows. */
+export function predictRows(model: LinearWeights, x: Csr, scale = 1, out = new Float32Array(x.rows * model.classes)): Float32Array {
+  const k = model.classes;
+  const w = model.weights;
+  const z = new Float64Array(k);
+  for (let i = 0; i < x.rows; i++) {
+    rowLogits(w, x.cols, x.vals, x.rowPtr[i], x.rowPtr[i + 1], k, z);
+    for (let j = 0; j < k; j++) z[j] = z[j] * scale + model.bias[j];
+    softmaxInPlace(z, 0, k);
+    for (let j = 0; j < k; j++) out[i * k + j] = z[j];
+  }
+  return out;
+}
+
+function validationScores(probs: Float32Array, y: Int32Array, k: number): { loss: number; accuracy: number; macroF1: number } {
+  const n = y.length;
+  const pred = new Int32Array(n);
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    pred[i] = argmax(probs, i * k, k);
+    loss -= Math.log(Math.max(probs[i * k + y[i]], 1e-15));
+  }
+  const labels = Array.from({ length: k }, (_, j) => String(j));
+  const m = classificationMetrics(y, pred, labels);
+  return { loss: n ? loss / n : 0, accuracy: m.accuracy, macroF1: m.macro.f1 };
+}
+
+/** `classWeights: 'balanced'`: n / (K·count_c), as scikit-learn; classes absent from training get 1. */
+export function balancedClassWeights(y: Int32Array, k: number, soft?: Float32Array): Float32Array {
+  const counts = new Float64Array(k);
+  if (soft) for (let i = 0; i < soft.length; i++) counts[i % k] += soft[i];
+  else for (let i = 0; i < y.length; i++) counts[y[i]]++;
+  return Float32Array.from(counts, (c) => (c > 0 ? y.length / (k * c) : 1));
+}
+
+export function trainSgd(
+  train: SgdData,
+  valid: SgdData | null,
+  k: number,
+  features: number,
+  config: SgdConfig,
+  hooks: SgdHooks = {},
+): { model: LinearWeights; bestEpoch: number; epochs: EpochResult[] } {
+  const { rowPtr, cols, vals } = train.x;
+  const n = train.x.rows;
+  const v = new Float32Array(features * k);
+  const bias = new Float32Array(k);
+  const best: LinearWeights = { weights: new Float32Array(features * k), bias: new Float32Array(k), features, classes: k };
+  const current: LinearWeights = { weights: v, bias, features, classes: k };
+  let scale = 1;
+  const rng = new Rng(config.seed);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const batch = Math.max(1, config.batchSize);
+  const z = new Float64Array(k);
+  const g = new Float64Array(batch * k);
+  const target = new Float64Array(k);
+  const cw = config.classWeights;
+  const totalSteps = Math.max(1, config.epochs * n);
+  const stepsPerReport = Math.max(1, Math.ceil(n / 4));
+  const epochs: EpochResult[] = [];
+  let bestKey: [number, number] = [-Infinity, Infinity];
+  let bestEpoch = 0;
+  let sinceBest = 0;
+  let t = 0;
+
+  for (let epoch = 1; epoch <= config.epochs; epoch++) {
+    const started = Date.now();
+    rng.shuffle(order);
+    let lossSum = 0;
+    let weightSum = 0;
+    let reportLoss = 0;
+    let reportWeight = 0;
+    let lr = config.lr;
+    for (let s0 = 0; s0 < n; s0 += batch) {
+      if ((s0 & 255) < batch) {
+        throwIfAborted(hooks.signal);
+        hooks.onProgress?.(t, totalSteps);
+      }
+      const s1 = Math.min(n, s0 + batch);
+      lr = config.lr * (1 - t / totalSteps);
+      // Forward every example of the batch with the same weights; keep their gradients on the logits.
+      for (let s = s0; s < s1; s++) {
+        const i = order[s];
+        const b = s - s0;
+        rowLogits(v, cols, vals, rowPtr[i], rowPtr[i + 1], k, z);
+        for (let j = 0; j < k; j++) z[j] = z[j] * scale + bias[j];
+        softmaxInPlace(z, 0, k);
+        let weight = 1;
+        if (train.soft) {
+          let tw = 0;
+          for (let j = 0; j < k; j++) {
+            target[j] = train.soft[i * k + j];
+            if (cw) tw += target[j] * cw[j];
+          }
+          if (cw) weight = tw;
+        } else {
+          target.fill(0);
+          target[train.y[i]] = 1;
+          if (cw) weight = cw[train.y[i]];
+        }
+        let loss = 0;
+        for (let j = 0; j < k; j++) {
+          if (target[j] > 0) loss -= target[j] * Math.log(Math.max(z[j], 1e-15));
+          g[b * k + j] = (z[j] - target[j]) * weight;
+        }
+        lossSum += loss * weight;
+        weightSum += weight;
+        reportLoss += loss * weight;
+        reportWeight += weight;
+      }
+      // Backward: decay by rescaling, then the sparse gradient steps on V = W / scale.
+      for (let s = s0; s < s1; s++) scale *= 1 - lr * config.l2;
+      const step = lr / scale;
+      for (let s = s0; s < s1; s++) {
+        const i = order[s];
+        const gb = (s - s0) * k;
+        rowUpdate(v, cols, vals, rowPtr[i], rowPtr[i + 1], k, g, gb, step);
+        for (let j = 0; j < k; j++) bias[j] -= lr * g[gb + j];
+      }
+      if (scale < 1e-6) {
+        for (let q = 0; q < v.length; q++) v[q] *= scale;
+        scale = 1;
+      }
+      t += s1 - s0;
+      if (Math.floor(s1 / stepsPerReport) > Math.floor(s0 / stepsPerReport) || s1 === n) {
+        hooks.onStep?.(epoch, t, reportWeight ? reportLoss / reportWeight : 0, lr);
+        reportLoss = 0;
+        reportWeight = 0;
+      }
+    }
+    const trainLoss = weightSum ? lossSum / weightSum : 0;
+    let scores = { loss: NaN, accuracy: NaN, macroF1: NaN };
+    if (valid && valid.x.rows > 0) scores = validationScores(predictRows(current, valid.x, scale), valid.y, k);
+    // Best by macro-F1; a tie goes to the lower validation loss (better calibrated, usually later).
+    const key: [number, number] = valid ? [scores.macroF1, scores.loss] : [epoch, 0];
+    const isBest = key[0] > bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1]);
+    // Patience counts epochs without a strictly better macro-F1 (a loss-only tie-break does not reset it).
+    sinceBest = key[0] > bestKey[0] ? 0 : sinceBest + 1;
+    if (isBest) {
+      bestKey = key;
+      bestEpoch = epoch;
+      for (let q = 0; q < v.length; q++) best.weights[q] = v[q] * scale;
+      best.bias.set(bias);
+    }
+    const result: EpochResult = {
+      epoch,
+      trainLoss,
+      validLoss: scores.loss,
+      validAccuracy: scores.accuracy,
+      validMacroF1: scores.macroF1,
+      best: isBest,
+      seconds: (Date.now() - started) / 1000,
+    };
+    epochs.push(result);
+    hooks.onEpoch?.(result);
+    if (config.patience > 0 && sinceBest >= config.patience) break;
+  }
+  hooks.onProgress?.(totalSteps, totalSteps);
+  return { model: best, bestEpoch, epochs };
+}

@@ -1,0 +1,139 @@
+/** Training the n-gram model: features, SGD with validation, the classifier; soft targets for distillation. */
+import { UsageError } from '../family';
+import type { TrainInput, TrainReporter } from '../model';
+import type { OptionValues } from '../../protocol/types';
+import { Featurizer, fitTransform, type Csr, type FeatureRecipe, type Vocabulary } from './features';
+import { NgramClassifier } from './model';
+import type { NgramOptions } from './options';
+import { balancedClassWeights, trainSgd, type EpochResult, type SgdData } from './sgd';
+
+export function recipeOf(o: NgramOptions): FeatureRecipe {
+  return {
+    tokenizer: 'unicode-lower-v1',
+    hash: 'fnv1a32-fmix32',
+    wordNgrams: o.wordNgrams,
+    charMin: o.charNgrams > 0 ? o.charMin : 0,
+    charMax: o.charNgrams,
+    buckets: o.buckets,
+    maxTokens: o.maxLength,
+    minCount: o.minCount,
+    charWeight: o.charWeight,
+  };
+}
+
+/** Same features ⇔ same key (autotune reuses featurised data across trials). */
+export function recipeKey(r: FeatureRecipe): string {
+  return JSON.stringify([r.wordNgrams, r.charMin, r.charMax, r.buckets, r.maxTokens, r.minCount, r.charWeight]);
+}
+
+export interface Featurised {
+  recipe: FeatureRecipe;
+  vocab: Vocabulary;
+  train: Csr;
+  valid: Csr;
+}
+
+export function featurise(input: TrainInput, recipe: FeatureRecipe, reporter: TrainReporter | undefined, signal?: AbortSignal): Featurised {
+  const { vocab, matrix } = fitTransform(
+    input.train.map((e) => e.text),
+    recipe,
+    signal,
+    reporter && ((done, total) => reporter.progress(done, total, 'texts')),
+  );
+  const valid = new Featurizer(recipe, vocab).transform(
+    input.valid.map((e) => e.text),
+    signal,
+  );
+  return { recipe, vocab, train: matrix, valid };
+}
+
+/** Gold class indices; throws when an example's label is not in `labels`. */
+export function goldIndices(examples: TrainInput['train'], labels: string[], role: string): Int32Array {
+  const index = new Map(labels.map((l, i) => [l, i]));
+  return Int32Array.from(examples, (e) => {
+    const c = index.get(e.label);
+    if (c === undefined) throw new UsageError(`${role} example on line ${e.line} has label ${JSON.stringify(e.label)}, not one of the model's labels`);
+    return c;
+  });
+}
+
+/** Checks soft targets: n×K, finite, non-negative rows that sum to 1 (±1e-3). */
+export function checkSoftTargets(soft: Float32Array, n: number, k: number): void {
+  if (soft.length !== n * k) throw new UsageError(`soft targets: ${soft.length} values for ${n} training examples × ${k} classes (expected ${n * k})`);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let j = 0; j < k; j++) {
+      const p = soft[i * k + j];
+      if (!(p >= 0 && p <= 1)) throw new UsageError(`soft targets: row ${i} has ${p} for class ${j}; probabilities must be in [0, 1]`);
+      sum += p;
+    }
+    if (Math.abs(sum - 1) > 1e-3) throw new UsageError(`soft targets: row ${i} sums to ${sum}; each row must sum to 1`);
+  }
+}
+
+export interface TrainedNgram {
+  model: NgramClassifier;
+  bestEpoch: number;
+  validMacroF1: number;
+  epochs: EpochResult[];
+}
+
+/**
+ * Trains one model on featurised data with the given options. With `input.softTargets` the loss is the
+ * cross-entropy to those rows, and each example's `label` only has to be one of `labels` (a distiller can
+ * pass the teacher's top class for unlabeled text); validation always scores against `valid`'s gold labels.
+ */
+export function trainOn(
+  input: TrainInput,
+  data: Featurised,
+  o: NgramOptions,
+  options: OptionValues,
+  reporter: TrainReporter | undefined,
+  signal?: AbortSignal,
+): TrainedNgram {
+  const k = input.labels.length;
+  const y = goldIndices(input.train, input.labels, 'training');
+  const vy = goldIndices(input.valid, input.labels, 'validation');
+  if (input.softTargets) checkSoftTargets(input.softTargets, input.train.length, k);
+  const train: SgdData = { x: data.train, y, ...(input.softTargets ? { soft: input.softTargets } : {}) };
+  const valid: SgdData | null = input.valid.length > 0 ? { x: data.valid, y: vy } : null;
+  const result = trainSgd(
+    train,
+    valid,
+    k,
+    data.vocab.size,
+    {
+      epochs: o.epochs,
+      lr: o.lr,
+      l2: o.l2,
+      seed: input.seed,
+      patience: o.patience,
+      batchSize: o.batchSize,
+      classWeights: o.classWeights === 'balanced' ? balancedClassWeights(y, k, input.softTargets) : null,
+    },
+    {
+      signal,
+      ...(reporter
+        ? {
+            onStep: (epoch, step, loss, lr) => reporter.step(epoch, step, loss, lr),
+            onProgress: (done, total) => reporter.progress(done, total, 'examples'),
+            onEpoch: (r) =>
+              reporter.epoch({
+                epoch: r.epoch,
+                trainLoss: r.trainLoss,
+                ...(valid ? { validLoss: r.validLoss, validAccuracy: r.validAccuracy, validMacroF1: r.validMacroF1 } : {}),
+                best: r.best,
+                seconds: r.seconds,
+              }),
+          }
+        : {}),
+    },
+  );
+  const model = new NgramClassifier(input.labels, data.recipe, data.vocab, result.model, {
+    bestEpoch: result.bestEpoch,
+    trainExamples: input.train.length,
+    options,
+  });
+  const best = result.epochs[result.bestEpoch - 1];
+  return { model, bestEpoch: result.bestEpoch, validMacroF1: best?.validMacroF1 ?? NaN, epochs: result.epochs };
+}

@@ -1,0 +1,21 @@
+import { throwIfAborted } from '../ml/family';
+import type { Classifier, TrainReporter } from '../ml/model';
+
+/** Predict in batches, with progress, returning n×K probabilities. */
+export async function predictAll(
+  model: Classifier,
+  texts: string[],
+  reporter: Pick<TrainReporter, 'progress'>,
+  signal?: AbortSignal,
+  batch = 256,
+): Promise<Float32Array> {
+  const k = model.labels.length;
+  const out = new Float32Array(texts.length * k);
+  for (let i = 0; i < texts.length; i += batch) {
+    throwIfAborted(signal);
+    const p = await model.predictProba(texts.slice(i, i + batch), signal);
+    out.set(p, i * k);
+    reporter.progress(Math.min(i + batch, texts.length), texts.length, 'examples');
+  }
+  return out;
+}

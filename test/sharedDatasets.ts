@@ -1,0 +1,33 @@
+/** The project's shared real datasets (read-only, outside the repository), for the benchmarks and one quality test. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Example } from '../src/ml/data/types';
+
+/**
+ * $FINETUNE_SHARED_DATASETS, or `shared/datasets` next to the repository or one of its parents (the
+ * checkout may be nested, e.g. a worktree). Undefined when absent.
+ */
+export function sharedDatasets(from = __dirname): string | undefined {
+  const env = process.env.FINETUNE_SHARED_DATASETS;
+  if (env) return fs.existsSync(env) ? env : undefined;
+  let dir = path.resolve(from);
+  for (;;) {
+    const candidate = path.join(dir, 'shared', 'datasets');
+    if (fs.existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** `{"text","label"}` lines, as in the shared datasets. */
+export function readJsonl(file: string): Example[] {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l, i) => {
+      const o = JSON.parse(l) as { text: string; label: unknown };
+      return { text: o.text, label: String(o.label), line: i + 1 };
+    });
+}

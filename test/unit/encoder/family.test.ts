@@ -1,0 +1,115 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { encoderFamily } from '../../../src/ml/encoder/family';
+import { resolveOptions, UsageError } from '../../../src/ml/family';
+import { familyNameFor, loadClassifier, readManifest } from '../../../src/ml/families';
+import type { Classifier } from '../../../src/ml/model';
+import { fixture, maxAbsDiff, recordingReporter, tempDir, tinyDataset } from './helpers';
+
+describe('encoder family: train, save, load', () => {
+  const data = tinyDataset(60);
+  const train = data.slice(0, 40);
+  const valid = data.slice(40, 50);
+  const test = data.slice(50);
+
+  async function trainOn(model: string, cacheDir: string, options: Record<string, number | string | boolean> = {}) {
+    const reporter = recordingReporter();
+    const clf = await encoderFamily.train(
+      { train, valid, labels: ['ham', 'spam'], seed: 3 },
+      resolveOptions(encoderFamily.options, { epochs: 15, maxLength: 14, ...options }),
+      { reporter, model, device: 'cpu', cacheDir },
+    );
+    return { clf, reporter };
+  }
+
+  it('routes Hub ids and folders to this family', () => {
+    assert.equal(familyNameFor('Xenova/all-MiniLM-L6-v2', undefined), 'encoder');
+    assert.equal(familyNameFor(fixture('bert'), 'head'), 'encoder');
+  });
+
+  it('rejects unknown options by flag name', () => {
+    assert.throws(() => resolveOptions(encoderFamily.options, { pooling: 'max' }), /--pooling "max": expected one of mean, cls/);
+  });
+
+  for (const name of ['bert', 'roberta'] as const) {
+    it(`${name}: predictions survive save + loadClassifier, and the manifest references the encoder`, async () => {
+      const cacheDir = tempDir();
+      const { clf, reporter } = await trainOn(fixture(name), cacheDir, { head: name === 'bert' ? 'logreg' : 'mlp', hiddenSize: 16 });
+      let loaded: Classifier | undefined;
+      try {
+        assert.deepEqual(reporter.phases, ['loading encoder', 'encoding', 'training head']);
+        assert.ok(reporter.epochs.length > 0);
+        const before = await clf.predictProba(test.map((e) => e.text));
+        assert.equal(before.length, test.length * 2);
+        for (let i = 0; i < test.length; i++) assert.ok(Math.abs(before[i * 2] + before[i * 2 + 1] - 1) < 1e-5);
+
+        const described = clf.describe();
+        assert.equal(described.device, 'cpu');
+        assert.equal(described.device_reason, 'asked for CPU');
+        assert.equal(described.max_length, 14);
+        const extra = described.extra as Record<string, number>;
+        // Counted independently with transformers.js's own tokenizer: every text this run encoded.
+        const { AutoTokenizer } = await import('@huggingface/transformers');
+        const tok = await AutoTokenizer.from_pretrained(fixture(name));
+        const longTexts = [...train, ...valid, ...test].filter((e) => tok.encode(e.text).length > 14).length;
+        assert.ok(longTexts > 0 && longTexts < 60);
+        assert.equal(extra.truncated, longTexts);
+        assert.ok(extra.encode_tokens_per_s > 0);
+
+        const dir = path.join(tempDir(), 'model');
+        fs.mkdirSync(dir);
+        await clf.save(dir);
+        const manifest = await readManifest(dir);
+        assert.equal(manifest.family, 'encoder');
+        assert.deepEqual(manifest.labels, ['ham', 'spam']);
+        const enc = manifest.encoder as Record<string, unknown>;
+        assert.equal(enc.model, fixture(name));
+        assert.equal(enc.kind, 'folder');
+        assert.match(String(enc.fingerprint), /^[0-9a-f]{32}$/);
+        assert.equal(enc.max_length, 14);
+
+        loaded = await loadClassifier(path.dirname(dir), { device: 'cpu', cacheDir });
+        assert.equal(loaded.family, 'encoder');
+        const after = await loaded.predictProba(test.map((e) => e.text));
+        assert.ok(maxAbsDiff(before, after) < 1e-5);
+      } finally {
+        await clf.dispose?.();
+        await loaded?.dispose?.();
+      }
+    });
+  }
+
+  it('a second run on the same data serves embeddings from the cache', async () => {
+    const cacheDir = tempDir();
+    const first = await trainOn(fixture('distilbert'), cacheDir);
+    await first.clf.dispose?.();
+    const second = await trainOn(fixture('distilbert'), cacheDir, { head: 'mlp', hiddenSize: 8, lr: 0.01 });
+    try {
+      const extra = second.clf.describe().extra as Record<string, number>;
+      assert.equal(extra.texts_encoded, 0);
+      assert.equal(extra.embeddings_from_cache, train.length + valid.length);
+      assert.equal(extra.encode_tokens_per_s, undefined);
+      assert.ok(second.reporter.logs.some((l) => l.startsWith('encoded 0 texts (50 from the embedding cache)')));
+    } finally {
+      await second.clf.dispose?.();
+    }
+  });
+
+  it('refuses to load when the referenced encoder changed since training', async () => {
+    const cacheDir = tempDir();
+    const folder = path.join(tempDir(), 'enc');
+    fs.cpSync(fixture('bert'), folder, { recursive: true });
+    const { clf } = await trainOn(folder, cacheDir);
+    const dir = path.join(tempDir(), 'model');
+    fs.mkdirSync(dir);
+    await clf.save(dir);
+    await clf.dispose?.();
+    fs.copyFileSync(path.join(folder, 'onnx', 'model_quantized.onnx'), path.join(folder, 'onnx', 'model.onnx'));
+    await assert.rejects(loadClassifier(dir, { device: 'cpu', cacheDir }), (e: unknown) => {
+      assert.ok(e instanceof UsageError);
+      assert.match(e.message, /changed since this model was trained/);
+      return true;
+    });
+  });
+});

@@ -1,0 +1,117 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { resolveOptions, UsageError } from '../../../src/ml/family';
+import { finetuneFamily } from '../../../src/ml/finetune/family';
+import { exportTextClassification } from '../../../src/ml/finetune/export';
+import { transformersModule } from '../../../src/ml/finetune/tokenize';
+import type { Classifier } from '../../../src/ml/model';
+import { argmax } from '../../../src/ml/model';
+import { MODELS, recordingReporter, sharedExamples, toyExamples } from './helpers';
+
+type Scores = { label: string; score: number }[];
+
+/** transformers.js's own text-classification pipeline on a local folder. */
+export async function pipelineScores(folder: string, texts: string[], dtype: 'fp32' | 'q8'): Promise<Scores[]> {
+  const t = await transformersModule(path.join(os.tmpdir(), 'finetune-tjs-cache'));
+  const saved = { remote: t.env.allowRemoteModels, path: t.env.localModelPath };
+  t.env.allowRemoteModels = false;
+  t.env.localModelPath = '/';
+  try {
+    const classify = await t.pipeline('text-classification', folder, { dtype });
+    const out = (await classify(texts, { top_k: null })) as unknown as Scores[];
+    await classify.dispose();
+    return out;
+  } finally {
+    t.env.allowRemoteModels = saved.remote;
+    t.env.localModelPath = saved.path;
+  }
+}
+
+async function trainAndSave(fixture: string, dir: string, examples = toyExamples(64)): Promise<Classifier> {
+  const model = await finetuneFamily.train(
+    { train: examples.slice(0, 48), valid: examples.slice(48), labels: ['neg', 'pos'], seed: 3 },
+    resolveOptions(finetuneFamily.options, { epochs: 2, batchSize: 8, lr: 2e-3, freezeEmbeddings: false, maxLength: 16, threads: 2 }),
+    { reporter: recordingReporter().reporter, model: path.join(MODELS, fixture), device: 'cpu', cacheDir: dir },
+  );
+  fs.mkdirSync(path.join(dir, 'model'), { recursive: true });
+  await model.save(path.join(dir, 'model'));
+  return model;
+}
+
+describe('finetune export: a transformers.js text-classification folder', function () {
+  this.timeout(180_000);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-export-'));
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  for (const fixture of ['bert', 'roberta']) {
+    it(`${fixture}: pipeline('text-classification') loads the export and matches our predictions; q8 agrees`, async () => {
+      const run = path.join(tmp, fixture);
+      const model = await trainAndSave(fixture, run);
+      const texts = [...toyExamples(64).map((e) => e.text), 'the people will have a good time and never a problem '.repeat(4)];
+      const ours = await model.predictProba(texts);
+      await model.dispose?.();
+      const out = path.join(tmp, `${fixture}-export`);
+      const result = await exportTextClassification(run, out);
+      assert.deepEqual(result.files, [
+        'config.json',
+        'onnx/model.onnx',
+        'onnx/model_quantized.onnx',
+        'tokenizer.json',
+        'tokenizer_config.json',
+      ]);
+      assert.ok(result.quantization && result.quantization.matmuls > 0 && result.quantization.int8Bytes < result.quantization.floatBytes / 3);
+      const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+      assert.deepEqual(config.label2id, { neg: 0, pos: 1 });
+      assert.match(config.architectures[0], /ForSequenceClassification$/);
+
+      const fp32 = await pipelineScores(out, texts, 'fp32');
+      const labels = ['neg', 'pos'];
+      fp32.forEach((scores, i) => {
+        for (const s of scores) assert.ok(Math.abs(s.score - ours[i * 2 + labels.indexOf(s.label)]) < 1e-4, `text ${i}: ${s.label}`);
+      });
+      const q8 = await pipelineScores(out, texts, 'q8');
+      const agree = q8.filter((scores, i) => scores[0].label === labels[argmax(ours, i * 2, 2)]).length / texts.length;
+      assert.ok(agree >= 0.9, `q8 agrees with fp32 on ${agree}`);
+    });
+  }
+
+  it('refuses other families and non-empty folders', async () => {
+    const ngram = path.join(tmp, 'ngram-run', 'model');
+    fs.mkdirSync(ngram, { recursive: true });
+    fs.writeFileSync(path.join(ngram, 'model.json'), JSON.stringify({ format: 'finetune-model', version: 1, family: 'ngram', labels: ['a', 'b'] }));
+    await assert.rejects(exportTextClassification(path.join(tmp, 'ngram-run'), path.join(tmp, 'x')), (e: Error) => e instanceof UsageError && /--mode full/.test(e.message));
+    const full = path.join(tmp, 'full');
+    fs.mkdirSync(full);
+    fs.writeFileSync(path.join(full, 'keep.txt'), 'x');
+    await assert.rejects(exportTextClassification(path.join(tmp, 'bert'), full), /not empty/);
+  });
+
+  it('int8 quantization keeps accuracy on a shared dataset (reports the change)', async function () {
+    const train = sharedExamples('spamassassin', 'train', 1000);
+    const test = sharedExamples('spamassassin', 'test', 400);
+    if (!train || !test) {
+      console.log('      (skipped: /work/shared/datasets not found)');
+      this.skip();
+    }
+    const run = path.join(tmp, 'spam');
+    const labels = ['ham', 'spam'];
+    const model = await finetuneFamily.train(
+      { train: train.slice(0, 900), valid: train.slice(900), labels, seed: 1 },
+      resolveOptions(finetuneFamily.options, { epochs: 3, lr: 3e-3, maxLength: 64, freezeEmbeddings: false, threads: 2 }),
+      { reporter: recordingReporter().reporter, model: path.join(MODELS, 'distilbert'), device: 'cpu', cacheDir: run },
+    );
+    fs.mkdirSync(path.join(run, 'model'), { recursive: true });
+    await model.save(path.join(run, 'model'));
+    await model.dispose?.();
+    const out = path.join(tmp, 'spam-export');
+    await exportTextClassification(run, out);
+    const texts = test.map((e) => e.text);
+    const acc = (scores: Scores[]) => scores.filter((s, i) => s[0].label === test[i].label).length / test.length;
+    const fp32 = acc(await pipelineScores(out, texts, 'fp32'));
+    const q8 = acc(await pipelineScores(out, texts, 'q8'));
+    console.log(`      spamassassin test (400): fp32 accuracy ${fp32.toFixed(3)}, int8 ${q8.toFixed(3)} (change ${(q8 - fp32).toFixed(3)})`);
+    assert.ok(q8 > fp32 - 0.03, `int8 accuracy ${q8} vs fp32 ${fp32}`);
+  });
+});
