@@ -38,8 +38,6 @@ export interface CodeServerOptions {
   env?: Record<string, string>;
   /** A fixed port (npm run try); default: a free one. */
   port?: number;
-  /** Keep the temp folder after stop (npm run try keeps nothing either; for debugging). */
-  keep?: boolean;
 }
 
 export class CodeServer {
@@ -54,7 +52,6 @@ export class CodeServer {
     readonly logFile: string,
     readonly userDataDir: string,
     readonly extensionsDir: string,
-    private readonly keep: boolean,
   ) {}
 
   static async start(options: CodeServerOptions = {}): Promise<CodeServer> {
@@ -116,7 +113,7 @@ export class CodeServer {
     let exited: string | undefined;
     child.on('exit', (code, signal) => (exited = `exited (${code ?? signal})`));
 
-    const server = new CodeServer(root, '', pgid, serverId, logFile, userDataDir, extensionsDir, options.keep ?? false);
+    const server = new CodeServer(root, '', pgid, serverId, logFile, userDataDir, extensionsDir);
     try {
       const url = await waitForUrl(logFile, () => exited, 60_000);
       await waitHealthy(url, () => exited, 60_000);
@@ -156,7 +153,7 @@ export class CodeServer {
     if (leftovers.length) {
       console.error(`[e2e] killed ${leftovers.length} process(es) left behind by code-server:\n  ${leftovers.map((p) => `${p.pid} ${p.cmdline.slice(0, 160)}`).join('\n  ')}`);
     }
-    if (!this.keep) fs.rmSync(this.root, { recursive: true, force: true, maxRetries: 3 });
+    fs.rmSync(this.root, { recursive: true, force: true, maxRetries: 3 });
     return leftovers;
   }
 }

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { registerTempDir } from './processes';
 
 /** This file runs compiled, from out/test/e2e/harness/. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
@@ -29,7 +30,9 @@ export function artifactsDir(): string {
   return process.env.FINETUNE_E2E_ARTIFACTS || path.join(REPO_ROOT, 'out', 'e2e-artifacts');
 }
 
-/** A fresh temp folder for one code-server / browser session. */
+/** A fresh temp folder for one code-server / browser session; removed on exit at the latest. */
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `finetune-e2e-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `finetune-e2e-${prefix}-`));
+  registerTempDir(dir);
+  return dir;
 }

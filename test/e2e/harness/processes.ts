@@ -20,6 +20,27 @@ export function markedEnv(extra: Record<string, string> = {}): Record<string, st
 }
 
 const groups = new Set<number>();
+const tempDirs = new Set<string>();
+
+/** A temp folder removed on exit if its owner did not remove it (interrupted or crashed runs). */
+export function registerTempDir(dir: string): void {
+  installExitHandlers();
+  tempDirs.add(dir);
+}
+
+export function removeTempDirsSync(): void {
+  for (const dir of tempDirs) {
+    // A process dying a moment late can still add a file while the folder is being removed.
+    for (let attempt = 0; attempt < 3 && fs.existsSync(dir); attempt++) {
+      try {
+        fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+      } catch {
+        sleepSync(200);
+      }
+    }
+  }
+  tempDirs.clear();
+}
 
 export interface ProcessInfo {
   pid: number;
@@ -116,7 +137,13 @@ let installed = false;
 function installExitHandlers(): void {
   if (installed) return;
   installed = true;
-  process.on('exit', killEverythingSync);
+  process.on('exit', () => {
+    killEverythingSync();
+    // Killed processes (Chromium above all) still write to their folders for a moment.
+    const deadline = Date.now() + 3000;
+    while (processesWithEnv(SPAWN_MARKER_VAR, SPAWN_MARKER).length && Date.now() < deadline) sleepSync(50);
+    removeTempDirsSync();
+  });
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     process.once(signal, () => {
       console.error(`\n[e2e] ${signal}: stopping code-server, Chromium and their children`);
@@ -124,6 +151,10 @@ function installExitHandlers(): void {
       process.exit(code);
     });
   }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 export function sleep(ms: number): Promise<void> {

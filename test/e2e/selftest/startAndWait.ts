@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   await Workbench.open(server, ws.dir);
   // Wait until an extension host runs, so the test sees the whole tree.
   for (let i = 0; i < 100 && server.processes().length < 2; i++) await new Promise((r) => setTimeout(r, 200));
-  console.log(`READY ${SPAWN_MARKER} ${server.processes().length}`);
+  console.log(`READY ${SPAWN_MARKER} ${server.processes().length} ${server.root} ${ws.dir}`);
   if (process.argv[2] === 'throw') setTimeout(() => { throw new Error('deliberate crash'); }, 100);
   else setInterval(() => undefined, 1000);
 }
