@@ -43,17 +43,20 @@ describe('scenario 4: inline classification of a selection', function () {
     await s!.wb.openFile('messages.txt');
     await s!.wb.selectLines(1);
     await s!.wb.runCommand(COMMANDS.classifySelection);
-    const text = await s!.wb.waitForDecoration(/\b(spam|ham)\b.*\d\.\d+/, { timeoutMs: 60_000 });
-    const m = /\b(spam|ham)\b.*?(\d\.\d+)/.exec(text)!;
+    // Exactly `→ <label> <pct>%` after the selection.
+    const text = await s!.wb.waitForDecoration(/→ \S+ \d+%/, { timeoutMs: 60_000 });
+    const m = /^→ (\S+) (\d+)%$/.exec(text.trim());
+    assert.ok(m, `decoration: ${text}`);
     assert.equal(m[1], 'spam', `decoration: ${text}`);
-    assert.ok(Number(m[2]) > 0.5 && Number(m[2]) <= 1, `score ${m[2]}`);
+    assert.ok(Number(m[2]) > 50 && Number(m[2]) <= 100, `score ${m[2]}%`);
   });
 
   it('lists the probabilities of every class in the hover', async () => {
     const hover = await s!.wb.hoverLine(1);
-    const spam = /spam\D*?(\d\.\d+)/.exec(hover);
-    const ham = /ham\D*?(\d\.\d+)/.exec(hover);
+    const spam = /spam\D*?(\d+(?:\.\d+)?)%/.exec(hover);
+    const ham = /ham\D*?(\d+(?:\.\d+)?)%/.exec(hover);
     assert.ok(spam && ham, `hover: ${hover}`);
-    assert.ok(Math.abs(Number(spam[1]) + Number(ham[1]) - 1) < 0.02, `probabilities sum to 1: ${hover}`);
+    assert.ok(Math.abs(Number(spam[1]) + Number(ham[1]) - 100) <= 0.2, `probabilities sum to 100 %: ${hover}`);
+    assert.ok(Number(spam[1]) > Number(ham[1]), hover);
   });
 });

@@ -162,6 +162,7 @@ export function trainWithCli(ws: Workspace, dataset: string, name: string): stri
   const out = execFileSync(process.execPath, [cli, 'train', dataset, '--runs-dir', ws.path('.finetune', 'runs'), '--name', name, '--json'], {
     encoding: 'utf8',
     timeout: 300_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const last = JSON.parse(out.trim().split('\n').pop()!) as { run_dir: string; status: string };
   assert.equal(last.status, 'completed', out);
