@@ -189,8 +189,22 @@ export class Workbench {
   async answerOpenDialog(absolutePath: string, { folder = false } = {}): Promise<void> {
     const input = this.quickInput.locator('input');
     await input.waitFor({ state: 'visible', timeout: 30_000 });
-    await input.fill(folder && !absolutePath.endsWith('/') ? `${absolutePath}/` : absolutePath);
-    await sleep(500); // the dialog checks the path before it accepts it
+    // The dialog fills in its starting folder asynchronously; typing before that gets overwritten.
+    let previous = '';
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      const value = await input.inputValue();
+      if (value && value === previous) break;
+      previous = value;
+      await sleep(300);
+    }
+    const target = folder && !absolutePath.endsWith('/') ? `${absolutePath}/` : absolutePath;
+    for (let attempt = 0; ; attempt++) {
+      await input.fill(target);
+      await sleep(500); // the dialog checks the path before it accepts it
+      const value = await input.inputValue();
+      if (value === target) break;
+      if (attempt >= 4) throw new Error(`the open dialog keeps replacing the path: typed ${target}, it shows ${value}`);
+    }
     await this.page.keyboard.press('Enter');
     if (await this.quickInput.waitFor({ state: 'hidden', timeout: 5_000 }).then(() => true, () => false)) return;
     // Still open (e.g. it navigated into the folder): press its accept button.
