@@ -69,6 +69,7 @@ describe('e2e harness on the hello-extension fixture', function () {
     assert.ok(png && fs.statSync(png).size > 10_000, `a screenshot: ${saved.join(', ')}`);
     assert.ok(saved.some((f) => fs.existsSync(path.join(f, 'code-server.log'))));
     for (const f of saved) fs.rmSync(f, { recursive: true, force: true });
+    fs.rmSync(png.replace(/\.png$/, '.console.txt'), { force: true });
   });
 
   it('runs mocha inside the extension host and brings the results back', async () => {
