@@ -7,7 +7,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { readManifest, resolveModelDir } from '../families';
 import { UsageError } from '../family';
-import { parseModel, serializeModel } from '../autograd/onnx';
+import { parseModel, serializeModel } from '../onnx';
 import { writeTextClassificationFolder } from './classifier';
 import { quantizeDynamic, type QuantizeReport } from './quantize';
 

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Device, OptionValues } from '../../protocol/types';
-import { ModelFormatError, readModelFile, serializeModel } from '../autograd/onnx';
+import { ModelFormatError, readModelFile, serializeModel } from '../onnx';
 import { GradientError } from '../autograd/context';
 import { UntrainableModelError } from '../autograd/prepare';
 import type { FamilyContext, LoadContext, ModelFamily } from '../family';

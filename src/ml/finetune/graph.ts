@@ -14,9 +14,9 @@
 import type * as ort from 'onnxruntime-node';
 import { buildBackward } from '../autograd/backward';
 import { GradientError } from '../autograd/context';
-import { GraphBuilder } from '../autograd/graph';
-import { cloneMessage, DataType, type Graph, type Model, type TensorProto, type ValueInfo } from '../autograd/onnx/proto';
-import { makeTensor } from '../autograd/onnx/tensor';
+import { GraphBuilder, tensorInfo } from '../onnx/graph';
+import { cloneMessage, DataType, type Graph, type Model, type TensorProto } from '../onnx/proto';
+import { makeTensor } from '../onnx/tensor';
 import { checkTrainable, liftOpset } from '../autograd/prepare';
 import { fuseLayerNorms } from '../autograd/fuse';
 import { probeShapes } from '../autograd/probe';
@@ -80,10 +80,6 @@ export interface BuiltGraph {
 
 export const HEAD_WEIGHT = 'classifier.weight';
 export const HEAD_BIAS = 'classifier.bias';
-
-function tensorInfo(name: string, type: DataType, dims: (number | string)[]): ValueInfo {
-  return { name, type: { tensorType: { elemType: type, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } } };
-}
 
 /** The encoder's hidden size, from its output's declared shape or its word-embedding matrix. */
 function hiddenSize(model: Model, params: ParamInfo[]): number {
