@@ -67,7 +67,7 @@ function typed(values: OptionValues): EncoderOptions {
 }
 
 /** What model.json says about the encoder and head. */
-interface EncoderManifest extends ModelManifest {
+export interface EncoderManifest extends ModelManifest {
   family: 'encoder';
   encoder: {
     model: string;
@@ -292,7 +292,8 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
   }
 }
 
-async function load(dir: string, manifest: ModelManifest, ctx: LoadContext): Promise<Classifier> {
+/** The head saved in a model folder (model.json's head section + head.bin). */
+export async function readHeadWeights(dir: string, manifest: ModelManifest): Promise<HeadWeights> {
   const m = manifest as EncoderManifest;
   if (!m.encoder || !m.head) throw new UsageError(`${path.join(dir, 'model.json')}: not an encoder model (encoder/head sections missing)`);
   const file = path.join(dir, m.head.file);
@@ -313,8 +314,12 @@ async function load(dir: string, manifest: ModelManifest, ctx: LoadContext): Pro
   }
   if (off !== floats.length) throw new UsageError(`${file}: size does not match model.json; the run's model is damaged, train again.`);
   const { mean, scale, ...params } = tensors;
-  const weights: HeadWeights = { shape: { inputDim: m.head.input_dim, hidden: m.head.hidden, classes: m.head.classes }, mean, scale, params };
+  return { shape: { inputDim: m.head.input_dim, hidden: m.head.hidden, classes: m.head.classes }, mean, scale, params };
+}
 
+async function load(dir: string, manifest: ModelManifest, ctx: LoadContext): Promise<Classifier> {
+  const m = manifest as EncoderManifest;
+  const weights = await readHeadWeights(dir, manifest);
   const encoder = await loadEncoder({ model: m.encoder.model, dtype: m.encoder.dtype, device: ctx.device, cacheDir: ctx.cacheDir });
   if (encoder.fingerprint !== m.encoder.fingerprint) {
     await encoder.dispose();

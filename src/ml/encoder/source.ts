@@ -141,7 +141,7 @@ export async function fileFingerprint(file: string): Promise<string> {
 }
 
 /** Hash of the files that decide tokenization (a changed vocabulary changes embeddings). */
-async function tokenizerFingerprint(dir: string): Promise<string> {
+export async function tokenizerFingerprint(dir: string): Promise<string> {
   const hash = createHash('sha256');
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) {
     try {

@@ -137,7 +137,14 @@ export async function classificationConfig(sourceDir: string, labels: string[]):
 /** Writes the transformers.js text-classification folder (plus model.json when `manifest`). */
 export async function writeTextClassificationFolder(
   dir: string,
-  opts: { sourceDir: string; labels: string[]; maxLength: number; onnx: Uint8Array; quantized?: Uint8Array },
+  opts: {
+    sourceDir: string;
+    labels: string[];
+    /** The length the model was trained with; 'graph' when the ONNX graph truncates by itself (right padding). */
+    maxLength: number | 'graph';
+    onnx: Uint8Array;
+    quantized?: Uint8Array;
+  },
 ): Promise<void> {
   await fsp.mkdir(path.join(dir, 'onnx'), { recursive: true });
   await fsp.writeFile(path.join(dir, 'config.json'), JSON.stringify(await classificationConfig(opts.sourceDir, opts.labels), null, 2) + '\n');
@@ -150,10 +157,16 @@ export async function writeTextClassificationFolder(
       continue;
     }
     if (f === 'tokenizer_config.json') {
-      // The pipeline truncates at model_max_length: make it the length the model was trained with.
       const cfg = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
-      const current = typeof cfg.model_max_length === 'number' ? cfg.model_max_length : Infinity;
-      cfg.model_max_length = Math.min(current, opts.maxLength);
+      if (opts.maxLength === 'graph') {
+        // The graph truncates as training did: the pipeline must hand it whole texts, padded on the right.
+        delete cfg.model_max_length;
+        cfg.padding_side = 'right';
+      } else {
+        // The pipeline truncates at model_max_length: make it the length the model was trained with.
+        const current = typeof cfg.model_max_length === 'number' ? cfg.model_max_length : Infinity;
+        cfg.model_max_length = Math.min(current, opts.maxLength);
+      }
       raw = Buffer.from(JSON.stringify(cfg, null, 2) + '\n');
     }
     await fsp.writeFile(path.join(dir, f), raw);

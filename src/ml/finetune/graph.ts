@@ -108,20 +108,21 @@ function randomHead(hidden: number, k: number, seed: number): { weight: Float32A
   return { weight, bias: new Float32Array(k) };
 }
 
+/** [batch, seq, hidden] → [batch, hidden]: the mean over unmasked tokens, or the first token. */
+export function addPooling(b: GraphBuilder, hiddenState: string, pooling: Pooling, attentionMask = 'attention_mask'): string {
+  if (pooling === 'cls') return b.op('Gather', [hiddenState, b.constant(DataType.INT64, [], [0], 'cls_index')], { axis: 1 });
+  const mask = b.op('Unsqueeze', [b.op('Cast', [attentionMask], { to: DataType.FLOAT }), b.ints([-1])]);
+  const summed = b.op('ReduceSum', [b.op('Mul', [hiddenState, mask]), b.ints([1])], { keepdims: 0 });
+  const count = b.op('Max', [b.op('ReduceSum', [mask, b.ints([1])], { keepdims: 0 }), b.scalar(1e-9, DataType.FLOAT)]);
+  return b.op('Div', [summed, count]);
+}
+
 /**
  * Appends pooling, dropout and the linear head to the encoder graph (in place); returns the logits tensor.
  * `training` adds Dropout in training mode.
  */
 function addHead(b: GraphBuilder, hiddenState: string, opts: HeadOptions, training: boolean, seed = 0): string {
-  let pooled: string;
-  if (opts.pooling === 'cls') {
-    pooled = b.op('Gather', [hiddenState, b.constant(DataType.INT64, [], [0], 'cls_index')], { axis: 1 });
-  } else {
-    const mask = b.op('Unsqueeze', [b.op('Cast', ['attention_mask'], { to: DataType.FLOAT }), b.ints([-1])]);
-    const summed = b.op('ReduceSum', [b.op('Mul', [hiddenState, mask]), b.ints([1])], { keepdims: 0 });
-    const count = b.op('Max', [b.op('ReduceSum', [mask, b.ints([1])], { keepdims: 0 }), b.scalar(1e-9, DataType.FLOAT)]);
-    pooled = b.op('Div', [summed, count]);
-  }
+  let pooled = addPooling(b, hiddenState, opts.pooling);
   if (training && opts.dropout > 0) {
     const ratio = b.scalar(opts.dropout, DataType.FLOAT);
     // A fixed seed makes a run's dropout masks reproducible.

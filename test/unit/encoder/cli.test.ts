@@ -78,6 +78,15 @@ describe('finetune CLI with a transformer encoder (fixture model, built bundle)'
     assert.deepEqual(j.labels, ['ham', 'spam']);
   });
 
+  it('export writes a transformers.js text-classification folder for the encoder run', () => {
+    const out = path.join(dir, 'exported');
+    const r = finetune(['export', runDir, out, '--json', '--cache-dir', path.join(dir, 'cache')]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = lastJson(r.stdout);
+    assert.deepEqual(j.files, ['config.json', 'onnx/model.onnx', 'onnx/model_quantized.onnx', 'tokenizer.json', 'tokenizer_config.json']);
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).label2id, { ham: 0, spam: 1 });
+  });
+
   it('a Hub model that is not cached, offline: exit 2 naming the model and cache dir, suggesting a folder or ngram', () => {
     const cache = path.join(dir, 'empty-cache');
     const r = finetune(['train', sample, '--model', 'Xenova/all-MiniLM-L6-v2', '--cache-dir', cache, '--runs-dir', path.join(dir, 'runs')], {
