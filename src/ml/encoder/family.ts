@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { OptionSpec, OptionValues } from '../../protocol/types';
 import { throwIfAborted, UsageError, type FamilyContext, type LoadContext, type ModelFamily } from '../family';
 import type { Classifier, ModelManifest, TrainInput } from '../model';
+import { TruncationMemo } from '../truncation';
 import { Embedder } from './embedder';
 import { EmbeddingCache, embeddingsRoot } from './embeddingCache';
 import { HeadPredictor, trainHead, type HeadOptions, type HeadResult, type HeadWeights } from './head';
@@ -95,6 +96,7 @@ const HEAD_FILE = 'head.bin';
 class EncoderClassifier implements Classifier {
   readonly family = 'encoder' as const;
   private readonly predictor: HeadPredictor;
+  private readonly cut = new TruncationMemo();
 
   constructor(
     readonly labels: string[],
@@ -110,8 +112,15 @@ class EncoderClassifier implements Classifier {
   async predictProba(texts: string[], signal?: AbortSignal): Promise<Float32Array> {
     if (texts.length === 0) return new Float32Array(0);
     const x = await this.embedder.embed(texts, undefined, signal);
+    this.cut.remember(texts, this.embedder.lastCut);
     throwIfAborted(signal);
     return this.predictor.predict(x, texts.length);
+  }
+
+  /** Texts longer than the max length (special tokens included), as predictProba encoded them. */
+  truncated(texts: string[]): boolean[] {
+    const runtime = this.embedder.runtime;
+    return this.cut.recall(texts) ?? texts.map((t) => runtime.tokenize(t).length > runtime.maxLength);
   }
 
   async save(dir: string): Promise<void> {

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Classifier, ModelManifest } from '../model';
 import { throwIfAborted } from '../family';
+import { TruncationMemo } from '../truncation';
 import { encodeTexts, padBatch, type Tokenizer } from './tokenize';
 import type { Pooling } from './graph';
 
@@ -54,6 +55,7 @@ export interface ClassifierMeta {
 
 export class FinetunedClassifier implements Classifier {
   readonly family = 'finetune' as const;
+  private readonly cut = new TruncationMemo();
 
   constructor(
     readonly labels: string[],
@@ -67,7 +69,8 @@ export class FinetunedClassifier implements Classifier {
   async predictProba(texts: string[], signal?: AbortSignal): Promise<Float32Array> {
     const k = this.labels.length;
     const out = new Float32Array(texts.length * k);
-    const { ids } = encodeTexts(this.tokenizer, texts, this.meta.maxLength);
+    const { ids, cut } = encodeTexts(this.tokenizer, texts, this.meta.maxLength);
+    this.cut.remember(texts, cut);
     // Similar lengths together: less padding.
     const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length);
     const batch = 32;
@@ -83,6 +86,11 @@ export class FinetunedClassifier implements Classifier {
       idx.forEach((i, r) => softmaxInto(logits, r * k, k, out, i * k));
     }
     return out;
+  }
+
+  /** Texts longer than the max length (special tokens included), as predictProba tokenized them. */
+  truncated(texts: string[]): boolean[] {
+    return this.cut.recall(texts) ?? encodeTexts(this.tokenizer, texts, this.meta.maxLength).cut;
   }
 
   async save(dir: string): Promise<void> {

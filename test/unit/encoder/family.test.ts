@@ -13,6 +13,13 @@ describe('encoder family: train, save, load', () => {
   const valid = data.slice(40, 50);
   const test = data.slice(50);
 
+  async function saveAndLoad(clf: Classifier, cacheDir: string): Promise<Classifier> {
+    const dir = path.join(tempDir(), 'model');
+    fs.mkdirSync(dir);
+    await clf.save(dir);
+    return loadClassifier(dir, { device: 'cpu', cacheDir });
+  }
+
   async function trainOn(model: string, cacheDir: string, options: Record<string, number | string | boolean> = {}) {
     const reporter = recordingReporter();
     const clf = await encoderFamily.train(
@@ -79,6 +86,34 @@ describe('encoder family: train, save, load', () => {
       }
     });
   }
+
+  it('truncated(): texts over the max length in tokens, from what predictProba encoded (no second tokenization)', async () => {
+    const cacheDir = tempDir();
+    const { clf } = await trainOn(fixture('bert'), cacheDir);
+    let loaded: Classifier | undefined;
+    try {
+      const { AutoTokenizer } = await import('@huggingface/transformers');
+      const tok = await AutoTokenizer.from_pretrained(fixture('bert'));
+      // Training texts come from the embedding cache (with their token counts), the others from the encoder.
+      const texts = [...test.map((e) => e.text), train[0].text, train[1].text, 'win cash', 'Please review the attached report before Friday, thanks for the notes'];
+      const expected = texts.map((t) => tok.encode(t).length > 14);
+      assert.ok(expected.includes(true) && expected.includes(false));
+      for (const model of [clf, (loaded = await saveAndLoad(clf, cacheDir))]) {
+        await model.predictProba(texts);
+        const runtime = (model as unknown as { embedder: { runtime: { tokenize(t: string): number[] } } }).embedder.runtime;
+        const tokenize = runtime.tokenize.bind(runtime);
+        let calls = 0;
+        runtime.tokenize = (t: string) => (calls++, tokenize(t));
+        assert.deepEqual(await model.truncated!(texts), expected);
+        assert.equal(calls, 0, 'answered from the predict call');
+        assert.deepEqual(await model.truncated!(texts.slice(0, 3)), expected.slice(0, 3));
+        assert.equal(calls, 3, 'other texts are tokenized');
+      }
+    } finally {
+      await clf.dispose?.();
+      await loaded?.dispose?.();
+    }
+  });
 
   it('a second run on the same data serves embeddings from the cache', async () => {
     const cacheDir = tempDir();

@@ -58,6 +58,27 @@ describe('finetune family', function () {
     await loaded.dispose?.();
   });
 
+  it('truncated(): texts over the max length in tokens, from what predictProba tokenized', async () => {
+    const data = toyExamples(24);
+    const model = await finetuneFamily.train(
+      { train: data.slice(0, 16), valid: data.slice(16), labels: ['neg', 'pos'], seed: 2 },
+      resolveOptions(finetuneFamily.options, { epochs: 1, batchSize: 8, maxLength: 8, threads: 2 }),
+      { reporter: recordingReporter().reporter, model: path.join(MODELS, 'bert'), device: 'cpu', cacheDir: tmp },
+    );
+    try {
+      const { AutoTokenizer } = await import('@huggingface/transformers');
+      const tok = await AutoTokenizer.from_pretrained(path.join(MODELS, 'bert'));
+      const texts = ['good', 'the people will have a good time', ...data.slice(0, 6).map((e) => e.text)];
+      const expected = texts.map((t) => tok.encode(t).length > 8);
+      assert.ok(expected.includes(true) && expected.includes(false));
+      await model.predictProba(texts);
+      assert.deepEqual(await model.truncated!(texts), expected);
+      assert.deepEqual(await model.truncated!(texts.slice(1, 3)), expected.slice(1, 3), 'texts predictProba did not see');
+    } finally {
+      await model.dispose?.();
+    }
+  });
+
   it('refuses unknown models and quantized graphs with usage errors that say what to do', async () => {
     const input = { train: toyExamples(8), valid: toyExamples(4), labels: ['neg', 'pos'], seed: 1 };
     const ctx = (model: string) => ({ reporter: recordingReporter().reporter, model, device: 'cpu' as const, cacheDir: tmp });
