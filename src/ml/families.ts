@@ -20,6 +20,14 @@ export async function familyByName(name: FamilyName): Promise<ModelFamily> {
   throw new UsageError(`unknown model family "${name as string}"`);
 }
 
+/** The transformer --model when --mode head|full is given without one (the encoder family's default too). */
+export const DEFAULT_TRANSFORMER_MODEL = 'Xenova/all-MiniLM-L6-v2';
+
+/** The --model to use when none is given: the built-in n-gram model, or the default transformer with a --mode. */
+export function defaultModelFor(mode: 'head' | 'full' | undefined): string {
+  return mode ? DEFAULT_TRANSFORMER_MODEL : 'ngram';
+}
+
 /** 'ngram' is the built-in model; anything else is a transformer (Hub id or folder), frozen head by default. */
 export function familyNameFor(model: string, mode: 'head' | 'full' | undefined): FamilyName {
   if (model === 'ngram') {

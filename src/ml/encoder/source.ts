@@ -11,11 +11,12 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type * as ortTypes from 'onnxruntime-node';
 import type { Device } from '../../protocol/types';
+import { DEFAULT_TRANSFORMER_MODEL } from '../families';
 import { throwIfAborted, UsageError } from '../family';
 import type { TrainReporter } from '../model';
 import { cudaFailureReason, planDevice, probeCuda, type CudaProbe } from './device';
 
-export const DEFAULT_ENCODER_MODEL = 'Xenova/all-MiniLM-L6-v2';
+export const DEFAULT_ENCODER_MODEL = DEFAULT_TRANSFORMER_MODEL;
 export type Dtype = 'fp32' | 'fp16' | 'q8';
 export const DTYPE_SUFFIX: Record<Dtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized' };
 

@@ -99,6 +99,29 @@ describe('finetune CLI with a transformer encoder (fixture model, built bundle)'
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
 
+  for (const mode of ['head', 'full']) {
+    it(`train --mode ${mode} without --model uses Xenova/all-MiniLM-L6-v2 (offline: exit 2, not an n-gram run)`, () => {
+      const cache = path.join(dir, `empty-cache-${mode}`);
+      const r = finetune(['train', sample, '--mode', mode, '--cache-dir', cache, '--runs-dir', path.join(dir, `runs-${mode}`), '--json'], {
+        HF_ENDPOINT: 'http://127.0.0.1:9',
+      });
+      assert.equal(r.code, 2, r.stderr);
+      const j = lastJson(r.stdout);
+      assert.equal(j.model, 'Xenova/all-MiniLM-L6-v2');
+      assert.equal(j.status, 'failed');
+      assert.match(String(j.error), /Xenova\/all-MiniLM-L6-v2.*not in the cache/);
+      assert.ok(String(j.error).includes(path.join(cache, 'hub', 'Xenova', 'all-MiniLM-L6-v2')), String(j.error));
+    });
+  }
+
+  it('train --help: --mode without --model lists the transformer family options for the default model', () => {
+    const r = finetune(['train', '--mode', 'head', '--help']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /with --mode, Xenova\/all-MiniLM-L6-v2/);
+    assert.match(r.stdout, /Frozen encoder \+ trained head options \(--model Xenova\/all-MiniLM-L6-v2 --mode head\)/);
+    assert.match(r.stdout, /--pooling/);
+  });
+
   it('--device cuda without a usable CUDA provider: exit 2 with the reason, no silent fallback', function () {
     if (hasCudaProvider) this.skip();
     const r = finetune(['train', sample, '--model', bert, '--device', 'cuda', '--cache-dir', path.join(dir, 'cache'), '--runs-dir', path.join(dir, 'runs'), '--json']);

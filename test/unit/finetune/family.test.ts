@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveOptions, UsageError } from '../../../src/ml/family';
-import { finetuneFamily } from '../../../src/ml/finetune/family';
+import { finetuneFamily, resolveModelFolder } from '../../../src/ml/finetune/family';
 import { loadClassifier } from '../../../src/ml/families';
 import { argmax } from '../../../src/ml/model';
 import { MODELS, recordingReporter, sharedExamples, toyExamples } from './helpers';
@@ -77,6 +77,14 @@ describe('finetune family', function () {
     } finally {
       await model.dispose?.();
     }
+  });
+
+  it('finds a Hub model where the frozen-encoder mode caches it (<cache>/hub/<owner>/<name>)', () => {
+    const cache = path.join(tmp, 'cache');
+    const cached = path.join(cache, 'hub', 'acme', 'tiny-bert');
+    fs.cpSync(path.join(MODELS, 'bert'), cached, { recursive: true });
+    assert.equal(resolveModelFolder('acme/tiny-bert', cache), cached);
+    assert.throws(() => resolveModelFolder('acme/other', cache), (e: unknown) => e instanceof UsageError && e.message.includes(path.join(cache, 'hub', 'acme', 'other')));
   });
 
   it('refuses unknown models and quantized graphs with usage errors that say what to do', async () => {
