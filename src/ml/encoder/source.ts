@@ -92,6 +92,25 @@ export function classifyModelRef(model: string): { kind: 'hub' | 'folder'; ref: 
   return { kind: 'hub', ref: m };
 }
 
+/** Tokenizer files a transformers.js model folder may hold (copied on export when present). */
+export const TOKENIZER_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'added_tokens.json',
+  'vocab.txt',
+  'vocab.json',
+  'merges.txt',
+  'sentencepiece.bpe.model',
+  'spiece.model',
+];
+
+/** The files on disk an encoder needs at a dtype: config.json, tokenizer files, its ONNX graph (those that exist). */
+export function encoderFilesOnDisk(model: string, dtype: Dtype, cacheDir: string): string[] {
+  const files = resolveEncoderFiles(model, dtype, cacheDir);
+  return ['config.json', ...TOKENIZER_FILES].map((f) => path.join(files.dir, f)).concat(files.onnxFile).filter((f) => fs.existsSync(f));
+}
+
 export function onnxFileName(dtype: Dtype): string {
   return `model${DTYPE_SUFFIX[dtype]}.onnx`;
 }

@@ -10,22 +10,10 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Classifier, ModelManifest } from '../model';
 import { throwIfAborted } from '../family';
+import { TOKENIZER_FILES } from '../encoder/source';
 import { TruncationMemo } from '../truncation';
 import { encodeTexts, padBatch, type Tokenizer } from './tokenize';
 import type { Pooling } from './graph';
-
-/** Tokenizer files copied from the base model folder when present. */
-export const TOKENIZER_FILES = [
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'special_tokens_map.json',
-  'added_tokens.json',
-  'vocab.txt',
-  'vocab.json',
-  'merges.txt',
-  'sentencepiece.bpe.model',
-  'spiece.model',
-];
 
 const ARCHITECTURES: Record<string, string> = {
   bert: 'BertForSequenceClassification',

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encoderFamily } from '../../../src/ml/encoder/family';
 import { resolveOptions, UsageError } from '../../../src/ml/family';
-import { familyNameFor, loadClassifier, readManifest } from '../../../src/ml/families';
+import { familyNameFor, loadClassifier, modelSizeOnDisk, readManifest } from '../../../src/ml/families';
 import type { Classifier } from '../../../src/ml/model';
 import { fixture, maxAbsDiff, recordingReporter, tempDir, tinyDataset } from './helpers';
 
@@ -113,6 +113,22 @@ describe('encoder family: train, save, load', () => {
       await clf.dispose?.();
       await loaded?.dispose?.();
     }
+  });
+
+  it('modelSizeOnDisk counts the referenced encoder files (the run\'s dtype) besides the model folder', async () => {
+    const cacheDir = tempDir();
+    const { clf } = await trainOn(fixture('distilbert'), cacheDir, { dtype: 'q8' });
+    const run = tempDir();
+    fs.mkdirSync(path.join(run, 'model'));
+    await clf.save(path.join(run, 'model'));
+    await clf.dispose?.();
+    const size = await modelSizeOnDisk(run, cacheDir);
+    const folder = fs.readdirSync(path.join(run, 'model')).reduce((s, f) => s + fs.statSync(path.join(run, 'model', f)).size, 0);
+    assert.equal(size.folder_bytes, folder);
+    const expected = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_quantized.onnx'].map((f) => path.join(fixture('distilbert'), f));
+    assert.deepEqual(size.referenced.map((r) => r.file), expected);
+    assert.equal(size.bytes, folder + expected.reduce((s, f) => s + fs.statSync(f).size, 0));
+    assert.ok(size.bytes > 50 * folder, `${size.bytes} vs folder ${folder}`);
   });
 
   it('a second run on the same data serves embeddings from the cache', async () => {
