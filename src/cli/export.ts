@@ -1,13 +1,14 @@
 import * as path from 'node:path';
 import { UsageError } from '../ml/family';
 import { formatFlags, parseArgs } from './args';
-import { Command, EXIT, helpFlag, jsonFlag } from './common';
+import { defaultCacheDir } from '../trainer/cacheDir';
+import { cacheDirFlag, Command, EXIT, helpFlag, jsonFlag, str } from './common';
 
 export const exportCommand: Command = {
   name: 'export',
-  usage: 'finetune export <run-dir> <folder> [--no-quantize] [--json]',
-  summary: 'write a transformers.js text-classification model folder (config.json, tokenizer, onnx/model.onnx, int8 onnx/model_quantized.onnx)',
-  flags: [{ name: 'quantize', type: 'bool', help: 'also write the dynamic int8 onnx/model_quantized.onnx (default on; --no-quantize skips it)' }, jsonFlag, helpFlag],
+  usage: 'finetune export <run-dir> <folder> [--no-quantize] [--cache-dir DIR] [--json]',
+  summary: 'write a transformers.js text-classification model folder (config.json, tokenizer, onnx/model.onnx, int8 onnx/model_quantized.onnx) from a --mode head or --mode full run',
+  flags: [{ name: 'quantize', type: 'bool', help: 'also write the dynamic int8 onnx/model_quantized.onnx (default on; --no-quantize skips it)' }, cacheDirFlag, jsonFlag, helpFlag],
   async run(argv, io) {
     const { positionals, flags } = parseArgs(argv, this.flags);
     if (flags.get('help')) {
@@ -19,6 +20,7 @@ export const exportCommand: Command = {
     const { exportTextClassification } = await import('../ml/finetune/export.js');
     const result = await exportTextClassification(path.resolve(io.cwd, positionals[0]), path.resolve(io.cwd, positionals[1]), {
       quantize: flags.get('quantize') !== false,
+      cacheDir: str(flags, 'cache-dir') ?? defaultCacheDir(),
     });
     if (flags.get('json')) {
       io.stdout.write(JSON.stringify(result) + '\n');
@@ -27,6 +29,7 @@ export const exportCommand: Command = {
       for (const f of result.files) io.stdout.write(`  ${f}\n`);
       const q = result.quantization;
       if (q) io.stdout.write(`int8: ${q.matmuls} MatMuls and ${q.gathers} embedding tables, ${(q.floatBytes / 2 ** 20).toFixed(1)} MB float → ${(q.int8Bytes / 2 ** 20).toFixed(1)} MB int8\n`);
+      for (const note of result.notes ?? []) io.stdout.write(`note: ${note}\n`);
     }
     return EXIT.ok;
   },

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseOptionValue, UsageError, type ModelFamily } from '../ml/family';
-import { familyByName, familyNameFor } from '../ml/families';
+import { DEFAULT_TRANSFORMER_MODEL, defaultModelFor, familyByName, familyNameFor } from '../ml/families';
 import { formatMetricsTable } from '../ml/metrics';
 import type { TrainRequest } from '../protocol/trainer';
 import type { OptionValues, TrainResultJson } from '../protocol/types';
@@ -25,7 +25,12 @@ import {
 import { ProgressView } from './progress';
 
 const baseFlags: FlagSpec[] = [
-  { name: 'model', type: 'string', valueName: 'ngram|HUB-ID|FOLDER', help: 'model to train (default ngram: built in, no download)' },
+  {
+    name: 'model',
+    type: 'string',
+    valueName: 'ngram|HUB-ID|FOLDER',
+    help: `model to train (default ngram: built in, no download; with --mode, ${DEFAULT_TRANSFORMER_MODEL})`,
+  },
   { name: 'mode', type: 'string', valueName: 'head|full', help: 'transformers: frozen encoder + head (default) or full fine-tuning' },
   { name: 'valid', type: 'string', valueName: 'FILE', help: 'validation file (default: a stratified slice of the training data)' },
   { name: 'test', type: 'string', valueName: 'FILE', help: 'test file (default: a stratified slice of the training data)' },
@@ -95,9 +100,9 @@ export const trainCommand: Command = {
   summary: 'train a classifier on a labeled CSV, TSV, JSONL or JSON file and write a run folder',
   flags: baseFlags,
   async run(argv, io) {
-    const model = peek(argv, 'model') ?? 'ngram';
     const mode = peek(argv, 'mode');
     if (mode !== undefined && mode !== 'head' && mode !== 'full') throw new UsageError(`--mode ${mode}: expected head or full`);
+    const model = peek(argv, 'model') ?? defaultModelFor(mode);
     const family = await familyByName(familyNameFor(model, mode));
     const optionFlags = familyFlags(family);
     const flagSpecs = [...baseFlags, ...optionFlags];

@@ -20,6 +20,14 @@ export async function familyByName(name: FamilyName): Promise<ModelFamily> {
   throw new UsageError(`unknown model family "${name as string}"`);
 }
 
+/** The transformer --model when --mode head|full is given without one (the encoder family's default too). */
+export const DEFAULT_TRANSFORMER_MODEL = 'Xenova/all-MiniLM-L6-v2';
+
+/** The --model to use when none is given: the built-in n-gram model, or the default transformer with a --mode. */
+export function defaultModelFor(mode: 'head' | 'full' | undefined): string {
+  return mode ? DEFAULT_TRANSFORMER_MODEL : 'ngram';
+}
+
 /** 'ngram' is the built-in model; anything else is a transformer (Hub id or folder), frozen head by default. */
 export function familyNameFor(model: string, mode: 'head' | 'full' | undefined): FamilyName {
   if (model === 'ngram') {
@@ -65,4 +73,41 @@ export async function loadClassifier(dirOrRun: string, ctx: LoadContext): Promis
   const manifest = await readManifest(dir);
   const family = await familyByName(manifest.family);
   return family.load(dir, manifest, ctx);
+}
+
+/** Total bytes of the files under a folder. */
+export async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) total += await folderBytes(p);
+    else if (e.isFile()) total += (await fsp.stat(p)).size;
+  }
+  return total;
+}
+
+export interface ModelSize {
+  /** Everything predicting needs: the model folder plus the files it references. */
+  bytes: number;
+  folder_bytes: number;
+  /** Files outside the model folder it loads (a frozen-encoder run's encoder: ONNX graph, config, tokenizer). */
+  referenced: { file: string; bytes: number }[];
+}
+
+/**
+ * A saved model's true size on disk. The model folder alone understates a frozen-encoder run, whose folder holds
+ * only the head and points at the encoder (a local folder or the Hub cache under `cacheDir`).
+ */
+export async function modelSizeOnDisk(dirOrRun: string, cacheDir: string): Promise<ModelSize> {
+  const dir = await resolveModelDir(dirOrRun);
+  const manifest = await readManifest(dir);
+  const folder = await folderBytes(dir);
+  const referenced: ModelSize['referenced'] = [];
+  const encoder = manifest.family === 'encoder' ? (manifest.encoder as { model?: string; dtype?: string } | undefined) : undefined;
+  if (encoder?.model) {
+    const { encoderFilesOnDisk } = await import('./encoder/source.js');
+    const dtype = encoder.dtype === 'fp16' || encoder.dtype === 'q8' ? encoder.dtype : 'fp32';
+    for (const file of encoderFilesOnDisk(encoder.model, dtype, cacheDir)) referenced.push({ file, bytes: (await fsp.stat(file)).size });
+  }
+  return { bytes: folder + referenced.reduce((s, r) => s + r.bytes, 0), folder_bytes: folder, referenced };
 }

@@ -13,13 +13,13 @@ import type { Example } from '../ml/data/types';
 import { DataError } from '../ml/data/types';
 import { applyTemperature, checkAlpha, checkTemperature, DEFAULT_ALPHA, DEFAULT_TEMPERATURE, median, reorderColumns, softTargets } from '../ml/distill';
 import { throwIfAborted, UsageError, type ModelFamily } from '../ml/family';
-import { loadClassifier, readManifest, resolveModelDir } from '../ml/families';
+import { folderBytes, loadClassifier, modelSizeOnDisk, readManifest, resolveModelDir } from '../ml/families';
 import { evaluate } from '../ml/metrics';
 import { argmax, type Classifier, type ModelManifest, type TrainInput, type TrainReporter } from '../ml/model';
 import type { TrainRequest } from '../protocol/trainer';
 import type { Device, MetricsReport, OptionValues, RunRecord } from '../protocol/types';
 import { readRun } from '../runs/runFolder';
-import { folderBytes, modelFingerprint, teacherProbabilities } from './teacherCache';
+import { modelFingerprint, teacherProbabilities } from './teacherCache';
 
 /** Single-text latency: this many calls per model at most (the same test texts for all three)... */
 const LATENCY_CALLS = 100;
@@ -265,7 +265,8 @@ export class Distillation {
         family: this.manifest.family,
         ...facts(teacherTest),
         p50_ms: teacherLatency.p50_ms,
-        size_bytes: await folderBytes(this.teacherModelDir),
+        // With the files it references (a frozen-encoder teacher's encoder), not just its model/ folder.
+        size_bytes: (await modelSizeOnDisk(this.teacherModelDir, opts.cacheDir)).bytes,
       },
       student: { run_dir: args.studentRunDir, model: 'ngram', family: 'ngram', ...facts(args.studentTest), p50_ms: studentLatency.p50_ms, size_bytes: studentBytes },
       gold_only: {

@@ -39,13 +39,6 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   return out;
 }
 
-/** Total bytes of the files in a folder (a model's size on disk). */
-export async function folderBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const rel of await listFiles(dir)) total += (await fsp.stat(path.join(dir, rel))).size;
-  return total;
-}
-
 /** sha256 of a list of texts (length-prefixed, so ["ab","c"] and ["a","bc"] differ). */
 export function textsHash(texts: string[]): string {
   const hash = createHash('sha256');

@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import { readModelFile } from '../../src/ml/autograd/onnx';
+import { readModelFile } from '../../src/ml/onnx';
 import { buildTrainingModel, DEFAULT_ADAMW } from '../../src/ml/finetune/graph';
 import { GraphTrainer } from '../../src/ml/finetune/runtime';
 

@@ -7,9 +7,9 @@
  *    their contributions, formed once all consumers are done — which reverse order guarantees.
  */
 import { Ctx, GradientError, type GradNode } from './context';
-import { GraphBuilder } from './graph';
-import { type Model, type NodeProto } from './onnx/proto';
-import { isFloatType } from './onnx/tensor';
+import { GraphBuilder } from '../onnx/graph';
+import { type Model, type NodeProto } from '../onnx/proto';
+import { isFloatType } from '../onnx/tensor';
 import { constantValues, type ShapeMap } from './probe';
 import { rules } from './rules';
 

@@ -2,8 +2,8 @@
  * What a gradient rule sees: the graph builder, probed shapes and element types, constant values, and helpers
  * for the few patterns every rule needs (scalars of the right type, shapes, summing over broadcast axes).
  */
-import { GraphBuilder, float, type Attrs } from './graph';
-import { DataType, type Attribute, type NodeProto, type TensorProto } from './onnx/proto';
+import { GraphBuilder, float, type Attrs } from '../onnx/graph';
+import { DataType, type Attribute, type NodeProto, type TensorProto } from '../onnx/proto';
 import type { ShapeMap, TensorInfo } from './probe';
 
 export class GradientError extends Error {

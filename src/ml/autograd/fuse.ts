@@ -5,8 +5,8 @@
  * alive and costs ~25 backward ops. One LayerNormalization node (opset 17) has a compact rule instead
  * (rules.ts), and ONNX Runtime runs it as one kernel.
  */
-import { float, makeAttribute, namesIn } from './graph';
-import type { Model, NodeProto } from './onnx/proto';
+import { float, makeAttribute, namesIn } from '../onnx/graph';
+import type { Model, NodeProto } from '../onnx/proto';
 import { defaultOpset } from './backward';
 import { constantValues } from './probe';
 

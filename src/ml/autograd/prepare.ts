@@ -1,8 +1,8 @@
 /**
  * Checks that a model can be trained and brings it to the opset the gradient graph needs.
  */
-import { DataType, type Graph, type Model } from './onnx/proto';
-import { dataTypeName } from './onnx/tensor';
+import { DataType, type Graph, type Model } from '../onnx/proto';
+import { dataTypeName } from '../onnx/tensor';
 import { defaultOpset } from './backward';
 
 /** ScatterND with reduction='add' (embedding gradients) needs opset 16; LayerNormalization 17. */

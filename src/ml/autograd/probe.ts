@@ -6,10 +6,10 @@
  * sample batch's dynamic sizes (batch, sequence) must differ from 1 so that broadcast axes are recognisable.
  */
 import * as ort from 'onnxruntime-node';
-import { DataType, type Model, type NodeProto, type TensorProto, type ValueInfo } from './onnx/proto';
-import { makeAttribute } from './graph';
-import { serializeModel } from './onnx';
-import { elementCount, intValues, makeTensor, tensorValues } from './onnx/tensor';
+import { DataType, type Model, type NodeProto, type TensorProto, type ValueInfo } from '../onnx/proto';
+import { makeAttribute } from '../onnx/graph';
+import { serializeModel } from '../onnx';
+import { elementCount, intValues, makeTensor, tensorValues } from '../onnx/tensor';
 
 export interface TensorInfo {
   dataType: DataType;

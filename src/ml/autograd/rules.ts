@@ -3,7 +3,7 @@
  * dL/dx for the inputs that need it. Broadcasting ops sum their gradient back to each input's shape.
  */
 import { attrFloat, attrInt, attrInts, Ctx, float, GradientError, range, type GradNode, type Rule } from './context';
-import { DataType } from './onnx/proto';
+import { DataType } from '../onnx/proto';
 
 const SQRT_PI = Math.sqrt(Math.PI);
 

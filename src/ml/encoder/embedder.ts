@@ -22,6 +22,8 @@ export class Embedder {
   private textsEncoded = 0;
   private cacheHits = 0;
   dim = 0;
+  /** Per text of the last embed() call: longer than the max length? */
+  lastCut: boolean[] = [];
 
   constructor(
     readonly runtime: EncoderRuntime,
@@ -59,19 +61,22 @@ export class Embedder {
     this.dim = dim || this.dim;
     const out = new Float32Array(n * this.dim);
     const limit = this.runtime.maxLength;
+    const cut = new Array<boolean>(n).fill(false);
     for (let i = 0; i < n; i++) {
       if (found?.hit[i]) {
         out.set(found.vectors.subarray(i * this.dim, (i + 1) * this.dim), i * this.dim);
-        if (found.tokenCounts[i] > limit) this.truncatedTexts.add(hashes[i]);
+        cut[i] = found.tokenCounts[i] > limit;
       }
     }
     if (encoded) {
       for (let j = 0; j < missing.length; j++) {
         const i = missing[j];
         out.set(encoded.vectors.subarray(j * this.dim, (j + 1) * this.dim), i * this.dim);
-        if (encoded.tokenCounts[j] > limit) this.truncatedTexts.add(hashes[i]);
+        cut[i] = encoded.tokenCounts[j] > limit;
       }
     }
+    for (let i = 0; i < n; i++) if (cut[i]) this.truncatedTexts.add(hashes[i]);
+    this.lastCut = cut;
     return this.normalize && this.dim ? normalizeRows(out, this.dim) : out;
   }
 

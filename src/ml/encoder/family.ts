@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { OptionSpec, OptionValues } from '../../protocol/types';
 import { throwIfAborted, UsageError, type FamilyContext, type LoadContext, type ModelFamily } from '../family';
 import type { Classifier, ModelManifest, TrainInput } from '../model';
+import { TruncationMemo } from '../truncation';
 import { Embedder } from './embedder';
 import { EmbeddingCache, embeddingsRoot } from './embeddingCache';
 import { HeadPredictor, trainHead, type HeadOptions, type HeadResult, type HeadWeights } from './head';
@@ -67,7 +68,7 @@ function typed(values: OptionValues): EncoderOptions {
 }
 
 /** What model.json says about the encoder and head. */
-interface EncoderManifest extends ModelManifest {
+export interface EncoderManifest extends ModelManifest {
   family: 'encoder';
   encoder: {
     model: string;
@@ -95,6 +96,7 @@ const HEAD_FILE = 'head.bin';
 class EncoderClassifier implements Classifier {
   readonly family = 'encoder' as const;
   private readonly predictor: HeadPredictor;
+  private readonly cut = new TruncationMemo();
 
   constructor(
     readonly labels: string[],
@@ -110,8 +112,15 @@ class EncoderClassifier implements Classifier {
   async predictProba(texts: string[], signal?: AbortSignal): Promise<Float32Array> {
     if (texts.length === 0) return new Float32Array(0);
     const x = await this.embedder.embed(texts, undefined, signal);
+    this.cut.remember(texts, this.embedder.lastCut);
     throwIfAborted(signal);
     return this.predictor.predict(x, texts.length);
+  }
+
+  /** Texts longer than the max length (special tokens included), as predictProba encoded them. */
+  truncated(texts: string[]): boolean[] {
+    const runtime = this.embedder.runtime;
+    return this.cut.recall(texts) ?? texts.map((t) => runtime.tokenize(t).length > runtime.maxLength);
   }
 
   async save(dir: string): Promise<void> {
@@ -292,7 +301,8 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
   }
 }
 
-async function load(dir: string, manifest: ModelManifest, ctx: LoadContext): Promise<Classifier> {
+/** The head saved in a model folder (model.json's head section + head.bin). */
+export async function readHeadWeights(dir: string, manifest: ModelManifest): Promise<HeadWeights> {
   const m = manifest as EncoderManifest;
   if (!m.encoder || !m.head) throw new UsageError(`${path.join(dir, 'model.json')}: not an encoder model (encoder/head sections missing)`);
   const file = path.join(dir, m.head.file);
@@ -313,8 +323,12 @@ async function load(dir: string, manifest: ModelManifest, ctx: LoadContext): Pro
   }
   if (off !== floats.length) throw new UsageError(`${file}: size does not match model.json; the run's model is damaged, train again.`);
   const { mean, scale, ...params } = tensors;
-  const weights: HeadWeights = { shape: { inputDim: m.head.input_dim, hidden: m.head.hidden, classes: m.head.classes }, mean, scale, params };
+  return { shape: { inputDim: m.head.input_dim, hidden: m.head.hidden, classes: m.head.classes }, mean, scale, params };
+}
 
+async function load(dir: string, manifest: ModelManifest, ctx: LoadContext): Promise<Classifier> {
+  const m = manifest as EncoderManifest;
+  const weights = await readHeadWeights(dir, manifest);
   const encoder = await loadEncoder({ model: m.encoder.model, dtype: m.encoder.dtype, device: ctx.device, cacheDir: ctx.cacheDir });
   if (encoder.fingerprint !== m.encoder.fingerprint) {
     await encoder.dispose();

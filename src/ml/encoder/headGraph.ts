@@ -8,7 +8,10 @@
  * (MLP only), lr / bc1 / bc2 scalars (learning rate, Adam bias corrections 1/(1-β^t)), then each
  * parameter with its two moments. Outputs: loss and the updated parameters and moments (`<name>.next`).
  */
-import { ElemType, GraphBuilder } from './onnxProto';
+import { emptyModel, GraphBuilder } from '../onnx/graph';
+import { DataType, serializeModel } from '../onnx';
+
+const F = DataType.FLOAT;
 
 export interface HeadShape {
   inputDim: number;
@@ -41,21 +44,23 @@ export function headParams(s: HeadShape): { name: string; dims: number[]; decay:
 }
 
 export function trainStepGraph(s: HeadShape, adam: AdamConfig): Uint8Array {
-  const g = new GraphBuilder();
+  const model = emptyModel('head_train_step');
+  const g = new GraphBuilder(model.graph!, '');
   const B = 'batch';
-  const x = g.input('x', [B, s.inputDim]);
-  const y = g.input('y', [B, s.classes]);
-  const w = g.input('example_weight', [B, 1]);
-  const keep = s.hidden > 0 ? g.input('keep', [B, s.hidden]) : '';
-  const lr = g.input('lr', []);
-  const bc1 = g.input('bc1', []);
-  const bc2 = g.input('bc2', []);
+  const x = g.input('x', F, [B, s.inputDim]);
+  const y = g.input('y', F, [B, s.classes]);
+  const w = g.input('example_weight', F, [B, 1]);
+  const keep = s.hidden > 0 ? g.input('keep', F, [B, s.hidden]) : '';
+  const lr = g.input('lr', F, []);
+  const bc1 = g.input('bc1', F, []);
+  const bc2 = g.input('bc2', F, []);
   const params = headParams(s);
   for (const p of params) {
-    g.input(p.name, p.dims);
-    g.input(`${p.name}.m`, p.dims);
-    g.input(`${p.name}.v`, p.dims);
+    g.input(p.name, F, p.dims);
+    g.input(`${p.name}.m`, F, p.dims);
+    g.input(`${p.name}.v`, F, p.dims);
   }
+  const scalar = (v: number) => g.scalar(v, F);
 
   // Forward.
   let features = x;
@@ -66,20 +71,20 @@ export function trainStepGraph(s: HeadShape, adam: AdamConfig): Uint8Array {
   }
   const logits = g.op('Gemm', [features, s.hidden > 0 ? 'w2' : 'w', s.hidden > 0 ? 'b2' : 'b']);
   const logp = g.op('LogSoftmax', [logits], { axis: 1 });
-  const perExample = g.op('ReduceSum', [g.op('Mul', [y, logp]), g.int64s([1])], { keepdims: 1 });
-  g.op('Neg', [g.op('ReduceSum', [g.op('Mul', [perExample, w]), g.int64s([0, 1])], { keepdims: 0 })], undefined, 'loss');
-  g.output('loss', []);
+  const perExample = g.op('ReduceSum', [g.op('Mul', [y, logp]), g.ints([1])], { keepdims: 1 });
+  g.named('loss', 'Neg', [g.op('ReduceSum', [g.op('Mul', [perExample, w]), g.ints([0, 1])], { keepdims: 0 })]);
+  g.output('loss', F, []);
 
   // Backward: d logits = (softmax · Σy − y) · w; Σy = 1 for every target row.
   const dlogits = g.op('Mul', [g.op('Sub', [g.op('Exp', [logp]), y]), w]);
   const grads = new Map<string, string>();
-  const sum0 = (t: string) => g.op('ReduceSum', [t, g.int64s([0])], { keepdims: 0 });
+  const sum0 = (t: string) => g.op('ReduceSum', [t, g.ints([0])], { keepdims: 0 });
   if (s.hidden > 0) {
     grads.set('w2', g.op('Gemm', [features, dlogits], { transA: 1 }));
     grads.set('b2', sum0(dlogits));
     const dfeat = g.op('Gemm', [dlogits, 'w2'], { transB: 1 });
     const dact = g.op('Mul', [dfeat, keep]);
-    const dpre = g.op('Where', [g.op('Greater', [preact, g.scalar(0)]), dact, g.scalar(0)]);
+    const dpre = g.op('Where', [g.op('Greater', [preact, scalar(0)]), dact, scalar(0)]);
     grads.set('w1', g.op('Gemm', [x, dpre], { transA: 1 }));
     grads.set('b1', sum0(dpre));
   } else {
@@ -90,31 +95,30 @@ export function trainStepGraph(s: HeadShape, adam: AdamConfig): Uint8Array {
   // AdamW with decoupled weight decay (weights only).
   for (const p of params) {
     const grad = grads.get(p.name)!;
-    const m = g.op('Add', [g.op('Mul', [`${p.name}.m`, g.scalar(adam.beta1)]), g.op('Mul', [grad, g.scalar(1 - adam.beta1)])], undefined, `${p.name}.m.next`);
-    const v = g.op(
-      'Add',
-      [g.op('Mul', [`${p.name}.v`, g.scalar(adam.beta2)]), g.op('Mul', [g.op('Mul', [grad, grad]), g.scalar(1 - adam.beta2)])],
-      undefined,
-      `${p.name}.v.next`,
-    );
-    const denom = g.op('Add', [g.op('Sqrt', [g.op('Mul', [v, bc2])]), g.scalar(adam.eps)]);
+    const m = g.named(`${p.name}.m.next`, 'Add', [g.op('Mul', [`${p.name}.m`, scalar(adam.beta1)]), g.op('Mul', [grad, scalar(1 - adam.beta1)])]);
+    const v = g.named(`${p.name}.v.next`, 'Add', [
+      g.op('Mul', [`${p.name}.v`, scalar(adam.beta2)]),
+      g.op('Mul', [g.op('Mul', [grad, grad]), scalar(1 - adam.beta2)]),
+    ]);
+    const denom = g.op('Add', [g.op('Sqrt', [g.op('Mul', [v, bc2])]), scalar(adam.eps)]);
     let update = g.op('Div', [g.op('Mul', [m, bc1]), denom]);
-    if (p.decay && adam.weightDecay > 0) update = g.op('Add', [update, g.op('Mul', [p.name, g.scalar(adam.weightDecay)])]);
-    g.op('Sub', [p.name, g.op('Mul', [update, lr])], undefined, `${p.name}.next`);
-    for (const suffix of ['.next', '.m.next', '.v.next']) g.output(p.name + suffix, p.dims);
+    if (p.decay && adam.weightDecay > 0) update = g.op('Add', [update, g.op('Mul', [p.name, scalar(adam.weightDecay)])]);
+    g.named(`${p.name}.next`, 'Sub', [p.name, g.op('Mul', [update, lr])]);
+    for (const suffix of ['.next', '.m.next', '.v.next']) g.output(p.name + suffix, F, p.dims);
   }
-  return g.encode('head_train_step');
+  return serializeModel(model);
 }
 
 /** x [B,D] → probabilities [B,K] (no dropout). */
 export function inferenceGraph(s: HeadShape): Uint8Array {
-  const g = new GraphBuilder();
-  const x = g.input('x', ['batch', s.inputDim]);
-  for (const p of headParams(s)) g.input(p.name, p.dims);
+  const model = emptyModel('head_inference');
+  const g = new GraphBuilder(model.graph!, '');
+  const x = g.input('x', F, ['batch', s.inputDim]);
+  for (const p of headParams(s)) g.input(p.name, F, p.dims);
   let features = x;
   if (s.hidden > 0) features = g.op('Relu', [g.op('Gemm', [x, 'w1', 'b1'])]);
   const logits = g.op('Gemm', [features, s.hidden > 0 ? 'w2' : 'w', s.hidden > 0 ? 'b2' : 'b']);
-  g.op('Softmax', [logits], { axis: 1 }, 'probs');
-  g.output('probs', ['batch', s.classes], ElemType.FLOAT);
-  return g.encode('head_inference');
+  g.named('probs', 'Softmax', [logits], { axis: 1 });
+  g.output('probs', F, ['batch', s.classes]);
+  return serializeModel(model);
 }

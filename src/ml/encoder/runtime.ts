@@ -216,7 +216,7 @@ export class EncoderRuntime {
 }
 
 /** How many special tokens the tokenizer puts after the text, found by encoding a word with and without them. */
-function specialSuffixLength(tokenizer: TokenizerLike): number {
+export function specialSuffixLength(tokenizer: TokenizerLike): number {
   const plain = tokenizer.encode('hello world', { add_special_tokens: false });
   const full = tokenizer.encode('hello world', { add_special_tokens: true });
   if (plain.length === 0 || full.length <= plain.length) return 0;

@@ -11,11 +11,12 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type * as ortTypes from 'onnxruntime-node';
 import type { Device } from '../../protocol/types';
+import { DEFAULT_TRANSFORMER_MODEL } from '../families';
 import { throwIfAborted, UsageError } from '../family';
 import type { TrainReporter } from '../model';
 import { cudaFailureReason, planDevice, probeCuda, type CudaProbe } from './device';
 
-export const DEFAULT_ENCODER_MODEL = 'Xenova/all-MiniLM-L6-v2';
+export const DEFAULT_ENCODER_MODEL = DEFAULT_TRANSFORMER_MODEL;
 export type Dtype = 'fp32' | 'fp16' | 'q8';
 export const DTYPE_SUFFIX: Record<Dtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized' };
 
@@ -91,6 +92,25 @@ export function classifyModelRef(model: string): { kind: 'hub' | 'folder'; ref: 
   return { kind: 'hub', ref: m };
 }
 
+/** Tokenizer files a transformers.js model folder may hold (copied on export when present). */
+export const TOKENIZER_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'added_tokens.json',
+  'vocab.txt',
+  'vocab.json',
+  'merges.txt',
+  'sentencepiece.bpe.model',
+  'spiece.model',
+];
+
+/** The files on disk an encoder needs at a dtype: config.json, tokenizer files, its ONNX graph (those that exist). */
+export function encoderFilesOnDisk(model: string, dtype: Dtype, cacheDir: string): string[] {
+  const files = resolveEncoderFiles(model, dtype, cacheDir);
+  return ['config.json', ...TOKENIZER_FILES].map((f) => path.join(files.dir, f)).concat(files.onnxFile).filter((f) => fs.existsSync(f));
+}
+
 export function onnxFileName(dtype: Dtype): string {
   return `model${DTYPE_SUFFIX[dtype]}.onnx`;
 }
@@ -141,7 +161,7 @@ export async function fileFingerprint(file: string): Promise<string> {
 }
 
 /** Hash of the files that decide tokenization (a changed vocabulary changes embeddings). */
-async function tokenizerFingerprint(dir: string): Promise<string> {
+export async function tokenizerFingerprint(dir: string): Promise<string> {
   const hash = createHash('sha256');
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) {
     try {

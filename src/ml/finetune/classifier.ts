@@ -10,21 +10,10 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Classifier, ModelManifest } from '../model';
 import { throwIfAborted } from '../family';
+import { TOKENIZER_FILES } from '../encoder/source';
+import { TruncationMemo } from '../truncation';
 import { encodeTexts, padBatch, type Tokenizer } from './tokenize';
 import type { Pooling } from './graph';
-
-/** Tokenizer files copied from the base model folder when present. */
-export const TOKENIZER_FILES = [
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'special_tokens_map.json',
-  'added_tokens.json',
-  'vocab.txt',
-  'vocab.json',
-  'merges.txt',
-  'sentencepiece.bpe.model',
-  'spiece.model',
-];
 
 const ARCHITECTURES: Record<string, string> = {
   bert: 'BertForSequenceClassification',
@@ -54,6 +43,7 @@ export interface ClassifierMeta {
 
 export class FinetunedClassifier implements Classifier {
   readonly family = 'finetune' as const;
+  private readonly cut = new TruncationMemo();
 
   constructor(
     readonly labels: string[],
@@ -67,7 +57,8 @@ export class FinetunedClassifier implements Classifier {
   async predictProba(texts: string[], signal?: AbortSignal): Promise<Float32Array> {
     const k = this.labels.length;
     const out = new Float32Array(texts.length * k);
-    const { ids } = encodeTexts(this.tokenizer, texts, this.meta.maxLength);
+    const { ids, cut } = encodeTexts(this.tokenizer, texts, this.meta.maxLength);
+    this.cut.remember(texts, cut);
     // Similar lengths together: less padding.
     const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length);
     const batch = 32;
@@ -83,6 +74,11 @@ export class FinetunedClassifier implements Classifier {
       idx.forEach((i, r) => softmaxInto(logits, r * k, k, out, i * k));
     }
     return out;
+  }
+
+  /** Texts longer than the max length (special tokens included), as predictProba tokenized them. */
+  truncated(texts: string[]): boolean[] {
+    return this.cut.recall(texts) ?? encodeTexts(this.tokenizer, texts, this.meta.maxLength).cut;
   }
 
   async save(dir: string): Promise<void> {
@@ -137,7 +133,14 @@ export async function classificationConfig(sourceDir: string, labels: string[]):
 /** Writes the transformers.js text-classification folder (plus model.json when `manifest`). */
 export async function writeTextClassificationFolder(
   dir: string,
-  opts: { sourceDir: string; labels: string[]; maxLength: number; onnx: Uint8Array; quantized?: Uint8Array },
+  opts: {
+    sourceDir: string;
+    labels: string[];
+    /** The length the model was trained with; 'graph' when the ONNX graph truncates by itself (right padding). */
+    maxLength: number | 'graph';
+    onnx: Uint8Array;
+    quantized?: Uint8Array;
+  },
 ): Promise<void> {
   await fsp.mkdir(path.join(dir, 'onnx'), { recursive: true });
   await fsp.writeFile(path.join(dir, 'config.json'), JSON.stringify(await classificationConfig(opts.sourceDir, opts.labels), null, 2) + '\n');
@@ -150,10 +153,16 @@ export async function writeTextClassificationFolder(
       continue;
     }
     if (f === 'tokenizer_config.json') {
-      // The pipeline truncates at model_max_length: make it the length the model was trained with.
       const cfg = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
-      const current = typeof cfg.model_max_length === 'number' ? cfg.model_max_length : Infinity;
-      cfg.model_max_length = Math.min(current, opts.maxLength);
+      if (opts.maxLength === 'graph') {
+        // The graph truncates as training did: the pipeline must hand it whole texts, padded on the right.
+        delete cfg.model_max_length;
+        cfg.padding_side = 'right';
+      } else {
+        // The pipeline truncates at model_max_length: make it the length the model was trained with.
+        const current = typeof cfg.model_max_length === 'number' ? cfg.model_max_length : Infinity;
+        cfg.model_max_length = Math.min(current, opts.maxLength);
+      }
       raw = Buffer.from(JSON.stringify(cfg, null, 2) + '\n');
     }
     await fsp.writeFile(path.join(dir, f), raw);

@@ -2,18 +2,22 @@
  * `finetune export <run-dir> <folder>`: a standard transformers.js text-classification model folder —
  * config.json (id2label / label2id), tokenizer files, onnx/model.onnx (input_ids, attention_mask[, token_type_ids]
  * → logits) and onnx/model_quantized.onnx (dynamic int8) — that `pipeline('text-classification', folder)` loads.
+ * Full fine-tuning runs already hold that graph; frozen-encoder + head runs get encoder + pooling + head built
+ * into one graph (../encoder/export.ts).
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { readManifest, resolveModelDir } from '../families';
 import { UsageError } from '../family';
-import { parseModel, serializeModel } from '../autograd/onnx';
+import { parseModel, serializeModel, type Model } from '../onnx';
 import { writeTextClassificationFolder } from './classifier';
 import { quantizeDynamic, type QuantizeReport } from './quantize';
 
 export interface ExportOptions {
   /** Also write onnx/model_quantized.onnx (default true). */
   quantize?: boolean;
+  /** Where Hub encoders are cached (frozen-encoder runs reference their encoder there). */
+  cacheDir?: string;
 }
 
 export interface ExportResult {
@@ -21,21 +25,21 @@ export interface ExportResult {
   labels: string[];
   files: string[];
   quantization?: QuantizeReport;
+  /** Things the user should know (e.g. the run used a q8 encoder but model.onnx is fp32). */
+  notes?: string[];
 }
 
 /**
  * Writes the text-classification folder for a run (or its model/ folder) into `outFolder` (created; must be
- * empty or absent). Supports full fine-tuning runs; other families get a UsageError saying what is possible.
+ * empty or absent). Full fine-tuning and frozen-encoder + head runs; n-gram runs get a UsageError.
  */
 export async function exportTextClassification(runOrModelDir: string, outFolder: string, opts: ExportOptions = {}): Promise<ExportResult> {
   const modelDir = await resolveModelDir(runOrModelDir);
   const manifest = await readManifest(modelDir);
-  if (manifest.family !== 'finetune') {
-    const why =
-      manifest.family === 'ngram'
-        ? 'n-gram models are not transformer models, so transformers.js cannot run them'
-        : 'exporting frozen-encoder + head runs is not available in this build';
-    throw new UsageError(`${runOrModelDir}: a "${manifest.family}" run; ${why}. Export works for runs trained with --mode full.`);
+  if (manifest.family === 'ngram') {
+    throw new UsageError(
+      `${runOrModelDir}: an n-gram run; n-gram models are not transformer models, so transformers.js cannot run them. Export works for runs trained with --mode head or --mode full.`,
+    );
   }
   try {
     const existing = await fsp.readdir(outFolder);
@@ -43,22 +47,34 @@ export async function exportTextClassification(runOrModelDir: string, outFolder:
   } catch (e) {
     if (e instanceof UsageError) throw e;
   }
-  const onnxFile = path.join(modelDir, String(manifest.onnx ?? 'onnx/model.onnx'));
-  const onnx = await fsp.readFile(onnxFile);
+  let model: Model;
+  let onnx: Uint8Array;
+  let sourceDir: string;
+  let maxLength: number | 'graph';
+  let notes: string[] = [];
+  if (manifest.family === 'encoder') {
+    const { encoderExport } = await import('../encoder/export.js');
+    const built = await encoderExport(modelDir, manifest, opts.cacheDir);
+    model = built.onnx;
+    onnx = serializeModel(model);
+    sourceDir = built.sourceDir;
+    maxLength = 'graph';
+    notes = built.notes;
+  } else {
+    const onnxFile = path.join(modelDir, String(manifest.onnx ?? 'onnx/model.onnx'));
+    onnx = await fsp.readFile(onnxFile);
+    model = parseModel(onnx, onnxFile);
+    sourceDir = modelDir;
+    maxLength = Number(manifest.max_length ?? Infinity);
+  }
   let quantized: Uint8Array | undefined;
   let report: QuantizeReport | undefined;
   if (opts.quantize !== false) {
-    const q = quantizeDynamic(parseModel(onnx, onnxFile));
+    const q = quantizeDynamic(model);
     quantized = serializeModel(q.model);
     report = q.report;
   }
-  await writeTextClassificationFolder(outFolder, {
-    sourceDir: modelDir,
-    labels: manifest.labels,
-    maxLength: Number(manifest.max_length ?? Infinity),
-    onnx,
-    quantized,
-  });
+  await writeTextClassificationFolder(outFolder, { sourceDir, labels: manifest.labels, maxLength, onnx, quantized });
   const files: string[] = [];
   const walk = async (dir: string, rel = ''): Promise<void> => {
     for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
@@ -67,5 +83,5 @@ export async function exportTextClassification(runOrModelDir: string, outFolder:
     }
   };
   await walk(outFolder);
-  return { folder: outFolder, labels: manifest.labels, files: files.sort(), ...(report ? { quantization: report } : {}) };
+  return { folder: outFolder, labels: manifest.labels, files: files.sort(), ...(report ? { quantization: report } : {}), ...(notes.length ? { notes } : {}) };
 }

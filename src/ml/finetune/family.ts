@@ -6,12 +6,13 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Device, OptionValues } from '../../protocol/types';
-import { ModelFormatError, readModelFile, serializeModel } from '../autograd/onnx';
+import { ModelFormatError, readModelFile, serializeModel } from '../onnx';
 import { GradientError } from '../autograd/context';
 import { UntrainableModelError } from '../autograd/prepare';
 import type { FamilyContext, LoadContext, ModelFamily } from '../family';
 import { UsageError } from '../family';
 import type { Classifier, ModelManifest, TrainInput } from '../model';
+import { hubCacheDir } from '../encoder/source';
 import { FinetunedClassifier } from './classifier';
 import { FINETUNE_OPTIONS, finetuneOptions } from './options';
 import { sessionOptions } from './runtime';
@@ -21,10 +22,11 @@ import type { Pooling } from './graph';
 
 /**
  * The model folder for a --model string: a local folder in transformers.js layout, or a Hub id already present
- * in the cache directory (`<cacheDir>/<org>/<name>/`, transformers.js's cache layout).
+ * in the cache directory (`<cacheDir>/hub/<org>/<name>/`, where the frozen-encoder mode downloads it, or
+ * `<cacheDir>/<org>/<name>/`).
  */
 export function resolveModelFolder(model: string, cacheDir: string): string {
-  const candidates = [path.resolve(model), path.join(cacheDir, model)];
+  const candidates = [path.resolve(model), path.join(hubCacheDir(cacheDir), model), path.join(cacheDir, model)];
   for (const dir of candidates) {
     if (existsSync(path.join(dir, 'onnx', 'model.onnx'))) return dir;
   }
@@ -34,7 +36,7 @@ export function resolveModelFolder(model: string, cacheDir: string): string {
     );
   }
   throw new UsageError(
-    `--model ${model}: not a local model folder, and not in the cache (${cacheDir}). This build fine-tunes local folders only: ` +
+    `--model ${model}: not a local model folder, and not in the cache (${path.join(hubCacheDir(cacheDir), model)}). This build fine-tunes local folders only: ` +
       `download the model once (e.g. with the frozen-encoder mode, which caches it) or pass a folder in transformers.js layout ` +
       `(config.json, tokenizer.json, onnx/model.onnx); or use --model ngram.`,
   );

@@ -14,9 +14,9 @@
 import type * as ort from 'onnxruntime-node';
 import { buildBackward } from '../autograd/backward';
 import { GradientError } from '../autograd/context';
-import { GraphBuilder } from '../autograd/graph';
-import { cloneMessage, DataType, type Graph, type Model, type TensorProto, type ValueInfo } from '../autograd/onnx/proto';
-import { makeTensor } from '../autograd/onnx/tensor';
+import { GraphBuilder, tensorInfo } from '../onnx/graph';
+import { cloneMessage, DataType, type Graph, type Model, type TensorProto } from '../onnx/proto';
+import { makeTensor } from '../onnx/tensor';
 import { checkTrainable, liftOpset } from '../autograd/prepare';
 import { fuseLayerNorms } from '../autograd/fuse';
 import { probeShapes } from '../autograd/probe';
@@ -81,10 +81,6 @@ export interface BuiltGraph {
 export const HEAD_WEIGHT = 'classifier.weight';
 export const HEAD_BIAS = 'classifier.bias';
 
-function tensorInfo(name: string, type: DataType, dims: (number | string)[]): ValueInfo {
-  return { name, type: { tensorType: { elemType: type, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } } };
-}
-
 /** The encoder's hidden size, from its output's declared shape or its word-embedding matrix. */
 function hiddenSize(model: Model, params: ParamInfo[]): number {
   const out = model.graph!.output.find((o) => o.name === 'last_hidden_state') ?? model.graph!.output[0];
@@ -112,20 +108,21 @@ function randomHead(hidden: number, k: number, seed: number): { weight: Float32A
   return { weight, bias: new Float32Array(k) };
 }
 
+/** [batch, seq, hidden] → [batch, hidden]: the mean over unmasked tokens, or the first token. */
+export function addPooling(b: GraphBuilder, hiddenState: string, pooling: Pooling, attentionMask = 'attention_mask'): string {
+  if (pooling === 'cls') return b.op('Gather', [hiddenState, b.constant(DataType.INT64, [], [0], 'cls_index')], { axis: 1 });
+  const mask = b.op('Unsqueeze', [b.op('Cast', [attentionMask], { to: DataType.FLOAT }), b.ints([-1])]);
+  const summed = b.op('ReduceSum', [b.op('Mul', [hiddenState, mask]), b.ints([1])], { keepdims: 0 });
+  const count = b.op('Max', [b.op('ReduceSum', [mask, b.ints([1])], { keepdims: 0 }), b.scalar(1e-9, DataType.FLOAT)]);
+  return b.op('Div', [summed, count]);
+}
+
 /**
  * Appends pooling, dropout and the linear head to the encoder graph (in place); returns the logits tensor.
  * `training` adds Dropout in training mode.
  */
 function addHead(b: GraphBuilder, hiddenState: string, opts: HeadOptions, training: boolean, seed = 0): string {
-  let pooled: string;
-  if (opts.pooling === 'cls') {
-    pooled = b.op('Gather', [hiddenState, b.constant(DataType.INT64, [], [0], 'cls_index')], { axis: 1 });
-  } else {
-    const mask = b.op('Unsqueeze', [b.op('Cast', ['attention_mask'], { to: DataType.FLOAT }), b.ints([-1])]);
-    const summed = b.op('ReduceSum', [b.op('Mul', [hiddenState, mask]), b.ints([1])], { keepdims: 0 });
-    const count = b.op('Max', [b.op('ReduceSum', [mask, b.ints([1])], { keepdims: 0 }), b.scalar(1e-9, DataType.FLOAT)]);
-    pooled = b.op('Div', [summed, count]);
-  }
+  let pooled = addPooling(b, hiddenState, opts.pooling);
   if (training && opts.dropout > 0) {
     const ratio = b.scalar(opts.dropout, DataType.FLOAT);
     // A fixed seed makes a run's dropout masks reproducible.

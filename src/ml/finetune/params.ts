@@ -5,8 +5,8 @@
  * when that says (`encoder.layer.3.…`) and otherwise from the scoped names of the nodes that use it
  * (`/encoder/layer.3/attention/self/query/MatMul`).
  */
-import { DataType, type Model } from '../autograd/onnx/proto';
-import { elementCount } from '../autograd/onnx/tensor';
+import { DataType, type Model } from '../onnx/proto';
+import { elementCount } from '../onnx/tensor';
 
 export interface ParamInfo {
   name: string;

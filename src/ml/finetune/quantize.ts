@@ -7,9 +7,9 @@
  * Weights are symmetric int8 with one scale per output column (MatMul) or per row (embeddings), zero point 0;
  * activations are quantized per tensor at run time (uint8, asymmetric). Everything else stays float.
  */
-import { GraphBuilder } from '../autograd/graph';
-import { cloneMessage, DataType, type Model, type TensorProto } from '../autograd/onnx/proto';
-import { elementCount, tensorValues } from '../autograd/onnx/tensor';
+import { GraphBuilder } from '../onnx/graph';
+import { cloneMessage, DataType, type Model, type TensorProto } from '../onnx/proto';
+import { elementCount, tensorValues } from '../onnx/tensor';
 
 export interface QuantizeReport {
   matmuls: number;

@@ -6,7 +6,7 @@
  * step for parameters; only the batch's activations come and go inside ORT.
  */
 import * as ort from 'onnxruntime-node';
-import { serializeModel } from '../autograd/onnx';
+import { serializeModel } from '../onnx';
 import type { BuiltGraph, TrainableParam } from './graph';
 
 export interface Batch {

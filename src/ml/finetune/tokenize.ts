@@ -45,6 +45,8 @@ export interface Encoded {
   ids: Int32Array[];
   /** How many texts were cut. */
   truncated: number;
+  /** Per text: was it cut? */
+  cut: boolean[];
 }
 
 /**
@@ -54,16 +56,18 @@ export interface Encoded {
 export function encodeTexts(tokenizer: Tokenizer, texts: string[], maxLength: number): Encoded {
   const limit = Math.min(maxLength, tokenizer.model_max_length || Infinity);
   const ids: Int32Array[] = [];
+  const cut: boolean[] = [];
   let truncated = 0;
   const chunk = 512;
   for (let i = 0; i < texts.length; i += chunk) {
     const enc = tokenizer(texts.slice(i, i + chunk), { truncation: false, max_length: limit, padding: false, return_tensor: false });
     for (const row of enc.input_ids) {
+      cut.push(row.length > limit);
       if (row.length > limit) truncated++;
       ids.push(Int32Array.from(row.length > limit ? row.slice(0, limit) : row));
     }
   }
-  return { ids, truncated };
+  return { ids, truncated, cut };
 }
 
 export interface BatchTensors {

@@ -6,10 +6,10 @@
  */
 import * as ort from 'onnxruntime-node';
 import { performance } from 'node:perf_hooks';
-import type { Model } from '../autograd/onnx/proto';
-import { serializeModel } from '../autograd/onnx';
-import { makeTensor } from '../autograd/onnx/tensor';
-import { cloneMessage, DataType } from '../autograd/onnx/proto';
+import type { Model } from '../onnx/proto';
+import { serializeModel } from '../onnx';
+import { makeTensor } from '../onnx/tensor';
+import { cloneMessage, DataType } from '../onnx/proto';
 import { throwIfAborted } from '../family';
 import { classificationMetrics } from '../metrics';
 import type { TrainInput, TrainReporter } from '../model';

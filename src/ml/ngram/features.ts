@@ -216,6 +216,11 @@ export class Featurizer {
     return b.build();
   }
 
+  /** Whether the last row's text was cut at the recipe's maxTokens. */
+  get rowTruncated(): boolean {
+    return this.hasher.cut;
+  }
+
   /** Featurises one text into rowCols/rowVals; returns the row's length. */
   row(text: string): number {
     const charStart = this.hasher.hash(text, this.ids);

@@ -12,6 +12,8 @@ import type { Classifier, ModelManifest } from '../model';
 import type { OptionValues } from '../../protocol/types';
 import { Featurizer, Vocabulary, type FeatureRecipe } from './features';
 import { rowLogits, softmaxInPlace, type LinearWeights } from './sgd';
+import { tokenize } from './tokenize';
+import { TruncationMemo } from '../truncation';
 
 export const WEIGHTS_FILE = 'ngram.bin';
 const MAGIC = 0x474e5446; // "FTNG" little-endian
@@ -39,6 +41,9 @@ export class NgramClassifier implements Classifier {
   private readonly logits: Float64Array;
   /** Size of ngram.bin once saved or loaded. */
   fileBytes: number | undefined;
+  /** Only with a token limit (--max-length > 0): which texts predictProba cut. */
+  readonly truncated?: (texts: string[]) => boolean[];
+  private readonly cut = new TruncationMemo();
 
   constructor(
     readonly labels: string[],
@@ -52,6 +57,8 @@ export class NgramClassifier implements Classifier {
     }
     this.featurizer = new Featurizer(recipe, vocab);
     this.logits = new Float64Array(labels.length);
+    const limit = recipe.maxTokens;
+    if (limit > 0) this.truncated = (texts) => this.cut.recall(texts) ?? texts.map((t) => tokenize(t).length > limit);
   }
 
   async predictProba(texts: string[], signal?: AbortSignal): Promise<Float32Array> {
@@ -65,9 +72,11 @@ export class NgramClassifier implements Classifier {
     const f = this.featurizer;
     const w = this.linear.weights;
     const z = this.logits;
+    const cut = this.recipe.maxTokens > 0 ? new Array<boolean>(texts.length) : undefined;
     for (let i = 0; i < texts.length; i++) {
       if ((i & 255) === 255) throwIfAborted(signal);
       const n = f.row(texts[i]);
+      if (cut) cut[i] = f.rowTruncated;
       const cols = f.rowCols;
       const vals = f.rowVals;
       rowLogits(w, cols, vals, 0, n, k, z);
@@ -75,6 +84,7 @@ export class NgramClassifier implements Classifier {
       softmaxInPlace(z, 0, k);
       for (let j = 0; j < k; j++) out[i * k + j] = z[j];
     }
+    if (cut) this.cut.remember(texts, cut);
     return out;
   }
 

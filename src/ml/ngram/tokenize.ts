@@ -83,14 +83,17 @@ export class IntBuffer {
 export class Hasher {
   private tokenHashes = new Int32Array(256);
   private codePoints = new Int32Array(256);
+  /** Whether the last hashed text had more than maxTokens tokens (and was cut). */
+  cut = false;
 
   constructor(readonly recipe: HashingRecipe) {}
 
   hash(text: string, out: IntBuffer): number {
     out.clear();
-    const { wordNgrams, charMin, charMax, buckets } = this.recipe;
-    const tokens = tokenize(text, this.recipe.maxTokens);
-    const t = tokens.length;
+    const { wordNgrams, charMin, charMax, buckets, maxTokens } = this.recipe;
+    const tokens = tokenize(text);
+    this.cut = maxTokens > 0 && tokens.length > maxTokens;
+    const t = this.cut ? maxTokens : tokens.length;
     if (this.tokenHashes.length < t) this.tokenHashes = new Int32Array(t * 2);
     const th = this.tokenHashes;
     for (let i = 0; i < t; i++) th[i] = fnv1a(tokens[i]);

@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { parseModel, serializeModel } from '../../../src/ml/autograd/onnx';
+import { parseModel, serializeModel } from '../../../src/ml/onnx';
 import { fuseLayerNorms } from '../../../src/ml/autograd/fuse';
-import { namesIn } from '../../../src/ml/autograd/graph';
+import { namesIn } from '../../../src/ml/onnx/graph';
 import { liftOpset } from '../../../src/ml/autograd/prepare';
 
 const MODELS = path.resolve(__dirname, '../../../../test/fixtures/models');

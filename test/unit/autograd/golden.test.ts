@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { readModelFile, serializeModel } from '../../../src/ml/autograd/onnx';
+import { readModelFile, serializeModel } from '../../../src/ml/onnx';
 import { buildTrainingModel, HEAD_BIAS, HEAD_WEIGHT, type Pooling } from '../../../src/ml/finetune/graph';
 
 const ROOT = path.resolve(__dirname, '../../../../test/fixtures');

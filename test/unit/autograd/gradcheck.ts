@@ -7,9 +7,9 @@
  */
 import * as ort from 'onnxruntime-node';
 import { buildBackward } from '../../../src/ml/autograd/backward';
-import { GraphBuilder } from '../../../src/ml/autograd/graph';
-import { serializeModel } from '../../../src/ml/autograd/onnx';
-import { DataType, type Graph, type Model, type ValueInfo } from '../../../src/ml/autograd/onnx/proto';
+import { GraphBuilder } from '../../../src/ml/onnx/graph';
+import { serializeModel } from '../../../src/ml/onnx';
+import { DataType, type Graph, type Model, type ValueInfo } from '../../../src/ml/onnx/proto';
 import { probeShapes } from '../../../src/ml/autograd/probe';
 import { Rng } from '../../../src/ml/random';
 

@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { ModelFormatError, parseModel, readModelFile, serializeModel } from '../../../src/ml/autograd/onnx';
-import { decodeModel, encodeModel, type Model } from '../../../src/ml/autograd/onnx/proto';
-import { makeAttribute } from '../../../src/ml/autograd/graph';
+import { ModelFormatError, parseModel, readModelFile, serializeModel } from '../../../src/ml/onnx';
+import { decodeModel, encodeModel, type Model } from '../../../src/ml/onnx/proto';
+import { makeAttribute } from '../../../src/ml/onnx/graph';
 import { checkTrainable, liftOpset, UntrainableModelError } from '../../../src/ml/autograd/prepare';
 
 const MODELS = path.resolve(__dirname, '../../../../test/fixtures/models');

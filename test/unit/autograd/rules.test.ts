@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { buildBackward } from '../../../src/ml/autograd/backward';
-import { float, GraphBuilder } from '../../../src/ml/autograd/graph';
-import { serializeModel } from '../../../src/ml/autograd/onnx';
-import { DataType, type Graph, type Model } from '../../../src/ml/autograd/onnx/proto';
+import { float, GraphBuilder } from '../../../src/ml/onnx/graph';
+import { serializeModel } from '../../../src/ml/onnx';
+import { DataType, type Graph, type Model } from '../../../src/ml/onnx/proto';
 import { probeShapes } from '../../../src/ml/autograd/probe';
 import { rules } from '../../../src/ml/autograd/rules';
 import { gradCheck, type GradCase, type Precision } from './gradcheck';

@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { buildBackward } from '../../../src/ml/autograd/backward';
 import { GradientError } from '../../../src/ml/autograd/context';
-import { GraphBuilder } from '../../../src/ml/autograd/graph';
-import { readModelFile, serializeModel } from '../../../src/ml/autograd/onnx';
-import { DataType, type Graph, type Model } from '../../../src/ml/autograd/onnx/proto';
+import { GraphBuilder } from '../../../src/ml/onnx/graph';
+import { readModelFile, serializeModel } from '../../../src/ml/onnx';
+import { DataType, type Graph, type Model } from '../../../src/ml/onnx/proto';
 import { probeShapes } from '../../../src/ml/autograd/probe';
 import { buildTrainingModel, DEFAULT_ADAMW } from '../../../src/ml/finetune/graph';
 

@@ -97,6 +97,17 @@ describe('distillation in the pipeline (spam sample)', function () {
     assert.equal(r.teacher_cache.train, 'unused');
   });
 
+  it('an encoder teacher\'s size counts the encoder it references, not just its model/ folder', async () => {
+    const bert = path.join(root, 'test', 'fixtures', 'models', 'bert');
+    const teacher = await train({ dataset: sample, model: bert, runs_dir: runs, cache_dir: cache, name: 'encoder-teacher', seed: 3, options: { epochs: 3, maxLength: 32 } });
+    const { record } = await train({ dataset: sample, teacher: teacher.result.run_dir, runs_dir: runs, cache_dir: cache });
+    const r = report(record);
+    assert.equal(r.teacher.family, 'encoder');
+    const folder = fs.readdirSync(path.join(teacher.result.run_dir, 'model')).reduce((s, f) => s + fs.statSync(path.join(teacher.result.run_dir, 'model', f)).size, 0);
+    const encoder = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'].reduce((s, f) => s + fs.statSync(path.join(bert, f)).size, 0);
+    assert.equal(r.teacher.size_bytes, folder + encoder);
+  });
+
   it('refuses a teacher whose labels differ from the data’s (DataError naming them), before any run folder', async () => {
     const other = path.join(dir, 'other.csv');
     fs.writeFileSync(other, 'text,label\n' + Array.from({ length: 40 }, (_, i) => `text ${i},${i % 2 ? 'ham' : 'eggs'}`).join('\n') + '\n');

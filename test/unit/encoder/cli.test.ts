@@ -78,6 +78,15 @@ describe('finetune CLI with a transformer encoder (fixture model, built bundle)'
     assert.deepEqual(j.labels, ['ham', 'spam']);
   });
 
+  it('export writes a transformers.js text-classification folder for the encoder run', () => {
+    const out = path.join(dir, 'exported');
+    const r = finetune(['export', runDir, out, '--json', '--cache-dir', path.join(dir, 'cache')]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = lastJson(r.stdout);
+    assert.deepEqual(j.files, ['config.json', 'onnx/model.onnx', 'onnx/model_quantized.onnx', 'tokenizer.json', 'tokenizer_config.json']);
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).label2id, { ham: 0, spam: 1 });
+  });
+
   it('a Hub model that is not cached, offline: exit 2 naming the model and cache dir, suggesting a folder or ngram', () => {
     const cache = path.join(dir, 'empty-cache');
     const r = finetune(['train', sample, '--model', 'Xenova/all-MiniLM-L6-v2', '--cache-dir', cache, '--runs-dir', path.join(dir, 'runs')], {
@@ -88,6 +97,29 @@ describe('finetune CLI with a transformer encoder (fixture model, built bundle)'
     assert.ok(r.stderr.includes(path.join(cache, 'hub', 'Xenova', 'all-MiniLM-L6-v2')), r.stderr);
     assert.match(r.stderr, /--model ngram/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  for (const mode of ['head', 'full']) {
+    it(`train --mode ${mode} without --model uses Xenova/all-MiniLM-L6-v2 (offline: exit 2, not an n-gram run)`, () => {
+      const cache = path.join(dir, `empty-cache-${mode}`);
+      const r = finetune(['train', sample, '--mode', mode, '--cache-dir', cache, '--runs-dir', path.join(dir, `runs-${mode}`), '--json'], {
+        HF_ENDPOINT: 'http://127.0.0.1:9',
+      });
+      assert.equal(r.code, 2, r.stderr);
+      const j = lastJson(r.stdout);
+      assert.equal(j.model, 'Xenova/all-MiniLM-L6-v2');
+      assert.equal(j.status, 'failed');
+      assert.match(String(j.error), /Xenova\/all-MiniLM-L6-v2.*not in the cache/);
+      assert.ok(String(j.error).includes(path.join(cache, 'hub', 'Xenova', 'all-MiniLM-L6-v2')), String(j.error));
+    });
+  }
+
+  it('train --help: --mode without --model lists the transformer family options for the default model', () => {
+    const r = finetune(['train', '--mode', 'head', '--help']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /with --mode, Xenova\/all-MiniLM-L6-v2/);
+    assert.match(r.stdout, /Frozen encoder \+ trained head options \(--model Xenova\/all-MiniLM-L6-v2 --mode head\)/);
+    assert.match(r.stdout, /--pooling/);
   });
 
   it('--device cuda without a usable CUDA provider: exit 2 with the reason, no silent fallback', function () {

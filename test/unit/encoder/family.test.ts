@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encoderFamily } from '../../../src/ml/encoder/family';
 import { resolveOptions, UsageError } from '../../../src/ml/family';
-import { familyNameFor, loadClassifier, readManifest } from '../../../src/ml/families';
+import { familyNameFor, loadClassifier, modelSizeOnDisk, readManifest } from '../../../src/ml/families';
 import type { Classifier } from '../../../src/ml/model';
 import { fixture, maxAbsDiff, recordingReporter, tempDir, tinyDataset } from './helpers';
 
@@ -12,6 +12,13 @@ describe('encoder family: train, save, load', () => {
   const train = data.slice(0, 40);
   const valid = data.slice(40, 50);
   const test = data.slice(50);
+
+  async function saveAndLoad(clf: Classifier, cacheDir: string): Promise<Classifier> {
+    const dir = path.join(tempDir(), 'model');
+    fs.mkdirSync(dir);
+    await clf.save(dir);
+    return loadClassifier(dir, { device: 'cpu', cacheDir });
+  }
 
   async function trainOn(model: string, cacheDir: string, options: Record<string, number | string | boolean> = {}) {
     const reporter = recordingReporter();
@@ -79,6 +86,50 @@ describe('encoder family: train, save, load', () => {
       }
     });
   }
+
+  it('truncated(): texts over the max length in tokens, from what predictProba encoded (no second tokenization)', async () => {
+    const cacheDir = tempDir();
+    const { clf } = await trainOn(fixture('bert'), cacheDir);
+    let loaded: Classifier | undefined;
+    try {
+      const { AutoTokenizer } = await import('@huggingface/transformers');
+      const tok = await AutoTokenizer.from_pretrained(fixture('bert'));
+      // Training texts come from the embedding cache (with their token counts), the others from the encoder.
+      const texts = [...test.map((e) => e.text), train[0].text, train[1].text, 'win cash', 'Please review the attached report before Friday, thanks for the notes'];
+      const expected = texts.map((t) => tok.encode(t).length > 14);
+      assert.ok(expected.includes(true) && expected.includes(false));
+      for (const model of [clf, (loaded = await saveAndLoad(clf, cacheDir))]) {
+        await model.predictProba(texts);
+        const runtime = (model as unknown as { embedder: { runtime: { tokenize(t: string): number[] } } }).embedder.runtime;
+        const tokenize = runtime.tokenize.bind(runtime);
+        let calls = 0;
+        runtime.tokenize = (t: string) => (calls++, tokenize(t));
+        assert.deepEqual(await model.truncated!(texts), expected);
+        assert.equal(calls, 0, 'answered from the predict call');
+        assert.deepEqual(await model.truncated!(texts.slice(0, 3)), expected.slice(0, 3));
+        assert.equal(calls, 3, 'other texts are tokenized');
+      }
+    } finally {
+      await clf.dispose?.();
+      await loaded?.dispose?.();
+    }
+  });
+
+  it('modelSizeOnDisk counts the referenced encoder files (the run\'s dtype) besides the model folder', async () => {
+    const cacheDir = tempDir();
+    const { clf } = await trainOn(fixture('distilbert'), cacheDir, { dtype: 'q8' });
+    const run = tempDir();
+    fs.mkdirSync(path.join(run, 'model'));
+    await clf.save(path.join(run, 'model'));
+    await clf.dispose?.();
+    const size = await modelSizeOnDisk(run, cacheDir);
+    const folder = fs.readdirSync(path.join(run, 'model')).reduce((s, f) => s + fs.statSync(path.join(run, 'model', f)).size, 0);
+    assert.equal(size.folder_bytes, folder);
+    const expected = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_quantized.onnx'].map((f) => path.join(fixture('distilbert'), f));
+    assert.deepEqual(size.referenced.map((r) => r.file), expected);
+    assert.equal(size.bytes, folder + expected.reduce((s, f) => s + fs.statSync(f).size, 0));
+    assert.ok(size.bytes > 50 * folder, `${size.bytes} vs folder ${folder}`);
+  });
 
   it('a second run on the same data serves embeddings from the cache', async () => {
     const cacheDir = tempDir();

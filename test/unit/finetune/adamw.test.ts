@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { readModelFile, serializeModel } from '../../../src/ml/autograd/onnx';
+import { readModelFile, serializeModel } from '../../../src/ml/onnx';
 import { buildTrainingModel, type AdamWOptions } from '../../../src/ml/finetune/graph';
 import { MODELS } from './helpers';
 

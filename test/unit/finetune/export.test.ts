@@ -5,29 +5,10 @@ import * as path from 'node:path';
 import { resolveOptions, UsageError } from '../../../src/ml/family';
 import { finetuneFamily } from '../../../src/ml/finetune/family';
 import { exportTextClassification } from '../../../src/ml/finetune/export';
-import { transformersModule } from '../../../src/ml/finetune/tokenize';
 import type { Classifier } from '../../../src/ml/model';
 import { argmax } from '../../../src/ml/model';
 import { MODELS, recordingReporter, sharedExamples, toyExamples } from './helpers';
-
-type Scores = { label: string; score: number }[];
-
-/** transformers.js's own text-classification pipeline on a local folder. */
-export async function pipelineScores(folder: string, texts: string[], dtype: 'fp32' | 'q8'): Promise<Scores[]> {
-  const t = await transformersModule(path.join(os.tmpdir(), 'finetune-tjs-cache'));
-  const saved = { remote: t.env.allowRemoteModels, path: t.env.localModelPath };
-  t.env.allowRemoteModels = false;
-  t.env.localModelPath = '/';
-  try {
-    const classify = await t.pipeline('text-classification', folder, { dtype });
-    const out = (await classify(texts, { top_k: null })) as unknown as Scores[];
-    await classify.dispose();
-    return out;
-  } finally {
-    t.env.allowRemoteModels = saved.remote;
-    t.env.localModelPath = saved.path;
-  }
-}
+import { pipelineScores, type Scores } from './pipeline';
 
 async function trainAndSave(fixture: string, dir: string, examples = toyExamples(64)): Promise<Classifier> {
   const model = await finetuneFamily.train(
@@ -81,7 +62,7 @@ describe('finetune export: a transformers.js text-classification folder', functi
     const ngram = path.join(tmp, 'ngram-run', 'model');
     fs.mkdirSync(ngram, { recursive: true });
     fs.writeFileSync(path.join(ngram, 'model.json'), JSON.stringify({ format: 'finetune-model', version: 1, family: 'ngram', labels: ['a', 'b'] }));
-    await assert.rejects(exportTextClassification(path.join(tmp, 'ngram-run'), path.join(tmp, 'x')), (e: Error) => e instanceof UsageError && /--mode full/.test(e.message));
+    await assert.rejects(exportTextClassification(path.join(tmp, 'ngram-run'), path.join(tmp, 'x')), (e: Error) => e instanceof UsageError && /n-gram run.*--mode head or --mode full/.test(e.message));
     const full = path.join(tmp, 'full');
     fs.mkdirSync(full);
     fs.writeFileSync(path.join(full, 'keep.txt'), 'x');

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveOptions, UsageError } from '../../../src/ml/family';
-import { finetuneFamily } from '../../../src/ml/finetune/family';
+import { finetuneFamily, resolveModelFolder } from '../../../src/ml/finetune/family';
 import { loadClassifier } from '../../../src/ml/families';
 import { argmax } from '../../../src/ml/model';
 import { MODELS, recordingReporter, sharedExamples, toyExamples } from './helpers';
@@ -56,6 +56,35 @@ describe('finetune family', function () {
     const again = await loaded.predictProba(texts);
     for (let i = 0; i < probs.length; i++) assert.ok(Math.abs(again[i] - probs[i]) < 1e-5);
     await loaded.dispose?.();
+  });
+
+  it('truncated(): texts over the max length in tokens, from what predictProba tokenized', async () => {
+    const data = toyExamples(24);
+    const model = await finetuneFamily.train(
+      { train: data.slice(0, 16), valid: data.slice(16), labels: ['neg', 'pos'], seed: 2 },
+      resolveOptions(finetuneFamily.options, { epochs: 1, batchSize: 8, maxLength: 8, threads: 2 }),
+      { reporter: recordingReporter().reporter, model: path.join(MODELS, 'bert'), device: 'cpu', cacheDir: tmp },
+    );
+    try {
+      const { AutoTokenizer } = await import('@huggingface/transformers');
+      const tok = await AutoTokenizer.from_pretrained(path.join(MODELS, 'bert'));
+      const texts = ['good', 'the people will have a good time', ...data.slice(0, 6).map((e) => e.text)];
+      const expected = texts.map((t) => tok.encode(t).length > 8);
+      assert.ok(expected.includes(true) && expected.includes(false));
+      await model.predictProba(texts);
+      assert.deepEqual(await model.truncated!(texts), expected);
+      assert.deepEqual(await model.truncated!(texts.slice(1, 3)), expected.slice(1, 3), 'texts predictProba did not see');
+    } finally {
+      await model.dispose?.();
+    }
+  });
+
+  it('finds a Hub model where the frozen-encoder mode caches it (<cache>/hub/<owner>/<name>)', () => {
+    const cache = path.join(tmp, 'cache');
+    const cached = path.join(cache, 'hub', 'acme', 'tiny-bert');
+    fs.cpSync(path.join(MODELS, 'bert'), cached, { recursive: true });
+    assert.equal(resolveModelFolder('acme/tiny-bert', cache), cached);
+    assert.throws(() => resolveModelFolder('acme/other', cache), (e: unknown) => e instanceof UsageError && e.message.includes(path.join(cache, 'hub', 'acme', 'other')));
   });
 
   it('refuses unknown models and quantized graphs with usage errors that say what to do', async () => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readModelFile } from '../../../src/ml/autograd/onnx';
+import { readModelFile } from '../../../src/ml/onnx';
 import { encoderParams, layerCount, selectTrainable } from '../../../src/ml/finetune/params';
 import { MODELS } from './helpers';
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { parseModel, serializeModel } from '../../../src/ml/autograd/onnx';
+import { parseModel, serializeModel } from '../../../src/ml/onnx';
 import { quantizeDynamic, quantizeSymmetric } from '../../../src/ml/finetune/quantize';
 import { MODELS } from './helpers';
 

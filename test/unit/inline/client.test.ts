@@ -136,12 +136,12 @@ describe('inference client and worker (real worker process, no model)', function
 });
 
 /** Save a model trained here as a completed run folder, like `finetune train` leaves it. */
-async function trainRun(runsDir: string, name: string, data: [string, string][]): Promise<string> {
+async function trainRun(runsDir: string, name: string, data: [string, string][], options: Record<string, number> = {}): Promise<string> {
   const family = await familyByName('ngram');
   const examples = data.map(([text, label], i) => ({ text, label, line: i + 2 }));
   const labels = [...new Set(data.map(([, l]) => l))].sort();
   const silent: TrainReporter = { signal: new AbortController().signal, phase() {}, progress() {}, step() {}, epoch() {}, log() {} };
-  const model = await family.train({ train: examples, valid: examples, labels, seed: 1 }, resolveOptions(family.options, {}), {
+  const model = await family.train({ train: examples, valid: examples, labels, seed: 1 }, resolveOptions(family.options, options), {
     reporter: silent,
     model: 'ngram',
     device: 'cpu',
@@ -318,5 +318,16 @@ describe('inference client and worker with trained n-gram runs', function () {
     assert.equal(r.loaded, false);
     assert.deepEqual(r.predictions.map((p) => p.label), texts.map((_, i) => (i % 2 ? 'positive' : 'negative')));
     assert.deepEqual((await client.classify(target(moodRun), [])).predictions, []);
+  });
+
+  it('marks predictions whose text the model cut at its max length (n-gram --max-length)', async () => {
+    const capped = await trainRun(runsDir, 'capped', MOOD, { maxLength: 6 });
+    const client = make();
+    const texts = ['so happy', 'what a wonderful lovely day, I am so happy', 'one two three four five six'];
+    const r = await client.classify(target(capped), texts);
+    assert.deepEqual(r.predictions.map((p) => p.truncated === true), [false, true, false]);
+    // A model without a limit never marks anything.
+    const plain = await client.classify(target(moodRun), texts);
+    assert.deepEqual(plain.predictions.map((p) => 'truncated' in p), [false, false, false]);
   });
 });

@@ -75,6 +75,24 @@ describe('ngram model', () => {
     }
   });
 
+  it('truncated(): only with --max-length, true for texts over that many tokens, after predictProba or on its own', async () => {
+    assert.equal((await train()).truncated, undefined, 'no token limit, no truncation flags');
+    const model = await train({ ...FAST, maxLength: 4 });
+    const texts = ['cat dog', 'the cat is very happy', 'rain , snow !', 'rain, snow, wind'];
+    await model.predictProba(texts);
+    // Tokens: words and single punctuation characters ("rain , snow !" is 4, "rain, snow, wind" is 5).
+    assert.deepEqual(model.truncated!(texts), [false, true, false, true]);
+    assert.deepEqual(model.truncated!(['a b c d e', 'a b']), [true, false], 'texts predictProba did not see');
+    // The cut changes what the model reads: tokens past the limit do not move the probabilities.
+    const [a, b] = [await model.predictProba(['cat dog cat dog rain rain rain']), await model.predictProba(['cat dog cat dog snow snow'])];
+    assert.deepEqual(Array.from(a), Array.from(b));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ngram-trunc-'));
+    await model.save(dir);
+    const loaded = (await loadClassifier(dir, { device: 'cpu', cacheDir: os.tmpdir() })) as NgramClassifier;
+    await loaded.predictProba(texts);
+    assert.deepEqual(loaded.truncated!(texts), [false, true, false, true]);
+  });
+
   it('refuses a damaged weights file with a message that says to retrain', async () => {
     const model = await train();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ngram-bad-'));

@@ -4,8 +4,8 @@
  * Every name the builder makes is new: it starts from `prefix` + a readable base and gets a counter suffix
  * until it collides with nothing already in the graph (nodes, tensors, initializers, inputs, outputs).
  */
-import { AttributeType, DataType, type Attribute, type Graph, type NodeProto, type TensorProto } from './onnx/proto';
-import { makeTensor, type TensorValues } from './onnx/tensor';
+import { AttributeType, DataType, type Attribute, type Graph, type Model, type NodeProto, type TensorProto, type ValueInfo } from './proto';
+import { makeTensor, type TensorValues } from './tensor';
 
 /** A float attribute (plain numbers are ints). */
 export class FloatAttr {
@@ -46,6 +46,22 @@ export function makeAttribute(name: string, v: AttrValue): Attribute {
     a.type = AttributeType.TENSOR;
   }
   return a;
+}
+
+/** A tensor's ValueInfo; a string dim is a named dynamic axis. */
+export function tensorInfo(name: string, type: DataType, dims: readonly (number | string)[]): ValueInfo {
+  return { name, type: { tensorType: { elemType: type, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } } };
+}
+
+/** A model holding one empty graph (IR 8, default domain at `opset`), for graphs built from scratch. */
+export function emptyModel(name: string, opset = 17): Model {
+  return {
+    irVersion: 8,
+    producerName: 'finetune',
+    graph: { node: [], name, initializer: [], input: [], output: [], valueInfo: [] },
+    opsetImport: [{ domain: '', version: opset }],
+    metadataProps: [],
+  };
 }
 
 /** Every name used in a graph (tensors, nodes, initializers, inputs, outputs, value_info), subgraphs included. */
@@ -91,6 +107,22 @@ export class GraphBuilder {
     if (this.taken.has(name)) throw new Error(`name "${name}" is already used in the graph`);
     this.taken.add(name);
     return name;
+  }
+
+  /** Declares a graph input (its name is reserved). */
+  input(name: string, type: DataType, dims: readonly (number | string)[]): string {
+    this.graph.input.push(tensorInfo(this.reserve(name), type, dims));
+    return name;
+  }
+
+  /** Declares an existing tensor as a graph output. */
+  output(name: string, type: DataType, dims: readonly (number | string)[]): void {
+    this.graph.output.push(tensorInfo(name, type, dims));
+  }
+
+  /** Adds a single-output node whose output gets the given (reserved) name. */
+  named(out: string, opType: string, inputs: string[], attrs: Attrs = {}): string {
+    return this.node(opType, inputs, attrs, { outputs: [this.reserve(out)] })[0];
   }
 
   /** Adds a node; returns its output names (fresh unless given). */

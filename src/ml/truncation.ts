@@ -1,0 +1,21 @@
+/**
+ * What the last predictProba truncated, so that `Classifier.truncated(texts)` called right after it on the same
+ * texts (the inline worker's hover) answers without tokenizing them again.
+ */
+export class TruncationMemo {
+  private texts: readonly string[] | undefined;
+  private flags: boolean[] | undefined;
+
+  remember(texts: readonly string[], flags: boolean[]): void {
+    this.texts = texts;
+    this.flags = flags;
+  }
+
+  /** The flags of the last call when it was on these texts (same array, or equal strings), else undefined. */
+  recall(texts: readonly string[]): boolean[] | undefined {
+    const last = this.texts;
+    if (!last || !this.flags || last.length !== texts.length) return undefined;
+    if (last !== texts) for (let i = 0; i < texts.length; i++) if (last[i] !== texts[i]) return undefined;
+    return this.flags;
+  }
+}
