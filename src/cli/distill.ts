@@ -6,11 +6,9 @@ import { formatMetricsTable } from '../ml/metrics';
 import type { TrainRequest } from '../protocol/trainer';
 import { defaultRunsDir } from '../runs/runFolder';
 import type { DistillationReport, ModelFacts } from '../trainer/distill';
-import { errorKindOf, runTraining } from '../trainer/pipeline';
 import { FlagSpec, formatFlags, parseArgs } from './args';
 import { cacheDirFlag, columnFlags, Command, device, deviceFlag, EXIT, helpFlag, jsonFlag, runsDirFlag, str } from './common';
-import { ProgressView } from './progress';
-import { familyFlags, familyOptionValues, num, printTrainResult } from './train';
+import { familyFlags, familyOptionValues, num, printTrainResult, trainWithProgress } from './train';
 
 const TEMPERATURE_HELP =
   `T > 0 applied to the teacher's probabilities: softmax(log p / T), i.e. p^(1/T) renormalised. ` +
@@ -84,33 +82,14 @@ export const distillCommand: Command = {
       cache_dir: resolve(str(flags, 'cache-dir')),
     };
     const json = flags.get('json') === true;
-    const view = new ProgressView(io.stderr);
-    let runDir: string | undefined;
-    try {
-      const { result, record } = await runTraining(
-        request,
-        (msg) => {
-          if (msg.type === 'run-created') runDir = msg.run_dir;
-          view.handle(msg);
-        },
-        io.signal,
-      );
-      view.done();
-      if (json) {
-        io.stdout.write(JSON.stringify(result) + '\n');
-      } else {
-        printTrainResult(io, result, formatMetricsTable(record.metrics!.test!));
-        io.stdout.write(`\n${formatDistillationTable(record.extra!.distillation as DistillationReport, record.metrics!.test!.n)}\n`);
-      }
-      return EXIT.ok;
-    } catch (e) {
-      view.done();
-      const kind = errorKindOf(e);
-      if (json) {
-        io.stdout.write(JSON.stringify({ run_dir: runDir ?? null, status: kind === 'cancelled' ? 'cancelled' : 'failed', model: 'ngram', error: (e as Error).message }) + '\n');
-      }
-      throw e;
+    const { result, record } = await trainWithProgress(request, io, json);
+    if (json) {
+      io.stdout.write(JSON.stringify(result) + '\n');
+    } else {
+      printTrainResult(io, result, formatMetricsTable(record.metrics!.test!));
+      io.stdout.write(`\n${formatDistillationTable(record.extra!.distillation as DistillationReport, record.metrics!.test!.n)}\n`);
     }
+    return EXIT.ok;
   },
 };
 

@@ -7,7 +7,7 @@ import { formatMetricsTable } from '../ml/metrics';
 import type { TrainRequest } from '../protocol/trainer';
 import type { OptionValues, TrainResultJson } from '../protocol/types';
 import { defaultRunsDir } from '../runs/runFolder';
-import { errorKindOf, runTraining } from '../trainer/pipeline';
+import { errorKindOf, runTraining, type PipelineResult } from '../trainer/pipeline';
 import { FlagSpec, formatFlags, parseArgs } from './args';
 import {
   cacheDirFlag,
@@ -135,33 +135,40 @@ export const trainCommand: Command = {
       cache_dir: resolve(str(flags, 'cache-dir')),
     };
     const json = flags.get('json') === true;
-    const view = new ProgressView(io.stderr);
-    let runDir: string | undefined;
-    try {
-      const { result, record } = await runTraining(
-        request,
-        (msg) => {
-          if (msg.type === 'run-created') runDir = msg.run_dir;
-          view.handle(msg);
-        },
-        io.signal,
-      );
-      view.done();
-      if (json) io.stdout.write(JSON.stringify(result) + '\n');
-      else printTrainResult(io, result, formatMetricsTable(record.metrics!.test!));
-      return EXIT.ok;
-    } catch (e) {
-      view.done();
-      const kind = errorKindOf(e);
-      if (json) {
-        io.stdout.write(
-          JSON.stringify({ run_dir: runDir ?? null, status: kind === 'cancelled' ? 'cancelled' : 'failed', model: request.model, error: (e as Error).message }) + '\n',
-        );
-      }
-      throw e;
-    }
+    const { result, record } = await trainWithProgress(request, io, json);
+    if (json) io.stdout.write(JSON.stringify(result) + '\n');
+    else printTrainResult(io, result, formatMetricsTable(record.metrics!.test!));
+    return EXIT.ok;
   },
 };
+
+/**
+ * Runs the pipeline with the progress view on stderr. With --json, a failure still ends stdout with one
+ * JSON object (status, error, run_dir) before the error propagates to the exit-code handling.
+ */
+export async function trainWithProgress(request: TrainRequest, io: Io, json: boolean): Promise<PipelineResult> {
+  const view = new ProgressView(io.stderr);
+  let runDir: string | undefined;
+  try {
+    const out = await runTraining(
+      request,
+      (msg) => {
+        if (msg.type === 'run-created') runDir = msg.run_dir;
+        view.handle(msg);
+      },
+      io.signal,
+    );
+    view.done();
+    return out;
+  } catch (e) {
+    view.done();
+    if (json) {
+      const status = errorKindOf(e) === 'cancelled' ? 'cancelled' : 'failed';
+      io.stdout.write(JSON.stringify({ run_dir: runDir ?? null, status, model: request.model, error: (e as Error).message }) + '\n');
+    }
+    throw e;
+  }
+}
 
 /**
  * --model is 'ngram', a local folder (when it exists, or when it is written as a path), or a Hub id
