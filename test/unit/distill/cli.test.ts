@@ -1,22 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { cli, ensureBuilt, finetune, lastJson, sample } from '../cliHelpers';
 
-const root = path.resolve(__dirname, '../../../..');
-const cli = path.join(root, 'dist', 'cli.js');
-const sample = path.join(root, 'test', 'fixtures', 'datasets', 'spam-sample.csv');
 
-function finetune(args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 120000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
-function lastJson(stdout: string): Record<string, unknown> {
-  const lines = stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
-}
 
 describe('finetune distill (CLI end to end on the built bundle)', function () {
   this.timeout(180000);
@@ -26,7 +15,7 @@ describe('finetune distill (CLI end to end on the built bundle)', function () {
   let teacher: string;
 
   before(() => {
-    if (!fs.existsSync(cli)) execFileSync(process.execPath, [path.join(root, 'esbuild.js')], { cwd: root, stdio: 'ignore' });
+    ensureBuilt();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-distill-cli-'));
     runs = path.join(dir, 'runs');
     cache = path.join(dir, 'cache');

@@ -1,23 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { cli, ensureBuilt, finetune, lastJson, root, sample } from '../cliHelpers';
 
-const root = path.resolve(__dirname, '../../../..');
-const cli = path.join(root, 'dist', 'cli.js');
-const sample = path.join(root, 'test', 'fixtures', 'datasets', 'spam-sample.csv');
 const bert = path.join(root, 'test', 'fixtures', 'models', 'bert');
 
-function finetune(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 120000, env: { ...process.env, ...env } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
-function lastJson(stdout: string): Record<string, unknown> {
-  const lines = stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
-}
 
 const hasCudaProvider = (() => {
   try {
@@ -34,7 +23,7 @@ describe('finetune CLI with a transformer encoder (fixture model, built bundle)'
   let runDir: string;
 
   before(() => {
-    if (!fs.existsSync(cli)) execFileSync(process.execPath, [path.join(root, 'esbuild.js')], { cwd: root, stdio: 'ignore' });
+    ensureBuilt();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-cli-encoder-'));
   });
 
@@ -90,7 +79,7 @@ describe('finetune CLI with a transformer encoder (fixture model, built bundle)'
   it('a Hub model that is not cached, offline: exit 2 naming the model and cache dir, suggesting a folder or ngram', () => {
     const cache = path.join(dir, 'empty-cache');
     const r = finetune(['train', sample, '--model', 'Xenova/all-MiniLM-L6-v2', '--cache-dir', cache, '--runs-dir', path.join(dir, 'runs')], {
-      HF_ENDPOINT: 'http://127.0.0.1:9',
+      env: { HF_ENDPOINT: 'http://127.0.0.1:9' },
     });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /model "Xenova\/all-MiniLM-L6-v2" is not in the cache/);
@@ -103,7 +92,7 @@ describe('finetune CLI with a transformer encoder (fixture model, built bundle)'
     it(`train --mode ${mode} without --model uses Xenova/all-MiniLM-L6-v2 (offline: exit 2, not an n-gram run)`, () => {
       const cache = path.join(dir, `empty-cache-${mode}`);
       const r = finetune(['train', sample, '--mode', mode, '--cache-dir', cache, '--runs-dir', path.join(dir, `runs-${mode}`), '--json'], {
-        HF_ENDPOINT: 'http://127.0.0.1:9',
+        env: { HF_ENDPOINT: 'http://127.0.0.1:9' },
       });
       assert.equal(r.code, 2, r.stderr);
       const j = lastJson(r.stdout);
