@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import type { ToWebview } from '../../src/protocol/webview';
+import { CHROMIUM_ARGS } from '../chromium';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -15,16 +16,8 @@ interface PageGlobals {
   setTimeout(cb: () => void, ms: number): number;
 }
 
-export const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+/** Headless, plus the shared test flags. */
+export const CHROMIUM_FLAGS = ['--headless', ...CHROMIUM_ARGS];
 
 export function chromiumAvailable(): boolean {
   return fs.existsSync(CHROMIUM);

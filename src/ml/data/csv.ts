@@ -8,6 +8,7 @@
  * kept as is (lenient, like most readers). Lines that are blank or only whitespace are ignored.
  */
 import { DataError } from './types';
+import { indexOrEnd, isBlankLine } from './text';
 
 /** A record longer than this is almost always an unclosed quote swallowing the rest of the file. */
 export const MAX_RECORD_CHARS = 32 << 20;
@@ -176,7 +177,7 @@ export class CsvParser {
     const fields = this.fields;
     this.fields = [];
     this.recordChars = 0;
-    if (fields.length === 1 && isBlank(fields[0])) return false;
+    if (fields.length === 1 && isBlankLine(fields[0])) return false;
     if (this.onRecord(fields, this.recordLine) === true) {
       this.stopped = true;
       return true;
@@ -185,15 +186,4 @@ export class CsvParser {
   }
 }
 
-function indexOrEnd(s: string, needle: string, from: number): number {
-  const k = s.indexOf(needle, from);
-  return k < 0 ? s.length : k;
-}
 
-function isBlank(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c !== 32 && c !== 9 && c !== CR && c !== LF) return false;
-  }
-  return true;
-}

@@ -7,6 +7,7 @@
  */
 import { MAX_RECORD_CHARS } from './csv';
 import { DataError } from './types';
+import { indexOrEnd, isBlankLine } from './text';
 
 /** A record that could not be read as a row (kept in line order with the good ones, then skipped). */
 export interface BadRecord {
@@ -77,7 +78,7 @@ export class JsonLinesParser {
   }
 
   private handle(text: string): boolean {
-    if (isBlank(text)) return false;
+    if (isBlankLine(text)) return false;
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -256,15 +257,4 @@ function shortJsonError(e: unknown): string {
   return msg.length > 120 ? msg.slice(0, 117) + '...' : msg;
 }
 
-function indexOrEnd(s: string, needle: string, from: number): number {
-  const k = s.indexOf(needle, from);
-  return k < 0 ? s.length : k;
-}
 
-function isBlank(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c !== 32 && c !== 9 && c !== 13 && c !== 10) return false;
-  }
-  return true;
-}

@@ -8,16 +8,8 @@ import type { CodeServer } from './codeServer';
 import { tools } from './prerequisites';
 import { markedEnv, sleep } from './processes';
 import { artifactsDir, tempDir } from './paths';
+import { CHROMIUM_ARGS } from '../../chromium';
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export interface DevelopmentOptions {
   /** Folders loaded as extensions under development (absolute paths on the server). */
