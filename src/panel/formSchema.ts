@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { OptionSpec } from '../protocol/types';
+import { modelRefKind } from '../protocol/vocabulary';
 import type { FormSchema } from '../protocol/webview';
 import type { RunManager } from '../runs/manager';
 import { readSettings } from '../commands/settings';
@@ -13,7 +14,7 @@ export const MODEL_SUGGESTIONS = [
 ];
 
 /** The form: families and their options (asked from a trainer process), defaults from settings. */
-export async function buildFormSchema(manager: RunManager, storage: vscode.Uri): Promise<FormSchema> {
+export async function buildFormSchema(manager: RunManager, storage: vscode.Uri, folders: string[] = []): Promise<FormSchema> {
   const settings = readSettings(storage);
   const families = await manager.describeFamilies();
   const trusted = vscode.workspace.isTrusted;
@@ -49,15 +50,11 @@ export async function buildFormSchema(manager: RunManager, storage: vscode.Uri):
       options: {},
     },
     trusted,
+    folders: trusted ? [...new Set([...folders, ...(looksLocal(settings.defaultModel) ? [settings.defaultModel] : [])])] : [],
   };
-}
-
-/** A Hugging Face Hub model id: "name" or "owner/name". */
-export function isHubId(model: string): boolean {
-  return /^[\w-][\w.-]*(\/[\w-][\w.-]*)?$/.test(model) && !model.includes('..');
 }
 
 /** A model string that names a local folder rather than 'ngram' or a Hub id. */
 export function looksLocal(model: string): boolean {
-  return model !== 'ngram' && !isHubId(model);
+  return modelRefKind(model) === 'path';
 }
