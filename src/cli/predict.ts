@@ -2,19 +2,11 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { UsageError } from '../ml/family';
 import { loadClassifier } from '../ml/families';
-import { argmax, type Classifier } from '../ml/model';
-import type { Prediction } from '../protocol/types';
+import type { Classifier } from '../ml/model';
+import { toPrediction } from '../protocol/prediction';
 import { defaultCacheDir } from '../trainer/cacheDir';
 import { formatFlags, parseArgs } from './args';
 import { cacheDirFlag, Command, device, deviceFlag, EXIT, helpFlag, str } from './common';
-
-/** Probabilities → the one-line result users and other tools read. */
-export function toPrediction(labels: string[], row: Float32Array): Prediction {
-  const best = argmax(row);
-  const scores: Record<string, number> = {};
-  labels.forEach((l, j) => (scores[l] = Math.round(row[j] * 1e6) / 1e6));
-  return { label: labels[best], score: scores[labels[best]], scores };
-}
 
 async function predictBatch(model: Classifier, texts: string[], io: { stdout: NodeJS.WritableStream }): Promise<void> {
   if (texts.length === 0) return;

@@ -8,7 +8,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { toPrediction } from '../cli/predict';
+import { toPrediction } from '../protocol/prediction';
 import { PredictionsWriter } from './fileItems';
 import { readFileItems } from './fileRows';
 import { DataError } from '../ml/data/types';

@@ -72,15 +72,4 @@ export interface ModelManifest {
   [key: string]: unknown;
 }
 
-export function argmax(row: ArrayLike<number>, offset = 0, k = row.length): number {
-  let best = 0;
-  let bestValue = -Infinity;
-  for (let j = 0; j < k; j++) {
-    const v = row[offset + j];
-    if (v > bestValue) {
-      bestValue = v;
-      best = j;
-    }
-  }
-  return best;
-}
+export { argmax } from '../protocol/prediction';

@@ -12,7 +12,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { probeCuda } from '../../src/ml/encoder/device';
+import { probeCuda } from '../../src/ml/runtime/device';
 import { encoderFamily } from '../../src/ml/encoder/family';
 import { EncoderRuntime } from '../../src/ml/encoder/runtime';
 import { loadEncoder } from '../../src/ml/encoder/source';

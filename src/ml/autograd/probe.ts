@@ -5,7 +5,7 @@
  * Gradient rules need ranks, element types and which axes broadcast (size 1 where the result is bigger); the
  * sample batch's dynamic sizes (batch, sequence) must differ from 1 so that broadcast axes are recognisable.
  */
-import * as ort from 'onnxruntime-node';
+import { ort } from '../runtime/ort';
 import { DataType, type Model, type NodeProto, type TensorProto, type ValueInfo } from '../onnx/proto';
 import { makeAttribute } from '../onnx/graph';
 import { serializeModel } from '../onnx';

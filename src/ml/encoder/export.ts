@@ -19,7 +19,7 @@ import { GraphBuilder, tensorInfo } from '../onnx/graph';
 import { cloneMessage, DataType, type Graph, type Model } from '../onnx/proto';
 import { parseModel } from '../onnx';
 import { addPooling } from '../finetune/graph';
-import { loadTokenizer } from '../finetune/tokenize';
+import { loadTokenizer } from '../runtime/transformers';
 import { readHeadWeights, type EncoderManifest } from './family';
 import type { HeadWeights } from './head';
 import { specialSuffixLength, type Pooling } from './runtime';
@@ -139,7 +139,7 @@ export async function encoderExport(modelDir: string, manifest: ModelManifest, c
   if (m.encoder.tokenizer_fingerprint && (await tokenizerFingerprint(files.dir)) !== m.encoder.tokenizer_fingerprint) {
     throw new UsageError(`the tokenizer of ${m.encoder.model} changed since this model was trained; restore it or train again.`);
   }
-  const tokenizer = (await loadTokenizer(files.dir)) as unknown as TokenizerLike;
+  const tokenizer = await loadTokenizer(files.dir);
   const encoder = parseModel(await fsp.readFile(files.onnxFile), files.onnxFile);
   const onnx = buildEncoderClassifierModel(
     encoder,

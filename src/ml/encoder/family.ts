@@ -16,6 +16,7 @@ import { HeadPredictor, trainHead, type HeadOptions, type HeadResult, type HeadW
 import { headParams } from './headGraph';
 import { EncoderRuntime, type Pooling } from './runtime';
 import { DEFAULT_ENCODER_MODEL, loadEncoder, type Dtype, type LoadedEncoder } from './source';
+import { patienceOption, THREADS_OPTION } from '../train/options';
 
 export const encoderOptions: readonly OptionSpec[] = [
   { key: 'dtype', flag: 'dtype', type: 'enum', choices: ['fp32', 'fp16', 'q8'], default: 'fp32', help: 'Encoder weights: fp32, fp16 (GPU) or q8 (int8, faster on CPU); picks onnx/model[_fp16|_quantized].onnx' },
@@ -23,7 +24,7 @@ export const encoderOptions: readonly OptionSpec[] = [
   { key: 'normalize', flag: 'normalize', type: 'bool', default: true, help: 'L2-normalize sentence vectors', advanced: true },
   { key: 'maxLength', flag: 'max-length', type: 'int', default: 256, min: 8, max: 8192, help: 'Tokens per text; longer texts are truncated (the run reports how many)' },
   { key: 'batchSize', flag: 'batch-size', type: 'int', default: 32, min: 1, max: 4096, help: 'Texts per encoder batch' },
-  { key: 'threads', flag: 'threads', type: 'int', default: 0, min: 0, max: 256, help: 'CPU threads for the encoder (0 = one per core)', advanced: true },
+  THREADS_OPTION,
   { key: 'head', flag: 'head', type: 'enum', choices: ['logreg', 'mlp'], default: 'logreg', help: 'Classifier head: logistic regression or a one-hidden-layer MLP' },
   { key: 'hiddenSize', flag: 'hidden-size', type: 'int', default: 256, min: 1, max: 8192, help: 'MLP hidden units', advanced: true },
   { key: 'dropout', flag: 'dropout', type: 'float', default: 0.1, min: 0, max: 0.9, help: 'MLP dropout', advanced: true },
@@ -34,7 +35,7 @@ export const encoderOptions: readonly OptionSpec[] = [
   { key: 'warmup', flag: 'warmup', type: 'float', default: 0.06, min: 0, max: 0.5, help: 'Fraction of steps with linear learning-rate warmup (then linear decay)', advanced: true },
   { key: 'classWeights', flag: 'class-weights', type: 'enum', choices: ['none', 'balanced'], default: 'none', help: 'Weight classes inversely to their frequency (imbalanced data)' },
   { key: 'labelSmoothing', flag: 'label-smoothing', type: 'float', default: 0, min: 0, max: 0.5, help: 'Label smoothing', advanced: true },
-  { key: 'patience', flag: 'patience', type: 'int', default: 5, min: 0, max: 10000, help: 'Stop after this many epochs without better validation macro-F1 (0 = never)', advanced: true },
+  patienceOption(5),
   { key: 'embeddingCache', flag: 'embedding-cache', type: 'bool', default: true, help: 'Keep embeddings on disk (under the cache dir) so re-runs skip encoding', advanced: true },
   { key: 'embeddingCacheMb', flag: 'embedding-cache-mb', type: 'int', default: 2048, min: 1, max: 1_000_000, help: 'Size bound of the embedding cache (least recently used first out)', advanced: true },
 ];

@@ -10,10 +10,13 @@
  * (its two [B,384]×[384,256] products per step dominate) while ORT's GEMMs take ~8 s for 10 epochs.
  * `backend: 'ts'` keeps the loop version for logistic regression (the benchmark measures both).
  */
-import type * as ortTypes from 'onnxruntime-node';
+import type { ort as ortTypes } from '../runtime/ort';
 import { Rng } from '../random';
 import { CancelledError } from '../family';
 import type { TrainReporter } from '../model';
+import { validationScores } from '../metrics';
+import { learningRate } from '../train/schedule';
+import { BestEpoch } from '../train/selection';
 import { headParams, inferenceGraph, trainStepGraph, type HeadShape } from './headGraph';
 
 export interface HeadOptions {
@@ -66,7 +69,7 @@ const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 let ortModule: typeof ortTypes | undefined;
 function ort(): typeof ortTypes {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (ortModule ??= require('onnxruntime-node') as typeof ortTypes);
+  return (ortModule ??= (require('../runtime/ort') as typeof import('../runtime/ort')).ort);
 }
 
 // ------------------------------------------------------------------ features
@@ -98,40 +101,6 @@ export function standardize(x: Float32Array, mean: Float32Array, scale: Float32A
   const out = new Float32Array(x.length);
   for (let o = 0; o < x.length; o += dim) {
     for (let j = 0; j < dim; j++) out[o + j] = (x[o + j] - mean[j]) * scale[j];
-  }
-  return out;
-}
-
-// ------------------------------------------------------------------ metrics for model selection
-
-export function macroF1(gold: ArrayLike<number>, pred: ArrayLike<number>, k: number): number {
-  const tp = new Float64Array(k);
-  const fp = new Float64Array(k);
-  const fn = new Float64Array(k);
-  for (let i = 0; i < gold.length; i++) {
-    if (gold[i] === pred[i]) tp[gold[i]]++;
-    else {
-      fp[pred[i]]++;
-      fn[gold[i]]++;
-    }
-  }
-  let sum = 0;
-  let count = 0;
-  for (let c = 0; c < k; c++) {
-    if (tp[c] + fp[c] + fn[c] === 0) continue; // class neither present nor predicted
-    sum += (2 * tp[c]) / (2 * tp[c] + fp[c] + fn[c]);
-    count++;
-  }
-  return count ? sum / count : 0;
-}
-
-function argmaxRows(p: Float32Array, k: number): Int32Array {
-  const n = p.length / k;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (p[i * k + j] > p[i * k + best]) best = j;
-    out[i] = best;
   }
   return out;
 }
@@ -368,11 +337,6 @@ function logregProbs(x: Float32Array, w: Float32Array, b: Float32Array, s: HeadS
 
 // ------------------------------------------------------------------ training
 
-export function learningRate(step: number, total: number, warmupSteps: number, peak: number): number {
-  if (warmupSteps > 0 && step <= warmupSteps) return (peak * step) / warmupSteps;
-  return peak * Math.max(0, (total - step) / Math.max(1, total - warmupSteps));
-}
-
 function classWeightsFor(y: Int32Array, k: number, mode: HeadOptions['classWeights']): Float32Array {
   const weights = new Float32Array(k).fill(1);
   if (mode !== 'balanced') return weights;
@@ -380,18 +344,6 @@ function classWeightsFor(y: Int32Array, k: number, mode: HeadOptions['classWeigh
   for (const c of y) counts[c]++;
   for (let c = 0; c < k; c++) weights[c] = counts[c] > 0 ? y.length / (k * counts[c]) : 0;
   return weights;
-}
-
-/** Validation loss (mean NLL of the gold class) and macro-F1 from probabilities. */
-function validScores(p: Float32Array, gold: Int32Array, k: number): { loss: number; accuracy: number; macroF1: number } {
-  const pred = argmaxRows(p, k);
-  let loss = 0;
-  let correct = 0;
-  for (let i = 0; i < gold.length; i++) {
-    loss -= Math.log(Math.max(p[i * k + gold[i]], 1e-12));
-    if (pred[i] === gold[i]) correct++;
-  }
-  return { loss: loss / Math.max(gold.length, 1), accuracy: correct / Math.max(gold.length, 1), macroF1: macroF1(gold, pred, k) };
 }
 
 export async function trainHead(
@@ -430,7 +382,6 @@ export async function trainHead(
   const bs = Math.max(1, Math.min(opts.batchSize, n));
   const stepsPerEpoch = Math.ceil(n / bs);
   const totalSteps = stepsPerEpoch * opts.epochs;
-  const warmupSteps = Math.round(opts.warmup * totalSteps);
   const xb = new Float32Array(bs * dim);
   const yb = new Float32Array(bs * classes);
   const wb = new Float32Array(bs);
@@ -439,7 +390,7 @@ export async function trainHead(
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const validX = valid && valid.y.length > 0 ? valid : undefined;
 
-  let best: { f1: number; loss: number; epoch: number; params: Record<string, Float32Array> } | undefined;
+  const selection = new BestEpoch<Record<string, Float32Array>>(opts.patience);
   // One predictor (one ORT session for the MLP) for every epoch's validation pass.
   const validPredictor = new HeadPredictor({ shape, mean, scale, params: init });
   let step = 0;
@@ -465,7 +416,7 @@ export async function trainHead(
         for (let r = 0; r < rows; r++) wb[r] = wsum > 0 ? wb[r] / wsum : 1 / rows;
         if (keep) for (let j = 0; j < rows * shape.hidden; j++) keep[j] = rng.next() >= opts.dropout ? keepScale : 0;
         step++;
-        const lr = learningRate(step, totalSteps, warmupSteps, opts.lr);
+        const lr = learningRate(step, totalSteps, opts.lr, opts.warmup);
         const loss = await runner.step({
           x: xb,
           y: yb,
@@ -482,18 +433,13 @@ export async function trainHead(
       }
       epochsRun = epoch;
       const trainLoss = lossSum / Math.max(lossRows, 1);
-      let improved = true;
-      let scores: ReturnType<typeof validScores> | undefined;
+      let scores: ReturnType<typeof validationScores> | undefined;
+      const params = runner.params();
       if (validX) {
-        const params = runner.params();
         validPredictor.weights.params = params;
-        const probs = await validPredictor.predict(validX.x);
-        scores = validScores(probs, validX.y, classes);
-        improved = !best || scores.macroF1 > best.f1 || (scores.macroF1 === best.f1 && scores.loss < best.loss);
-        if (improved) best = { f1: scores.macroF1, loss: scores.loss, epoch, params };
-      } else {
-        best = { f1: NaN, loss: trainLoss, epoch, params: runner.params() };
+        scores = validationScores(validX.y, await validPredictor.predict(validX.x), classes);
       }
+      const { isBest: improved, stop } = selection.offer(epoch, scores, () => params);
       reporter?.epoch({
         epoch,
         trainLoss,
@@ -501,8 +447,8 @@ export async function trainHead(
         best: improved,
         seconds: (performance.now() - tEpoch) / 1000,
       });
-      if (validX && opts.patience > 0 && best && epoch - best.epoch >= opts.patience) {
-        reporter?.log(`early stopping after epoch ${epoch}: no better validation macro-F1 for ${opts.patience} epochs; keeping epoch ${best.epoch}`);
+      if (stop) {
+        reporter?.log(`early stopping after epoch ${epoch}: no better validation macro-F1 for ${opts.patience} epochs; keeping epoch ${selection.epoch}`);
         break;
       }
     }
@@ -511,10 +457,10 @@ export async function trainHead(
     await validPredictor.dispose();
   }
   return {
-    weights: { shape, mean, scale, params: best!.params },
-    bestEpoch: best!.epoch,
+    weights: { shape, mean, scale, params: selection.weights! },
+    bestEpoch: selection.epoch,
     epochsRun,
-    ...(validX ? { bestValidMacroF1: best!.f1 } : {}),
+    ...(selection.scores ? { bestValidMacroF1: selection.scores.macroF1 } : {}),
     backend: runner instanceof TsLogregRunner ? 'ts' : 'onnx',
     seconds: (performance.now() - t0) / 1000,
   };

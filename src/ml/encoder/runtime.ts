@@ -4,7 +4,7 @@
  * `last_hidden_state` (mean over real tokens, or the first token). Work is streamed in chunks, so memory
  * holds one chunk's token ids and one batch's tensors at a time, plus the n×dim result.
  */
-import type * as ortTypes from 'onnxruntime-node';
+import type { ort as ortTypes } from '../runtime/ort';
 import { throwIfAborted, UsageError } from '../family';
 import type { LoadedEncoder, TokenizerLike } from './source';
 
@@ -20,7 +20,7 @@ const MAX_CHUNK = 2048;
 let ortModule: typeof ortTypes | undefined;
 function ort(): typeof ortTypes {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (ortModule ??= require('onnxruntime-node') as typeof ortTypes);
+  return (ortModule ??= (require('../runtime/ort') as typeof import('../runtime/ort')).ort);
 }
 
 export interface EmbedResult {

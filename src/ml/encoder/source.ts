@@ -9,62 +9,26 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type * as ortTypes from 'onnxruntime-node';
+import type { ort as ortTypes } from '../runtime/ort';
 import type { Device } from '../../protocol/types';
 import { DEFAULT_TRANSFORMER_MODEL, isHubId, isLocalPath } from '../../protocol/vocabulary';
 import { throwIfAborted, UsageError } from '../family';
 import type { TrainReporter } from '../model';
-import { cudaFailureReason, planDevice, probeCuda, type CudaProbe } from './device';
+import { cudaFailureReason, probeCuda, resolveDevice, type CudaProbe } from '../runtime/device';
+import { configureTransformers, hubCacheDir, isOffline, TOKENIZER_FILES, type Tokenizer } from '../runtime/transformers';
+
+export { configureTransformers, hubCacheDir, isOffline, loadTransformers, TOKENIZER_FILES } from '../runtime/transformers';
 
 export const DEFAULT_ENCODER_MODEL = DEFAULT_TRANSFORMER_MODEL;
 export type Dtype = 'fp32' | 'fp16' | 'q8';
 export const DTYPE_SUFFIX: Record<Dtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized' };
 
-/** Minimal views of the transformers.js objects we use (its own types are wide). */
-export interface TokenizerLike {
-  encode(text: string, opts?: { add_special_tokens?: boolean }): number[];
-  pad_token_id?: number;
-  readonly model_max_length?: number;
-}
+/** The transformers.js tokenizer (src/ml/runtime/transformers.ts). */
+export type TokenizerLike = Tokenizer;
 interface PretrainedModelLike {
   sessions: Record<string, ortTypes.InferenceSession>;
   config: Record<string, unknown>;
   dispose(): Promise<unknown>;
-}
-type Transformers = typeof import('@huggingface/transformers');
-
-let transformersPromise: Promise<Transformers> | undefined;
-/** transformers.js, loaded on first use (n-gram runs never pay for it). */
-export function loadTransformers(): Promise<Transformers> {
-  return (transformersPromise ??= import('@huggingface/transformers'));
-}
-
-export function hubCacheDir(cacheDir: string): string {
-  return path.join(cacheDir, 'hub');
-}
-
-/** HF_HUB_OFFLINE=1 (the Hugging Face convention) disables downloads. */
-export function isOffline(): boolean {
-  return /^(1|true|yes|on)$/i.test(process.env.HF_HUB_OFFLINE ?? '');
-}
-
-/**
- * Point transformers.js at our cache (never inside node_modules), the Hub endpoint (HF_ENDPOINT) and
- * the offline switch. transformers.js's `env` is process-wide; one trainer process trains one model.
- */
-export async function configureTransformers(cacheDir: string): Promise<Transformers> {
-  const t = await loadTransformers();
-  const hub = hubCacheDir(cacheDir);
-  t.env.cacheDir = hub;
-  t.env.localModelPath = hub;
-  t.env.allowLocalModels = true;
-  t.env.useFSCache = true;
-  t.env.useBrowserCache = false;
-  t.env.allowRemoteModels = !isOffline();
-  const endpoint = process.env.HF_ENDPOINT;
-  t.env.remoteHost = endpoint ? (endpoint.endsWith('/') ? endpoint : endpoint + '/') : 'https://huggingface.co/';
-  t.env.logLevel = t.LogLevel.ERROR;
-  return t;
 }
 
 export interface EncoderFiles {
@@ -89,18 +53,6 @@ export function classifyModelRef(model: string): { kind: 'hub' | 'folder'; ref: 
   return { kind: 'hub', ref: m };
 }
 
-/** Tokenizer files a transformers.js model folder may hold (copied on export when present). */
-export const TOKENIZER_FILES = [
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'special_tokens_map.json',
-  'added_tokens.json',
-  'vocab.txt',
-  'vocab.json',
-  'merges.txt',
-  'sentencepiece.bpe.model',
-  'spiece.model',
-];
 
 /** The files on disk an encoder needs at a dtype: config.json, tokenizer files, its ONNX graph (those that exist). */
 export function encoderFilesOnDisk(model: string, dtype: Dtype, cacheDir: string): string[] {
@@ -240,8 +192,7 @@ export async function loadEncoder(opts: LoadEncoderOptions): Promise<LoadedEncod
   }
   throwIfAborted(opts.signal);
 
-  const plan = await planDevice(opts.device, opts.probe ?? (() => probeCuda()));
-  if (opts.device === 'cuda' && !plan.tryCuda) throw new UsageError(`--device cuda: ${plan.reason}. Use --device auto or cpu to run on the CPU.`);
+  const plan = await resolveDevice(opts.device, opts.probe ?? (() => probeCuda()));
   const sessionOptions = (ep: 'cuda' | 'cpu') => ({
     executionProviders: [ep],
     ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
@@ -260,7 +211,7 @@ export async function loadEncoder(opts: LoadEncoderOptions): Promise<LoadedEncod
   let device: 'cpu' | 'cuda' = 'cpu';
   let deviceReason = plan.reason;
   try {
-    if (plan.tryCuda) {
+    if (plan.device === 'cuda') {
       try {
         model = await open('cuda');
         device = 'cuda';

@@ -7,10 +7,10 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { ort } from '../runtime/ort';
 import type { Classifier, ModelManifest } from '../model';
 import { throwIfAborted } from '../family';
-import { TOKENIZER_FILES } from '../encoder/source';
+import { TOKENIZER_FILES } from '../runtime/transformers';
 import { TruncationMemo } from '../truncation';
 import { encodeTexts, padBatch, type Tokenizer } from './tokenize';
 import type { Pooling } from './graph';

@@ -4,19 +4,18 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
-import type { Device, OptionValues } from '../../protocol/types';
+import { ort, sessionOptions } from '../runtime/ort';
+import type { OptionValues } from '../../protocol/types';
 import { ModelFormatError, readModelFile, serializeModel } from '../onnx';
 import { GradientError } from '../autograd/context';
 import { UntrainableModelError } from '../autograd/prepare';
 import type { FamilyContext, LoadContext, ModelFamily } from '../family';
 import { UsageError } from '../family';
 import type { Classifier, ModelManifest, TrainInput } from '../model';
-import { hubCacheDir } from '../encoder/source';
+import { resolveDevice } from '../runtime/device';
+import { hubCacheDir, loadTokenizer, type Tokenizer } from '../runtime/transformers';
 import { FinetunedClassifier } from './classifier';
 import { FINETUNE_OPTIONS, finetuneOptions } from './options';
-import { sessionOptions } from './runtime';
-import { loadTokenizer, type Tokenizer } from './tokenize';
 import { trainFinetune } from './train';
 import type { Pooling } from './graph';
 
@@ -42,19 +41,6 @@ export function resolveModelFolder(model: string, cacheDir: string): string {
   );
 }
 
-/** Which execution provider to use; CUDA only where its provider library is installed next to onnxruntime-node. */
-export function resolveDevice(device: Device): { providers: string[]; device: string; reason?: string } {
-  if (device === 'cpu') return { providers: ['cpu'], device: 'cpu' };
-  const binDir = path.dirname(require.resolve('onnxruntime-node/package.json'));
-  const cuda = ['bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so', 'bin/napi-v6/win32/x64/onnxruntime_providers_cuda.dll'].some((f) =>
-    existsSync(path.join(binDir, f)),
-  );
-  if (cuda) return { providers: ['cuda', 'cpu'], device: 'cuda' };
-  const reason = 'CUDA provider libraries not installed for onnxruntime-node';
-  if (device === 'cuda') throw new UsageError(`--device cuda: ${reason}; use --device cpu or auto.`);
-  return { providers: ['cpu'], device: 'cpu', reason };
-}
-
 function padIdOf(tokenizer: Tokenizer, config: Record<string, unknown>): number {
   if (typeof tokenizer.pad_token_id === 'number') return tokenizer.pad_token_id;
   if (typeof config.pad_token_id === 'number') return config.pad_token_id;
@@ -74,12 +60,12 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
   const o = finetuneOptions(values);
   const folder = resolveModelFolder(ctx.model, ctx.cacheDir);
   const onnxFile = path.join(folder, 'onnx', 'model.onnx');
-  const dev = resolveDevice(ctx.device);
+  const dev = await resolveDevice(ctx.device);
   if (dev.reason) ctx.reporter.log(`device: ${dev.device} (${dev.reason})`);
   ctx.reporter.phase('loading model', folder);
   const [encoder, tokenizer, config] = await Promise.all([readModelFile(onnxFile).catch(rethrowAsUsage), loadTokenizer(folder, ctx.cacheDir), readConfig(folder)]);
   const padId = padIdOf(tokenizer, config);
-  const settings = { threads: o.threads ?? undefined, executionProviders: dev.providers };
+  const settings = { threads: o.threads || undefined, executionProviders: dev.providers };
   let outcome;
   try {
     outcome = await trainFinetune(encoder, tokenizer, input, o, { reporter: ctx.reporter, padId, session: settings, what: onnxFile });
@@ -104,7 +90,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
       deviceReason: dev.reason,
       describe: {
         best_epoch: outcome.bestEpoch,
-        best_valid_macro_f1: outcome.bestMacroF1,
+        ...(Number.isFinite(outcome.bestMacroF1) ? { best_valid_macro_f1: outcome.bestMacroF1 } : {}),
         steps: outcome.steps,
         trainable_params: outcome.trainableParams,
         frozen_params: outcome.frozenParams,
@@ -125,7 +111,7 @@ function rethrowAsUsage(e: unknown): never {
 }
 
 async function load(dir: string, manifest: ModelManifest, ctx: LoadContext): Promise<Classifier> {
-  const dev = resolveDevice(ctx.device);
+  const dev = await resolveDevice(ctx.device);
   const tokenizer = await loadTokenizer(dir, ctx.cacheDir);
   const session = await ort.InferenceSession.create(path.join(dir, 'onnx', 'model.onnx'), sessionOptions({ executionProviders: dev.providers }));
   return new FinetunedClassifier(manifest.labels, session, tokenizer, {

@@ -11,7 +11,7 @@
  * trainable weight p: p, its Adam moments. Outputs: `loss`, `logits`, `grad_norm`, then each p's new value and
  * new moments.
  */
-import type * as ort from 'onnxruntime-node';
+import type { ort } from '../runtime/ort';
 import { buildBackward } from '../autograd/backward';
 import { GradientError } from '../autograd/context';
 import { GraphBuilder, tensorInfo } from '../onnx/graph';
@@ -209,7 +209,7 @@ function moveToInputs(graph: Graph, names: string[]): void {
 /** Builds the training graph (see the file comment). Runs one shape probe through onnxruntime-node. */
 export async function buildTrainingModel(encoder: Model, opts: TrainingGraphOptions, what = 'model.onnx'): Promise<BuiltGraph> {
   checkTrainable(encoder, what);
-  const ortModule = await import('onnxruntime-node');
+  const ortModule = (await import('../runtime/ort.js')).ort;
   const model = cloneMessage(encoder);
   liftOpset(model);
   fuseLayerNorms(model);

@@ -1,5 +1,6 @@
 import type { OptionSpec, OptionValues } from '../../protocol/types';
 import type { Pooling } from './graph';
+import { patienceOption, THREADS_OPTION } from '../train/options';
 
 /** Hyperparameters of full fine-tuning (CLI flags, panel form and validation come from this list). */
 export const FINETUNE_OPTIONS: readonly OptionSpec[] = [
@@ -16,8 +17,8 @@ export const FINETUNE_OPTIONS: readonly OptionSpec[] = [
   { key: 'labelSmoothing', flag: 'label-smoothing', type: 'float', default: 0, min: 0, max: 0.5, help: 'Label smoothing of the cross-entropy targets.', advanced: true },
   { key: 'classWeights', flag: 'class-weights', type: 'enum', default: 'none', choices: ['none', 'balanced'], help: 'Weigh classes inversely to their frequency.', advanced: true },
   { key: 'maxGradNorm', flag: 'max-grad-norm', type: 'float', default: 1, min: 0, max: 1000, help: 'Clip gradients to this global norm (0: no clipping).', advanced: true },
-  { key: 'patience', flag: 'patience', type: 'int', default: null, min: 1, max: 100, help: 'Stop after this many epochs without a better validation macro-F1.', advanced: true },
-  { key: 'threads', flag: 'threads', type: 'int', default: null, min: 1, max: 256, help: 'CPU threads for onnxruntime (default: all cores).', advanced: true },
+  patienceOption(0),
+  THREADS_OPTION,
 ];
 
 export interface FinetuneOptions {
@@ -34,8 +35,8 @@ export interface FinetuneOptions {
   labelSmoothing: number;
   classWeights: 'none' | 'balanced';
   maxGradNorm: number;
-  patience: number | null;
-  threads: number | null;
+  patience: number;
+  threads: number;
 }
 
 /** Typed view of resolved option values (resolveOptions has checked types and ranges). */

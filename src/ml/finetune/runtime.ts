@@ -5,7 +5,7 @@
  * writes the updated values into the other (preallocated outputs), then the two swap. Nothing is allocated per
  * step for parameters; only the batch's activations come and go inside ORT.
  */
-import * as ort from 'onnxruntime-node';
+import { ort, sessionOptions, type SessionSettings } from '../runtime/ort';
 import { serializeModel } from '../onnx';
 import type { BuiltGraph, TrainableParam } from './graph';
 
@@ -31,23 +31,6 @@ interface Slot {
   v: [ort.Tensor, ort.Tensor];
 }
 
-export interface SessionSettings {
-  threads?: number;
-  executionProviders?: string[];
-  /** ONNX Runtime's CPU memory arena (default on). */
-  memArena?: boolean;
-}
-
-export function sessionOptions(s: SessionSettings): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: (s.executionProviders ?? ['cpu']) as ort.InferenceSession.SessionOptions['executionProviders'],
-    graphOptimizationLevel: 'all',
-    ...(s.threads ? { intraOpNumThreads: s.threads, interOpNumThreads: 1 } : {}),
-    executionMode: 'sequential',
-    ...(s.memArena === false ? { enableCpuMemArena: false } : {}),
-    logSeverityLevel: 3,
-  };
-}
 
 export class GraphTrainer {
   private current = 0;

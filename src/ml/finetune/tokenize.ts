@@ -2,43 +2,10 @@
  * Tokenization with transformers.js (the same tokenizer and truncation its pipelines use, so exported models
  * predict identically), and padded batches as ORT tensors.
  */
-import * as ort from 'onnxruntime-node';
+import { ort } from '../runtime/ort';
+import type { Tokenizer } from '../runtime/transformers';
 
-/** The slice of transformers.js's tokenizer API we use. */
-export interface Tokenizer {
-  (texts: string[], opts: { truncation: boolean; max_length: number; padding: boolean; return_tensor: false; add_special_tokens?: boolean }): {
-    input_ids: number[][];
-  };
-  pad_token_id: number | null | undefined;
-  model_max_length: number;
-}
-
-let transformers: Promise<typeof import('@huggingface/transformers')> | undefined;
-
-/** transformers.js, loaded once (ESM), never reaching the network and never caching inside node_modules. */
-export async function transformersModule(cacheDir?: string): Promise<typeof import('@huggingface/transformers')> {
-  transformers ??= import('@huggingface/transformers');
-  const t = await transformers;
-  if (cacheDir) t.env.cacheDir = cacheDir;
-  return t;
-}
-
-/** A tokenizer from a local model folder (tokenizer.json + tokenizer_config.json). */
-export async function loadTokenizer(folder: string, cacheDir?: string): Promise<Tokenizer> {
-  const t = await transformersModule(cacheDir);
-  const { env } = t;
-  const saved = { remote: env.allowRemoteModels, local: env.allowLocalModels, path: env.localModelPath };
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = '/';
-  try {
-    return (await t.AutoTokenizer.from_pretrained(folder)) as unknown as Tokenizer;
-  } finally {
-    env.allowRemoteModels = saved.remote;
-    env.allowLocalModels = saved.local;
-    env.localModelPath = saved.path;
-  }
-}
+export type { Tokenizer } from '../runtime/transformers';
 
 export interface Encoded {
   /** Token ids per text, special tokens included, truncated to the max length. */

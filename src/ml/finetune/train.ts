@@ -4,19 +4,21 @@
  * epoch by macro-F1. The learning-rate schedule (linear warm-up, then linear decay to zero) is computed here
  * and fed to the graph as an input.
  */
-import * as ort from 'onnxruntime-node';
+import { ort, sessionOptions, type SessionSettings } from '../runtime/ort';
 import { performance } from 'node:perf_hooks';
 import type { Model } from '../onnx/proto';
 import { serializeModel } from '../onnx';
 import { makeTensor } from '../onnx/tensor';
 import { cloneMessage, DataType } from '../onnx/proto';
 import { throwIfAborted } from '../family';
-import { classificationMetrics } from '../metrics';
+import { validationScores } from '../metrics';
+import { learningRate } from '../train/schedule';
+import { BestEpoch } from '../train/selection';
 import type { TrainInput, TrainReporter } from '../model';
 import { Rng } from '../random';
 import { buildClassifierModel, buildTrainingModel, DEFAULT_ADAMW, HEAD_BIAS, HEAD_WEIGHT, type BuiltGraph } from './graph';
 import type { FinetuneOptions } from './options';
-import { GraphTrainer, sessionOptions, type SessionSettings } from './runtime';
+import { GraphTrainer } from './runtime';
 import { encodeTexts, padBatch, type Tokenizer } from './tokenize';
 import { softmaxInto } from './classifier';
 
@@ -32,13 +34,6 @@ export interface TrainOutcome {
   frozenParams: number;
   layersTrained: number | 'all';
   steps: number;
-}
-
-/** Linear warm-up over the first `warmup` fraction of steps, then linear decay to 0. */
-export function learningRate(step: number, total: number, peak: number, warmup: number): number {
-  const warm = Math.floor(total * warmup);
-  if (warm > 0 && step <= warm) return (peak * step) / warm;
-  return peak * Math.max(0, (total - step) / Math.max(1, total - warm));
 }
 
 /** Batches of indices: shuffled, then sorted by length within groups of 50 batches, batch order shuffled again. */
@@ -117,8 +112,7 @@ export async function trainFinetune(
   const rng = new Rng(input.seed);
   const stepsPerEpoch = Math.ceil(train.ids.length / o.batchSize);
   const totalSteps = stepsPerEpoch * o.epochs;
-  let best = { epoch: 0, f1: -1, weights: new Map<string, Float32Array>() };
-  let stale = 0;
+  const selection = new BestEpoch<Map<string, Float32Array>>(o.patience);
   let trainSeconds = 0;
   let trainTokens = 0;
   try {
@@ -159,32 +153,16 @@ export async function trainFinetune(
 
       reporter.phase('validating', `epoch ${epoch}`);
       const probs = await predictWith(evalSession, trainer.paramTensors(), valid.ids, built.encoderInputs, env.padId, k, signal);
-      const pred = new Int32Array(validGold.length);
-      let validLoss = 0;
-      let correct = 0;
-      validGold.forEach((y, i) => {
-        let arg = 0;
-        for (let c = 1; c < k; c++) if (probs[i * k + c] > probs[i * k + arg]) arg = c;
-        pred[i] = arg;
-        if (arg === y) correct++;
-        validLoss -= Math.log(Math.max(probs[i * k + y], 1e-12));
-      });
-      const f1 = validGold.length ? classificationMetrics(validGold, pred, input.labels).macro.f1 : 0;
-      const isBest = f1 > best.f1;
-      if (isBest) {
-        best = { epoch, f1, weights: trainer.snapshot() };
-        stale = 0;
-      } else stale++;
+      const scores = validGold.length ? validationScores(validGold, probs, k) : undefined;
+      const { isBest, stop } = selection.offer(epoch, scores, () => trainer.snapshot());
       reporter.epoch({
         epoch,
         trainLoss: lossSum / Math.max(1, lossCount),
-        ...(validGold.length
-          ? { validLoss: validLoss / validGold.length, validAccuracy: correct / validGold.length, validMacroF1: f1 }
-          : {}),
+        ...(scores ? { validLoss: scores.loss, validAccuracy: scores.accuracy, validMacroF1: scores.macroF1 } : {}),
         best: isBest,
         seconds: (performance.now() - epochStart) / 1000,
       });
-      if (o.patience !== null && stale >= o.patience) {
+      if (stop) {
         reporter.log(`no better validation macro-F1 for ${o.patience} epochs: stopping after epoch ${epoch}.`);
         break;
       }
@@ -194,13 +172,13 @@ export async function trainFinetune(
     await evalSession.release();
   }
 
-  const classifier = bakeWeights(encoder, built, best.weights, o, k);
+  const classifier = bakeWeights(encoder, built, selection.weights!, o, k);
   const trainable = built.params.reduce((n, p) => n + p.init.length, 0);
   const total = encoder.graph!.initializer.reduce((n, t) => n + (t.dataType === DataType.FLOAT ? t.dims.reduce((a, d) => a * d, 1) : 0), 0);
   return {
     classifier,
-    bestEpoch: best.epoch,
-    bestMacroF1: best.f1,
+    bestEpoch: selection.epoch,
+    bestMacroF1: selection.scores?.macroF1 ?? NaN,
     trainTokensPerSecond: trainSeconds > 0 ? trainTokens / trainSeconds : 0,
     truncated,
     graphBuildSeconds,

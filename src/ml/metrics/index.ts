@@ -28,6 +28,18 @@ export function evaluate(gold: ArrayLike<number>, probs: Float32Array, labels: s
   return report;
 }
 
+/**
+ * What model selection looks at after each epoch: mean log loss, accuracy and macro-F1 of n×K probabilities, by
+ * the same definitions as the reported metrics (so the best epoch is chosen by the macro-F1 the run reports).
+ */
+export function validationScores(gold: ArrayLike<number>, probs: Float32Array, k: number): { loss: number; accuracy: number; macroF1: number } {
+  const n = gold.length;
+  const pred = new Int32Array(n);
+  for (let i = 0; i < n; i++) pred[i] = argmax(probs, i * k, k);
+  const m = classificationMetrics(gold, pred, Array.from({ length: k }, (_, j) => String(j)));
+  return { loss: n ? logLoss(gold, probs, k) : 0, accuracy: m.accuracy, macroF1: m.macro.f1 };
+}
+
 /** Metrics from gold and predicted class indices only (no log loss / ROC-AUC). */
 export function classificationMetrics(gold: ArrayLike<number>, pred: ArrayLike<number>, labels: string[]): MetricsReport {
   const n = gold.length;

@@ -1,5 +1,6 @@
 import type { OptionSpec, OptionValues } from '../../protocol/types';
 import { UsageError } from '../family';
+import { patienceOption } from '../train/options';
 
 /** The n-gram model's hyperparameters: CLI flags, panel form and validation all come from here. */
 export const NGRAM_OPTIONS: readonly OptionSpec[] = [
@@ -15,7 +16,7 @@ export const NGRAM_OPTIONS: readonly OptionSpec[] = [
   { key: 'charWeight', flag: 'char-weight', type: 'float', default: 0.5, min: 0.05, max: 0.95, help: 'Share of each text vector given to character n-grams (the rest to word n-grams)', advanced: true },
   { key: 'maxLength', flag: 'max-length', type: 'int', default: 0, min: 0, max: 1000000, help: 'Tokens read per text (0 = all)', advanced: true },
   { key: 'batchSize', flag: 'batch-size', type: 'int', default: 1, min: 1, max: 4096, help: 'Examples per SGD step (their gradients are summed)', advanced: true },
-  { key: 'patience', flag: 'patience', type: 'int', default: 5, min: 0, max: 1000, help: 'Stop after this many epochs without a better validation macro-F1 (0 = run all epochs)', advanced: true },
+  patienceOption(5),
   { key: 'autotune', flag: 'autotune', type: 'int', default: 0, min: 0, max: 86400, help: 'Seconds to search hyperparameters on the validation split (0 = off)' },
 ];
 

@@ -7,8 +7,8 @@
  * (by macro-F1, then loss) are kept.
  */
 import { throwIfAborted } from '../family';
-import { classificationMetrics } from '../metrics';
-import { argmax } from '../model';
+import { validationScores } from '../metrics';
+import { BestEpoch } from '../train/selection';
 import { Rng } from '../random';
 import type { Csr } from './features';
 
@@ -132,19 +132,6 @@ export function predictRows(model: LinearWeights, x: Csr, scale = 1, out = new F
   return out;
 }
 
-function validationScores(probs: Float32Array, y: Int32Array, k: number): { loss: number; accuracy: number; macroF1: number } {
-  const n = y.length;
-  const pred = new Int32Array(n);
-  let loss = 0;
-  for (let i = 0; i < n; i++) {
-    pred[i] = argmax(probs, i * k, k);
-    loss -= Math.log(Math.max(probs[i * k + y[i]], 1e-15));
-  }
-  const labels = Array.from({ length: k }, (_, j) => String(j));
-  const m = classificationMetrics(y, pred, labels);
-  return { loss: n ? loss / n : 0, accuracy: m.accuracy, macroF1: m.macro.f1 };
-}
-
 /** `classWeights: 'balanced'`: n / (K·count_c), as scikit-learn; classes absent from training get 1. */
 export function balancedClassWeights(y: Int32Array, k: number, soft?: Float32Array): Float32Array {
   const counts = new Float64Array(k);
@@ -178,9 +165,7 @@ export function trainSgd(
   const totalSteps = Math.max(1, config.epochs * n);
   const stepsPerReport = Math.max(1, Math.ceil(n / 4));
   const epochs: EpochResult[] = [];
-  let bestKey: [number, number] = [-Infinity, Infinity];
-  let bestEpoch = 0;
-  let sinceBest = 0;
+  const selection = new BestEpoch<void>(config.patience);
   let t = 0;
 
   for (let epoch = 1; epoch <= config.epochs; epoch++) {
@@ -249,19 +234,12 @@ export function trainSgd(
       }
     }
     const trainLoss = weightSum ? lossSum / weightSum : 0;
-    let scores = { loss: NaN, accuracy: NaN, macroF1: NaN };
-    if (valid && valid.x.rows > 0) scores = validationScores(predictRows(current, valid.x, scale), valid.y, k);
-    // Best by macro-F1; a tie goes to the lower validation loss (better calibrated, usually later).
-    const key: [number, number] = valid ? [scores.macroF1, scores.loss] : [epoch, 0];
-    const isBest = key[0] > bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1]);
-    // Patience counts epochs without a strictly better macro-F1 (a loss-only tie-break does not reset it).
-    sinceBest = key[0] > bestKey[0] ? 0 : sinceBest + 1;
-    if (isBest) {
-      bestKey = key;
-      bestEpoch = epoch;
+    const validated = valid && valid.x.rows > 0 ? validationScores(valid.y, predictRows(current, valid.x, scale), k) : undefined;
+    const scores = validated ?? { loss: NaN, accuracy: NaN, macroF1: NaN };
+    const { isBest, stop } = selection.offer(epoch, validated, () => {
       for (let q = 0; q < v.length; q++) best.weights[q] = v[q] * scale;
       best.bias.set(bias);
-    }
+    });
     const result: EpochResult = {
       epoch,
       trainLoss,
@@ -273,8 +251,8 @@ export function trainSgd(
     };
     epochs.push(result);
     hooks.onEpoch?.(result);
-    if (config.patience > 0 && sinceBest >= config.patience) break;
+    if (stop) break;
   }
   hooks.onProgress?.(totalSteps, totalSteps);
-  return { model: best, bestEpoch, epochs };
+  return { model: best, bestEpoch: selection.epoch, epochs };
 }

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { planDevice, probeCuda } from '../../../src/ml/encoder/device';
+import { spawnSync } from 'node:child_process';
+import { planDevice, probeCuda, resolveDevice } from '../../../src/ml/runtime/device';
 import { loadEncoder } from '../../../src/ml/encoder/source';
 import { UsageError } from '../../../src/ml/family';
 import { fixture, tempDir } from './helpers';
@@ -90,5 +91,28 @@ describe('encoder: device choice and fallback reporting', () => {
       assert.match(e.message, /^--device cuda: the CUDA provider failed to start: /);
       return true;
     });
+  });
+
+  it('one resolver for both transformer families: auto falls back with the reason, cuda refuses, a passing probe plans CUDA then CPU', async () => {
+    const fail = () => Promise.resolve({ ok: false, reason: 'no NVIDIA GPU driver found (test)' });
+    const pass = () => Promise.resolve({ ok: true, reason: '' });
+    assert.deepEqual(await resolveDevice('auto', fail), { providers: ['cpu'], device: 'cpu', reason: 'no NVIDIA GPU driver found (test)' });
+    await assert.rejects(resolveDevice('cuda', fail), /^UsageError: --device cuda: no NVIDIA GPU driver found \(test\)\. Use --device auto or cpu/);
+    assert.deepEqual(await resolveDevice('auto', pass), { providers: ['cuda', 'cpu'], device: 'cuda' });
+    assert.deepEqual((await resolveDevice('cpu', pass)).providers, ['cpu']);
+  });
+
+  it('trying CUDA where it cannot start prints nothing: the reason is said once, in words', function () {
+    if (hasGpuProvider) this.skip();
+    // ORT's native logger writes to fd 2 directly, so this runs in a child process and reads its stderr.
+    const script = `
+      const { loadEncoder } = require(${JSON.stringify(path.join(__dirname, '../../../src/ml/encoder/source.js'))});
+      loadEncoder({ model: ${JSON.stringify(fixture('bert'))}, dtype: 'fp32', device: 'auto', cacheDir: ${JSON.stringify(cacheDir)},
+        probe: () => Promise.resolve({ ok: true, reason: '' }) })
+        .then(async (enc) => { console.log(enc.device + ': ' + enc.deviceReason); await enc.dispose(); });`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^cpu: the CUDA provider failed to start: /);
+    assert.doesNotMatch(r.stderr, /Failed to load library|onnxruntime/, r.stderr);
   });
 });

@@ -1,12 +1,13 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { transformersModule } from '../../../src/ml/finetune/tokenize';
+import { loadTransformers } from '../../../src/ml/runtime/transformers';
 
 export type Scores = { label: string; score: number }[];
 
 /** transformers.js's own text-classification pipeline on a local folder. */
 export async function pipelineScores(folder: string, texts: string[], dtype: 'fp32' | 'q8'): Promise<Scores[]> {
-  const t = await transformersModule(path.join(os.tmpdir(), 'finetune-tjs-cache'));
+  const t = await loadTransformers();
+  t.env.cacheDir = path.join(os.tmpdir(), 'finetune-tjs-cache');
   const saved = { remote: t.env.allowRemoteModels, path: t.env.localModelPath };
   t.env.allowRemoteModels = false;
   t.env.localModelPath = '/';

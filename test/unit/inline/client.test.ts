@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { toPrediction } from '../../../src/cli/predict';
+import { toPrediction } from '../../../src/protocol/prediction';
 import { InferenceClient, WorkerError, type WorkerExit } from '../../../src/inline/client';
 import { resolveOptions } from '../../../src/ml/family';
 import { familyByName, loadClassifier } from '../../../src/ml/families';

@@ -1,5 +1,5 @@
 /**
- * Which execution provider an encoder session uses, and why. `auto` tries onnxruntime-node's CUDA
+ * Which execution provider a transformer session (frozen encoder or full fine-tuning) uses, and why. `auto` tries onnxruntime-node's CUDA
  * provider and falls back to CPU with the reason recorded; an explicit `cuda` never falls back.
  *
  * onnxruntime-node ships the CPU provider only; its CUDA provider libraries
@@ -10,14 +10,8 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Device } from '../../protocol/types';
-
-export interface DeviceChoice {
-  /** What the session actually runs on. */
-  device: 'cpu' | 'cuda';
-  /** Why, when it is not what was asked for (or why CUDA was not tried). */
-  reason?: string;
-}
+import type { Device } from '../../protocol/vocabulary';
+import { UsageError } from '../family';
 
 export interface CudaProbe {
   ok: boolean;
@@ -101,4 +95,18 @@ export async function planDevice(asked: Device, probe: () => Promise<CudaProbe> 
   const p = await probe();
   if (p.ok) return { tryCuda: true };
   return { tryCuda: false, reason: p.reason };
+}
+
+/**
+ * Execution providers for a request, decided by the probe: `cuda` (then `cpu` for ops CUDA lacks) when the probe
+ * passes; otherwise `cpu` with the reason, or a usage error when CUDA was asked for explicitly.
+ */
+export async function resolveDevice(
+  asked: Device,
+  probe: () => Promise<CudaProbe> = probeCuda,
+): Promise<{ providers: ('cuda' | 'cpu')[]; device: 'cpu' | 'cuda'; reason?: string }> {
+  const plan = await planDevice(asked, probe);
+  if (plan.tryCuda) return { providers: ['cuda', 'cpu'], device: 'cuda' };
+  if (asked === 'cuda') throw new UsageError(`--device cuda: ${plan.reason}. Use --device auto or cpu to run on the CPU.`);
+  return { providers: ['cpu'], device: 'cpu', ...(plan.reason ? { reason: plan.reason } : {}) };
 }
