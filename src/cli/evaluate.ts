@@ -4,7 +4,7 @@ import { UsageError } from '../ml/family';
 import { loadClassifier, resolveModelDir } from '../ml/families';
 import { evaluate, formatMetricsTable } from '../ml/metrics';
 import { readRun } from '../runs/runFolder';
-import { defaultCacheDir } from '../trainer/cacheDir';
+import { defaultCacheDir } from '../ml/cacheDir';
 import { predictAll } from '../trainer/pipeline';
 import { parseArgs, formatFlags } from './args';
 import { cacheDirFlag, columnFlags, Command, device, deviceFlag, EXIT, helpFlag, jsonFlag, str } from './common';

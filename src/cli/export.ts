@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { UsageError } from '../ml/family';
 import { formatFlags, parseArgs } from './args';
-import { defaultCacheDir } from '../trainer/cacheDir';
+import { defaultCacheDir } from '../ml/cacheDir';
 import { cacheDirFlag, Command, EXIT, helpFlag, jsonFlag, str } from './common';
 
 export const exportCommand: Command = {
@@ -17,7 +17,7 @@ export const exportCommand: Command = {
     }
     if (positionals.length !== 2) throw new UsageError('export takes a run folder and an output folder; see finetune export --help');
     // Loaded lazily: the exporter pulls in the ONNX codec and onnxruntime.
-    const { exportTextClassification } = await import('../ml/finetune/export.js');
+    const { exportTextClassification } = await import('../ml/export.js');
     const result = await exportTextClassification(path.resolve(io.cwd, positionals[0]), path.resolve(io.cwd, positionals[1]), {
       quantize: flags.get('quantize') !== false,
       cacheDir: str(flags, 'cache-dir') ?? defaultCacheDir(),

@@ -4,7 +4,7 @@
  */
 import { DataError } from '../ml/data/types';
 import { CancelledError, UsageError } from '../ml/family';
-import { VERSION } from '../trainer/env';
+import { VERSION } from '../ml/env';
 import { Command, EXIT, Io } from './common';
 import { distillCommand } from './distill';
 import { evalCommand } from './evaluate';
@@ -12,6 +12,7 @@ import { exportCommand } from './export';
 import { predictCommand } from './predict';
 import { runsCommand } from './runs';
 import { trainCommand } from './train';
+import { Cancelled } from '../ml/cancel';
 
 export const commands: Command[] = [trainCommand, distillCommand, evalCommand, predictCommand, runsCommand, exportCommand];
 
@@ -48,7 +49,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr.write(`finetune ${name}: ${e.message}\n`);
       return EXIT.usage;
     }
-    if (e instanceof CancelledError || io.signal.aborted) {
+    if (e instanceof Cancelled || io.signal.aborted) {
       const dir = (e as { runDir?: string }).runDir;
       io.stderr.write(`finetune ${name}: cancelled${dir ? ` (run marked cancelled: ${dir})` : ''}\n`);
       return EXIT.interrupted;

@@ -4,7 +4,7 @@ import { UsageError } from '../ml/family';
 import { loadClassifier } from '../ml/families';
 import type { Classifier } from '../ml/model';
 import { toPrediction } from '../protocol/prediction';
-import { defaultCacheDir } from '../trainer/cacheDir';
+import { defaultCacheDir } from '../ml/cacheDir';
 import { formatFlags, parseArgs } from './args';
 import { cacheDirFlag, Command, device, deviceFlag, EXIT, helpFlag, str } from './common';
 

@@ -9,7 +9,7 @@ import type { Services } from '../panel/services';
 import type { Prediction } from '../protocol/types';
 import { LoadTarget, MAX_BATCH, ModelInfo } from '../protocol/worker';
 import { listRuns, readRun } from '../runs/runFolder';
-import { defaultCacheDir } from '../trainer/cacheDir';
+import { defaultCacheDir } from '../ml/cacheDir';
 import { InferenceClient, LoadProgress, RequestOptions, WorkerError } from './client';
 
 /**

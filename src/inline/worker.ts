@@ -18,6 +18,7 @@ import type { Classifier } from '../ml/model';
 import { expectValid, ProtocolError } from '../protocol/check';
 import type { Prediction, RunRecord } from '../protocol/types';
 import { FromWorker, LoadTarget, ModelInfo, toWorker, ToWorker, WorkerErrorKind } from '../protocol/worker';
+import { Cancelled } from '../ml/cancel';
 
 function argValue(name: string, fallback: number): number {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -136,7 +137,7 @@ async function disposeSlot(slot: Slot): Promise<void> {
 }
 
 function errorKind(e: unknown): WorkerErrorKind {
-  if (e instanceof CancelledError || (e as Error)?.name === 'AbortError') return 'cancelled';
+  if (e instanceof Cancelled || (e as Error)?.name === 'AbortError') return 'cancelled';
   if (e instanceof UsageError) return 'usage';
   if (e instanceof DataError) return 'data';
   return 'internal';

@@ -1,5 +1,6 @@
 import type { Device, OptionSpec, OptionValues } from '../protocol/types';
 import type { Classifier, FamilyName, ModelManifest, TrainInput, TrainReporter } from './model';
+import { Cancelled } from './cancel';
 
 /** What a family gets besides its data and hyperparameters. */
 export interface FamilyContext {
@@ -96,8 +97,8 @@ export class UsageError extends Error {
   }
 }
 
-/** The run was cancelled (AbortSignal). */
-export class CancelledError extends Error {
+/** The run was cancelled (AbortSignal); a Cancelled, like what src/ml/cancel.ts checkpoint() throws. */
+export class CancelledError extends Cancelled {
   constructor(message = 'cancelled') {
     super(message);
     this.name = 'CancelledError';

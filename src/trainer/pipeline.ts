@@ -15,10 +15,11 @@ import { argmax, type EpochSummary, type TrainReporter } from '../ml/model';
 import type { FromTrainer, TrainRequest } from '../protocol/trainer';
 import type { DatasetSummary, MetricEvent, RunRecord, TrainResultJson } from '../protocol/types';
 import { RunWriter } from '../runs/runFolder';
-import { defaultCacheDir } from './cacheDir';
-import { peakRssMb, VERSION } from './env';
+import { defaultCacheDir } from '../ml/cacheDir';
+import { peakRssMb, VERSION } from '../ml/env';
 import { Distillation, distillationResultFields, type DistillationReport } from './distill';
 import { predictAll } from './predict';
+import { Cancelled } from '../ml/cancel';
 
 export type Emit = (msg: FromTrainer) => void;
 
@@ -145,7 +146,7 @@ async function load(file: string, req: TrainRequest, signal: AbortSignal, emit: 
 export { predictAll };
 
 export function errorKindOf(e: unknown): NonNullable<RunRecord['error']>['kind'] {
-  if (e instanceof CancelledError) return 'cancelled';
+  if (e instanceof Cancelled) return 'cancelled';
   if (e instanceof DataError) return 'data';
   if (e instanceof UsageError) return 'usage';
   return 'internal';

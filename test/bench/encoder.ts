@@ -22,7 +22,7 @@ import { loadEncoder, type LoadedEncoder } from '../../src/ml/encoder/source';
 import { resolveOptions } from '../../src/ml/family';
 import type { TrainReporter } from '../../src/ml/model';
 import { Rng } from '../../src/ml/random';
-import { defaultCacheDir } from '../../src/trainer/cacheDir';
+import { defaultCacheDir } from '../../src/ml/cacheDir';
 
 /** Debian's Python (torch 1.13) runs the peers; FINETUNE_BENCH_PYTHON points elsewhere (e.g. a GPU machine's venv). */
 const PYTHON = process.env.FINETUNE_BENCH_PYTHON ?? '/usr/bin/python3';

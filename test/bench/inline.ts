@@ -16,7 +16,7 @@ import { InferenceClient } from '../../src/inline/client';
 import { loadClassifier } from '../../src/ml/families';
 import type { TrainRequest } from '../../src/protocol/trainer';
 import type { LoadTarget } from '../../src/protocol/worker';
-import { defaultCacheDir } from '../../src/trainer/cacheDir';
+import { defaultCacheDir } from '../../src/ml/cacheDir';
 import { runTraining } from '../../src/trainer/pipeline';
 
 const SENTENCE = 'Congratulations! You have been selected to receive a FREE cruise to the Bahamas, call now to claim your prize.';

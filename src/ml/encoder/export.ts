@@ -18,7 +18,7 @@ import { pruneDeadNodes } from '../autograd/fuse';
 import { GraphBuilder, tensorInfo } from '../onnx/graph';
 import { cloneMessage, DataType, type Graph, type Model } from '../onnx/proto';
 import { parseModel } from '../onnx';
-import { addPooling } from '../finetune/graph';
+import { addPooling } from '../onnx/pooling';
 import { loadTokenizer } from '../runtime/transformers';
 import { readHeadWeights, type EncoderManifest } from './family';
 import type { HeadWeights } from './head';

@@ -14,9 +14,7 @@ import type { ort as ortTypes } from '../runtime/ort';
 import { Rng } from '../random';
 import { CancelledError } from '../family';
 import type { TrainReporter } from '../model';
-import { validationScores } from '../metrics';
-import { learningRate } from '../train/schedule';
-import { BestEpoch } from '../train/selection';
+import { runEpochs, type LoopResult } from '../train/loop';
 import { headParams, inferenceGraph, trainStepGraph, type HeadShape } from './headGraph';
 
 export interface HeadOptions {
@@ -381,7 +379,6 @@ export async function trainHead(
 
   const bs = Math.max(1, Math.min(opts.batchSize, n));
   const stepsPerEpoch = Math.ceil(n / bs);
-  const totalSteps = stepsPerEpoch * opts.epochs;
   const xb = new Float32Array(bs * dim);
   const yb = new Float32Array(bs * classes);
   const wb = new Float32Array(bs);
@@ -390,77 +387,67 @@ export async function trainHead(
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const validX = valid && valid.y.length > 0 ? valid : undefined;
 
-  const selection = new BestEpoch<Record<string, Float32Array>>(opts.patience);
   // One predictor (one ORT session for the MLP) for every epoch's validation pass.
   const validPredictor = new HeadPredictor({ shape, mean, scale, params: init });
-  let step = 0;
-  let epochsRun = 0;
   const reportEvery = Math.max(1, Math.floor(stepsPerEpoch / 10));
+  let validated: Record<string, Float32Array> | undefined;
+  let epochLoss = 0; // running mean over the epoch so far, for step events
+  let epochRows = 0;
+  let result: LoopResult<Record<string, Float32Array>>;
   try {
-    for (let epoch = 1; epoch <= opts.epochs; epoch++) {
-      const tEpoch = performance.now();
-      rng.shuffle(order);
-      let lossSum = 0;
-      let lossRows = 0;
-      for (let start = 0; start < n; start += bs) {
-        if (reporter?.signal?.aborted) throw new CancelledError();
-        const rows = Math.min(bs, n - start);
-        let wsum = 0;
-        for (let r = 0; r < rows; r++) {
-          const i = order[start + r];
-          xb.set(x.subarray(i * dim, (i + 1) * dim), r * dim);
-          yb.set(targets.subarray(i * classes, (i + 1) * classes), r * classes);
-          wb[r] = cw[train.y[i]];
-          wsum += wb[r];
-        }
-        for (let r = 0; r < rows; r++) wb[r] = wsum > 0 ? wb[r] / wsum : 1 / rows;
-        if (keep) for (let j = 0; j < rows * shape.hidden; j++) keep[j] = rng.next() >= opts.dropout ? keepScale : 0;
-        step++;
-        const lr = learningRate(step, totalSteps, opts.lr, opts.warmup);
-        const loss = await runner.step({
-          x: xb,
-          y: yb,
-          w: wb,
-          keep,
-          rows,
-          lr,
-          bc1: 1 / (1 - Math.pow(ADAM.beta1, step)),
-          bc2: 1 / (1 - Math.pow(ADAM.beta2, step)),
-        });
-        lossSum += loss * rows;
-        lossRows += rows;
-        if (step % reportEvery === 0) reporter?.step(epoch, step, lossSum / lossRows, lr);
-      }
-      epochsRun = epoch;
-      const trainLoss = lossSum / Math.max(lossRows, 1);
-      let scores: ReturnType<typeof validationScores> | undefined;
-      const params = runner.params();
-      if (validX) {
-        validPredictor.weights.params = params;
-        scores = validationScores(validX.y, await validPredictor.predict(validX.x), classes);
-      }
-      const { isBest: improved, stop } = selection.offer(epoch, scores, () => params);
-      reporter?.epoch({
-        epoch,
-        trainLoss,
-        ...(scores ? { validLoss: scores.loss, validAccuracy: scores.accuracy, validMacroF1: scores.macroF1 } : {}),
-        best: improved,
-        seconds: (performance.now() - tEpoch) / 1000,
-      });
-      if (stop) {
-        reporter?.log(`early stopping after epoch ${epoch}: no better validation macro-F1 for ${opts.patience} epochs; keeping epoch ${selection.epoch}`);
-        break;
-      }
-    }
+    result = await runEpochs(
+      {
+        *batches() {
+          rng.shuffle(order);
+          epochLoss = epochRows = 0;
+          for (let start = 0; start < n; start += bs) yield start;
+        },
+        async step(start, lr, step) {
+          const rows = Math.min(bs, n - start);
+          let wsum = 0;
+          for (let r = 0; r < rows; r++) {
+            const i = order[start + r];
+            xb.set(x.subarray(i * dim, (i + 1) * dim), r * dim);
+            yb.set(targets.subarray(i * classes, (i + 1) * classes), r * classes);
+            wb[r] = cw[train.y[i]];
+            wsum += wb[r];
+          }
+          for (let r = 0; r < rows; r++) wb[r] = wsum > 0 ? wb[r] / wsum : 1 / rows;
+          if (keep) for (let j = 0; j < rows * shape.hidden; j++) keep[j] = rng.next() >= opts.dropout ? keepScale : 0;
+          const bc1 = 1 / (1 - Math.pow(ADAM.beta1, step));
+          const bc2 = 1 / (1 - Math.pow(ADAM.beta2, step));
+          const loss = await runner.step({ x: xb, y: yb, w: wb, keep, rows, lr, bc1, bc2 });
+          epochLoss += loss * rows;
+          epochRows += rows;
+          return { loss, rows };
+        },
+        async predictValid() {
+          validPredictor.weights.params = validated = runner.params();
+          return validPredictor.predict(validX!.x);
+        },
+        snapshot: () => validated ?? runner.params(),
+      },
+      { epochs: opts.epochs, stepsPerEpoch, lr: opts.lr, warmup: opts.warmup, patience: opts.patience, validGold: validX?.y ?? [], classes, signal: reporter?.signal },
+      {
+        step: (epoch, step, _loss, lr) => {
+          if (step % reportEvery === 0) reporter?.step(epoch, step, epochLoss / epochRows, lr);
+        },
+        epoch: (summary) => {
+          validated = undefined;
+          reporter?.epoch(summary);
+        },
+        log: (message) => reporter?.log(message),
+      },
+    );
   } finally {
     await runner.dispose();
     await validPredictor.dispose();
   }
   return {
-    weights: { shape, mean, scale, params: selection.weights! },
-    bestEpoch: selection.epoch,
-    epochsRun,
-    ...(selection.scores ? { bestValidMacroF1: selection.scores.macroF1 } : {}),
+    weights: { shape, mean, scale, params: result.weights },
+    bestEpoch: result.bestEpoch,
+    epochsRun: result.epochsRun,
+    ...(result.bestValidMacroF1 !== undefined ? { bestValidMacroF1: result.bestValidMacroF1 } : {}),
     backend: runner instanceof TsLogregRunner ? 'ts' : 'onnx',
     seconds: (performance.now() - t0) / 1000,
   };

@@ -8,7 +8,8 @@ import type { ort as ortTypes } from '../runtime/ort';
 import { throwIfAborted, UsageError } from '../family';
 import type { LoadedEncoder, TokenizerLike } from './source';
 
-export type Pooling = 'mean' | 'cls';
+export type { Pooling } from '../onnx/pooling';
+import type { Pooling } from '../onnx/pooling';
 
 /**
  * Texts tokenized per chunk: bounds memory for token ids while leaving room to sort by length. Chunks

@@ -21,8 +21,9 @@ import { checkTrainable, liftOpset } from '../autograd/prepare';
 import { fuseLayerNorms } from '../autograd/fuse';
 import { probeShapes } from '../autograd/probe';
 import { encoderParams, selectTrainable, type ParamInfo } from './params';
+import { addPooling, type Pooling } from '../onnx/pooling';
 
-export type Pooling = 'mean' | 'cls';
+export type { Pooling };
 
 export interface HeadOptions {
   numLabels: number;
@@ -106,15 +107,6 @@ function randomHead(hidden: number, k: number, seed: number): { weight: Float32A
     weight[i] = 0.02 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
   }
   return { weight, bias: new Float32Array(k) };
-}
-
-/** [batch, seq, hidden] → [batch, hidden]: the mean over unmasked tokens, or the first token. */
-export function addPooling(b: GraphBuilder, hiddenState: string, pooling: Pooling, attentionMask = 'attention_mask'): string {
-  if (pooling === 'cls') return b.op('Gather', [hiddenState, b.constant(DataType.INT64, [], [0], 'cls_index')], { axis: 1 });
-  const mask = b.op('Unsqueeze', [b.op('Cast', [attentionMask], { to: DataType.FLOAT }), b.ints([-1])]);
-  const summed = b.op('ReduceSum', [b.op('Mul', [hiddenState, mask]), b.ints([1])], { keepdims: 0 });
-  const count = b.op('Max', [b.op('ReduceSum', [mask, b.ints([1])], { keepdims: 0 }), b.scalar(1e-9, DataType.FLOAT)]);
-  return b.op('Div', [summed, count]);
 }
 
 /**

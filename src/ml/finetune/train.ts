@@ -11,9 +11,7 @@ import { serializeModel } from '../onnx';
 import { makeTensor } from '../onnx/tensor';
 import { cloneMessage, DataType } from '../onnx/proto';
 import { throwIfAborted } from '../family';
-import { validationScores } from '../metrics';
-import { learningRate } from '../train/schedule';
-import { BestEpoch } from '../train/selection';
+import { runEpochs, type LoopResult } from '../train/loop';
 import type { TrainInput, TrainReporter } from '../model';
 import { Rng } from '../random';
 import { buildClassifierModel, buildTrainingModel, DEFAULT_ADAMW, HEAD_BIAS, HEAD_WEIGHT, type BuiltGraph } from './graph';
@@ -111,74 +109,66 @@ export async function trainFinetune(
 
   const rng = new Rng(input.seed);
   const stepsPerEpoch = Math.ceil(train.ids.length / o.batchSize);
-  const totalSteps = stepsPerEpoch * o.epochs;
-  const selection = new BestEpoch<Map<string, Float32Array>>(o.patience);
   let trainSeconds = 0;
   let trainTokens = 0;
+  let epochBatches: number[][] = [];
+  let result: LoopResult<Map<string, Float32Array>>;
   try {
-    for (let epoch = 1; epoch <= o.epochs; epoch++) {
-      reporter.phase('training', `epoch ${epoch}/${o.epochs}`);
-      const epochStart = performance.now();
-      const batches = lengthGroupedBatches(train.ids.map((s) => s.length), o.batchSize, rng);
-      let lossSum = 0;
-      let lossCount = 0;
-      for (let b = 0; b < batches.length; b++) {
-        throwIfAborted(signal);
-        const idx = batches[b];
-        const { inputs, tokens } = padBatch(
-          idx.map((i) => train.ids[i]),
-          built.encoderInputs,
-          env.padId,
-        );
-        const targets = new Float32Array(idx.length * k);
-        const weights = new Float32Array(idx.length);
-        idx.forEach((i, r) => {
-          targetRow(i, targets, r * k);
-          weights[r] = classWeight[trainGold[i]];
-        });
-        const step = trainer.steps + 1;
-        const lr = learningRate(step, totalSteps, o.lr, o.warmup);
-        const s0 = performance.now();
-        const r = await trainer.step({ inputs, targets, weights }, lr);
-        trainSeconds += (performance.now() - s0) / 1000;
-        trainTokens += tokens;
-        if (!Number.isFinite(r.loss)) {
-          throw new Error(`training diverged at step ${step} (loss ${r.loss}); lower --lr (now ${o.lr})`);
-        }
-        lossSum += r.loss * idx.length;
-        lossCount += idx.length;
-        reporter.step(epoch, step, r.loss, lr);
-        reporter.progress(b + 1, batches.length, 'steps');
-      }
-
-      reporter.phase('validating', `epoch ${epoch}`);
-      const probs = await predictWith(evalSession, trainer.paramTensors(), valid.ids, built.encoderInputs, env.padId, k, signal);
-      const scores = validGold.length ? validationScores(validGold, probs, k) : undefined;
-      const { isBest, stop } = selection.offer(epoch, scores, () => trainer.snapshot());
-      reporter.epoch({
-        epoch,
-        trainLoss: lossSum / Math.max(1, lossCount),
-        ...(scores ? { validLoss: scores.loss, validAccuracy: scores.accuracy, validMacroF1: scores.macroF1 } : {}),
-        best: isBest,
-        seconds: (performance.now() - epochStart) / 1000,
-      });
-      if (stop) {
-        reporter.log(`no better validation macro-F1 for ${o.patience} epochs: stopping after epoch ${epoch}.`);
-        break;
-      }
-    }
+    result = await runEpochs(
+      {
+        batches(epoch) {
+          reporter.phase('training', `epoch ${epoch}/${o.epochs}`);
+          return (epochBatches = lengthGroupedBatches(train.ids.map((s) => s.length), o.batchSize, rng));
+        },
+        async step(idx, lr, step) {
+          const { inputs, tokens } = padBatch(
+            idx.map((i) => train.ids[i]),
+            built.encoderInputs,
+            env.padId,
+          );
+          const targets = new Float32Array(idx.length * k);
+          const weights = new Float32Array(idx.length);
+          idx.forEach((i, r) => {
+            targetRow(i, targets, r * k);
+            weights[r] = classWeight[trainGold[i]];
+          });
+          const s0 = performance.now();
+          const r = await trainer.step({ inputs, targets, weights }, lr);
+          trainSeconds += (performance.now() - s0) / 1000;
+          trainTokens += tokens;
+          if (!Number.isFinite(r.loss)) {
+            throw new Error(`training diverged at step ${step} (loss ${r.loss}); lower --lr (now ${o.lr})`);
+          }
+          return { loss: r.loss, rows: idx.length };
+        },
+        predictValid: () => predictWith(evalSession, trainer.paramTensors(), valid.ids, built.encoderInputs, env.padId, k, signal),
+        snapshot: () => trainer.snapshot(),
+      },
+      { epochs: o.epochs, stepsPerEpoch, lr: o.lr, warmup: o.warmup, patience: o.patience, validGold, classes: k, signal },
+      {
+        step: (epoch, step, loss, lr, batch) => {
+          reporter.step(epoch, step, loss, lr);
+          reporter.progress(batch, epochBatches.length, 'steps');
+        },
+        phase: (name, epoch) => {
+          if (name === 'validating') reporter.phase('validating', `epoch ${epoch}`);
+        },
+        epoch: (summary) => reporter.epoch(summary),
+        log: (message) => reporter.log(message),
+      },
+    );
   } finally {
     await trainer.dispose();
     await evalSession.release();
   }
 
-  const classifier = bakeWeights(encoder, built, selection.weights!, o, k);
+  const classifier = bakeWeights(encoder, built, result.weights, o, k);
   const trainable = built.params.reduce((n, p) => n + p.init.length, 0);
   const total = encoder.graph!.initializer.reduce((n, t) => n + (t.dataType === DataType.FLOAT ? t.dims.reduce((a, d) => a * d, 1) : 0), 0);
   return {
     classifier,
-    bestEpoch: selection.epoch,
-    bestMacroF1: selection.scores?.macroF1 ?? NaN,
+    bestEpoch: result.bestEpoch,
+    bestMacroF1: result.bestValidMacroF1 ?? NaN,
     trainTokensPerSecond: trainSeconds > 0 ? trainTokens / trainSeconds : 0,
     truncated,
     graphBuildSeconds,

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { encoderFamily } from '../../../src/ml/encoder/family';
 import { resolveOptions, UsageError } from '../../../src/ml/family';
 import { loadClassifier } from '../../../src/ml/families';
-import { exportTextClassification } from '../../../src/ml/finetune/export';
+import { exportTextClassification } from '../../../src/ml/export';
 import { argmax } from '../../../src/ml/model';
 import { sharedExamples } from '../finetune/helpers';
 import { pipelineScores, type Scores } from '../finetune/pipeline';

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveOptions, UsageError } from '../../../src/ml/family';
 import { finetuneFamily } from '../../../src/ml/finetune/family';
-import { exportTextClassification } from '../../../src/ml/finetune/export';
+import { exportTextClassification } from '../../../src/ml/export';
 import type { Classifier } from '../../../src/ml/model';
 import { argmax } from '../../../src/ml/model';
 import { MODELS, recordingReporter, sharedExamples, toyExamples } from './helpers';

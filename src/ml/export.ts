@@ -7,11 +7,11 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { readManifest, resolveModelDir } from '../families';
-import { UsageError } from '../family';
-import { parseModel, serializeModel, type Model } from '../onnx';
-import { writeTextClassificationFolder } from './classifier';
-import { quantizeDynamic, type QuantizeReport } from './quantize';
+import { readManifest, resolveModelDir } from './families';
+import { UsageError } from './family';
+import { parseModel, serializeModel, type Model } from './onnx';
+import { writeTextClassificationFolder } from './finetune/classifier';
+import { quantizeDynamic, type QuantizeReport } from './finetune/quantize';
 
 export interface ExportOptions {
   /** Also write onnx/model_quantized.onnx (default true). */
@@ -53,7 +53,7 @@ export async function exportTextClassification(runOrModelDir: string, outFolder:
   let maxLength: number | 'graph';
   let notes: string[] = [];
   if (manifest.family === 'encoder') {
-    const { encoderExport } = await import('../encoder/export.js');
+    const { encoderExport } = await import('./encoder/export.js');
     const built = await encoderExport(modelDir, manifest, opts.cacheDir);
     model = built.onnx;
     onnx = serializeModel(model);
