@@ -1,4 +1,8 @@
-/** The project's shared real datasets (read-only, outside the repository), for the benchmarks and one quality test. */
+/**
+ * The project's shared real datasets (read-only, outside the repository), for the benchmarks and the tests that
+ * need real data. Every test and benchmark reaches them through this file, and a test that needs missing data says
+ * so in its output (skipLoudly) instead of passing silently.
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Example } from '../src/ml/data/types';
@@ -30,4 +34,18 @@ export function readJsonl(file: string): Example[] {
       const o = JSON.parse(l) as { text: string; label: unknown };
       return { text: o.text, label: String(o.label), line: i + 1 };
     });
+}
+
+/** `{"text","label"}` lines of `<name>.<split>.jsonl` (the first `n`), or undefined when the shared datasets or the file are absent. */
+export function sharedExamples(name: string, split: 'train' | 'test', n = Infinity): Example[] | undefined {
+  const dir = sharedDatasets();
+  const file = dir && path.join(dir, `${name}.${split}.jsonl`);
+  if (!file || !fs.existsSync(file)) return undefined;
+  return readJsonl(file).slice(0, n);
+}
+
+/** Skip a test (or a suite, from `before`) that needs shared data, printing what is missing and how to provide it. */
+export function skipLoudly(ctx: Mocha.Context, what: string): never {
+  console.log(`      (skipped: ${what} not found; put the shared datasets in ../shared/datasets or set FINETUNE_SHARED_DATASETS)`);
+  ctx.skip();
 }

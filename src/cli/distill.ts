@@ -95,7 +95,7 @@ export const distillCommand: Command = {
 };
 
 /** Teacher vs student vs gold-only, one line each. */
-export function formatDistillationTable(r: DistillationReport, testRows: number): string {
+function formatDistillationTable(r: DistillationReport, testRows: number): string {
   const rows: [string, ModelFacts][] = [
     [`teacher (${r.teacher.family})`, r.teacher],
     ['student (n-gram, distilled)', r.student],

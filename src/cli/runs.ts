@@ -21,7 +21,7 @@ function row(r: RunListing): string[] {
   ];
 }
 
-export function formatRunsTable(runs: RunListing[]): string {
+function formatRunsTable(runs: RunListing[]): string {
   const header = ['RUN', 'STATUS', 'MODEL', 'MACRO-F1', 'ACCURACY', 'CREATED', 'TOOK'];
   const rows = [header, ...runs.map(row)];
   const widths = header.map((_, j) => Math.max(...rows.map((r) => r[j].length)));

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseOptionValue, UsageError, type ModelFamily } from '../ml/family';
 import { familyByName, familyNameFor } from '../ml/families';
-import { DEFAULT_TRANSFORMER_MODEL, defaultModelFor, isLocalPath } from '../protocol/vocabulary';
+import { DEFAULT_TRANSFORMER_MODEL, defaultModelFor, isLocalPath, MODES, type Mode } from '../protocol/vocabulary';
 import { formatMetricsTable } from '../ml/metrics';
 import type { TrainRequest } from '../protocol/trainer';
 import type { OptionValues, TrainResultJson } from '../protocol/types';
@@ -101,8 +101,9 @@ export const trainCommand: Command = {
   summary: 'train a classifier on a labeled CSV, TSV, JSONL or JSON file and write a run folder',
   flags: baseFlags,
   async run(argv, io) {
-    const mode = peek(argv, 'mode');
-    if (mode !== undefined && mode !== 'head' && mode !== 'full') throw new UsageError(`--mode ${mode}: expected head or full`);
+    const given = peek(argv, 'mode');
+    if (given !== undefined && !(MODES as readonly string[]).includes(given)) throw new UsageError(`--mode ${given}: expected head or full`);
+    const mode = given as Mode | undefined;
     const model = peek(argv, 'model') ?? defaultModelFor(mode);
     const family = await familyByName(familyNameFor(model, mode));
     const optionFlags = familyFlags(family);
@@ -125,7 +126,7 @@ export const trainCommand: Command = {
       text_column: str(flags, 'text-column'),
       label_column: str(flags, 'label-column'),
       model: resolveModelArg(model, io.cwd),
-      mode: mode as 'head' | 'full' | undefined,
+      mode,
       seed: num(flags, 'seed', true),
       device: device(flags),
       valid_fraction: num(flags, 'valid-fraction', false),

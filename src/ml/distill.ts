@@ -27,7 +27,7 @@ export function checkAlpha(a: number): number {
 }
 
 /** Row i of `probs` (n×k) at temperature T into `out` at `to`: softmax(log p / T), computed in log space. */
-export function temperatureRow(probs: ArrayLike<number>, from: number, k: number, t: number, out: Float32Array | Float64Array, to: number): void {
+function temperatureRow(probs: ArrayLike<number>, from: number, k: number, t: number, out: Float32Array | Float64Array, to: number): void {
   let max = -Infinity;
   const logits = new Float64Array(k);
   for (let j = 0; j < k; j++) {

@@ -22,12 +22,12 @@ import {
   unknownValue,
 } from './check';
 import type { DatasetSummary, MetricEvent, TrainResultJson } from './types';
-import { DEVICES } from './vocabulary';
+import { DEVICES, MODES } from './vocabulary';
 
 const optionValue = nullable(union(num, str, bool));
 
 /** What to train: the CLI builds it from flags, the panel from its form. */
-export const trainRequest = obj({
+const trainRequest = obj({
   dataset: str,
   valid: optional(str),
   test: optional(str),
@@ -36,7 +36,7 @@ export const trainRequest = obj({
   /** 'ngram', a Hub id, or a local model folder. */
   model: str,
   /** For transformer models: frozen encoder + head, or full fine-tuning. */
-  mode: optional(oneOf(['head', 'full'] as const)),
+  mode: optional(oneOf(MODES)),
   seed: optional(int),
   device: optional(oneOf(DEVICES)),
   valid_fraction: optional(num),
@@ -60,7 +60,7 @@ export const trainRequest = obj({
 export type TrainRequest = Infer<typeof trainRequest>;
 
 /** Look at a dataset without training: preview rows and full statistics. */
-export const inspectRequest = obj({
+const inspectRequest = obj({
   path: str,
   text_column: optional(str),
   label_column: optional(str),

@@ -23,7 +23,7 @@ import {
   unknownValue,
 } from './check';
 import type { DatasetSummary, MetricEvent, OptionSpec, RunRecord } from './types';
-import { DEVICES, type Device, type FamilyName, type Mode } from './vocabulary';
+import { DEVICES, FAMILY_NAMES, MODES, type Device, type FamilyName, type Mode } from './vocabulary';
 
 /** One model family the form can choose, with its hyperparameters. */
 export interface FamilyForm {
@@ -184,11 +184,11 @@ const datasetSummary = obj({
 });
 const optionSpec = obj({ key: str, flag: str, type: oneOf(['int', 'float', 'string', 'bool', 'enum'] as const), help: str });
 const formSchema = obj({
-  families: arr(obj({ name: oneOf(['ngram', 'encoder', 'finetune'] as const), title: str, available: bool, reason: optional(str), options: arr(optionSpec) })),
+  families: arr(obj({ name: oneOf(FAMILY_NAMES), title: str, available: bool, reason: optional(str), options: arr(optionSpec) })),
   modelSuggestions: arr(obj({ id: str, description: str })),
   defaults: obj({
     model: str,
-    mode: oneOf(['head', 'full'] as const),
+    mode: oneOf(MODES),
     device: oneOf(DEVICES),
     seed: int,
     valid_fraction: num,
@@ -227,7 +227,7 @@ const optionValue = nullable(union(num, str, bool));
 export const startRun = obj({
   type: lit('start'),
   model: str,
-  mode: oneOf(['head', 'full'] as const),
+  mode: oneOf(MODES),
   device: oneOf(DEVICES),
   seed: int,
   valid_fraction: num,

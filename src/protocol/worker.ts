@@ -23,7 +23,7 @@ export const prediction = obj({
 const _sameShape: Infer<typeof prediction> extends Prediction ? true : never = true;
 void _sameShape;
 
-export const loadTarget = obj({
+const loadTarget = obj({
   /** A run folder or its model/ folder, absolute. */
   model_dir: str,
   device: oneOf(DEVICES),
@@ -50,7 +50,7 @@ export const toWorker = tagged({
 export type ToWorker = Infer<typeof toWorker>;
 
 /** What the hover and status bar say about a loaded model. */
-export const modelInfo = obj({
+const modelInfo = obj({
   /** The folder the request named (the key the worker caches by). */
   model_dir: str,
   family: oneOf(['ngram', 'encoder', 'finetune'] as const),
@@ -67,7 +67,7 @@ export const modelInfo = obj({
 });
 export type ModelInfo = Infer<typeof modelInfo>;
 
-export const workerErrorKind = oneOf(['usage', 'data', 'cancelled', 'internal'] as const);
+const workerErrorKind = oneOf(['usage', 'data', 'cancelled', 'internal'] as const);
 export type WorkerErrorKind = Infer<typeof workerErrorKind>;
 
 export const fromWorker = tagged({

@@ -324,7 +324,7 @@ export function distillationResultFields(r: DistillationReport): Record<string, 
 }
 
 /** Median single-text predictProba time after a short warm-up; the same texts, in order, for every model. */
-export async function p50Latency(model: Classifier, texts: string[], signal?: AbortSignal): Promise<{ p50_ms: number; calls: number }> {
+async function p50Latency(model: Classifier, texts: string[], signal?: AbortSignal): Promise<{ p50_ms: number; calls: number }> {
   if (texts.length === 0) return { p50_ms: NaN, calls: 0 };
   for (let i = 0; i < LATENCY_WARMUP; i++) await model.predictProba([texts[i % texts.length]]);
   const times: number[] = [];

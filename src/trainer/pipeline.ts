@@ -28,9 +28,9 @@ export interface PipelineResult {
   record: RunRecord;
 }
 
-export const DEFAULT_SEED = 42;
-export const DEFAULT_VALID_FRACTION = 0.1;
-export const DEFAULT_TEST_FRACTION = 0.2;
+const DEFAULT_SEED = 42;
+const DEFAULT_VALID_FRACTION = 0.1;
+const DEFAULT_TEST_FRACTION = 0.2;
 
 /** Texts in predictions.jsonl are cut to this many characters (the run folder stays small). */
 const PREDICTION_TEXT_CHARS = 500;

@@ -40,7 +40,7 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
 }
 
 /** sha256 of a list of texts (length-prefixed, so ["ab","c"] and ["a","bc"] differ). */
-export function textsHash(texts: string[]): string {
+function textsHash(texts: string[]): string {
   const hash = createHash('sha256');
   for (const t of texts) hash.update(`${Buffer.byteLength(t)}:`).update(t);
   return hash.digest('hex');

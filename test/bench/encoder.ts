@@ -23,6 +23,7 @@ import { resolveOptions } from '../../src/ml/family';
 import type { TrainReporter } from '../../src/ml/model';
 import { Rng } from '../../src/ml/random';
 import { defaultCacheDir } from '../../src/ml/cacheDir';
+import { sharedDatasets } from '../sharedDatasets';
 
 /** Debian's Python (torch 1.13) runs the peers; FINETUNE_BENCH_PYTHON points elsewhere (e.g. a GPU machine's venv). */
 const PYTHON = process.env.FINETUNE_BENCH_PYTHON ?? '/usr/bin/python3';
@@ -86,7 +87,7 @@ async function benchModel(root: string): Promise<string | undefined> {
 
 /** Real passages when the shared datasets are there (sotu-party: ~120 words each), else generated sentences. */
 function benchTexts(root: string, n: number): string[] {
-  const candidates = [process.env.FINETUNE_DATASETS, '/work/shared/datasets', path.join(root, '..', 'shared', 'datasets'), path.join(root, 'shared', 'datasets')];
+  const candidates = [sharedDatasets(root)];
   for (const dir of candidates) {
     if (!dir) continue;
     const out: string[] = [];

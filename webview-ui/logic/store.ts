@@ -6,7 +6,7 @@
  * metric event list, which is appended in place for speed (the run slice's `version` changes instead).
  */
 import type { DatasetSummary, MetricEvent, RunRecord } from '../../src/protocol/types';
-import type { RunStatus as StoredRunStatus } from '../../src/protocol/vocabulary';
+import { RUN_STATUSES, type RunStatus as StoredRunStatus } from '../../src/protocol/vocabulary';
 import type { FormDraft, FormSchema, PanelState, PredictionRow, PreviewRow, RunView, ToWebview } from '../../src/protocol/webview';
 import type { MistakeFilter } from './confusion';
 import { lastPhase } from './curves';
@@ -108,7 +108,7 @@ function notice(s: AppState, level: Notice['level'], message: string): AppState 
 function statusOf(record: RunRecord, running: boolean): RunStatus {
   if (running) return 'running';
   const st = record.status as string;
-  return st === 'completed' || st === 'failed' || st === 'cancelled' || st === 'running' ? st : 'failed';
+  return (RUN_STATUSES as readonly string[]).includes(st) ? (st as StoredRunStatus) : 'failed';
 }
 
 /** A whole run from the host (run-state / run-finished): replaces everything the run slice held. */

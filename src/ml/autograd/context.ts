@@ -146,7 +146,7 @@ export function range(n: number, from = 0): number[] {
   return Array.from({ length: n - from }, (_, i) => from + i);
 }
 
-export function zeroTensor(dt: DataType): TensorProto {
+function zeroTensor(dt: DataType): TensorProto {
   const bytes = dt === DataType.DOUBLE ? 8 : dt === DataType.FLOAT16 ? 2 : 4;
   return { dims: [1], dataType: dt, rawData: new Uint8Array(bytes) };
 }

@@ -6,7 +6,7 @@ import { dataTypeName } from '../onnx/tensor';
 import { defaultOpset } from './backward';
 
 /** ScatterND with reduction='add' (embedding gradients) needs opset 16; LayerNormalization 17. */
-export const TRAINING_OPSET = 17;
+const TRAINING_OPSET = 17;
 
 const QUANTIZED_OPS = new Set([
   'QuantizeLinear',

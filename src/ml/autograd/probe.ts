@@ -30,7 +30,7 @@ const ORT_TYPES: Record<string, DataType> = {
   string: DataType.STRING,
 };
 
-export function dataTypeOfOrt(type: string): DataType {
+function dataTypeOfOrt(type: string): DataType {
   const t = ORT_TYPES[type];
   if (t === undefined) throw new Error(`unsupported tensor type ${type}`);
   return t;

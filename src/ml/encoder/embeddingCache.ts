@@ -33,7 +33,7 @@ export function textHash(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 32);
 }
 
-export function cacheKey(parts: CacheKeyParts): string {
+function cacheKey(parts: CacheKeyParts): string {
   const { fingerprint, tokenizer, dtype, pooling, maxLength } = parts;
   return createHash('sha256').update(JSON.stringify({ v: 1, fingerprint, tokenizer, dtype, pooling, maxLength })).digest('hex').slice(0, 24);
 }

@@ -36,7 +36,7 @@ export interface EncoderGraphOptions {
 }
 
 /** The encoder graph with truncation in front and pooling + head behind, `logits` its only output. */
-export function buildEncoderClassifierModel(encoder: Model, o: EncoderGraphOptions, what = 'model.onnx'): Model {
+function buildEncoderClassifierModel(encoder: Model, o: EncoderGraphOptions, what = 'model.onnx'): Model {
   const model = cloneMessage(encoder);
   const graph = model.graph!;
   const opset = model.opsetImport.find((x) => (x.domain ?? '') === '' || x.domain === 'ai.onnx')?.version ?? 0;

@@ -18,7 +18,7 @@ import { EncoderRuntime, type Pooling } from './runtime';
 import { DEFAULT_ENCODER_MODEL, loadEncoder, type Dtype, type LoadedEncoder } from './source';
 import { patienceOption, THREADS_OPTION } from '../train/options';
 
-export const encoderOptions: readonly OptionSpec[] = [
+const encoderOptions: readonly OptionSpec[] = [
   { key: 'dtype', flag: 'dtype', type: 'enum', choices: ['fp32', 'fp16', 'q8'], default: 'fp32', help: 'Encoder weights: fp32, fp16 (GPU) or q8 (int8, faster on CPU); picks onnx/model[_fp16|_quantized].onnx' },
   { key: 'pooling', flag: 'pooling', type: 'enum', choices: ['mean', 'cls'], default: 'mean', help: 'Sentence vector: mean of token vectors, or the first ([CLS]) token' },
   { key: 'normalize', flag: 'normalize', type: 'bool', default: true, help: 'L2-normalize sentence vectors', advanced: true },

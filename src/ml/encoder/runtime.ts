@@ -44,7 +44,7 @@ export interface EmbedOptions {
 }
 
 /** The largest length the model's positions allow, from the tokenizer (else the config). */
-export function modelMaxLength(tokenizer: TokenizerLike, config: Record<string, unknown>): number {
+function modelMaxLength(tokenizer: TokenizerLike, config: Record<string, unknown>): number {
   const fromTokenizer = Number(tokenizer.model_max_length);
   if (Number.isFinite(fromTokenizer) && fromTokenizer > 0 && fromTokenizer < 1e6) return fromTokenizer;
   const positions = Number(config.max_position_embeddings);
@@ -56,7 +56,7 @@ export function modelMaxLength(tokenizer: TokenizerLike, config: Record<string, 
   return 512;
 }
 
-export function float16ToFloat32(h: number): number {
+function float16ToFloat32(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const f = h & 0x3ff;

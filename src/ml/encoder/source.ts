@@ -21,7 +21,7 @@ export { configureTransformers, hubCacheDir, isOffline, loadTransformers, TOKENI
 
 export const DEFAULT_ENCODER_MODEL = DEFAULT_TRANSFORMER_MODEL;
 export type Dtype = 'fp32' | 'fp16' | 'q8';
-export const DTYPE_SUFFIX: Record<Dtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized' };
+const DTYPE_SUFFIX: Record<Dtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized' };
 
 /** The transformers.js tokenizer (src/ml/runtime/transformers.ts). */
 export type TokenizerLike = Tokenizer;
@@ -60,7 +60,7 @@ export function encoderFilesOnDisk(model: string, dtype: Dtype, cacheDir: string
   return ['config.json', ...TOKENIZER_FILES].map((f) => path.join(files.dir, f)).concat(files.onnxFile).filter((f) => fs.existsSync(f));
 }
 
-export function onnxFileName(dtype: Dtype): string {
+function onnxFileName(dtype: Dtype): string {
   return `model${DTYPE_SUFFIX[dtype]}.onnx`;
 }
 
@@ -69,7 +69,7 @@ function availableDtypes(dir: string): Dtype[] {
 }
 
 /** Check a local model folder before loading it, so a bad folder gets a message that says what is missing. */
-export function checkModelFolder(dir: string, dtype: Dtype): void {
+function checkModelFolder(dir: string, dtype: Dtype): void {
   const missing = ['config.json', 'tokenizer.json'].filter((f) => !fs.existsSync(path.join(dir, f)));
   if (missing.length) {
     throw new UsageError(`--model ${dir}: not a transformers.js model folder (${missing.join(' and ')} missing). It needs config.json, tokenizer.json, tokenizer_config.json and onnx/model.onnx.`);

@@ -118,7 +118,7 @@ export function softmaxInto(logits: Float32Array, from: number, k: number, out: 
 }
 
 /** config.json of a text-classification model: the base config plus labels and a classification architecture. */
-export async function classificationConfig(sourceDir: string, labels: string[]): Promise<Record<string, unknown>> {
+async function classificationConfig(sourceDir: string, labels: string[]): Promise<Record<string, unknown>> {
   const base = JSON.parse(await fsp.readFile(path.join(sourceDir, 'config.json'), 'utf8')) as Record<string, unknown>;
   const type = String(base.model_type ?? '');
   return {

@@ -35,7 +35,7 @@ export interface TrainOutcome {
 }
 
 /** Batches of indices: shuffled, then sorted by length within groups of 50 batches, batch order shuffled again. */
-export function lengthGroupedBatches(lengths: number[], batchSize: number, rng: Rng): number[][] {
+function lengthGroupedBatches(lengths: number[], batchSize: number, rng: Rng): number[][] {
   const order = rng.shuffle(lengths.map((_, i) => i)) as number[];
   const group = batchSize * 50;
   const batches: number[][] = [];

@@ -8,7 +8,7 @@ export * from './tensor';
 export { ProtoError } from './wire';
 
 /** Protobuf messages are limited to 2 GB; bigger ONNX models keep weights in external files. */
-export const MAX_MODEL_BYTES = 0x7fffffff;
+const MAX_MODEL_BYTES = 0x7fffffff;
 
 export class ModelFormatError extends Error {
   constructor(message: string) {
@@ -72,8 +72,4 @@ export function serializeModel(model: Model): Uint8Array {
     if (e instanceof ProtoError) throw new ModelFormatError(e.message);
     throw e;
   }
-}
-
-export async function writeModelFile(file: string, model: Model): Promise<void> {
-  await fsp.writeFile(file, serializeModel(model));
 }

@@ -224,7 +224,7 @@ function decodeOpset(r: Reader): OpsetId {
 }
 
 const TENSOR_WIRES: Wires = { 1: RV, 2: V, 4: RF32, 5: RV, 6: B, 7: RV, 8: B, 9: B, 10: RF64, 11: RV, 12: B, 13: B, 14: V };
-export function decodeTensor(r: Reader): TensorProto {
+function decodeTensor(r: Reader): TensorProto {
   const m: TensorProto = { dims: [] };
   while (!r.done()) {
     const start = r.pos;
@@ -456,7 +456,7 @@ function decodeNode(r: Reader): NodeProto {
 }
 
 const GRAPH_WIRES: Wires = { 1: B, 2: B, 5: B, 10: B, 11: B, 12: B, 13: B };
-export function decodeGraph(r: Reader): Graph {
+function decodeGraph(r: Reader): Graph {
   const m: Graph = { node: [], initializer: [], input: [], output: [], valueInfo: [] };
   while (!r.done()) {
     const start = r.pos;
@@ -566,7 +566,7 @@ function encodeOpset(m: OpsetId): Writer {
   return w;
 }
 
-export function encodeTensor(m: TensorProto): Writer {
+function encodeTensor(m: TensorProto): Writer {
   const w = new Writer();
   for (const d of m.dims) w.int64Field(1, d); // dims is not [packed=true] in onnx.proto
   w.int64Field(2, m.dataType);
@@ -656,7 +656,7 @@ function encodeNode(m: NodeProto): Writer {
   return w;
 }
 
-export function encodeGraph(m: Graph): Writer {
+function encodeGraph(m: Graph): Writer {
   const w = new Writer();
   for (const n of m.node) w.messageField(1, encodeNode(n));
   w.stringField(2, m.name);

@@ -1,7 +1,6 @@
 /** Tensor values in and out of TensorProto, and the element types we compute with. */
 import { DataType, type TensorProto } from './proto';
 
-export type FloatArray = Float32Array | Float64Array;
 export type TensorValues = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array;
 
 const BYTES: Partial<Record<DataType, number>> = {
@@ -69,13 +68,6 @@ function zeros(n: number): number[] {
 export function intValues(t: TensorProto): number[] {
   const v = tensorValues(t);
   return Array.from(v as ArrayLike<number | bigint>, (x) => Number(x));
-}
-
-/** Byte size of a tensor's data (0 for types we don't size). */
-export function tensorBytes(t: TensorProto): number {
-  if (t.rawData) return t.rawData.length;
-  const b = BYTES[t.dataType ?? DataType.UNDEFINED] ?? 0;
-  return b * elementCount(t.dims);
 }
 
 /** A TensorProto holding `values` as raw_data (the layout every exporter uses). */

@@ -20,7 +20,7 @@ export interface CudaProbe {
 }
 
 /** The folder that holds onnxruntime-node's native binding (and where the install script puts the CUDA provider). */
-export function ortBinDir(): string | undefined {
+function ortBinDir(): string | undefined {
   try {
     const main = require.resolve('onnxruntime-node');
     return path.join(path.dirname(main), '..', 'bin', 'napi-v6', process.platform, process.arch);

@@ -2,19 +2,19 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadDataset, summarizeDataset } from '../../../src/ml/data';
+import { sharedDatasets, skipLoudly } from '../../sharedDatasets';
 
 /** The real datasets shared by the project (read-only, not in the repo). */
-const SHARED = process.env.FINETUNE_SHARED_DATASETS ?? '/work/shared/datasets';
+const SHARED = sharedDatasets() ?? '';
 
 describe('data: the shared real datasets', function () {
-  const names = fs.existsSync(SHARED)
+  const names = SHARED
     ? fs.readdirSync(SHARED).filter((f) => f.endsWith('.csv')).map((f) => f.slice(0, -'.csv'.length)).sort()
     : [];
 
   before(function () {
     if (names.length === 0) {
-      console.log(`      (skipped: no shared datasets at ${SHARED}; set FINETUNE_SHARED_DATASETS to run these)`);
-      this.skip();
+      skipLoudly(this, 'the shared datasets');
     }
   });
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Rng } from '../../../src/ml/random';
-import { readJsonl, sharedDatasets } from '../../sharedDatasets';
+import { readJsonl, sharedDatasets, skipLoudly } from '../../sharedDatasets';
 import { report, train } from './helpers';
 
 /**
@@ -19,8 +19,7 @@ describe('distillation on a shared dataset (fortunes-topic, 10 % labeled + 90 % 
 
   before(function () {
     if (!shared) {
-      console.log('      (skipped: no shared datasets in ../shared/datasets; set FINETUNE_SHARED_DATASETS to run it)');
-      this.skip();
+      skipLoudly(this, 'the shared datasets');
     }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-distill-shared-'));
   });

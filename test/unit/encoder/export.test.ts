@@ -9,6 +9,7 @@ import { argmax } from '../../../src/ml/model';
 import { sharedExamples } from '../finetune/helpers';
 import { pipelineScores, type Scores } from '../finetune/pipeline';
 import { fixture, recordingReporter, tempDir, tinyDataset } from './helpers';
+import { skipLoudly } from '../../sharedDatasets';
 
 /** Trains a frozen-encoder run on a fixture and saves it as <run>/model; returns the run folder. */
 async function trainRun(
@@ -124,8 +125,7 @@ describe('encoder export: frozen encoder + head as a transformers.js text-classi
     const train = sharedExamples('spamassassin', 'train', 1000);
     const test = sharedExamples('spamassassin', 'test', 400);
     if (!train || !test) {
-      console.log('      (skipped: /work/shared/datasets not found)');
-      this.skip();
+      skipLoudly(this, 'spamassassin.{train,test}.jsonl');
     }
     const spamLabels = ['ham', 'spam'];
     const run = await trainRun('distilbert', { epochs: 30, maxLength: 64, head: 'mlp', hiddenSize: 64 }, train, spamLabels);

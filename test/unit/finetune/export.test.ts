@@ -9,6 +9,7 @@ import type { Classifier } from '../../../src/ml/model';
 import { argmax } from '../../../src/ml/model';
 import { MODELS, recordingReporter, sharedExamples, toyExamples } from './helpers';
 import { pipelineScores, type Scores } from './pipeline';
+import { skipLoudly } from '../../sharedDatasets';
 
 async function trainAndSave(fixture: string, dir: string, examples = toyExamples(64)): Promise<Classifier> {
   const model = await finetuneFamily.train(
@@ -73,8 +74,7 @@ describe('finetune export: a transformers.js text-classification folder', functi
     const train = sharedExamples('spamassassin', 'train', 1000);
     const test = sharedExamples('spamassassin', 'test', 400);
     if (!train || !test) {
-      console.log('      (skipped: /work/shared/datasets not found)');
-      this.skip();
+      skipLoudly(this, 'spamassassin.{train,test}.jsonl');
     }
     const run = path.join(tmp, 'spam');
     const labels = ['ham', 'spam'];

@@ -7,6 +7,7 @@ import { finetuneFamily, resolveModelFolder } from '../../../src/ml/finetune/fam
 import { loadClassifier } from '../../../src/ml/families';
 import { argmax } from '../../../src/ml/model';
 import { MODELS, recordingReporter, sharedExamples, toyExamples } from './helpers';
+import { skipLoudly } from '../../sharedDatasets';
 
 function accuracy(probs: Float32Array, gold: string[], labels: string[]): number {
   const k = labels.length;
@@ -109,8 +110,7 @@ describe('finetune family', function () {
     const train = sharedExamples('spamassassin', 'train', 1200);
     const test = sharedExamples('spamassassin', 'test', 400);
     if (!train || !test) {
-      console.log('      (skipped: /work/shared/datasets/spamassassin.*.jsonl not found; set FINETUNE_DATASETS)');
-      this.skip();
+      skipLoudly(this, 'spamassassin.{train,test}.jsonl');
     }
     const labels = [...new Set(train.map((e) => e.label))].sort();
     const majority = Math.max(...labels.map((l) => test.filter((e) => e.label === l).length)) / test.length;

@@ -4,7 +4,6 @@ import type { Example } from '../../../src/ml/data/types';
 import type { EpochSummary, TrainReporter } from '../../../src/ml/model';
 
 export const MODELS = path.resolve(__dirname, '../../../../test/fixtures/models');
-export const DATASETS = process.env.FINETUNE_DATASETS ?? '/work/shared/datasets';
 
 export interface Recorded {
   reporter: TrainReporter;
@@ -36,16 +35,7 @@ export function recordingReporter(signal = new AbortController().signal): Record
   return r;
 }
 
-/** The first `n` rows of a shared dataset's JSONL split, or undefined when the datasets are absent. */
-export function sharedExamples(name: string, split: 'train' | 'test', n: number): Example[] | undefined {
-  const file = path.join(DATASETS, `${name}.${split}.jsonl`);
-  if (!fs.existsSync(file)) return undefined;
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(0, n);
-  return lines.map((l, i) => {
-    const o = JSON.parse(l) as { text: string; label: string };
-    return { text: o.text, label: String(o.label), line: i + 1 };
-  });
-}
+export { sharedExamples } from '../../sharedDatasets';
 
 /** A toy sentiment task over the fixture vocabularies' common words. */
 export function toyExamples(n: number): Example[] {

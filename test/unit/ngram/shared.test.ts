@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { evaluate } from '../../../src/ml/metrics';
 import { ngramFamily } from '../../../src/ml/ngram/family';
 import { makeSplits } from '../../../src/trainer/pipeline';
-import { readJsonl, sharedDatasets } from '../../sharedDatasets';
+import { readJsonl, sharedDatasets, skipLoudly } from '../../sharedDatasets';
 import { ctx } from './helpers';
 
 /**
@@ -16,8 +16,7 @@ describe('ngram on a shared dataset (fortunes-topic, 12 classes, defaults)', fun
 
   before(function () {
     if (!dir) {
-      console.log('      (skipped: no shared datasets in ../shared/datasets; set FINETUNE_SHARED_DATASETS to run it)');
-      this.skip();
+      skipLoudly(this, 'the shared datasets');
     }
   });
 
