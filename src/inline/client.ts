@@ -14,6 +14,7 @@ import { EventEmitter } from 'node:events';
 import { expectValid } from '../protocol/check';
 import type { Prediction } from '../protocol/types';
 import { FromWorker, fromWorker, LoadTarget, MAX_BATCH, ModelInfo, ToWorker } from '../protocol/worker';
+import type { ErrorKind } from '../protocol/vocabulary';
 
 type FileDone = Extract<FromWorker, { type: 'file-done' }>;
 
@@ -70,7 +71,7 @@ export interface ClassifyResult {
   seconds: number;
 }
 
-export type WorkerFailureKind = 'usage' | 'data' | 'cancelled' | 'internal' | 'crash';
+export type WorkerFailureKind = ErrorKind;
 
 export class WorkerError extends Error {
   constructor(

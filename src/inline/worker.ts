@@ -19,6 +19,7 @@ import { expectValid, ProtocolError } from '../protocol/check';
 import type { Prediction, RunRecord } from '../protocol/types';
 import { FromWorker, LoadTarget, ModelInfo, toWorker, ToWorker, WorkerErrorKind } from '../protocol/worker';
 import { Cancelled } from '../ml/cancel';
+import { errorKindOf } from '../ml/errorKind';
 
 function argValue(name: string, fallback: number): number {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -136,15 +137,8 @@ async function disposeSlot(slot: Slot): Promise<void> {
   }
 }
 
-function errorKind(e: unknown): WorkerErrorKind {
-  if (e instanceof Cancelled || (e as Error)?.name === 'AbortError') return 'cancelled';
-  if (e instanceof UsageError) return 'usage';
-  if (e instanceof DataError) return 'data';
-  return 'internal';
-}
-
 function fail(id: number, e: unknown): void {
-  const kind = errorKind(e);
+  const kind = errorKindOf(e);
   if (kind === 'internal') process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
   send({ type: 'error', id, kind, message: kind === 'cancelled' ? 'cancelled' : ((e as Error)?.message ?? String(e)) });
 }

@@ -22,7 +22,7 @@ import {
   unknownValue,
 } from './check';
 import type { DatasetSummary, MetricEvent, TrainResultJson } from './types';
-import { DEVICES, MODES } from './vocabulary';
+import { DEVICES, ERROR_KINDS, MODES } from './vocabulary';
 
 const optionValue = nullable(union(num, str, bool));
 
@@ -100,7 +100,7 @@ const trainResult: Check<TrainResultJson> = obj({
   labels: arr(str),
 }) as Check<TrainResultJson>;
 
-export const errorKind = oneOf(['data', 'usage', 'cancelled', 'internal', 'crash'] as const);
+export const errorKind = oneOf(ERROR_KINDS);
 
 export const fromTrainer = tagged({
   ready: obj({ type: lit('ready'), pid: int }),

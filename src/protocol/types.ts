@@ -4,8 +4,8 @@
  * Field names are snake_case where they are part of the CLI's --json contract or run.json.
  */
 
-export type { Device, FamilyName, Mode, RunStatus } from './vocabulary';
-import type { Device, RunStatus } from './vocabulary';
+export type { Device, ErrorKind, FamilyName, Mode, RunStatus } from './vocabulary';
+import type { Device, ErrorKind, RunStatus } from './vocabulary';
 
 export interface ClassMetrics {
   label: string;
@@ -156,7 +156,7 @@ export interface RunRecord {
     best_epoch?: number;
   };
   timings?: { load_s?: number; train_s?: number; eval_s?: number; total_s?: number; peak_rss_mb?: number };
-  error?: { message: string; kind: 'data' | 'usage' | 'cancelled' | 'internal' | 'crash'; stderr_tail?: string[] };
+  error?: { message: string; kind: ErrorKind; stderr_tail?: string[] };
   /** Extra facts a family adds (e.g. truncated, encode_tokens_per_s). */
   extra?: Record<string, unknown>;
 }

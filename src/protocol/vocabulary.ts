@@ -60,3 +60,12 @@ export function familyFor(model: string, mode: Mode | undefined): FamilyName {
   if (model.trim() === NGRAM_MODEL) return 'ngram';
   return mode === 'full' ? 'finetune' : 'encoder';
 }
+
+/**
+ * Why a run or a request failed: bad data (file, line, fix), bad usage (flags, model), cancelled, a bug
+ * (internal), or a process that died (crash, seen only by the side that watched it die).
+ */
+export const ERROR_KINDS = ['data', 'usage', 'cancelled', 'internal', 'crash'] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+/** The kinds a process can report about itself (not crash). */
+export const SELF_ERROR_KINDS = ['data', 'usage', 'cancelled', 'internal'] as const;

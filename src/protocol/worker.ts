@@ -8,7 +8,7 @@
  */
 import { arr, bool, Infer, int, lit, num, obj, oneOf, optional, record, str, tagged, unknownValue } from './check';
 import type { Prediction } from './types';
-import { DEVICES } from './vocabulary';
+import { DEVICES, SELF_ERROR_KINDS } from './vocabulary';
 
 /** Most texts one classify request may carry (Classify file sends batches). */
 export const MAX_BATCH = 4096;
@@ -67,7 +67,7 @@ const modelInfo = obj({
 });
 export type ModelInfo = Infer<typeof modelInfo>;
 
-const workerErrorKind = oneOf(['usage', 'data', 'cancelled', 'internal'] as const);
+const workerErrorKind = oneOf(SELF_ERROR_KINDS);
 export type WorkerErrorKind = Infer<typeof workerErrorKind>;
 
 export const fromWorker = tagged({

@@ -20,6 +20,7 @@ import { peakRssMb, VERSION } from '../ml/env';
 import { Distillation, distillationResultFields, type DistillationReport } from './distill';
 import { predictAll } from './predict';
 import { Cancelled } from '../ml/cancel';
+import { errorKindOf } from '../ml/errorKind';
 
 export type Emit = (msg: FromTrainer) => void;
 
@@ -145,12 +146,7 @@ async function load(file: string, req: TrainRequest, signal: AbortSignal, emit: 
 /** Batched prediction with progress (re-exported: the CLI's eval uses it). */
 export { predictAll };
 
-export function errorKindOf(e: unknown): NonNullable<RunRecord['error']>['kind'] {
-  if (e instanceof Cancelled) return 'cancelled';
-  if (e instanceof DataError) return 'data';
-  if (e instanceof UsageError) return 'usage';
-  return 'internal';
-}
+export { errorKindOf };
 
 export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSignal): Promise<PipelineResult> {
   const t0 = Date.now();

@@ -1,6 +1,7 @@
-// The dependency direction of DEVELOPERS.md, checked on every import: src/ml is pure (no vscode, nothing
-// above it), the trainer, runs, CLI and protocol never import vscode, and the webview imports only
-// src/protocol. A violation names the file and the import.
+// The dependency direction drawn in ARCHITECTURE.md ("Invariants"), checked on every import: src/ml is pure (no
+// vscode, nothing above it), the trainer, runs, CLI, worker and protocol never import vscode or the host, the
+// webview imports only src/protocol, the worker does not import the CLI, and only the host's process manager and
+// the CLI import the trainer. A violation names the file and the import.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -37,17 +38,52 @@ function violations(dir: string, forbidden: (spec: string, to: string) => boolea
   return sources(dir).flatMap((f) => imports(f).filter((s) => forbidden(s, target(f, s))).map((s) => `${f} imports ${s}`));
 }
 
-describe('architecture: dependency direction', () => {
-  it('src/ml is pure: no vscode, no trainer, runs, CLI, panel, commands or inline', () => {
-    const up = /^src\/(trainer|runs|cli|panel|commands|inline|extension)/;
-    assert.deepEqual(violations('src/ml', (s, to) => s === 'vscode' || up.test(to)), []);
+/** The programs' folders (ARCHITECTURE.md, "The five programs"); exact files are matched before folders. */
+const WORKER = ['src/inline/worker.ts', 'src/inline/fileRows.ts', 'src/inline/fileItems.ts'];
+const HOST = ['src/extension.ts', 'src/panel', 'src/commands', 'src/inline', 'src/runs/manager.ts'];
+const TRAINER = ['src/trainer'];
+const CLI = ['src/cli'];
+
+function within(to: string, places: string[]): boolean {
+  return places.some((p) => to === p || to === p.replace(/\.ts$/, '') || to.startsWith(`${p}/`));
+}
+const isWorker = (to: string) => within(to, WORKER);
+const isHost = (to: string) => within(to, HOST) && !isWorker(to);
+
+/** Source files of a program (a list of files and folders). */
+function programSources(places: string[], exclude: (f: string) => boolean = () => false): string[] {
+  return places.flatMap((p) => (p.endsWith('.ts') ? [p] : sources(p))).filter((f) => !exclude(f.replace(/\.ts$/, '')));
+}
+
+function programViolations(files: string[], forbidden: (spec: string, to: string) => boolean): string[] {
+  return files.flatMap((f) => imports(f).filter((s) => forbidden(s, target(f, s).replace(/\.js$/, ''))).map((s) => `${f} imports ${s}`));
+}
+
+describe('architecture: dependency direction (ARCHITECTURE.md)', () => {
+  it('ARCHITECTURE.md exists and names every program folder this test checks', () => {
+    const map = fs.readFileSync(path.join(root, 'ARCHITECTURE.md'), 'utf8');
+    for (const p of [...WORKER, ...HOST, ...TRAINER, ...CLI, 'src/protocol', 'src/ml', 'webview-ui']) assert.ok(map.includes(p), `ARCHITECTURE.md does not mention ${p}`);
   });
 
-  it('the trainer, runs, CLI and protocol never import vscode or the VS Code side', () => {
-    const vsSide = /^src\/(panel|commands|inline|extension)/;
-    for (const dir of ['src/trainer', 'src/runs', 'src/cli', 'src/protocol']) {
-      assert.deepEqual(violations(dir, (s, to) => s === 'vscode' || vsSide.test(to)), [], dir);
-    }
+  it('src/ml is pure: no vscode, nothing from the trainer, runs, CLI, host or worker', () => {
+    const up = (to: string) => within(to, [...TRAINER, ...CLI, 'src/runs']) || isHost(to) || isWorker(to);
+    assert.deepEqual(violations('src/ml', (s, to) => s === 'vscode' || up(to.replace(/\.js$/, ''))), []);
+  });
+
+  it('the trainer, runs, CLI, worker and protocol never import vscode or the host', () => {
+    const host = (to: string) => isHost(to);
+    const files = [...programSources(TRAINER), ...programSources(['src/runs'], isHost), ...programSources(CLI), ...programSources(WORKER), ...programSources(['src/protocol'])];
+    assert.deepEqual(programViolations(files, (s, to) => s === 'vscode' || host(to)), []);
+  });
+
+  it('the worker does not import the CLI or the trainer', () => {
+    assert.deepEqual(programViolations(programSources(WORKER), (_s, to) => within(to, [...CLI, ...TRAINER])), []);
+  });
+
+  it("only the host's process manager and the CLI import the trainer", () => {
+    const allowed = (f: string) => within(f.replace(/\.ts$/, ''), [...TRAINER, ...CLI, 'src/runs/manager.ts']);
+    const files = sources('src').filter((f) => !allowed(f));
+    assert.deepEqual(programViolations(files, (_s, to) => within(to, TRAINER)), []);
   });
 
   it('src/protocol depends on nothing but itself', () => {
@@ -56,5 +92,9 @@ describe('architecture: dependency direction', () => {
 
   it('the webview imports only src/protocol from src/', () => {
     assert.deepEqual(violations('webview-ui', (_s, to) => to.startsWith('src/') && !to.startsWith('src/protocol')), []);
+  });
+
+  it('onnxruntime-node is imported only by src/ml/runtime', () => {
+    assert.deepEqual(violations('src', (s) => s === 'onnxruntime-node').filter((v) => !v.startsWith(path.join('src', 'ml', 'runtime'))), []);
   });
 });
