@@ -2,6 +2,7 @@ import type { Example } from './data/types';
 
 /** The model families `finetune train` knows. */
 import type { FamilyName } from '../protocol/vocabulary';
+import type { ModelDescription } from '../protocol/types';
 export type { FamilyName };
 
 /** What a trainer reports while it works; the pipeline turns these into protocol events and metrics.jsonl lines. */
@@ -52,7 +53,7 @@ export interface Classifier {
   /** Write everything needed to predict later into `dir` (an empty folder), including `model.json`. */
   save(dir: string): Promise<void>;
   /** Facts for run.json and the UI (sizes, tokenizer, device used, max length, ...). */
-  describe(): Record<string, unknown>;
+  describe(): ModelDescription;
   /** Release native resources (ORT sessions). */
   dispose?(): Promise<void>;
   /**

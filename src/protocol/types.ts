@@ -5,7 +5,7 @@
  */
 
 export type { Device, ErrorKind, FamilyName, Mode, RunStatus } from './vocabulary';
-import type { Device, ErrorKind, RunStatus } from './vocabulary';
+import type { Device, ErrorKind, FamilyName, RunStatus } from './vocabulary';
 
 export interface ClassMetrics {
   label: string;
@@ -107,6 +107,21 @@ export type MetricEvent =
   | { kind: 'phase'; t: number; phase: string; detail?: string }
   | { kind: 'log'; t: number; message: string };
 
+/** What a trained or loaded model says about itself (`Classifier.describe()`; run.json's `model`). */
+export interface ModelDescription {
+  family: FamilyName;
+  /** The device it runs on, and why when that is not what was asked for. */
+  device: 'cpu' | 'cuda';
+  device_reason?: string;
+  /** The epoch whose weights were kept (model selection on validation macro-F1). */
+  best_epoch?: number;
+  max_length?: number;
+  /** Facts the CLI's --json result carries too (throughput, truncation, …). */
+  extra?: Record<string, unknown>;
+  /** Family-specific facts (sizes, tokenizer, head, …). */
+  [fact: string]: unknown;
+}
+
 /** run.json. */
 export interface RunRecord {
   format: 'finetune-run';
@@ -149,7 +164,7 @@ export interface RunRecord {
     onnxruntime?: string;
     transformers?: string;
   };
-  model?: Record<string, unknown>;
+  model?: ModelDescription;
   metrics?: {
     test?: MetricsReport;
     valid?: MetricsReport;

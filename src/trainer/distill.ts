@@ -20,6 +20,7 @@ import type { TrainRequest } from '../protocol/trainer';
 import type { Device, MetricsReport, OptionValues, RunRecord } from '../protocol/types';
 import { readRun } from '../runs/runFolder';
 import { modelFingerprint, teacherProbabilities } from './teacherCache';
+import type { Prepared, TrainingStage } from './stage';
 
 /** Single-text latency: this many calls per model at most (the same test texts for all three)... */
 const LATENCY_CALLS = 100;
@@ -365,4 +366,39 @@ function meanTop(probs: Float32Array, k: number): number {
   let sum = 0;
   for (let i = 0; i < n; i++) sum += probs[i * k + argmax(probs, i * k, k)];
   return n ? sum / n : NaN;
+}
+
+/**
+ * Distillation as a pipeline stage: checks the teacher and fills the request's defaults from its run; while
+ * preparing, checks the labels and reads the unlabeled text; trains the student on soft targets; reports the
+ * teacher / student / gold-only comparison.
+ */
+export async function distillationStage(req: TrainRequest): Promise<TrainingStage> {
+  const { request, distillation: d } = await Distillation.open(req);
+  const opts = (p: Prepared): LoadOpts => ({ device: p.device, cacheDir: p.cacheDir });
+  return {
+    request,
+    async prepare(p, emit, signal) {
+      d.checkLabels(p.splits.labels, p.req.dataset, p.labelColumn);
+      await d.loadUnlabeled(p.req.unlabeled, p.splits, signal, (done, total) => emit({ type: 'progress', phase: 'reading unlabeled text', done, total, unit: 'bytes' }));
+    },
+    notes: (reporter) => d.logNotes(reporter),
+    trainInput: (p, reporter) => d.trainInput(p.splits, p.seed, reporter, opts(p)),
+    async report(p, o, reporter) {
+      const distillation = await d.report({
+        student: o.model,
+        studentRunDir: o.run.dir,
+        studentModelDir: o.modelDir,
+        studentTest: o.testMetrics,
+        splits: p.splits,
+        family: p.family,
+        options: p.options,
+        seed: p.seed,
+        reporter,
+        opts: opts(p),
+      });
+      return { extra: { distillation }, result: distillationResultFields(distillation) };
+    },
+    dispose: () => d.dispose(),
+  };
 }

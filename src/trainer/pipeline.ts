@@ -5,24 +5,24 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { defaultCacheDir } from '../ml/cacheDir';
 import { loadDataset, stratifiedSplit, summarizeDataset } from '../ml/data';
 import type { Example, LoadedDataset } from '../ml/data/types';
 import { DataError } from '../ml/data/types';
-import { CancelledError, resolveOptions, throwIfAborted, UsageError } from '../ml/family';
-import { familyByName, familyNameFor } from '../ml/families';
-import { evaluate } from '../ml/metrics';
-import { argmax, type EpochSummary, type TrainReporter } from '../ml/model';
-import type { FromTrainer, TrainRequest } from '../protocol/trainer';
-import type { DatasetSummary, MetricEvent, RunRecord, TrainResultJson } from '../protocol/types';
-import { RunWriter } from '../runs/runFolder';
-import { defaultCacheDir } from '../ml/cacheDir';
 import { peakRssMb, VERSION } from '../ml/env';
-import { Distillation, distillationResultFields, type DistillationReport } from './distill';
-import { predictAll } from './predict';
-import { Cancelled } from '../ml/cancel';
 import { errorKindOf } from '../ml/errorKind';
+import { familyByName, familyNameFor } from '../ml/families';
+import { resolveOptions, throwIfAborted, UsageError } from '../ml/family';
+import { evaluate } from '../ml/metrics';
+import { argmax, type Classifier, type EpochSummary, type TrainReporter } from '../ml/model';
+import type { TrainRequest } from '../protocol/trainer';
+import type { MetricEvent, RunRecord, TrainResultJson } from '../protocol/types';
+import { RunWriter } from '../runs/runFolder';
+import { distillationStage } from './distill';
+import { predictAll } from './predict';
+import type { Emit, Outcome, Prepared, Splits, TrainingStage } from './stage';
 
-export type Emit = (msg: FromTrainer) => void;
+export type { Emit, Outcome, Prepared, Splits, TrainingStage } from './stage';
 
 export interface PipelineResult {
   result: TrainResultJson;
@@ -36,15 +36,6 @@ const DEFAULT_TEST_FRACTION = 0.2;
 /** Texts in predictions.jsonl are cut to this many characters (the run folder stays small). */
 const PREDICTION_TEXT_CHARS = 500;
 
-export interface Splits {
-  train: Example[];
-  valid: Example[];
-  test: Example[];
-  labels: string[];
-  stratified: boolean;
-  /** Rows of valid/test files whose label the training data never shows (dropped, with a warning). */
-  unseen: { valid: number; test: number };
-}
 
 /**
  * Held-out splits. A given --test file is the test set; otherwise a stratified slice of the training
@@ -148,14 +139,55 @@ export { predictAll };
 
 export { errorKindOf };
 
-export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSignal): Promise<PipelineResult> {
-  const t0 = Date.now();
-  // Distillation (a teacher run is given): checks it and takes its seed, splits and columns as defaults.
-  let distill: Distillation | undefined;
-  if (req.teacher) ({ request: req, distillation: distill } = await Distillation.open(req));
-  else if (req.unlabeled !== undefined || req.temperature !== undefined || req.alpha !== undefined) {
+const plainTraining = (request: TrainRequest): TrainingStage => {
+  if (request.unlabeled !== undefined || request.temperature !== undefined || request.alpha !== undefined) {
     throw new UsageError('unlabeled text, temperature and alpha are for distillation: give a teacher run (finetune distill <teacher-run> <dataset>)');
   }
+  return {
+    request,
+    prepare: async () => {},
+    notes: () => {},
+    trainInput: async (p) => ({ train: p.splits.train, valid: p.splits.valid, labels: p.splits.labels, seed: p.seed }),
+    report: async () => undefined,
+    dispose: async () => {},
+  };
+};
+
+/** prepare → open run → train → evaluate → save, with the request's training stage (plain or distillation). */
+export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSignal): Promise<PipelineResult> {
+  const t0 = Date.now();
+  const stage = req.teacher ? await distillationStage(req) : plainTraining(req);
+  try {
+    const prepared = await prepare(stage, emit, signal, t0);
+    const run = await openRun(prepared, emit);
+    const reporter = makeReporter(run, emit, signal);
+    for (const role of ['valid', 'test'] as const) {
+      if (prepared.splits.unseen[role] > 0) {
+        reporter.log(`${prepared.splits.unseen[role]} ${role} rows have labels the training data never shows; they are left out of scoring.`);
+      }
+    }
+    stage.notes(reporter);
+    return await finishing(run, signal, t0, async () => {
+      const tTrain = Date.now();
+      const input = await stage.trainInput(prepared, reporter);
+      const { family, options, device, cacheDir } = prepared;
+      const model = await family.train(input, options, { reporter, model: prepared.req.model, device, cacheDir });
+      const trainSeconds = (Date.now() - tTrain) / 1000;
+      throwIfAborted(signal);
+      const evaluated = await evaluateModel(model, prepared.splits, reporter, signal);
+      const modelDir = await save(run, model, prepared.splits, evaluated.testProbs, reporter);
+      const outcome: Outcome = { run, model, modelDir, ...evaluated, trainSeconds };
+      const added = await stage.report(prepared, outcome, reporter);
+      return complete(prepared, outcome, added, emit, t0);
+    });
+  } finally {
+    await stage.dispose();
+  }
+}
+
+/** Resolve the configuration, read and check the data, make the splits: all before a run folder exists. */
+async function prepare(stage: TrainingStage, emit: Emit, signal: AbortSignal, t0: number): Promise<Prepared> {
+  const req = stage.request;
   const seed = req.seed ?? DEFAULT_SEED;
   const validFraction = req.valid_fraction ?? DEFAULT_VALID_FRACTION;
   const testFraction = req.test_fraction ?? DEFAULT_TEST_FRACTION;
@@ -165,16 +197,11 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
   const familyName = familyNameFor(req.model, req.mode);
   const family = await familyByName(familyName);
   const options = resolveOptions(family.options, req.options ?? {});
-  const device = req.device ?? 'auto';
-  const cacheDir = req.cache_dir ?? defaultCacheDir();
 
-  // Read and check the data before creating a run folder: bad input makes no half-run.
   const trainFile = await load(req.dataset, req, signal, emit, 'dataset');
   const validFile = req.valid ? await load(req.valid, req, signal, emit, 'validation file') : undefined;
   const testFile = req.test ? await load(req.test, req, signal, emit, 'test file') : undefined;
-  const summaries: { train: DatasetSummary; valid?: DatasetSummary; test?: DatasetSummary } = {
-    train: summarizeDataset(trainFile),
-  };
+  const summaries: Prepared['summaries'] = { train: summarizeDataset(trainFile) };
   emit({ type: 'dataset', role: 'train', summary: summaries.train });
   if (validFile) emit({ type: 'dataset', role: 'valid', summary: (summaries.valid = summarizeDataset(validFile)) });
   if (testFile) emit({ type: 'dataset', role: 'test', summary: (summaries.test = summarizeDataset(testFile)) });
@@ -195,21 +222,39 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
       req.dataset,
     );
   }
-  distill?.checkLabels(splits.labels, req.dataset, trainFile.mapping.label);
-  await distill?.loadUnlabeled(req.unlabeled, splits, signal, (done, total) => emit({ type: 'progress', phase: 'reading unlabeled text', done, total, unit: 'bytes' }));
+  const prepared: Prepared = {
+    req,
+    familyName,
+    family,
+    options,
+    seed,
+    validFraction,
+    testFraction,
+    device: req.device ?? 'auto',
+    cacheDir: req.cache_dir ?? defaultCacheDir(),
+    summaries,
+    splits,
+    labelColumn: trainFile.mapping.label,
+    loadSeconds: 0,
+  };
+  await stage.prepare(prepared, emit, signal);
   throwIfAborted(signal);
-  const loadSeconds = (Date.now() - t0) / 1000;
+  prepared.loadSeconds = (Date.now() - t0) / 1000;
+  return prepared;
+}
 
+async function openRun(p: Prepared, emit: Emit): Promise<RunWriter> {
+  const { req, splits } = p;
   const run = await RunWriter.create(req.runs_dir, {
     name: req.name ?? path.basename(req.dataset).replace(/\.[^.]+$/, ''),
     config: {
       model: req.model,
-      family: familyName,
-      seed,
-      device,
-      valid_fraction: validFraction,
-      test_fraction: testFraction,
-      options,
+      family: p.familyName,
+      seed: p.seed,
+      device: p.device,
+      valid_fraction: p.validFraction,
+      test_fraction: p.testFraction,
+      options: p.options,
     },
     environment: {
       finetune: VERSION,
@@ -219,114 +264,24 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
       cpus: os.cpus().length,
     },
     dataset: {
-      ...summaries,
+      ...p.summaries,
       labels: splits.labels,
       split: { train: splits.train.length, valid: splits.valid.length, test: splits.test.length, stratified: splits.stratified },
     },
   });
   emit({ type: 'run-created', run_dir: run.dir, id: run.id });
-  const reporter = makeReporter(run, emit, signal);
-  for (const role of ['valid', 'test'] as const) {
-    if (splits.unseen[role] > 0) {
-      reporter.log(`${splits.unseen[role]} ${role} rows have labels the training data never shows; they are left out of scoring.`);
-    }
-  }
-  distill?.logNotes(reporter);
+  return run;
+}
 
-  // From here on, every exit path leaves run.json with a final status.
+/** Runs `work` so that every exit path (error, cancellation, the process exiting) leaves run.json with a final status. */
+async function finishing(run: RunWriter, signal: AbortSignal, t0: number, work: () => Promise<PipelineResult>): Promise<PipelineResult> {
   const onExit = () =>
     signal.aborted
       ? run.finishSync('cancelled', { message: 'cancelled by the user', kind: 'cancelled' })
       : run.finishSync('failed', { message: 'the trainer process exited before the run finished', kind: 'crash' });
   process.once('exit', onExit);
   try {
-    const tTrain = Date.now();
-    const input = distill
-      ? await distill.trainInput(splits, seed, reporter, { device, cacheDir })
-      : { train: splits.train, valid: splits.valid, labels: splits.labels, seed };
-    const model = await family.train(input, options, { reporter, model: req.model, device, cacheDir });
-    const trainSeconds = (Date.now() - tTrain) / 1000;
-    throwIfAborted(signal);
-
-    reporter.phase('evaluating');
-    const tEval = Date.now();
-    const validProbs = await predictAll(model, splits.valid.map((e) => e.text), reporter, signal);
-    const testTexts = splits.test.map((e) => e.text);
-    const testProbs = await predictAll(model, testTexts, reporter, signal);
-    const index = new Map(splits.labels.map((l, i) => [l, i]));
-    const gold = (xs: Example[]) => Int32Array.from(xs, (e) => index.get(e.label)!);
-    const validMetrics = evaluate(gold(splits.valid), validProbs, splits.labels);
-    const testGold = gold(splits.test);
-    const testMetrics = evaluate(testGold, testProbs, splits.labels);
-    const evalSeconds = (Date.now() - tEval) / 1000;
-
-    reporter.phase('saving');
-    const modelDir = await run.writeModel((dir) => model.save(dir));
-    const k = splits.labels.length;
-    await run.writePredictions(
-      splits.test.map((e, i) => {
-        const row = testProbs.subarray(i * k, (i + 1) * k);
-        const p = argmax(row);
-        return {
-          line: e.line,
-          text: e.text.length > PREDICTION_TEXT_CHARS ? e.text.slice(0, PREDICTION_TEXT_CHARS) + '…' : e.text,
-          gold: e.label,
-          predicted: splits.labels[p],
-          score: row[p],
-          probabilities: Object.fromEntries(splits.labels.map((l, j) => [l, round(row[j])])),
-        };
-      }),
-    );
-    let distillation: DistillationReport | undefined;
-    if (distill) {
-      distillation = await distill.report({
-        student: model,
-        studentRunDir: run.dir,
-        studentModelDir: modelDir,
-        studentTest: testMetrics,
-        splits,
-        family,
-        options,
-        seed,
-        reporter,
-        opts: { device, cacheDir },
-      });
-    }
-    const described = model.describe();
-    const deviceUsed = typeof described.device === 'string' ? described.device : 'cpu';
-    const familyExtra = (described.extra as Record<string, unknown> | undefined) ?? {};
-    const extra = { ...familyExtra, ...(distillation ? { distillation } : {}) };
-    const peak = peakRssMb();
-    await run.finish('completed', {
-      model: described,
-      metrics: { test: testMetrics, valid: validMetrics, ...(typeof described.best_epoch === 'number' ? { best_epoch: described.best_epoch } : {}) },
-      environment: {
-        ...run.record.environment,
-        device: deviceUsed,
-        ...(typeof described.device_reason === 'string' ? { device_reason: described.device_reason } : {}),
-      },
-      timings: { load_s: loadSeconds, train_s: trainSeconds, eval_s: evalSeconds, total_s: (Date.now() - t0) / 1000, peak_rss_mb: peak },
-      extra,
-    });
-    await model.dispose?.();
-    const result: TrainResultJson = {
-      run_dir: run.dir,
-      status: 'completed',
-      model: req.model,
-      family: familyName,
-      device: deviceUsed,
-      labels: splits.labels,
-      accuracy: testMetrics.accuracy,
-      macro_f1: testMetrics.macro.f1,
-      weighted_f1: testMetrics.weighted.f1,
-      confusion_matrix: testMetrics.confusion,
-      train_seconds: trainSeconds,
-      peak_rss_mb: peak,
-      ...familyExtra,
-      ...(distillation ? distillationResultFields(distillation) : {}),
-    };
-    emit({ type: 'done', result });
-    return { result, record: run.record };
+    return await work();
   } catch (e) {
     const kind = errorKindOf(e);
     const status = kind === 'cancelled' ? 'cancelled' : 'failed';
@@ -336,8 +291,88 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
     throw e;
   } finally {
     process.removeListener('exit', onExit);
-    await distill?.dispose();
   }
+}
+
+async function evaluateModel(model: Classifier, splits: Splits, reporter: TrainReporter, signal: AbortSignal) {
+  reporter.phase('evaluating');
+  const tEval = Date.now();
+  const validProbs = await predictAll(model, splits.valid.map((e) => e.text), reporter, signal);
+  const testProbs = await predictAll(model, splits.test.map((e) => e.text), reporter, signal);
+  const index = new Map(splits.labels.map((l, i) => [l, i]));
+  const gold = (xs: Example[]) => Int32Array.from(xs, (e) => index.get(e.label)!);
+  return {
+    validMetrics: evaluate(gold(splits.valid), validProbs, splits.labels),
+    testMetrics: evaluate(gold(splits.test), testProbs, splits.labels),
+    testProbs,
+    evalSeconds: (Date.now() - tEval) / 1000,
+  };
+}
+
+/** The model folder and the test split's predictions.jsonl. */
+async function save(run: RunWriter, model: Classifier, splits: Splits, testProbs: Float32Array, reporter: TrainReporter): Promise<string> {
+  reporter.phase('saving');
+  const modelDir = await run.writeModel((dir) => model.save(dir));
+  const k = splits.labels.length;
+  await run.writePredictions(
+    splits.test.map((e, i) => {
+      const row = testProbs.subarray(i * k, (i + 1) * k);
+      const p = argmax(row);
+      return {
+        line: e.line,
+        text: e.text.length > PREDICTION_TEXT_CHARS ? e.text.slice(0, PREDICTION_TEXT_CHARS) + '…' : e.text,
+        gold: e.label,
+        predicted: splits.labels[p],
+        score: row[p],
+        probabilities: Object.fromEntries(splits.labels.map((l, j) => [l, round(row[j])])),
+      };
+    }),
+  );
+  return modelDir;
+}
+
+/** run.json's final record and the --json result. */
+async function complete(
+  p: Prepared,
+  o: Outcome,
+  added: Awaited<ReturnType<TrainingStage['report']>>,
+  emit: Emit,
+  t0: number,
+): Promise<PipelineResult> {
+  const { run, model, testMetrics, validMetrics } = o;
+  const described = model.describe();
+  const familyExtra = described.extra ?? {};
+  const peak = peakRssMb();
+  await run.finish('completed', {
+    model: described,
+    metrics: { test: testMetrics, valid: validMetrics, ...(typeof described.best_epoch === 'number' ? { best_epoch: described.best_epoch } : {}) },
+    environment: {
+      ...run.record.environment,
+      device: described.device,
+      ...(described.device_reason ? { device_reason: described.device_reason } : {}),
+    },
+    timings: { load_s: p.loadSeconds, train_s: o.trainSeconds, eval_s: o.evalSeconds, total_s: (Date.now() - t0) / 1000, peak_rss_mb: peak },
+    extra: { ...familyExtra, ...added?.extra },
+  });
+  await model.dispose?.();
+  const result: TrainResultJson = {
+    run_dir: run.dir,
+    status: 'completed',
+    model: p.req.model,
+    family: p.familyName,
+    device: described.device,
+    labels: p.splits.labels,
+    accuracy: testMetrics.accuracy,
+    macro_f1: testMetrics.macro.f1,
+    weighted_f1: testMetrics.weighted.f1,
+    confusion_matrix: testMetrics.confusion,
+    train_seconds: o.trainSeconds,
+    peak_rss_mb: peak,
+    ...familyExtra,
+    ...added?.result,
+  };
+  emit({ type: 'done', result });
+  return { result, record: run.record };
 }
 
 function round(x: number): number {

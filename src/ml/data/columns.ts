@@ -31,6 +31,8 @@ export interface DetectInput {
   labelColumn?: string;
   /** Only a text column is wanted (unlabeled data): the label is not looked for; labelIndex is -1. */
   textOnly?: boolean;
+  /** A label column is used when one is found; otherwise the choice is text-only (labelIndex -1). */
+  labelOptional?: boolean;
 }
 
 export function chooseColumns(input: DetectInput): ColumnChoice {
@@ -79,6 +81,10 @@ export function chooseColumns(input: DetectInput): ColumnChoice {
     labelIndex = labelByContent(profiles, textIndex);
     labelBy = 'content';
   }
+  if (input.labelOptional && labelIndex < 0 && input.labelColumn === undefined) {
+    return textIndex >= 0 ? { mapping: { text: columns[textIndex], label: '', textBy, labelBy: 'name' }, textIndex, labelIndex: -1 } : chooseTextOnly(input, resolveOverride);
+  }
+  if (input.labelOptional && textIndex < 0) return chooseTextOnly({ ...input, textOnly: true }, resolveOverride);
   if (textIndex < 0 || labelIndex < 0) {
     const what = textIndex < 0 && labelIndex < 0 ? 'the text and the label' : textIndex < 0 ? 'the text' : 'the label';
     const flags = [textIndex < 0 ? '--text-column' : '', labelIndex < 0 ? '--label-column' : ''].filter(Boolean).join(' and ');

@@ -14,6 +14,8 @@ export interface CollectOptions {
   reportSkipped?: number;
   /** No label column: examples get label ''. */
   textOnly?: boolean;
+  /** A label column when one is found; rows without a usable label are kept with label ''. */
+  labelOptional?: boolean;
 }
 
 /** 'table': the first record is the header and rows are field arrays; 'objects': rows are JSON values. */
@@ -98,6 +100,7 @@ export class RowCollector {
       textColumn: this.opts.textColumn,
       labelColumn: this.opts.labelColumn,
       textOnly: this.opts.textOnly,
+      labelOptional: this.opts.labelOptional,
     });
     for (const { rec, line } of sample) if (this.take(rec, line)) return true;
     return false;
@@ -140,7 +143,11 @@ export class RowCollector {
       return false;
     }
     const labelOrWhy = labelString(label, JSON.stringify(choice.mapping.label));
-    if (labelOrWhy.why !== undefined) return this.skip(line, labelOrWhy.why);
+    if (labelOrWhy.why !== undefined) {
+      if (!this.opts.labelOptional) return this.skip(line, labelOrWhy.why);
+      this.examples.push({ text: text as string, label: '', line });
+      return false;
+    }
     this.examples.push({ text: text as string, label: this.intern(labelOrWhy.label), line });
     return false;
   }

@@ -30,6 +30,8 @@ export interface LoadOptions {
    * example's `label` is ''. `mapping.label` is then ''.
    */
   textOnly?: boolean;
+  /** Use a label column when one is found (else text only); rows without a usable label keep label ''. */
+  labelOptional?: boolean;
   /** Stop after this many usable rows (previews). */
   maxRows?: number;
   /** How many skipped rows to report individually (the rest are only counted). Default 5. */

@@ -17,6 +17,7 @@ import { headParams } from './headGraph';
 import { EncoderRuntime, type Pooling } from './runtime';
 import { DEFAULT_ENCODER_MODEL, loadEncoder, type Dtype, type LoadedEncoder } from './source';
 import { patienceOption, THREADS_OPTION } from '../train/options';
+import type { ModelDescription } from '../../protocol/types';
 
 const encoderOptions: readonly OptionSpec[] = [
   { key: 'dtype', flag: 'dtype', type: 'enum', choices: ['fp32', 'fp16', 'q8'], default: 'fp32', help: 'Encoder weights: fp32, fp16 (GPU) or q8 (int8, faster on CPU); picks onnx/model[_fp16|_quantized].onnx' },
@@ -163,7 +164,7 @@ class EncoderClassifier implements Classifier {
     await fsp.writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest, null, 2) + '\n');
   }
 
-  describe(): Record<string, unknown> {
+  describe(): ModelDescription {
     const e = this.encoder;
     const s = this.embedder.stats();
     const shape = this.weights.shape;

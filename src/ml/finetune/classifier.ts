@@ -14,6 +14,7 @@ import { TOKENIZER_FILES } from '../runtime/transformers';
 import { TruncationMemo } from '../truncation';
 import { encodeTexts, padBatch, type Tokenizer } from './tokenize';
 import type { Pooling } from './graph';
+import type { ModelDescription } from '../../protocol/types';
 
 const ARCHITECTURES: Record<string, string> = {
   bert: 'BertForSequenceClassification',
@@ -36,7 +37,7 @@ export interface ClassifierMeta {
   maxLength: number;
   inputNames: string[];
   padId: number;
-  device: string;
+  device: 'cpu' | 'cuda';
   deviceReason?: string;
   describe: Record<string, unknown>;
 }
@@ -92,7 +93,7 @@ export class FinetunedClassifier implements Classifier {
     return fsp.readFile(path.join(dir, 'onnx', 'model.onnx'));
   }
 
-  describe(): Record<string, unknown> {
+  describe(): ModelDescription {
     return {
       family: 'finetune',
       base_model: this.meta.baseModel,

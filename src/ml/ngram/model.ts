@@ -14,6 +14,7 @@ import { Featurizer, Vocabulary, type FeatureRecipe } from './features';
 import { rowLogits, softmaxInPlace, type LinearWeights } from './sgd';
 import { tokenize } from './tokenize';
 import { TruncationMemo } from '../truncation';
+import type { ModelDescription } from '../../protocol/types';
 
 export const WEIGHTS_FILE = 'ngram.bin';
 const MAGIC = 0x474e5446; // "FTNG" little-endian
@@ -107,7 +108,7 @@ export class NgramClassifier implements Classifier {
     await fsp.writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest, null, 2) + '\n');
   }
 
-  describe(): Record<string, unknown> {
+  describe(): ModelDescription {
     const { features, classes } = this.linear;
     return {
       family: 'ngram',

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Classifier } from '../../../src/ml/model';
 import { cacheFile, modelFingerprint, teacherProbabilities } from '../../../src/trainer/teacherCache';
+import type { ModelDescription } from '../../../src/protocol/types';
 
 /** A teacher that counts the texts it is asked about; its probabilities depend on the text only. */
 class CountingTeacher implements Classifier {
@@ -21,8 +22,8 @@ class CountingTeacher implements Classifier {
     return out;
   }
   async save(): Promise<void> {}
-  describe(): Record<string, unknown> {
-    return {};
+  describe(): ModelDescription {
+    return { family: 'ngram', device: 'cpu' };
   }
 }
 

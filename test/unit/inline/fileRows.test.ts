@@ -75,6 +75,6 @@ describe('Classify file: reading rows and lines', () => {
 
   it('names the file when it cannot be read', async () => {
     await assert.rejects(readFileItems(path.join(dir, 'missing.csv')), (e: unknown) => e instanceof DataError && /missing\.csv: no such file/.test(e.message));
-    await assert.rejects(readFileItems(write('nums.csv', 'a,b\n1,2\n3,4\n')), (e: unknown) => e instanceof DataError && /no column holds text/.test(e.message));
+    await assert.rejects(readFileItems(write('nums.csv', 'a,b\n1,2\n3,4\n')), (e: unknown) => e instanceof DataError && /cannot tell which column holds the text/.test(e.message));
   });
 });

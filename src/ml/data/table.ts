@@ -1,0 +1,68 @@
+/**
+ * openTable: any file a user points at, as rows of text — the one reader behind training and eval (labeled
+ * tables), distillation's unlabeled text and "Classify file" (a label column when there is one). Files with a
+ * data extension (.csv .tsv .jsonl .json …) go through loadDataset (sniffing, column detection, encodings and
+ * line numbers as in training); with `lines`, any other file is one text per non-blank line.
+ */
+import { formatFromExtension, loadDataset } from './load';
+import { readText } from './source';
+import { DataError, type DatasetFormat, type LoadedDataset, type LoadOptions } from './types';
+
+export interface TableOptions extends LoadOptions {
+  /** Read a file without a data extension as one text per line (else it is parsed as a table, like training). */
+  lines?: boolean;
+}
+
+export interface Table {
+  path: string;
+  format: DatasetFormat | 'lines';
+  /** The text column ('' for lines) and the label column ('' when there is none). */
+  textColumn: string;
+  labelColumn: string;
+  /** Rows with text, in file order; `label` is '' where there is none. */
+  rows: { line: number; text: string; label: string }[];
+  /** Rows without usable text (blank lines, missing text, malformed records). */
+  skipped: number;
+  sha256: string;
+  /** The full dataset, for tables (training's summaries and statistics need it). */
+  dataset?: LoadedDataset;
+}
+
+export async function openTable(file: string, opts: TableOptions = {}): Promise<Table> {
+  if (opts.lines && !formatFromExtension(file)) return readLines(file, opts);
+  const ds = await loadDataset(file, opts);
+  return {
+    path: file,
+    format: ds.format,
+    textColumn: ds.mapping.text,
+    labelColumn: ds.mapping.label,
+    rows: ds.examples,
+    skipped: ds.skipped.count,
+    sha256: ds.sha256,
+    dataset: ds,
+  };
+}
+
+/** Every non-blank line with its 1-based line number (any encoding the data reader accepts). */
+async function readLines(file: string, opts: TableOptions): Promise<Table> {
+  const rows: Table['rows'] = [];
+  let skipped = 0;
+  let partial = '';
+  let line = 1;
+  const take = (raw: string) => {
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (text.trim() === '') skipped++;
+    else rows.push({ line, text, label: '' });
+    line++;
+  };
+  const read = await readText(file, { signal: opts.signal, onProgress: opts.onProgress }, (chunk, final) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop() ?? '';
+    for (const p of parts) take(p);
+    if (final && partial !== '') take(partial);
+  });
+  if (rows.length === 0) {
+    throw new DataError(`${file}: no text; give one example per line (or a .csv/.jsonl/.json file with a text column).`, file);
+  }
+  return { path: file, format: 'lines', textColumn: '', labelColumn: '', rows, skipped, sha256: read.sha256 };
+}
