@@ -108,3 +108,40 @@ export class CancelledError extends Cancelled {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new CancelledError();
 }
+
+type OptionValueOf<S> = S extends { type: 'int' | 'float' }
+  ? S extends { default: null } ? number | null : number
+  : S extends { type: 'bool' }
+    ? boolean
+    : S extends { type: 'enum'; choices: readonly (infer C extends string)[] }
+      ? C
+      : S extends { type: 'string' }
+        ? S extends { default: null } ? string | null : string
+        : never;
+
+/** The typed resolved options of a declaration: `{ epochs: number; pooling: 'mean' | 'cls'; … }`. */
+export type OptionsOf<T extends readonly OptionSpec[]> = { -readonly [S in T[number] as S['key']]: OptionValueOf<S> };
+
+/** Declares a family's options once; the literal types it keeps give OptionsOf the options' TypeScript type. */
+export function declareOptions<const T extends readonly OptionSpec[]>(specs: T): T {
+  return specs;
+}
+
+/** Resolved values (resolveOptions checked types and ranges) as the declaration's type, each value's kind checked again. */
+export function typedOptions<T extends readonly OptionSpec[]>(specs: T, values: OptionValues): OptionsOf<T> {
+  const out: Partial<Record<string, OptionValues[string]>> = {};
+  for (const s of specs) {
+    const v = values[s.key] ?? s.default;
+    const ok =
+      v === null
+        ? s.default === null
+        : s.type === 'bool'
+          ? typeof v === 'boolean'
+          : s.type === 'int' || s.type === 'float'
+            ? typeof v === 'number'
+            : typeof v === 'string' && (s.type !== 'enum' || (s.choices ?? []).includes(v));
+    if (!ok) throw new Error(`internal: option ${s.key} = ${JSON.stringify(v)} is not a valid ${s.type}`);
+    out[s.key] = v;
+  }
+  return out as OptionsOf<T>;
+}

@@ -82,7 +82,7 @@ export interface OptionSpec {
   default: number | string | boolean | null;
   min?: number;
   max?: number;
-  choices?: string[];
+  choices?: readonly string[];
   help: string;
   /** Shown behind the panel's "Advanced" disclosure. */
   advanced?: boolean;

@@ -183,18 +183,19 @@ const datasetSummary = obj({
   conflicting: int,
 });
 const optionSpec = obj({ key: str, flag: str, type: oneOf(['int', 'float', 'string', 'bool', 'enum'] as const), help: str });
+/** What the form chooses for a run: the defaults the host offers and what Start sends back. */
+const runChoices = {
+  model: str,
+  mode: oneOf(MODES),
+  device: oneOf(DEVICES),
+  seed: int,
+  valid_fraction: num,
+  test_fraction: num,
+};
 const formSchema = obj({
   families: arr(obj({ name: oneOf(FAMILY_NAMES), title: str, available: bool, reason: optional(str), options: arr(optionSpec) })),
   modelSuggestions: arr(obj({ id: str, description: str })),
-  defaults: obj({
-    model: str,
-    mode: oneOf(MODES),
-    device: oneOf(DEVICES),
-    seed: int,
-    valid_fraction: num,
-    test_fraction: num,
-    options: record(nullable(union(num, str, bool))),
-  }),
+  defaults: obj({ ...runChoices, options: record(nullable(union(num, str, bool))) }),
   trusted: bool,
   folders: optional(arr(str)),
 });
@@ -226,12 +227,7 @@ const optionValue = nullable(union(num, str, bool));
 /** The form's content when the user presses Start. Paths never come from here, only from dialogs. */
 export const startRun = obj({
   type: lit('start'),
-  model: str,
-  mode: oneOf(MODES),
-  device: oneOf(DEVICES),
-  seed: int,
-  valid_fraction: num,
-  test_fraction: num,
+  ...runChoices,
   text_column: optional(str),
   label_column: optional(str),
   options: record(optionValue),

@@ -6,8 +6,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { OptionSpec, OptionValues } from '../../protocol/types';
-import { throwIfAborted, UsageError, type FamilyContext, type LoadContext, type ModelFamily } from '../family';
+import type { OptionValues } from '../../protocol/types';
+import { declareOptions, throwIfAborted, typedOptions, UsageError, type FamilyContext, type LoadContext, type ModelFamily, type OptionsOf } from '../family';
 import type { Classifier, ModelManifest, TrainInput } from '../model';
 import { TruncationMemo } from '../truncation';
 import { Embedder } from './embedder';
@@ -19,7 +19,7 @@ import { DEFAULT_ENCODER_MODEL, loadEncoder, type Dtype, type LoadedEncoder } fr
 import { patienceOption, THREADS_OPTION } from '../train/options';
 import type { ModelDescription } from '../../protocol/types';
 
-const encoderOptions: readonly OptionSpec[] = [
+const encoderOptions = declareOptions([
   { key: 'dtype', flag: 'dtype', type: 'enum', choices: ['fp32', 'fp16', 'q8'], default: 'fp32', help: 'Encoder weights: fp32, fp16 (GPU) or q8 (int8, faster on CPU); picks onnx/model[_fp16|_quantized].onnx' },
   { key: 'pooling', flag: 'pooling', type: 'enum', choices: ['mean', 'cls'], default: 'mean', help: 'Sentence vector: mean of token vectors, or the first ([CLS]) token' },
   { key: 'normalize', flag: 'normalize', type: 'bool', default: true, help: 'L2-normalize sentence vectors', advanced: true },
@@ -39,34 +39,12 @@ const encoderOptions: readonly OptionSpec[] = [
   patienceOption(5),
   { key: 'embeddingCache', flag: 'embedding-cache', type: 'bool', default: true, help: 'Keep embeddings on disk (under the cache dir) so re-runs skip encoding', advanced: true },
   { key: 'embeddingCacheMb', flag: 'embedding-cache-mb', type: 'int', default: 2048, min: 1, max: 1_000_000, help: 'Size bound of the embedding cache (least recently used first out)', advanced: true },
-];
+]);
 
-interface EncoderOptions {
-  dtype: Dtype;
-  pooling: Pooling;
-  normalize: boolean;
-  maxLength: number;
-  batchSize: number;
-  threads: number;
-  head: HeadOptions['head'];
-  hiddenSize: number;
-  dropout: number;
-  epochs: number;
-  lr: number;
-  weightDecay: number;
-  headBatchSize: number;
-  warmup: number;
-  classWeights: HeadOptions['classWeights'];
-  labelSmoothing: number;
-  patience: number;
-  embeddingCache: boolean;
-  embeddingCacheMb: number;
-}
+type EncoderOptions = OptionsOf<typeof encoderOptions>;
 
 function typed(values: OptionValues): EncoderOptions {
-  const out: Record<string, unknown> = {};
-  for (const spec of encoderOptions) out[spec.key] = values[spec.key] ?? spec.default;
-  return out as unknown as EncoderOptions;
+  return typedOptions(encoderOptions, values);
 }
 
 /** What model.json says about the encoder and head. */

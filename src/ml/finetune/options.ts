@@ -1,9 +1,9 @@
-import type { OptionSpec, OptionValues } from '../../protocol/types';
-import type { Pooling } from './graph';
+import type { OptionValues } from '../../protocol/types';
+import { declareOptions, typedOptions, type OptionsOf } from '../family';
 import { patienceOption, THREADS_OPTION } from '../train/options';
 
 /** Hyperparameters of full fine-tuning (CLI flags, panel form and validation come from this list). */
-export const FINETUNE_OPTIONS: readonly OptionSpec[] = [
+export const FINETUNE_OPTIONS = declareOptions([
   { key: 'epochs', flag: 'epochs', type: 'int', default: 3, min: 1, max: 100, help: 'Passes over the training data.' },
   { key: 'batchSize', flag: 'batch-size', type: 'int', default: 16, min: 1, max: 1024, help: 'Examples per optimisation step.' },
   { key: 'lr', flag: 'lr', type: 'float', default: 5e-5, min: 0, max: 1, help: 'Peak learning rate (AdamW).' },
@@ -19,27 +19,11 @@ export const FINETUNE_OPTIONS: readonly OptionSpec[] = [
   { key: 'maxGradNorm', flag: 'max-grad-norm', type: 'float', default: 1, min: 0, max: 1000, help: 'Clip gradients to this global norm (0: no clipping).', advanced: true },
   patienceOption(0),
   THREADS_OPTION,
-];
+]);
 
-export interface FinetuneOptions {
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  weightDecay: number;
-  warmup: number;
-  maxLength: number;
-  pooling: Pooling;
-  dropout: number;
-  freezeEmbeddings: boolean;
-  trainLayers: number | null;
-  labelSmoothing: number;
-  classWeights: 'none' | 'balanced';
-  maxGradNorm: number;
-  patience: number;
-  threads: number;
-}
+export type FinetuneOptions = OptionsOf<typeof FINETUNE_OPTIONS>;
 
 /** Typed view of resolved option values (resolveOptions has checked types and ranges). */
 export function finetuneOptions(v: OptionValues): FinetuneOptions {
-  return v as unknown as FinetuneOptions;
+  return typedOptions(FINETUNE_OPTIONS, v);
 }

@@ -1,9 +1,9 @@
-import type { OptionSpec, OptionValues } from '../../protocol/types';
-import { UsageError } from '../family';
+import type { OptionValues } from '../../protocol/types';
+import { declareOptions, typedOptions, UsageError, type OptionsOf } from '../family';
 import { patienceOption } from '../train/options';
 
 /** The n-gram model's hyperparameters: CLI flags, panel form and validation all come from here. */
-export const NGRAM_OPTIONS: readonly OptionSpec[] = [
+export const NGRAM_OPTIONS = declareOptions([
   { key: 'epochs', flag: 'epochs', type: 'int', default: 20, min: 1, max: 1000, help: 'Passes over the training data (the best epoch on validation is kept)' },
   { key: 'lr', flag: 'lr', type: 'float', default: 1, min: 1e-6, max: 100, help: 'SGD learning rate at the start; decays linearly to 0' },
   { key: 'wordNgrams', flag: 'word-ngrams', type: 'int', default: 2, min: 1, max: 3, help: 'Longest word n-gram (1 = words only)' },
@@ -18,29 +18,14 @@ export const NGRAM_OPTIONS: readonly OptionSpec[] = [
   { key: 'batchSize', flag: 'batch-size', type: 'int', default: 1, min: 1, max: 4096, help: 'Examples per SGD step (their gradients are summed)', advanced: true },
   patienceOption(5),
   { key: 'autotune', flag: 'autotune', type: 'int', default: 0, min: 0, max: 86400, help: 'Seconds to search hyperparameters on the validation split (0 = off)' },
-];
+]);
 
-/** Resolved options, typed. */
-export interface NgramOptions {
-  epochs: number;
-  lr: number;
-  wordNgrams: number;
-  charNgrams: number;
-  charMin: number;
-  classWeights: 'none' | 'balanced';
-  l2: number;
-  minCount: number;
-  buckets: number;
-  charWeight: number;
-  maxLength: number;
-  batchSize: number;
-  patience: number;
-  autotune: number;
-}
+/** Resolved options, typed from the declaration. */
+export type NgramOptions = OptionsOf<typeof NGRAM_OPTIONS>;
 
 /** Typed view of resolved option values, with the checks that involve more than one option. */
 export function ngramOptions(values: OptionValues): NgramOptions {
-  const o = values as unknown as NgramOptions;
+  const o = typedOptions(NGRAM_OPTIONS, values);
   if (o.charNgrams > 0 && o.charMin > o.charNgrams) {
     throw new UsageError(`--char-min ${o.charMin} is longer than --char-ngrams ${o.charNgrams}; use --char-min ≤ --char-ngrams, or --char-ngrams 0 for no character n-grams`);
   }

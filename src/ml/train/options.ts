@@ -2,7 +2,7 @@
 import type { OptionSpec } from '../../protocol/types';
 
 /** --patience: epochs without a better validation macro-F1 before stopping (src/ml/train/selection.ts); 0 = never. */
-export function patienceOption(defaultEpochs: number): OptionSpec {
+export function patienceOption(defaultEpochs: number) {
   return {
     key: 'patience',
     flag: 'patience',
@@ -12,11 +12,11 @@ export function patienceOption(defaultEpochs: number): OptionSpec {
     max: 1000,
     help: 'Stop after this many epochs without a better validation macro-F1 (0 = never)',
     advanced: true,
-  };
+  } as const satisfies OptionSpec;
 }
 
 /** --threads: onnxruntime intra-op threads; 0 = one per core (onnxruntime's default). */
-export const THREADS_OPTION: OptionSpec = {
+export const THREADS_OPTION = {
   key: 'threads',
   flag: 'threads',
   type: 'int',
@@ -25,4 +25,4 @@ export const THREADS_OPTION: OptionSpec = {
   max: 256,
   help: 'CPU threads for onnxruntime (0 = one per core)',
   advanced: true,
-};
+} as const satisfies OptionSpec;
