@@ -16,6 +16,11 @@ export interface LoadContext {
   cacheDir: string;
   /** Optional progress while loading (downloads, session creation); `what` names the step. */
   onProgress?: (what: string, done?: number, total?: number) => void;
+  /**
+   * The folder comes from an untrusted workspace: only an n-gram model (plain numbers, no code or ONNX graph) may
+   * load. Checked against the manifest that is actually loaded, not against run.json.
+   */
+  untrusted?: boolean;
 }
 
 /**

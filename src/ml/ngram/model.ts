@@ -14,6 +14,7 @@ import { Featurizer, Vocabulary, type FeatureRecipe } from './features';
 import { rowLogits, softmaxInPlace, type LinearWeights } from './sgd';
 import { tokenize } from './tokenize';
 import { TruncationMemo } from '../truncation';
+import { modelFile } from '../modelFiles';
 
 export const WEIGHTS_FILE = 'ngram.bin';
 const MAGIC = 0x474e5446; // "FTNG" little-endian
@@ -171,8 +172,8 @@ export function decodeWeights(bytes: Buffer, file: string): { vocab: Vocabulary;
 
 export async function loadNgram(dir: string, manifest: ModelManifest): Promise<NgramClassifier> {
   const m = manifest as NgramManifest;
-  const file = path.join(dir, m.weights?.file ?? WEIGHTS_FILE);
   if (!m.recipe || !m.weights) throw new UsageError(`${path.join(dir, 'model.json')}: not an n-gram model manifest (no recipe or weights); train it again.`);
+  const file = modelFile(dir, m.weights.file ?? WEIGHTS_FILE);
   if (m.recipe.tokenizer !== 'unicode-lower-v1' || m.recipe.hash !== 'fnv1a32-fmix32') {
     throw new UsageError(`${path.join(dir, 'model.json')}: tokenizer ${m.recipe.tokenizer} / hash ${m.recipe.hash} is not supported by this version; train the model again.`);
   }
