@@ -1,3 +1,4 @@
+import { Cancelled } from './cancel';
 import type { Device, OptionSpec, OptionValues } from '../protocol/types';
 import type { Classifier, FamilyName, ModelManifest, TrainInput, TrainReporter } from './model';
 
@@ -101,14 +102,9 @@ export class UsageError extends Error {
   }
 }
 
-/** The run was cancelled (AbortSignal). */
-export class CancelledError extends Error {
-  constructor(message = 'cancelled') {
-    super(message);
-    this.name = 'CancelledError';
-  }
-}
+/** The run was cancelled (AbortSignal): the one Cancelled error of src/ml/cancel.ts, under its older name. */
+export { Cancelled as CancelledError } from './cancel';
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new CancelledError();
+  if (signal?.aborted) throw new Cancelled();
 }

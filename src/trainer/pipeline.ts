@@ -334,7 +334,12 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
     const kind = errorKindOf(e);
     const status = kind === 'cancelled' ? 'cancelled' : 'failed';
     const message = kind === 'cancelled' ? 'cancelled by the user' : (e as Error).message;
-    await run.finish(status, { error: { message, kind }, timings: { total_s: (Date.now() - t0) / 1000, peak_rss_mb: peakRssMb() } });
+    try {
+      await run.finish(status, { error: { message, kind }, timings: { total_s: (Date.now() - t0) / 1000, peak_rss_mb: peakRssMb() } });
+    } catch {
+      // run.json itself could not be written (the disk is still full): one more synchronous try.
+      run.flushSync();
+    }
     (e as { runDir?: string }).runDir = run.dir;
     throw e;
   } finally {

@@ -8,6 +8,10 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { throwIfAborted, UsageError } from '../family';
+import { checkpoint } from '../cancel';
+
+/** predictProba yields between chunks of this many texts. */
+const PREDICT_CHUNK = 2048;
 import type { Classifier, ModelManifest } from '../model';
 import type { OptionValues } from '../../protocol/types';
 import { Featurizer, Vocabulary, type FeatureRecipe } from './features';
@@ -63,7 +67,15 @@ export class NgramClassifier implements Classifier {
   }
 
   async predictProba(texts: string[], signal?: AbortSignal): Promise<Float32Array> {
-    return this.predictProbaSync(texts, signal);
+    if (texts.length <= PREDICT_CHUNK) return this.predictProbaSync(texts, signal);
+    // Long lists in chunks, yielding between them so a cancel is seen.
+    const k = this.labels.length;
+    const out = new Float32Array(texts.length * k);
+    for (let i = 0; i < texts.length; i += PREDICT_CHUNK) {
+      await checkpoint(signal);
+      out.set(this.predictProbaSync(texts.slice(i, i + PREDICT_CHUNK), signal), i * k);
+    }
+    return out;
   }
 
   /** The same, synchronously (the inline worker and benchmarks call it in tight loops). */
