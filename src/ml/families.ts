@@ -7,6 +7,7 @@ import { promises as fsp } from 'node:fs';
 import type { Classifier, FamilyName, ModelManifest } from './model';
 import type { LoadContext, ModelFamily } from './family';
 import { UsageError } from './family';
+import { verifyChecksums } from './modelFiles';
 
 export async function familyByName(name: FamilyName): Promise<ModelFamily> {
   switch (name) {
@@ -88,6 +89,7 @@ export async function modelToLoad(dirOrRun: string, opts: { untrusted?: boolean 
       `This workspace is not trusted: only n-gram models load here, and ${path.join(dir, 'model.json')} is a ${String(manifest.family)} model. Trust the workspace to use it.`,
     );
   }
+  await verifyChecksums(dir, manifest);
   return { dir, manifest };
 }
 

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { MetricEvent, RunRecord, RunStatus } from '../protocol/types';
 import { UsageError } from '../ml/family';
+import { addChecksums } from '../ml/modelFiles';
 import { asWriteError, readJsonIfValid, removeStaleTemps, writeDirAtomic, writeFileAtomic, writeJsonAtomic, writeFileAtomicSync } from './atomic';
 
 export const RUN_JSON = 'run.json';
@@ -58,7 +59,7 @@ export class RunWriter {
     try {
       await fsp.mkdir(runsDir, { recursive: true });
     } catch (e) {
-      throw runsDirProblem(runsDir, e);
+      throw runsDirProblem(runsDir, diagnoseMkdir(runsDir, e));
     }
     // Listing removes the temp files of runs that were killed while saving.
     await listRuns(runsDir).catch(() => undefined);
@@ -101,8 +102,10 @@ export class RunWriter {
   private flush(): Promise<void> {
     const snapshot = JSON.stringify(this.record, null, 2) + '\n';
     const file = path.join(this.dir, RUN_JSON);
-    this.writing = this.writing.then(() => writeFileAtomic(file, snapshot));
-    return this.writing;
+    // A failed write (disk full) must not poison the chain: the next update still tries.
+    const next = this.writing.catch(() => undefined).then(() => writeFileAtomic(file, snapshot));
+    this.writing = next;
+    return next;
   }
 
   /** Append one event line. Synchronous so that events are on disk in order, even if we crash next. */
@@ -118,7 +121,10 @@ export class RunWriter {
   /** Save the model into model/ atomically (a temp folder renamed into place). */
   async writeModel(save: (tmpDir: string) => Promise<void>): Promise<string> {
     const target = path.join(this.dir, MODEL_DIR);
-    await writeDirAtomic(target, save);
+    await writeDirAtomic(target, async (tmp) => {
+      await save(tmp);
+      await addChecksums(tmp);
+    });
     return target;
   }
 
@@ -176,6 +182,36 @@ export function runsDirProblem(runsDir: string, e: unknown): Error {
     default:
       return asWriteError(e, runsDir) as Error;
   }
+}
+
+/**
+ * Node's recursive mkdir reports ENOENT for several causes (a read-only file system among them): find the nearest
+ * existing folder above `dir` and ask it what is really wrong.
+ */
+function diagnoseMkdir(dir: string, e: unknown): unknown {
+  // A broken symbolic link on the way reads as "exists" (EEXIST) or "missing" depending on the call: call it missing.
+  for (let p = path.resolve(dir); path.dirname(p) !== p; p = path.dirname(p)) {
+    if (isBrokenLink(p)) return Object.assign(new Error(`broken link ${p}`), { code: 'ENOENT' });
+  }
+  if ((e as NodeJS.ErrnoException)?.code !== 'ENOENT') return e;
+  let above = path.dirname(path.resolve(dir));
+  while (!fs.existsSync(above) && path.dirname(above) !== above) above = path.dirname(above);
+  try {
+    if (!fs.statSync(above).isDirectory()) return Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    fs.accessSync(above, fs.constants.W_OK);
+  } catch (inner) {
+    return inner;
+  }
+  return e;
+}
+
+function isBrokenLink(p: string): boolean {
+  try {
+    fs.lstatSync(p);
+  } catch {
+    return false;
+  }
+  return !fs.existsSync(p);
 }
 
 /** A run as listed: the record (when readable), whether it is stale, or why it could not be read. */

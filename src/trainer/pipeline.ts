@@ -124,7 +124,8 @@ function makeReporter(run: RunWriter | undefined, emit: Emit, signal: AbortSigna
         ...(s.seconds !== undefined ? { seconds: s.seconds } : {}),
       });
       // A heartbeat in run.json, so readers see the run is alive and how far it got.
-      void run?.update({});
+      // (A failed heartbeat is not fatal: the final write reports a full disk.)
+      run?.update({}).catch(() => undefined);
     },
     log(message) {
       record({ kind: 'log', t: Date.now(), message });

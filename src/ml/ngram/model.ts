@@ -18,7 +18,7 @@ import { Featurizer, Vocabulary, type FeatureRecipe } from './features';
 import { rowLogits, softmaxInPlace, type LinearWeights } from './sgd';
 import { tokenize } from './tokenize';
 import { TruncationMemo } from '../truncation';
-import { modelFile } from '../modelFiles';
+import { checkFinite, modelFile } from '../modelFiles';
 
 export const WEIGHTS_FILE = 'ngram.bin';
 const MAGIC = 0x474e5446; // "FTNG" little-endian
@@ -196,6 +196,9 @@ export async function loadNgram(dir: string, manifest: ModelManifest): Promise<N
     throw new UsageError(`${file}: missing; the model folder is incomplete, train it again.`);
   }
   const { vocab, linear } = decodeWeights(bytes, file);
+  checkFinite(linear.weights, file);
+  checkFinite(linear.bias, file);
+  checkFinite(vocab.idf, file);
   if (linear.classes !== m.labels.length) throw new UsageError(`${file}: ${linear.classes} classes but model.json lists ${m.labels.length} labels; train it again.`);
   const model = new NgramClassifier(m.labels, m.recipe, vocab, linear, {
     bestEpoch: m.best_epoch,
