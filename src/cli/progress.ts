@@ -2,8 +2,10 @@
  * Renders pipeline messages for a person: on a TTY, one live status line (phase, bar, ETA, loss)
  * redrawn in place; otherwise plain lines, one per phase or epoch, that read well in CI logs.
  */
+import { cappedList } from '../ml/data/rows';
 import type { FromTrainer } from '../protocol/trainer';
 import { formatBytes, formatDuration } from '../protocol/format';
+import { printable } from './common';
 
 function formatAmount(n: number, unit?: string): string {
   return unit === 'bytes' ? formatBytes(n) : String(Math.round(n));
@@ -40,7 +42,7 @@ export class ProgressView {
     switch (msg.type) {
       case 'dataset': {
         const s = msg.summary;
-        const classes = s.classes.map((c) => `${c.label} ${c.count}`).join(', ');
+        const classes = cappedList(s.classes.map((c) => `${printable(c.label)} ${c.count}`), 20);
         this.write(
           `${msg.role === 'train' ? 'dataset' : msg.role}: ${s.path} — ${s.rows} rows, text "${s.text_column}", label "${s.label_column}"` +
             `${s.skipped ? `, ${s.skipped} skipped` : ''}\n  classes: ${classes}`,

@@ -18,7 +18,8 @@ export function argmax(row: ArrayLike<number>, offset = 0, k = row.length): numb
 /** One text's class probabilities as a Prediction: the best label, its score, every score (6 decimals). */
 export function toPrediction(labels: string[], row: Float32Array): Prediction {
   const best = argmax(row);
-  const scores: Record<string, number> = {};
+  // No prototype: a label named "__proto__" or "constructor" is a key like any other.
+  const scores = Object.create(null) as Record<string, number>;
   labels.forEach((l, j) => (scores[l] = Math.round(row[j] * 1e6) / 1e6));
   return { label: labels[best], score: scores[labels[best]], scores };
 }

@@ -28,6 +28,8 @@ const loadTarget = obj({
   model_dir: str,
   device: oneOf(DEVICES),
   cache_dir: str,
+  /** Workspace trust: false loads only n-gram models (decided by the worker from the manifest it loads). */
+  trusted: bool,
 });
 export type LoadTarget = Infer<typeof loadTarget>;
 

@@ -6,7 +6,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultCacheDir } from '../ml/cacheDir';
-import { loadDataset, stratifiedSplit, summarizeDataset } from '../ml/data';
+import { classesShortOf, loadDataset, stratifiedSplit, summarizeDataset, trainShare } from '../ml/data';
+import { cappedList } from '../ml/data/rows';
 import type { Example, LoadedDataset } from '../ml/data/types';
 import { DataError } from '../ml/data/types';
 import { peakRssMb, VERSION } from '../ml/env';
@@ -32,6 +33,8 @@ export interface PipelineResult {
 const DEFAULT_SEED = 42;
 const DEFAULT_VALID_FRACTION = 0.1;
 const DEFAULT_TEST_FRACTION = 0.2;
+/** Validation and test slices may not leave less than this share of the training file to train on. */
+const MIN_TRAIN_SHARE = 0.3;
 
 /** Texts in predictions.jsonl are cut to this many characters (the run folder stays small). */
 const PREDICTION_TEXT_CHARS = 500;
@@ -117,7 +120,8 @@ function makeReporter(run: RunWriter | undefined, emit: Emit, signal: AbortSigna
         ...(s.seconds !== undefined ? { seconds: s.seconds } : {}),
       });
       // A heartbeat in run.json, so readers see the run is alive and how far it got.
-      void run?.update({});
+      // (A failed heartbeat is not fatal: the final write reports a full disk.)
+      run?.update({}).catch(() => undefined);
     },
     log(message) {
       record({ kind: 'log', t: Date.now(), message });
@@ -166,6 +170,7 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
         reporter.log(`${prepared.splits.unseen[role]} ${role} rows have labels the training data never shows; they are left out of scoring.`);
       }
     }
+    for (const note of prepared.notes) reporter.log(note);
     stage.notes(reporter);
     return await finishing(run, signal, t0, async () => {
       const tTrain = Date.now();
@@ -194,6 +199,14 @@ async function prepare(stage: TrainingStage, emit: Emit, signal: AbortSignal, t0
   for (const [flag, f] of [['--valid-fraction', validFraction], ['--test-fraction', testFraction]] as const) {
     if (!(f > 0 && f < 0.9)) throw new UsageError(`${flag} ${f}: must be between 0 and 0.9`);
   }
+  const share = trainShare(req.valid ? undefined : validFraction, req.test ? undefined : testFraction);
+  if (share < MIN_TRAIN_SHARE) {
+    const flags = [req.valid ? '' : `--valid-fraction ${validFraction}`, req.test ? '' : `--test-fraction ${testFraction}`].filter(Boolean).join(' and ');
+    throw new UsageError(
+      `${flags} leave only ${Math.round(share * 100)}% of the rows to train on (at least ${MIN_TRAIN_SHARE * 100}% is needed); ` +
+        `hold out less (the defaults are ${DEFAULT_VALID_FRACTION} and ${DEFAULT_TEST_FRACTION}) or pass --valid/--test files.`,
+    );
+  }
   const familyName = familyNameFor(req.model, req.mode);
   const family = await familyByName(familyName);
   const options = resolveOptions(family.options, req.options ?? {});
@@ -216,9 +229,15 @@ async function prepare(stage: TrainingStage, emit: Emit, signal: AbortSignal, t0
       trainFile.mapping.label,
     );
   }
+  // A stratified split needs a class's examples on each side: one for training, one per held-out slice.
+  const need = 1 + (testFile ? 0 : 1) + (validFile ? 0 : 1);
+  const { short, classes } = classesShortOf(trainFile.examples, need);
   if (splits.test.length === 0 || splits.valid.length === 0) {
     throw new DataError(
-      `${req.dataset}: too few rows (${trainFile.examples.length}) to hold out validation and test examples; add rows or pass --valid/--test files.`,
+      short.length
+        ? `${req.dataset}: a stratified split needs at least ${need} examples of a class (train, validation, test), and ${short.length} of ${classes} classes have fewer: ` +
+            `${cappedList(short, 10)}. Add examples, or pass --valid/--test files.`
+        : `${req.dataset}: too few rows (${trainFile.examples.length}) to hold out validation and test examples; add rows or pass --valid/--test files.`,
       req.dataset,
     );
   }
@@ -236,6 +255,9 @@ async function prepare(stage: TrainingStage, emit: Emit, signal: AbortSignal, t0
     splits,
     labelColumn: trainFile.mapping.label,
     loadSeconds: 0,
+    notes: short.length
+      ? [`${short.length} of ${classes} classes have fewer than ${need} examples (${cappedList(short, 10)}); they are trained on but not all are scored on validation and test.`]
+      : [],
   };
   await stage.prepare(prepared, emit, signal);
   throwIfAborted(signal);
@@ -286,7 +308,12 @@ async function finishing(run: RunWriter, signal: AbortSignal, t0: number, work: 
     const kind = errorKindOf(e);
     const status = kind === 'cancelled' ? 'cancelled' : 'failed';
     const message = kind === 'cancelled' ? 'cancelled by the user' : (e as Error).message;
-    await run.finish(status, { error: { message, kind }, timings: { total_s: (Date.now() - t0) / 1000, peak_rss_mb: peakRssMb() } });
+    try {
+      await run.finish(status, { error: { message, kind }, timings: { total_s: (Date.now() - t0) / 1000, peak_rss_mb: peakRssMb() } });
+    } catch {
+      // run.json itself could not be written (the disk is still full): one more synchronous try.
+      run.flushSync();
+    }
     (e as { runDir?: string }).runDir = run.dir;
     throw e;
   } finally {

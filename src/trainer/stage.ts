@@ -53,6 +53,8 @@ export interface Prepared {
   splits: Splits;
   labelColumn: string;
   loadSeconds: number;
+  /** Notes about the data to log once the run folder exists (e.g. classes too small for every split). */
+  notes: string[];
 }
 
 /** The trained model in its run, with its metrics. */

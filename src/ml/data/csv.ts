@@ -10,7 +10,10 @@
 import { DataError } from './types';
 import { indexOrEnd, isBlankLine } from './text';
 
-/** A record longer than this is almost always an unclosed quote swallowing the rest of the file. */
+/**
+ * The longest record (or JSON element) read: 32 Mi characters. Longer is almost always an unclosed quote swallowing
+ * the rest of the file, or a file without line breaks; the error names the limit either way.
+ */
 export const MAX_RECORD_CHARS = 32 << 20;
 
 const QUOTE = 34;
@@ -38,6 +41,10 @@ export class CsvParser {
   private recordLine = 1;
   private recordChars = 0;
   private stopped = false;
+  /** The current record has had a quoted field (an over-long record is then blamed on a quote never closed). */
+  private recordQuoted = false;
+  /** Line endings, decided at the first CR or LF: CR-only files (classic Mac OS) are read with CR as the line end. */
+  private eol: 'unknown' | 'lf' | 'cr' = 'unknown';
   private readonly delim: string;
 
   constructor(
@@ -52,6 +59,7 @@ export class CsvParser {
   /** Parses one chunk; returns true when the sink asked to stop. */
   feed(s: string): boolean {
     if (this.stopped) return true;
+    if (this.eol !== 'lf') s = this.lineEndings(s);
     const n = s.length;
     const delim = this.delim;
     let i = 0;
@@ -100,6 +108,7 @@ export class CsvParser {
           break;
         case State.FieldStart:
           if (s.charCodeAt(i) === QUOTE) {
+            this.recordQuoted = true;
             this.state = State.Quoted;
             i++;
           } else {
@@ -141,9 +150,13 @@ export class CsvParser {
     if (this.fields.length > 0 || this.state !== State.FieldStart) {
       this.recordChars += n - recStart;
       if (this.recordChars > this.maxRecordChars) {
+        const limit = `over the limit of ${formatChars(this.maxRecordChars)} characters per record`;
         throw new DataError(
-          `${this.file}:${this.recordLine}: the record starting on this line is over ${Math.round(this.maxRecordChars / 1e6)} million characters long; ` +
-            `a quote (") that opens a field here is probably never closed. Fix the quoting (a quote inside a quoted field is written "").`,
+          this.recordQuoted
+            ? `${this.file}:${this.recordLine}: the record starting on this line is ${limit}; ` +
+                `a quote (") that opens a field here is probably never closed. Fix the quoting (a quote inside a quoted field is written "").`
+            : `${this.file}:${this.recordLine}: the record starting on this line is ${limit} (it has no quotes, so it is one very long line). ` +
+                `Split the text into shorter rows, or check the file's line breaks.`,
           this.file,
           this.recordLine,
         );
@@ -173,10 +186,28 @@ export class CsvParser {
     return false;
   }
 
+  /** Decides the line endings at the first line break; in a CR-only file every CR becomes LF. */
+  private lineEndings(s: string): string {
+    if (this.eol === 'unknown') {
+      const lf = s.indexOf('\n');
+      const cr = s.indexOf('\r');
+      if (this.pendingCR && s.length > 0) this.eol = s.charCodeAt(0) === LF ? 'lf' : 'cr';
+      else if (lf >= 0 && (cr < 0 || lf < cr)) this.eol = 'lf';
+      else if (cr >= 0 && cr + 1 < s.length) this.eol = s.charCodeAt(cr + 1) === LF ? 'lf' : 'cr';
+      if (this.eol === 'cr' && this.pendingCR) {
+        // The previous chunk ended on that CR: it ended a record.
+        this.pendingCR = false;
+        s = '\r' + s;
+      }
+    }
+    return this.eol === 'cr' ? s.replaceAll('\r', '\n') : s;
+  }
+
   private endRecord(): boolean {
     const fields = this.fields;
     this.fields = [];
     this.recordChars = 0;
+    this.recordQuoted = false;
     if (fields.length === 1 && isBlankLine(fields[0])) return false;
     if (this.onRecord(fields, this.recordLine) === true) {
       this.stopped = true;
@@ -187,3 +218,8 @@ export class CsvParser {
 }
 
 
+
+/** 33554432 → "32 Mi" (the limits are powers of two), else a plain count. */
+export function formatChars(n: number): string {
+  return n % (1 << 20) === 0 ? `${n / (1 << 20)} Mi` : String(n);
+}

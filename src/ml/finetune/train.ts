@@ -10,14 +10,14 @@ import type { Model } from '../onnx/proto';
 import { serializeModel } from '../onnx';
 import { makeTensor } from '../onnx/tensor';
 import { cloneMessage, DataType } from '../onnx/proto';
-import { throwIfAborted } from '../family';
+import { checkpoint } from '../cancel';
 import { runEpochs, type LoopResult } from '../train/loop';
 import type { TrainInput, TrainReporter } from '../model';
 import { Rng } from '../random';
 import { buildClassifierModel, buildTrainingModel, DEFAULT_ADAMW, HEAD_BIAS, HEAD_WEIGHT, type BuiltGraph } from './graph';
 import type { FinetuneOptions } from './options';
 import { GraphTrainer } from './runtime';
-import { encodeTexts, padBatch, type Tokenizer } from './tokenize';
+import { encodeTextsCancellable, padBatch, type Tokenizer } from './tokenize';
 import { softmaxInto } from './classifier';
 
 export interface TrainOutcome {
@@ -59,9 +59,8 @@ export async function trainFinetune(
   const labelIndex = new Map(input.labels.map((l, i) => [l, i]));
 
   reporter.phase('tokenizing', `${input.train.length + input.valid.length} texts, max ${o.maxLength} tokens`);
-  const train = encodeTexts(tokenizer, input.train.map((e) => e.text), o.maxLength);
-  throwIfAborted(signal);
-  const valid = encodeTexts(tokenizer, input.valid.map((e) => e.text), o.maxLength);
+  const train = await encodeTextsCancellable(tokenizer, input.train.map((e) => e.text), o.maxLength, signal);
+  const valid = await encodeTextsCancellable(tokenizer, input.valid.map((e) => e.text), o.maxLength, signal);
   const trainGold = input.train.map((e) => labelIndex.get(e.label)!);
   const validGold = input.valid.map((e) => labelIndex.get(e.label)!);
   const truncated = train.truncated + valid.truncated;
@@ -192,7 +191,7 @@ async function predictWith(
   const out = new Float32Array(ids.length * k);
   const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length);
   for (let s = 0; s < order.length; s += 32) {
-    throwIfAborted(signal);
+    await checkpoint(signal);
     const idx = order.slice(s, s + 32);
     const { inputs } = padBatch(
       idx.map((i) => ids[i]),

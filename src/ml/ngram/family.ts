@@ -19,7 +19,7 @@ export const ngramFamily: ModelFamily = {
     const signal = reporter.signal;
     if (o.autotune > 0) {
       reporter.phase('autotune', `${o.autotune} s on ${input.valid.length} validation examples`);
-      const tuned = autotune(input, o, reporter);
+      const tuned = await autotune(input, o, reporter);
       // The chosen trial's curve, for the panel and metrics.jsonl (trials themselves are in the log).
       for (const e of tuned.best.epochs) {
         reporter.epoch({
@@ -33,10 +33,10 @@ export const ngramFamily: ModelFamily = {
       return tuned.best.model;
     }
     reporter.phase('features', `word 1-${o.wordNgrams}-grams${o.charNgrams > 0 ? `, char ${o.charMin}-${o.charNgrams}-grams` : ''}`);
-    const data = featurise(input, recipeOf(o), reporter, signal);
+    const data = await featurise(input, recipeOf(o), reporter, signal);
     reporter.log(`n-gram features: ${data.vocab.size} used of ${o.buckets} buckets, ${data.train.cols.length} non-zeros in ${input.train.length} texts`);
     reporter.phase('training', `${o.epochs} epochs`);
-    return trainOn(input, data, o, toValues(o), reporter, signal).model;
+    return (await trainOn(input, data, o, toValues(o), reporter, signal)).model;
   },
   async load(dir, manifest) {
     return loadNgram(dir, manifest);

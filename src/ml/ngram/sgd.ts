@@ -6,7 +6,7 @@
  * the planned epochs (fastText's schedule). Each epoch is scored on validation; the best epoch's weights
  * (by macro-F1, then loss) are kept.
  */
-import { throwIfAborted } from '../family';
+import { checkpoint } from '../cancel';
 import { validationScores } from '../metrics';
 import { BestEpoch } from '../train/selection';
 import { Rng } from '../random';
@@ -140,14 +140,14 @@ export function balancedClassWeights(y: Int32Array, k: number, soft?: Float32Arr
   return Float32Array.from(counts, (c) => (c > 0 ? y.length / (k * c) : 1));
 }
 
-export function trainSgd(
+export async function trainSgd(
   train: SgdData,
   valid: SgdData | null,
   k: number,
   features: number,
   config: SgdConfig,
   hooks: SgdHooks = {},
-): { model: LinearWeights; bestEpoch: number; epochs: EpochResult[] } {
+): Promise<{ model: LinearWeights; bestEpoch: number; epochs: EpochResult[] }> {
   const { rowPtr, cols, vals } = train.x;
   const n = train.x.rows;
   const v = new Float32Array(features * k);
@@ -178,7 +178,7 @@ export function trainSgd(
     let lr = config.lr;
     for (let s0 = 0; s0 < n; s0 += batch) {
       if ((s0 & 255) < batch) {
-        throwIfAborted(hooks.signal);
+        await checkpoint(hooks.signal);
         hooks.onProgress?.(t, totalSteps);
       }
       const s1 = Math.min(n, s0 + batch);

@@ -33,14 +33,14 @@ export interface Featurised {
   valid: Csr;
 }
 
-export function featurise(input: TrainInput, recipe: FeatureRecipe, reporter: TrainReporter | undefined, signal?: AbortSignal): Featurised {
-  const { vocab, matrix } = fitTransform(
+export async function featurise(input: TrainInput, recipe: FeatureRecipe, reporter: TrainReporter | undefined, signal?: AbortSignal): Promise<Featurised> {
+  const { vocab, matrix } = await fitTransform(
     input.train.map((e) => e.text),
     recipe,
     signal,
     reporter && ((done, total) => reporter.progress(done, total, 'texts')),
   );
-  const valid = new Featurizer(recipe, vocab).transform(
+  const valid = await new Featurizer(recipe, vocab).transform(
     input.valid.map((e) => e.text),
     signal,
   );
@@ -83,21 +83,21 @@ export interface TrainedNgram {
  * cross-entropy to those rows, and each example's `label` only has to be one of `labels` (a distiller can
  * pass the teacher's top class for unlabeled text); validation always scores against `valid`'s gold labels.
  */
-export function trainOn(
+export async function trainOn(
   input: TrainInput,
   data: Featurised,
   o: NgramOptions,
   options: OptionValues,
   reporter: TrainReporter | undefined,
   signal?: AbortSignal,
-): TrainedNgram {
+): Promise<TrainedNgram> {
   const k = input.labels.length;
   const y = goldIndices(input.train, input.labels, 'training');
   const vy = goldIndices(input.valid, input.labels, 'validation');
   if (input.softTargets) checkSoftTargets(input.softTargets, input.train.length, k);
   const train: SgdData = { x: data.train, y, ...(input.softTargets ? { soft: input.softTargets } : {}) };
   const valid: SgdData | null = input.valid.length > 0 ? { x: data.valid, y: vy } : null;
-  const result = trainSgd(
+  const result = await trainSgd(
     train,
     valid,
     k,
