@@ -132,13 +132,22 @@ function makeReporter(run: RunWriter | undefined, emit: Emit, signal: AbortSigna
   };
 }
 
-async function load(file: string, req: TrainRequest, signal: AbortSignal, emit: Emit, role: string): Promise<LoadedDataset> {
-  return loadDataset(file, {
+async function load(file: string, req: TrainRequest, signal: AbortSignal, emit: Emit, role: string, loaded: LoadedDataset[]): Promise<LoadedDataset> {
+  const ds = await loadDataset(file, {
     textColumn: req.text_column,
     labelColumn: req.label_column,
     signal,
+    // A big file keeps its texts in a temp file (disposed when the run ends, whatever the outcome).
+    stream: true,
     onProgress: (done, total) => emit({ type: 'progress', phase: `reading ${role}`, done, total, unit: 'bytes' }),
   });
+  loaded.push(ds);
+  return ds;
+}
+
+/** Texts of examples, read only when a batch asks for them (stored texts stay on disk until then). */
+function lazyTexts(examples: Example[]): { length: number; slice(start: number, end: number): string[] } {
+  return { length: examples.length, slice: (start, end) => examples.slice(start, end).map((e) => e.text) };
 }
 
 /** Batched prediction with progress (re-exported: the CLI's eval uses it). */
@@ -152,6 +161,15 @@ export function errorKindOf(e: unknown): NonNullable<RunRecord['error']>['kind']
 }
 
 export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSignal): Promise<PipelineResult> {
+  const loaded: LoadedDataset[] = [];
+  try {
+    return await trainAndRecord(req, emit, signal, loaded);
+  } finally {
+    for (const ds of loaded) ds.dispose?.();
+  }
+}
+
+async function trainAndRecord(req: TrainRequest, emit: Emit, signal: AbortSignal, loaded: LoadedDataset[]): Promise<PipelineResult> {
   const t0 = Date.now();
   // Distillation (a teacher run is given): checks it and takes its seed, splits and columns as defaults.
   let distill: Distillation | undefined;
@@ -172,9 +190,9 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
   const cacheDir = req.cache_dir ?? defaultCacheDir();
 
   // Read and check the data before creating a run folder: bad input makes no half-run.
-  const trainFile = await load(req.dataset, req, signal, emit, 'dataset');
-  const validFile = req.valid ? await load(req.valid, req, signal, emit, 'validation file') : undefined;
-  const testFile = req.test ? await load(req.test, req, signal, emit, 'test file') : undefined;
+  const trainFile = await load(req.dataset, req, signal, emit, 'dataset', loaded);
+  const validFile = req.valid ? await load(req.valid, req, signal, emit, 'validation file', loaded) : undefined;
+  const testFile = req.test ? await load(req.test, req, signal, emit, 'test file', loaded) : undefined;
   const summaries: { train: DatasetSummary; valid?: DatasetSummary; test?: DatasetSummary } = {
     train: summarizeDataset(trainFile),
   };
@@ -235,6 +253,8 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
     }
   }
   distill?.logNotes(reporter);
+  const strategy = trainFile.strategy;
+  if (strategy) reporter.log(`data strategy: ${strategy.name} (${strategy.reason})`);
 
   // From here on, every exit path leaves run.json with a final status.
   const onExit = () =>
@@ -253,9 +273,8 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
 
     reporter.phase('evaluating');
     const tEval = Date.now();
-    const validProbs = await predictAll(model, splits.valid.map((e) => e.text), reporter, signal);
-    const testTexts = splits.test.map((e) => e.text);
-    const testProbs = await predictAll(model, testTexts, reporter, signal);
+    const validProbs = await predictAll(model, lazyTexts(splits.valid), reporter, signal);
+    const testProbs = await predictAll(model, lazyTexts(splits.test), reporter, signal);
     const index = new Map(splits.labels.map((l, i) => [l, i]));
     const gold = (xs: Example[]) => Int32Array.from(xs, (e) => index.get(e.label)!);
     const validMetrics = evaluate(gold(splits.valid), validProbs, splits.labels);
@@ -298,7 +317,7 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
     const described = model.describe();
     const deviceUsed = typeof described.device === 'string' ? described.device : 'cpu';
     const familyExtra = (described.extra as Record<string, unknown> | undefined) ?? {};
-    const extra = { ...familyExtra, ...(distillation ? { distillation } : {}) };
+    const extra = { ...familyExtra, ...(distillation ? { distillation } : {}), ...(strategy ? { data_strategy: strategy } : {}) };
     const peak = peakRssMb();
     await run.finish('completed', {
       model: described,

@@ -7,7 +7,7 @@ import { resolveOptions } from '../family';
 import { autotune, toValues } from './autotune';
 import { loadNgram } from './model';
 import { NGRAM_OPTIONS, ngramOptions } from './options';
-import { featurise, recipeOf, trainOn } from './train';
+import { featureStrategyFor, featurise, recipeOf, trainOn } from './train';
 
 export const ngramFamily: ModelFamily = {
   name: 'ngram',
@@ -32,11 +32,19 @@ export const ngramFamily: ModelFamily = {
       }
       return tuned.best.model;
     }
+    const strategy = featureStrategyFor(input);
     reporter.phase('features', `word 1-${o.wordNgrams}-grams${o.charNgrams > 0 ? `, char ${o.charMin}-${o.charNgrams}-grams` : ''}`);
-    const data = featurise(input, recipeOf(o), reporter, signal);
-    reporter.log(`n-gram features: ${data.vocab.size} used of ${o.buckets} buckets, ${data.train.cols.length} non-zeros in ${input.train.length} texts`);
-    reporter.phase('training', `${o.epochs} epochs`);
-    return trainOn(input, data, o, toValues(o), reporter, signal).model;
+    const data = featurise(input, recipeOf(o), reporter, signal, strategy);
+    try {
+      reporter.log(
+        `n-gram features (${data.strategy} strategy): ${data.vocab.size} used of ${o.buckets} buckets in ${input.train.length} texts` +
+          (data.nonZeros !== undefined ? `, ${data.nonZeros} non-zeros held in memory` : `, hashed rows spilled to a ${Math.round((data.spillBytes ?? 0) / (1 << 20))} MB temp file and read back each epoch`),
+      );
+      reporter.phase('training', `${o.epochs} epochs`);
+      return trainOn(input, data, o, toValues(o), reporter, signal).model;
+    } finally {
+      data.dispose();
+    }
   },
   async load(dir, manifest) {
     return loadNgram(dir, manifest);

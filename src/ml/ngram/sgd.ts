@@ -51,8 +51,40 @@ export interface SgdHooks {
   onEpoch?(result: EpochResult): void;
 }
 
+/** One sparse row: cols/vals[from .. to). */
+export interface RowView {
+  cols: Int32Array;
+  vals: Float32Array;
+  from: number;
+  to: number;
+}
+
+/**
+ * Rows by index: a CSR matrix held in memory, or rows featurised on demand from stored texts (big data).
+ * `row(i, slot)` returns a view that stays valid until the same slot is asked for another row; a batch uses
+ * one slot per example.
+ */
+export interface RowSource {
+  readonly rows: number;
+  row(i: number, slot: number): RowView;
+}
+
+/** A CSR matrix as a RowSource (no copies). */
+export function csrRows(x: Csr): RowSource {
+  const views: RowView[] = [];
+  return {
+    rows: x.rows,
+    row(i, slot) {
+      const v = (views[slot] ??= { cols: x.cols, vals: x.vals, from: 0, to: 0 });
+      v.from = x.rowPtr[i];
+      v.to = x.rowPtr[i + 1];
+      return v;
+    },
+  };
+}
+
 export interface SgdData {
-  x: Csr;
+  x: RowSource;
   /** Gold class per row. */
   y: Int32Array;
   /** Optional n×K soft targets; replaces the one-hot gold target in the loss. */
@@ -118,13 +150,15 @@ function rowUpdate(w: Float32Array, cols: Int32Array, vals: Float32Array, from: 
   }
 }
 
-/** n×K probabilities of a linear model (weights scaled by `scale`) on CSR rows. */
-export function predictRows(model: LinearWeights, x: Csr, scale = 1, out = new Float32Array(x.rows * model.classes)): Float32Array {
+/** n×K probabilities of a linear model (weights scaled by `scale`) on sparse rows. */
+export function predictRows(model: LinearWeights, x: RowSource, scale = 1, out = new Float32Array(x.rows * model.classes), signal?: AbortSignal): Float32Array {
   const k = model.classes;
   const w = model.weights;
   const z = new Float64Array(k);
   for (let i = 0; i < x.rows; i++) {
-    rowLogits(w, x.cols, x.vals, x.rowPtr[i], x.rowPtr[i + 1], k, z);
+    if ((i & 1023) === 0) throwIfAborted(signal);
+    const r = x.row(i, 0);
+    rowLogits(w, r.cols, r.vals, r.from, r.to, k, z);
     for (let j = 0; j < k; j++) z[j] = z[j] * scale + model.bias[j];
     softmaxInPlace(z, 0, k);
     for (let j = 0; j < k; j++) out[i * k + j] = z[j];
@@ -161,8 +195,8 @@ export function trainSgd(
   config: SgdConfig,
   hooks: SgdHooks = {},
 ): { model: LinearWeights; bestEpoch: number; epochs: EpochResult[] } {
-  const { rowPtr, cols, vals } = train.x;
-  const n = train.x.rows;
+  const x = train.x;
+  const n = x.rows;
   const v = new Float32Array(features * k);
   const bias = new Float32Array(k);
   const best: LinearWeights = { weights: new Float32Array(features * k), bias: new Float32Array(k), features, classes: k };
@@ -171,6 +205,7 @@ export function trainSgd(
   const rng = new Rng(config.seed);
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const batch = Math.max(1, config.batchSize);
+  const views: RowView[] = new Array<RowView>(batch);
   const z = new Float64Array(k);
   const g = new Float64Array(batch * k);
   const target = new Float64Array(k);
@@ -202,7 +237,8 @@ export function trainSgd(
       for (let s = s0; s < s1; s++) {
         const i = order[s];
         const b = s - s0;
-        rowLogits(v, cols, vals, rowPtr[i], rowPtr[i + 1], k, z);
+        const r = (views[b] = x.row(i, b));
+        rowLogits(v, r.cols, r.vals, r.from, r.to, k, z);
         for (let j = 0; j < k; j++) z[j] = z[j] * scale + bias[j];
         softmaxInPlace(z, 0, k);
         let weight = 1;
@@ -232,9 +268,9 @@ export function trainSgd(
       for (let s = s0; s < s1; s++) scale *= 1 - lr * config.l2;
       const step = lr / scale;
       for (let s = s0; s < s1; s++) {
-        const i = order[s];
         const gb = (s - s0) * k;
-        rowUpdate(v, cols, vals, rowPtr[i], rowPtr[i + 1], k, g, gb, step);
+        const r = views[s - s0];
+        rowUpdate(v, r.cols, r.vals, r.from, r.to, k, g, gb, step);
         for (let j = 0; j < k; j++) bias[j] -= lr * g[gb + j];
       }
       if (scale < 1e-6) {
@@ -250,7 +286,7 @@ export function trainSgd(
     }
     const trainLoss = weightSum ? lossSum / weightSum : 0;
     let scores = { loss: NaN, accuracy: NaN, macroF1: NaN };
-    if (valid && valid.x.rows > 0) scores = validationScores(predictRows(current, valid.x, scale), valid.y, k);
+    if (valid && valid.x.rows > 0) scores = validationScores(predictRows(current, valid.x, scale, undefined, hooks.signal), valid.y, k);
     // Best by macro-F1; a tie goes to the lower validation loss (better calibrated, usually later).
     const key: [number, number] = valid ? [scores.macroF1, scores.loss] : [epoch, 0];
     const isBest = key[0] > bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1]);

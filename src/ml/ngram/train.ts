@@ -2,10 +2,12 @@
 import { UsageError } from '../family';
 import type { TrainInput, TrainReporter } from '../model';
 import type { OptionValues } from '../../protocol/types';
-import { Featurizer, fitTransform, type Csr, type FeatureRecipe, type Vocabulary } from './features';
+import { textStoreOf } from '../data/store';
+import { Featurizer, fitTransform, type FeatureRecipe, type Vocabulary } from './features';
 import { NgramClassifier } from './model';
 import type { NgramOptions } from './options';
-import { balancedClassWeights, trainSgd, type EpochResult, type SgdData } from './sgd';
+import { balancedClassWeights, csrRows, trainSgd, type EpochResult, type RowSource, type SgdData } from './sgd';
+import { spillFeatures, type TextSource } from './spill';
 
 export function recipeOf(o: NgramOptions): FeatureRecipe {
   return {
@@ -26,25 +28,63 @@ export function recipeKey(r: FeatureRecipe): string {
   return JSON.stringify([r.wordNgrams, r.charMin, r.charMax, r.buckets, r.maxTokens, r.minCount, r.charWeight]);
 }
 
+/**
+ * How the rows reach SGD: `memory` featurises every text once and holds the CSR matrices (fastest; memory
+ * grows with the data), `spill` hashes every text once into a temp file and rebuilds each row from it at
+ * every visit (memory bounded by the model; see spill.ts). Both give the same model.
+ */
+export type FeatureStrategy = 'memory' | 'spill';
+
 export interface Featurised {
   recipe: FeatureRecipe;
   vocab: Vocabulary;
-  train: Csr;
-  valid: Csr;
+  train: RowSource;
+  valid: RowSource;
+  strategy: FeatureStrategy;
+  /** Non-zeros of the training matrix (memory strategy only). */
+  nonZeros?: number;
+  /** Bytes of the spilled rows (spill strategy only). */
+  spillBytes?: number;
+  /** Removes temp files (spill strategy); call when training is over, whatever the outcome. */
+  dispose(): void;
 }
 
-export function featurise(input: TrainInput, recipe: FeatureRecipe, reporter: TrainReporter | undefined, signal?: AbortSignal): Featurised {
+/**
+ * `spill` when the examples' texts live in a store (the loader's stream strategy for a big file) or when
+ * FINETUNE_DATA_STRATEGY=stream forces it; `memory` otherwise.
+ */
+export function featureStrategyFor(input: TrainInput, env: NodeJS.ProcessEnv = process.env): FeatureStrategy {
+  if (env.FINETUNE_DATA_STRATEGY === 'stream') return 'spill';
+  if (env.FINETUNE_DATA_STRATEGY === 'memory') return 'memory';
+  return textStoreOf(input.train) ? 'spill' : 'memory';
+}
+
+const textsOf = (examples: TrainInput['train']): TextSource => ({ length: examples.length, at: (i) => examples[i].text });
+
+export function featurise(
+  input: TrainInput,
+  recipe: FeatureRecipe,
+  reporter: TrainReporter | undefined,
+  signal?: AbortSignal,
+  strategy: FeatureStrategy = 'memory',
+): Featurised {
+  const onProgress = reporter && ((done: number, total: number) => reporter.progress(done, total, 'texts'));
+  if (strategy === 'spill') {
+    const store = textStoreOf(input.train);
+    const spilled = spillFeatures(textsOf(input.train), textsOf(input.valid), recipe, { parent: store?.dir, signal, onProgress });
+    return { recipe, vocab: spilled.vocab, train: spilled.train, valid: spilled.valid, strategy, spillBytes: spilled.bytes, dispose: spilled.dispose };
+  }
   const { vocab, matrix } = fitTransform(
     input.train.map((e) => e.text),
     recipe,
     signal,
-    reporter && ((done, total) => reporter.progress(done, total, 'texts')),
+    onProgress,
   );
   const valid = new Featurizer(recipe, vocab).transform(
     input.valid.map((e) => e.text),
     signal,
   );
-  return { recipe, vocab, train: matrix, valid };
+  return { recipe, vocab, train: csrRows(matrix), valid: csrRows(valid), strategy, nonZeros: matrix.cols.length, dispose: () => undefined };
 }
 
 /** Gold class indices; throws when an example's label is not in `labels`. */
