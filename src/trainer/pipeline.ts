@@ -106,7 +106,8 @@ function makeReporter(run: RunWriter | undefined, emit: Emit, signal: AbortSigna
       lastProgress = now;
       const elapsed = (now - phaseStart) / 1000;
       const eta_s = done > 0 && total > done ? (elapsed / done) * (total - done) : done >= total ? 0 : undefined;
-      emit({ type: 'progress', phase, done, total, ...(unit ? { unit } : {}), ...(eta_s !== undefined ? { eta_s } : {}) });
+      const rate = elapsed > 0.5 && done > 0 ? done / elapsed : undefined;
+      emit({ type: 'progress', phase, done, total, ...(unit ? { unit } : {}), ...(eta_s !== undefined ? { eta_s } : {}), ...(rate !== undefined ? { rate } : {}) });
     },
     step(epoch, step, loss, lr) {
       record({ kind: 'step', t: Date.now(), epoch, step, loss, ...(lr !== undefined ? { lr } : {}) });
@@ -267,7 +268,7 @@ async function trainAndRecord(req: TrainRequest, emit: Emit, signal: AbortSignal
     const input = distill
       ? await distill.trainInput(splits, seed, reporter, { device, cacheDir })
       : { train: splits.train, valid: splits.valid, labels: splits.labels, seed };
-    const model = await family.train(input, options, { reporter, model: req.model, device, cacheDir });
+    const model = await family.train(input, options, { reporter, model: req.model, device, cacheDir, given: req.options ?? {} });
     const trainSeconds = (Date.now() - tTrain) / 1000;
     throwIfAborted(signal);
 

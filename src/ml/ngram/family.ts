@@ -7,7 +7,11 @@ import { resolveOptions } from '../family';
 import { autotune, toValues } from './autotune';
 import { loadNgram } from './model';
 import { NGRAM_OPTIONS, ngramOptions } from './options';
-import { featureStrategyFor, featurise, recipeOf, trainOn } from './train';
+import { textStoreOf } from '../data/store';
+import { featureStrategyFor, featurise, manyClassesNote, recipeOf, trainOn } from './train';
+
+/** Above this much text, character n-grams are off unless asked for (time and temp disk grow ~5× with them). */
+export const CHAR_NGRAMS_UP_TO_BYTES = 100 << 20;
 
 export const ngramFamily: ModelFamily = {
   name: 'ngram',
@@ -33,6 +37,14 @@ export const ngramFamily: ModelFamily = {
       return tuned.best.model;
     }
     const strategy = featureStrategyFor(input);
+    const textBytes = textStoreOf(input.train)?.bytes ?? 0;
+    if (textBytes > CHAR_NGRAMS_UP_TO_BYTES && o.charNgrams > 0 && ctx.given?.charNgrams === undefined) {
+      o.charNgrams = 0;
+      reporter.log(
+        `big data: ${Math.round(textBytes / (1 << 20))} MB of text (over ${CHAR_NGRAMS_UP_TO_BYTES >> 20} MB), so character n-grams are off by default ` +
+          `(word n-grams only, as fastText's supervised default): they would cost about 5× the time and temp disk. Pass --char-ngrams 5 to keep them.`,
+      );
+    }
     reporter.phase('features', `word 1-${o.wordNgrams}-grams${o.charNgrams > 0 ? `, char ${o.charMin}-${o.charNgrams}-grams` : ''}`);
     const data = featurise(input, recipeOf(o), reporter, signal, strategy);
     try {
@@ -40,6 +52,8 @@ export const ngramFamily: ModelFamily = {
         `n-gram features (${data.strategy} strategy): ${data.vocab.size} used of ${o.buckets} buckets in ${input.train.length} texts` +
           (data.nonZeros !== undefined ? `, ${data.nonZeros} non-zeros held in memory` : `, hashed rows spilled to a ${Math.round((data.spillBytes ?? 0) / (1 << 20))} MB temp file and read back each epoch`),
       );
+      const note = manyClassesNote(input.labels.length, data.vocab.size, !!input.softTargets);
+      if (note) reporter.log(note);
       reporter.phase('training', `${o.epochs} epochs`);
       return trainOn(input, data, o, toValues(o), reporter, signal).model;
     } finally {

@@ -32,6 +32,88 @@ export interface SgdConfig {
   classWeights: Float32Array | null;
   /** Examples per step (gradients summed; 1 = plain SGD). */
   batchSize: number;
+  /**
+   * Sampled softmax: each step scores the gold class and this many other classes drawn at random, instead of
+   * all K (0 = full softmax). Only with hard labels; validation and the saved model always use all classes.
+   */
+  negatives?: number;
+}
+
+/** Above this many classes, training uses a sampled softmax (see negativesFor). */
+export const SAMPLED_SOFTMAX_ABOVE = 256;
+
+/** Negatives per step for K classes: 0 (full softmax) up to SAMPLED_SOFTMAX_ABOVE classes, else 64. */
+export function negativesFor(k: number, soft: boolean): number {
+  return !soft && k > SAMPLED_SOFTMAX_ABOVE ? 64 : 0;
+}
+
+/**
+ * Softmax over the gold class and `negatives` classes drawn uniformly without replacement (uniform draws
+ * need no logit correction): a step costs nnz × (negatives + 1) instead of nnz × K. For thousands of
+ * classes that is the difference between minutes and seconds per epoch.
+ */
+export class SampledSoftmax {
+  private readonly m: number;
+  private readonly classes: Int32Array;
+  private readonly grads: Float64Array;
+  private readonly z: Float64Array;
+  private readonly seen: Int32Array;
+  private stamp = 0;
+  private readonly rng: Rng;
+
+  constructor(
+    private readonly k: number,
+    negatives: number,
+    batch: number,
+    seed: number,
+  ) {
+    this.m = Math.min(k, negatives + 1);
+    this.classes = new Int32Array(batch * this.m);
+    this.grads = new Float64Array(batch * this.m);
+    this.z = new Float64Array(this.m);
+    this.seen = new Int32Array(k);
+    this.rng = new Rng(seed ^ 0x2545f491);
+  }
+
+  /** Draws the classes for `slot` (gold first), scores them, keeps their gradients; returns the loss. */
+  forward(v: Float32Array, r: RowView, scale: number, bias: Float32Array, gold: number, slot: number, weight: number): number {
+    const { k, m, z } = this;
+    const cls = this.classes;
+    const off = slot * m;
+    const stamp = ++this.stamp;
+    cls[off] = gold;
+    this.seen[gold] = stamp;
+    for (let q = 1; q < m; ) {
+      const j = this.rng.int(k);
+      if (this.seen[j] === stamp) continue;
+      this.seen[j] = stamp;
+      cls[off + q++] = j;
+    }
+    z.fill(0);
+    for (let p = r.from; p < r.to; p++) {
+      const base = r.cols[p] * k;
+      const x = r.vals[p];
+      for (let q = 0; q < m; q++) z[q] += v[base + cls[off + q]] * x;
+    }
+    for (let q = 0; q < m; q++) z[q] = z[q] * scale + bias[cls[off + q]];
+    softmaxInPlace(z, 0, m);
+    for (let q = 0; q < m; q++) this.grads[off + q] = (z[q] - (q === 0 ? 1 : 0)) * weight;
+    return -Math.log(Math.max(z[0], 1e-15));
+  }
+
+  /** The sparse step for `slot`'s row on its drawn classes. */
+  backward(v: Float32Array, r: RowView, slot: number, step: number, lr: number, bias: Float32Array): void {
+    const { k, m } = this;
+    const off = slot * m;
+    const cls = this.classes;
+    const g = this.grads;
+    for (let p = r.from; p < r.to; p++) {
+      const base = r.cols[p] * k;
+      const x = r.vals[p] * step;
+      for (let q = 0; q < m; q++) v[base + cls[off + q]] -= g[off + q] * x;
+    }
+    for (let q = 0; q < m; q++) bias[cls[off + q]] -= lr * g[off + q];
+  }
 }
 
 export interface EpochResult {
@@ -208,6 +290,7 @@ export function trainSgd(
   const views: RowView[] = new Array<RowView>(batch);
   const z = new Float64Array(k);
   const g = new Float64Array(batch * k);
+  const sampler = config.negatives && !train.soft && config.negatives < k - 1 ? new SampledSoftmax(k, config.negatives, batch, config.seed) : undefined;
   const target = new Float64Array(k);
   const cw = config.classWeights;
   const totalSteps = Math.max(1, config.epochs * n);
@@ -238,6 +321,16 @@ export function trainSgd(
         const i = order[s];
         const b = s - s0;
         const r = (views[b] = x.row(i, b));
+        if (sampler) {
+          const gold = train.y[i];
+          const weight = cw ? cw[gold] : 1;
+          const loss = sampler.forward(v, r, scale, bias, gold, b, weight);
+          lossSum += loss * weight;
+          weightSum += weight;
+          reportLoss += loss * weight;
+          reportWeight += weight;
+          continue;
+        }
         rowLogits(v, r.cols, r.vals, r.from, r.to, k, z);
         for (let j = 0; j < k; j++) z[j] = z[j] * scale + bias[j];
         softmaxInPlace(z, 0, k);
@@ -270,6 +363,10 @@ export function trainSgd(
       for (let s = s0; s < s1; s++) {
         const gb = (s - s0) * k;
         const r = views[s - s0];
+        if (sampler) {
+          sampler.backward(v, r, s - s0, step, lr, bias);
+          continue;
+        }
         rowUpdate(v, r.cols, r.vals, r.from, r.to, k, g, gb, step);
         for (let j = 0; j < k; j++) bias[j] -= lr * g[gb + j];
       }

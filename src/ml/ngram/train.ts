@@ -6,7 +6,7 @@ import { textStoreOf } from '../data/store';
 import { Featurizer, fitTransform, type FeatureRecipe, type Vocabulary } from './features';
 import { NgramClassifier } from './model';
 import type { NgramOptions } from './options';
-import { balancedClassWeights, csrRows, trainSgd, type EpochResult, type RowSource, type SgdData } from './sgd';
+import { balancedClassWeights, csrRows, negativesFor, trainSgd, type EpochResult, type RowSource, type SgdData } from './sgd';
 import { spillFeatures, type TextSource } from './spill';
 
 export function recipeOf(o: NgramOptions): FeatureRecipe {
@@ -87,6 +87,26 @@ export function featurise(
   return { recipe, vocab, train: csrRows(matrix), valid: csrRows(valid), strategy, nonZeros: matrix.cols.length, dispose: () => undefined };
 }
 
+/**
+ * The note logged before training with many classes: what the sampled softmax does, and how big the
+ * weights are (features × classes, held twice while training: current and best epoch).
+ */
+export function manyClassesNote(k: number, features: number, soft: boolean): string | undefined {
+  const negatives = negativesFor(k, soft);
+  const bytes = features * k * 4 * 2;
+  const big = bytes > 1 << 30;
+  if (!negatives && !big) return undefined;
+  const gb = (bytes / (1 << 30)).toFixed(1);
+  return (
+    `${k} classes: ` +
+    (negatives
+      ? `an epoch with a full softmax would cost ${k} weight updates per n-gram; training uses a sampled softmax instead (the gold class and ${negatives} random others per step, about ${Math.round(k / (negatives + 1))}× less work); validation and predictions score all classes. `
+      : '') +
+    `The weights take ${gb} GB while training (${features} features × ${k} classes, twice)` +
+    (big ? '; to shrink them raise --min-count or pass --char-ngrams 0.' : '.')
+  );
+}
+
 /** Gold class indices; throws when an example's label is not in `labels`. */
 export function goldIndices(examples: TrainInput['train'], labels: string[], role: string): Int32Array {
   const index = new Map(labels.map((l, i) => [l, i]));
@@ -150,6 +170,7 @@ export function trainOn(
       patience: o.patience,
       batchSize: o.batchSize,
       classWeights: o.classWeights === 'balanced' ? balancedClassWeights(y, k, input.softTargets) : null,
+      negatives: negativesFor(k, !!input.softTargets),
     },
     {
       signal,
