@@ -10,8 +10,12 @@ import { NGRAM_OPTIONS, ngramOptions } from './options';
 import { textStoreOf } from '../data/store';
 import { featureStrategyFor, featurise, manyClassesNote, recipeOf, trainOn } from './train';
 
-/** Above this much text, character n-grams are off unless asked for (time and temp disk grow ~5× with them). */
-export const CHAR_NGRAMS_UP_TO_BYTES = 100 << 20;
+/**
+ * Above this much text (texts kept in the loader's store), the defaults change unless the option was given:
+ * no character n-grams, and BIG_DATA_EPOCHS epochs (hundreds of thousands of rows converge in a few passes).
+ */
+export const BIG_TEXT_BYTES = 100 << 20;
+export const BIG_DATA_EPOCHS = 5;
 
 export const ngramFamily: ModelFamily = {
   name: 'ngram',
@@ -38,12 +42,18 @@ export const ngramFamily: ModelFamily = {
     }
     const strategy = featureStrategyFor(input);
     const textBytes = textStoreOf(input.train)?.bytes ?? 0;
-    if (textBytes > CHAR_NGRAMS_UP_TO_BYTES && o.charNgrams > 0 && ctx.given?.charNgrams === undefined) {
-      o.charNgrams = 0;
-      reporter.log(
-        `big data: ${Math.round(textBytes / (1 << 20))} MB of text (over ${CHAR_NGRAMS_UP_TO_BYTES >> 20} MB), so character n-grams are off by default ` +
-          `(word n-grams only, as fastText's supervised default): they would cost about 5× the time and temp disk. Pass --char-ngrams 5 to keep them.`,
-      );
+    if (textBytes > BIG_TEXT_BYTES) {
+      // Size switch: on this much text both cost ~5× the time (char n-grams also the temp disk) for little gain.
+      const changed: string[] = [];
+      if (o.charNgrams > 0 && ctx.given?.charNgrams === undefined) {
+        o.charNgrams = 0;
+        changed.push('character n-grams are off (word n-grams only, as fastText supervised; --char-ngrams 5 keeps them)');
+      }
+      if (o.epochs > BIG_DATA_EPOCHS && ctx.given?.epochs === undefined) {
+        o.epochs = BIG_DATA_EPOCHS;
+        changed.push(`${BIG_DATA_EPOCHS} epochs (as fastText; --epochs N for more)`);
+      }
+      if (changed.length) reporter.log(`big data: ${Math.round(textBytes / (1 << 20))} MB of text (over ${BIG_TEXT_BYTES >> 20} MB), so by default ${changed.join(', and ')}.`);
     }
     reporter.phase('features', `word 1-${o.wordNgrams}-grams${o.charNgrams > 0 ? `, char ${o.charMin}-${o.charNgrams}-grams` : ''}`);
     const data = featurise(input, recipeOf(o), reporter, signal, strategy);
