@@ -10,7 +10,10 @@
  * separate test file, which both sides score on; ours holds out its own validation slice of the training file.
  * Generated files live in the OS temp folder (cached between runs, one folder per size), never in the repo.
  *
- * Sizes: 250 and 1024 MB; `--quick` 25 MB; FINETUNE_BIGDATA_MB="50,250" picks others.
+ * Sizes: 250 and 1024 MB; `--quick` 25 MB; FINETUNE_BIGDATA_MB="50,250" picks others; FINETUNE_BIGDATA_BASELINE=1
+ * adds a run forced to the in-memory strategy (today's behaviour before the stream strategy), FINETUNE_BIGDATA_MANY_CLASSES=0
+ * skips the many-classes part. With GNU time (Debian `time`) both sides also report CPU seconds: on a loaded
+ * machine the wall-time ratio mostly measures the scheduler.
  * Then a many-classes case (2,000 synthetic classes) times one epoch with the full softmax against the
  * sampled softmax that large label sets switch to.
  */
@@ -131,6 +134,8 @@ interface Row {
   name: string;
   peakRssMb: number | undefined;
   wallSeconds: number;
+  /** User + system CPU seconds (GNU time), when known: on a loaded machine the fairer measure. */
+  cpuSeconds: number | undefined;
   macroF1: number;
   note?: string;
 }
@@ -145,34 +150,45 @@ function cliPath(): string {
 function runOurs(g: Generated, env: Record<string, string> = {}): Row & { strategy?: string } {
   const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-bigdata-runs-'));
   try {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, [cliPath(), 'train', g.train, '--test', g.test, '--runs-dir', runs, '--json'], {
-      encoding: 'utf8',
-      maxBuffer: 256 << 20,
-      env: { ...process.env, ...env },
-    });
-    const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const r = timed(process.execPath, [cliPath(), 'train', g.train, '--test', g.test, '--runs-dir', runs, '--json'], env);
     const last = r.stdout.trim().split('\n').at(-1) ?? '';
     if (r.status !== 0) throw new Error(`finetune train failed (exit ${r.status}): ${r.stderr.slice(-2000)}\n${last}`);
     const json = JSON.parse(last) as { macro_f1: number; peak_rss_mb: number; run_dir: string };
     const record = JSON.parse(fs.readFileSync(path.join(json.run_dir, 'run.json'), 'utf8')) as { extra?: { data_strategy?: { name: string } } };
     const strategy = record.extra?.data_strategy?.name;
-    return { name: `ours: finetune train (defaults${env.FINETUNE_NGRAM_STRATEGY ? `, forced ${env.FINETUNE_NGRAM_STRATEGY}` : ''})`, peakRssMb: json.peak_rss_mb, wallSeconds, macroF1: json.macro_f1, ...(strategy ? { strategy, note: `strategy ${strategy}` } : {}) };
+    return {
+      name: `ours: finetune train (defaults${env.FINETUNE_DATA_STRATEGY ? `, forced ${env.FINETUNE_DATA_STRATEGY}` : ''})`,
+      peakRssMb: json.peak_rss_mb,
+      wallSeconds: r.seconds,
+      cpuSeconds: r.cpuSeconds,
+      macroF1: json.macro_f1,
+      ...(strategy ? { strategy, note: `${strategy} strategy` } : {}),
+    };
   } finally {
     fs.rmSync(runs, { recursive: true, force: true });
   }
 }
 
-/** Peak RSS of a child from GNU time when available (fastText's own). */
-function timed(cmd: string, args: string[]): { status: number | null; stdout: string; stderr: string; peakRssMb: number | undefined; seconds: number } {
+/** Runs a child; with GNU time (Debian `time`), also its peak RSS and CPU seconds. */
+function timed(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): { status: number | null; stdout: string; stderr: string; peakRssMb: number | undefined; cpuSeconds: number | undefined; seconds: number } {
   const gnuTime = fs.existsSync('/usr/bin/time');
+  const opts = { encoding: 'utf8' as const, maxBuffer: 256 << 20, env: { ...process.env, ...env } };
   const t0 = process.hrtime.bigint();
-  const r = gnuTime
-    ? spawnSync('/usr/bin/time', ['-f', 'MAXRSS_KB=%M', cmd, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 })
-    : spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const r = gnuTime ? spawnSync('/usr/bin/time', ['-f', 'MAXRSS_KB=%M CPU_S=%U+%S', cmd, ...args], opts) : spawnSync(cmd, args, opts);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const m = /MAXRSS_KB=(\d+)/.exec(r.stderr ?? '');
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, peakRssMb: m ? Math.round(Number(m[1]) / 1024) : undefined, seconds };
+  const m = /MAXRSS_KB=(\d+) CPU_S=([\d.]+)\+([\d.]+)/.exec(r.stderr ?? '');
+  return {
+    status: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    peakRssMb: m ? Math.round(Number(m[1]) / 1024) : undefined,
+    cpuSeconds: m ? Number(m[2]) + Number(m[3]) : undefined,
+    seconds,
+  };
 }
 
 function runFasttext(g: Generated): Row {
@@ -193,6 +209,7 @@ function runFasttext(g: Generated): Row {
     name: 'fastText -epoch 5 -wordNgrams 2 -thread 2',
     peakRssMb: Math.max(fit.peakRssMb ?? 0, pred.peakRssMb ?? 0) || undefined,
     wallSeconds: fit.seconds + pred.seconds,
+    cpuSeconds: fit.cpuSeconds !== undefined && pred.cpuSeconds !== undefined ? fit.cpuSeconds + pred.cpuSeconds : undefined,
     macroF1,
   };
 }
@@ -218,20 +235,22 @@ export async function run(opts: { quick: boolean }): Promise<void> {
     const g = generate(shared, mb);
     console.log(`\n### ${mb} MB: ${g.rows} training rows (${(g.bytes / 1e6).toFixed(0)} MB), ${g.testLabels.length} test rows, ${LABELS.length} labels; data in ${g.dir} (${((Date.now() - t0) / 1000).toFixed(0)} s to generate or find)`);
     const rows: Row[] = [runOurs(g)];
-    if (process.env.FINETUNE_BIGDATA_BASELINE === '1') rows.push(runOurs(g, { FINETUNE_NGRAM_STRATEGY: 'memory' }));
+    if (process.env.FINETUNE_BIGDATA_BASELINE === '1') rows.push(runOurs(g, { FINETUNE_DATA_STRATEGY: 'memory' }));
     if (fasttext) rows.push(runFasttext(g));
     const ours = rows[0];
     const peer = rows.find((r) => r.name.startsWith('fastText'));
     console.log(
       '\n' +
         table(
-          ['model', 'peak RSS MB', 'wall s', 'test macro-F1', 'wall ours/peer', 'ΔF1 ours−peer (pts)'],
+          ['model', 'peak RSS MB', 'wall s', 'CPU s', 'test macro-F1', 'wall ours/peer', 'CPU ours/peer', 'ΔF1 ours−peer (pts)'],
           rows.map((r) => [
             r.name + (r.note ? ` (${r.note})` : ''),
             r.peakRssMb === undefined ? '?' : String(r.peakRssMb),
             r.wallSeconds.toFixed(1),
+            r.cpuSeconds === undefined ? '?' : r.cpuSeconds.toFixed(1),
             r.macroF1.toFixed(3),
             r === ours || !peer ? '' : (ours.wallSeconds / r.wallSeconds).toFixed(2),
+            r === ours || !peer || r.cpuSeconds === undefined || ours.cpuSeconds === undefined ? '' : (ours.cpuSeconds / r.cpuSeconds).toFixed(2),
             r === ours || !peer ? '' : ((ours.macroF1 - r.macroF1) * 100).toFixed(1),
           ]),
         ),
@@ -240,10 +259,11 @@ export async function run(opts: { quick: boolean }): Promise<void> {
     if (rssTarget && ours.peakRssMb !== undefined) targets.push(`${mb} MB: peak RSS ${ours.peakRssMb} MB (≤ ${rssTarget}: ${ours.peakRssMb <= rssTarget ? '✓' : '✗'})`);
     if (peer && mb >= 1000) {
       const ratio = ours.wallSeconds / peer.wallSeconds;
-      targets.push(`${mb} MB: wall ${ours.wallSeconds.toFixed(0)} s vs fastText ${peer.wallSeconds.toFixed(0)} s = ${ratio.toFixed(2)}× (≤ 1.5: ${ratio <= 1.5 ? '✓' : '✗'})`);
+      const cpu = ours.cpuSeconds !== undefined && peer.cpuSeconds !== undefined ? `; CPU ${ours.cpuSeconds.toFixed(0)} s vs ${peer.cpuSeconds.toFixed(0)} s = ${(ours.cpuSeconds / peer.cpuSeconds).toFixed(2)}×` : '';
+      targets.push(`${mb} MB: wall ${ours.wallSeconds.toFixed(0)} s vs fastText ${peer.wallSeconds.toFixed(0)} s = ${ratio.toFixed(2)}× (≤ 1.5: ${ratio <= 1.5 ? '✓' : '✗'})${cpu}`);
     }
     if (peer) targets.push(`${mb} MB: macro-F1 ${ours.macroF1.toFixed(3)} vs fastText ${peer.macroF1.toFixed(3)} (≥: ${ours.macroF1 >= peer.macroF1 ? '✓' : '✗'})`);
   }
-  targets.push(...(await manyClasses(opts.quick)));
+  if (process.env.FINETUNE_BIGDATA_MANY_CLASSES !== '0') targets.push(...(await manyClasses(opts.quick)));
   console.log('\n### Targets (issue 12)\n' + targets.map((s) => `- ${s}`).join('\n'));
 }

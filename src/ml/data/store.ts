@@ -154,6 +154,6 @@ export function chooseDataStrategy(bytes: number, env: NodeJS.ProcessEnv = proce
   if (forced === 'memory' || forced === 'stream') return { name: forced, reason: `forced by FINETUNE_DATA_STRATEGY=${forced}` };
   const mb = (n: number) => `${Math.round(n / (1 << 20))} MB`;
   return bytes > STREAM_ABOVE_BYTES
-    ? { name: 'stream', reason: `the file (${mb(bytes)}) is over ${mb(STREAM_ABOVE_BYTES)}: texts are kept in a temp file and features recomputed each epoch, so memory does not grow with the data` }
+    ? { name: 'stream', reason: `the file (${mb(bytes)}) is over ${mb(STREAM_ABOVE_BYTES)}: texts are kept in a temp file and n-gram features spilled to one, so memory does not grow with the data` }
     : { name: 'memory', reason: `the file (${mb(bytes)}) is at most ${mb(STREAM_ABOVE_BYTES)}: texts and features are held in memory (fastest)` };
 }
