@@ -12,7 +12,6 @@ import { registerInline } from './inline/register';
 import { RUN_PANEL_VIEW_TYPE, RunPanel } from './panel/runPanel';
 import { RunsTreeProvider } from './panel/runsTree';
 import type { Services } from './panel/services';
-import type { PanelState } from './protocol/webview';
 import { RunManager } from './runs/manager';
 
 let manager: RunManager | undefined;
@@ -43,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): { services: Services
     ...registerInline(services),
     vscode.window.registerWebviewPanelSerializer(RUN_PANEL_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
-        RunPanel.restore(services, panel, (state ?? undefined) as PanelState | undefined);
+        RunPanel.restore(services, panel, state);
       },
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -53,3 +53,12 @@ export function device(flags: Map<string, string | boolean>): 'auto' | 'cpu' | '
   if (d === 'auto' || d === 'cpu' || d === 'cuda') return d;
   throw new UsageError(`--device ${d}: expected auto, cpu or cuda`);
 }
+
+/**
+ * Text from a file (run.json, a dataset) made safe to print to a terminal: control characters, including the ESC
+ * that starts a terminal escape sequence, are shown as \\u escapes instead of being sent raw.
+ */
+export function printable(text: unknown): string {
+  // eslint-disable-next-line no-control-regex
+  return String(text).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -64,13 +64,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
 if (require.main === module) {
   const controller = new AbortController();
   let interrupts = 0;
-  process.on('SIGINT', () => {
-    // First Ctrl-C cancels cleanly (the run is marked cancelled); a second one exits at once.
+  // The first Ctrl-C or SIGTERM cancels cleanly (long loops see it within ~50 ms at their next checkpoint; the run is
+  // marked cancelled, the --json line printed); a second one exits at once (exit hooks still mark the run cancelled
+  // and remove temp files).
+  const onSignal = (signal: NodeJS.Signals) => {
     if (++interrupts > 1) process.exit(EXIT.interrupted);
-    process.stderr.write('\ncancelling… (Ctrl-C again to quit now)\n');
+    process.stderr.write(`\ncancelling… (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit now)\n`);
     controller.abort();
-  });
-  process.on('SIGTERM', () => controller.abort());
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { listRuns, type RunListing } from '../runs/runFolder';
 import { defaultRunsDir } from '../runs/runFolder';
 import { formatFlags, parseArgs } from './args';
-import { Command, EXIT, helpFlag, jsonFlag, runsDirFlag, str } from './common';
+import { Command, EXIT, helpFlag, jsonFlag, printable, runsDirFlag, str } from './common';
 import { formatDuration } from './progress';
 
 function row(r: RunListing): string[] {
@@ -11,13 +11,13 @@ function row(r: RunListing): string[] {
   const status = r.stale ? 'failed (stale)' : r.status;
   const took = rec?.timings?.total_s ?? (rec?.finished_at ? (Date.parse(rec.finished_at) - Date.parse(rec.created_at)) / 1000 : undefined);
   return [
-    r.id,
-    status,
-    rec ? rec.config.model : '-',
-    test ? test.macro.f1.toFixed(4) : '-',
-    test ? test.accuracy.toFixed(4) : '-',
-    rec ? rec.created_at.replace('T', ' ').slice(0, 19) : '-',
-    took !== undefined ? formatDuration(took) : '-',
+    printable(r.id),
+    printable(status),
+    rec ? printable(rec.config.model) : '-',
+    typeof test?.macro?.f1 === 'number' ? test.macro.f1.toFixed(4) : '-',
+    typeof test?.accuracy === 'number' ? test.accuracy.toFixed(4) : '-',
+    rec ? printable(rec.created_at.replace('T', ' ').slice(0, 19)) : '-',
+    typeof took === 'number' && Number.isFinite(took) ? formatDuration(took) : '-',
   ];
 }
 
@@ -61,7 +61,7 @@ export const runsCommand: Command = {
       io.stdout.write(`no runs in ${dir}\n`);
     } else {
       io.stdout.write(formatRunsTable(runs) + '\n');
-      for (const r of runs.filter((x) => x.problem)) io.stdout.write(`note: ${r.dir}: ${r.problem}\n`);
+      for (const r of runs.filter((x) => x.problem)) io.stdout.write(`note: ${printable(r.dir)}: ${r.problem}\n`);
     }
     return EXIT.ok;
   },

@@ -12,13 +12,15 @@ import type { TrainRequest } from '../protocol/trainer';
 import type { RunRecord } from '../protocol/types';
 import { readRun } from '../runs/runFolder';
 import { pickRun, runDirOf, workspaceDatasetItems, type RunArg } from './runCommands';
+import { checkModelFolder } from '../runs/trust';
+import { folderPolicy } from './activeModel';
 import { readSettings } from './settings';
 
 const DATA_FILTERS = { 'Labeled data': ['csv', 'tsv', 'jsonl', 'json', 'ndjson'] };
 
 export function registerDistillCommand(services: Services): vscode.Disposable {
   return vscode.commands.registerCommand('finetune.distill', async (arg?: RunArg) => {
-    const dir = runDirOf(arg) ?? (await pickRun(services, 'Distill which run into a fast n-gram model?', (r) => r.status === 'completed'));
+    const dir = arg ? runDirOf(services, arg, { allowPicked: true }) : (await pickRun(services, 'Distill which run into a fast n-gram model?', (r) => r.status === 'completed'));
     if (!dir) return;
     const teacher = await readRun(dir);
     if (teacher.status !== 'completed' || !teacher.record) {
@@ -26,9 +28,12 @@ export function registerDistillCommand(services: Services): vscode.Disposable {
       return;
     }
     const record = teacher.record;
-    // A transformer teacher loads model files from the run folder, which the workspace controls.
-    if (!vscode.workspace.isTrusted && record.config.family !== 'ngram') {
-      void vscode.window.showErrorMessage(`Fine-tune: this workspace is not trusted, so only n-gram runs can teach here (${record.name} is a ${record.config.family} run). Trust the workspace to distill it.`);
+    // A transformer teacher loads model files from the run folder, which the workspace may control: judged from the
+    // model.json that will load, not from run.json.
+    try {
+      await checkModelFolder(dir, folderPolicy(services.context.globalStorageUri, services.activeModel));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Fine-tune: ${(e as Error).message}`);
       return;
     }
     const dataset = await chooseDataset(record);

@@ -6,16 +6,32 @@ import { RunPanel } from '../panel/runPanel';
 import type { RunNode } from '../panel/runsTree';
 import type { Services } from '../panel/services';
 import { listRuns, type RunListing } from '../runs/runFolder';
+import { isKnownFolder, isRunFolderInRunsDir } from '../runs/trust';
+import { folderPolicy } from './activeModel';
 import { isDatasetFile, runsDirectory } from './settings';
 
 export type RunArg = RunNode | string | vscode.Uri | undefined;
 
-export function runDirOf(arg: RunArg): string | undefined {
+function rawRunDirOf(arg: RunArg): string | undefined {
   if (!arg) return undefined;
   if (typeof arg === 'string') return arg;
   if (arg instanceof vscode.Uri) return arg.fsPath;
   if (arg.kind === 'run') return arg.listing.dir;
-  return arg.managed.runDir;
+  return arg.managed?.runDir;
+}
+
+/**
+ * The run folder a command was given, accepted only when it is a run folder of a known runs directory (or, for
+ * commands that only read, one inside a folder the user picked). Commands can be invoked with any argument (a
+ * webview, a hover link, another extension), so anything else is refused with a message.
+ */
+export function runDirOf(services: Services, arg: RunArg, opts: { allowPicked?: boolean } = {}): string | undefined {
+  const dir = rawRunDirOf(arg);
+  if (dir === undefined) return undefined;
+  const policy = folderPolicy(services.context.globalStorageUri, services.activeModel);
+  if (typeof dir === 'string' && path.isAbsolute(dir) && (isRunFolderInRunsDir(dir, policy.runsDirs) || (opts.allowPicked && isKnownFolder(dir, policy)))) return dir;
+  void vscode.window.showErrorMessage(`Fine-tune: ${String(dir)} is not a run folder in the runs directory (${policy.runsDirs[0]}); refusing to use it.`);
+  return undefined;
 }
 
 export async function pickRun(services: Services, title: string, filter: (r: RunListing) => boolean = () => true): Promise<string | undefined> {
@@ -78,12 +94,12 @@ export function registerRunCommands(services: Services): vscode.Disposable[] {
       await vscode.commands.executeCommand('finetune.runs.focus');
     }),
     reg('finetune.openRun', async (arg?: RunArg) => {
-      const dir = runDirOf(arg) ?? (await pickRun(services, 'Open a run'));
+      const dir = arg ? runDirOf(services, arg, { allowPicked: true }) : await pickRun(services, 'Open a run');
       if (dir) RunPanel.forRun(services, dir);
     }),
     reg('finetune.cancelRun', async (arg?: RunArg) => {
       let run = typeof arg === 'object' && !(arg instanceof vscode.Uri) && arg?.managed ? arg.managed : undefined;
-      const dir = runDirOf(arg);
+      const dir = rawRunDirOf(arg);
       if (!run && dir) run = manager.byRunDir(dir);
       if (!run) {
         const active = manager.runs.filter((r) => r.active);
@@ -103,7 +119,7 @@ export function registerRunCommands(services: Services): vscode.Disposable[] {
       run?.cancel();
     }),
     reg('finetune.deleteRun', async (arg?: RunArg) => {
-      const dir = runDirOf(arg) ?? (await pickRun(services, 'Delete a run'));
+      const dir = arg ? runDirOf(services, arg) : await pickRun(services, 'Delete a run');
       if (!dir) return;
       if (manager.byRunDir(dir)?.active) {
         void vscode.window.showWarningMessage('Fine-tune: cancel the run before deleting it.');
@@ -116,7 +132,7 @@ export function registerRunCommands(services: Services): vscode.Disposable[] {
       services.runsChanged.fire();
     }),
     reg('finetune.openRunFolder', async (arg?: RunArg) => {
-      const dir = runDirOf(arg) ?? (await pickRun(services, 'Open which run folder?'));
+      const dir = arg ? runDirOf(services, arg, { allowPicked: true }) : await pickRun(services, 'Open which run folder?');
       if (!dir) return;
       const uri = vscode.Uri.file(dir);
       if (vscode.workspace.getWorkspaceFolder(uri)) {
@@ -125,20 +141,20 @@ export function registerRunCommands(services: Services): vscode.Disposable[] {
       await vscode.window.showTextDocument(vscode.Uri.file(path.join(dir, 'run.json')), { preview: true });
     }),
     reg('finetune.revealRunFolder', async (arg?: RunArg) => {
-      const dir = runDirOf(arg);
+      const dir = runDirOf(services, arg, { allowPicked: true });
       if (dir) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(path.join(dir, 'run.json')));
     }),
     reg('finetune.setActiveModel', async (arg?: RunArg) => {
-      const dir = runDirOf(arg) ?? (await pickRun(services, 'Use which run for inline classification?', (r) => r.status === 'completed'));
+      const dir = arg ? runDirOf(services, arg, { allowPicked: true }) : await pickRun(services, 'Use which run for inline classification?', (r) => r.status === 'completed');
       if (!dir) return;
       await activeModel.set(dir);
       void vscode.window.showInformationMessage(`Fine-tune: inline classification now uses ${path.basename(dir)}.`);
     }),
     reg('finetune.compareRuns', async (arg?: RunArg, selected?: RunNode[]) => {
-      let dirs = (selected ?? []).map(runDirOf).filter((d): d is string => !!d);
+      let dirs = (selected ?? []).map((s) => runDirOf(services, s, { allowPicked: true })).filter((d): d is string => !!d);
       if (dirs.length < 2) {
         const runs = (await listRuns(runsDirectory(services.context.globalStorageUri))).filter((r) => r.record);
-        const first = runDirOf(arg);
+        const first = rawRunDirOf(arg);
         const picks = await vscode.window.showQuickPick(
           runs.map((r) => ({
             label: r.record!.name,

@@ -8,7 +8,10 @@ import { readSettings, runsDirectory } from '../commands/settings';
 import type { Services } from '../panel/services';
 import type { Prediction } from '../protocol/types';
 import { LoadTarget, MAX_BATCH, ModelInfo } from '../protocol/worker';
-import { listRuns, readRun } from '../runs/runFolder';
+import { UsageError } from '../ml/family';
+import { listRuns } from '../runs/runFolder';
+import { checkModelFolder, isUntrustedWorkspaceRun } from '../runs/trust';
+import { folderPolicy } from '../commands/activeModel';
 import { defaultCacheDir } from '../trainer/cacheDir';
 import { InferenceClient, LoadProgress, RequestOptions, WorkerError } from './client';
 
@@ -18,13 +21,18 @@ import { InferenceClient, LoadProgress, RequestOptions, WorkerError } from './cl
  */
 export async function resolveRun(services: Services, interactive: boolean): Promise<string | undefined> {
   const runsDir = runsDirectory(services.context.globalStorageUri);
-  const dir = await services.activeModel.resolve(runsDir);
+  const policy = folderPolicy(services.context.globalStorageUri, services.activeModel);
+  const dir = await services.activeModel.resolve(runsDir, policy);
   if (dir || !interactive) return dir;
   const completed = (await listRuns(runsDir)).filter((r) => r.status === 'completed');
   const browse = { label: '$(folder-opened) Browse for a run folder…', dir: undefined as string | undefined };
   const pick = await vscode.window.showQuickPick(
     [
-      ...completed.map((r) => ({ label: r.record?.name ?? r.id, description: [r.record?.config.model, r.id].filter(Boolean).join(' · '), dir: r.dir as string | undefined })),
+      ...completed.map((r) => ({
+        label: r.record?.name ?? r.id,
+        description: [isUntrustedWorkspaceRun(r.dir, policy) ? "from this untrusted workspace" : '', r.record?.config.model, r.id].filter(Boolean).join(' · '),
+        dir: r.dir as string | undefined,
+      })),
       browse,
     ],
     { title: completed.length ? 'Classify with which run?' : 'No completed run in this workspace: choose a run folder', matchOnDescription: true },
@@ -34,23 +42,28 @@ export async function resolveRun(services: Services, interactive: boolean): Prom
   if (!chosen) {
     const folder = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Use this run' });
     chosen = folder?.[0]?.fsPath;
+    if (chosen) await services.activeModel.addPicked(chosen);
   }
   if (chosen) await services.activeModel.set(chosen);
   return chosen;
 }
 
-/** Untrusted workspaces only load n-gram runs (the Run panel allows no local model folders there either). */
-export async function checkTrust(runDir: string): Promise<void> {
-  if (vscode.workspace.isTrusted) return;
-  const run = await readRun(runDir);
-  if (run.record?.config.family !== 'ngram') {
-    throw new WorkerError(`This workspace is not trusted: only n-gram runs can classify here, and ${path.basename(runDir)} is a ${run.record?.config.family ?? 'unknown'} run. Trust the workspace to use it.`, 'usage');
+/**
+ * The run must lie in the runs directory or a picked folder, and an untrusted workspace loads only n-gram models,
+ * judged from the model.json that will load (the worker checks that again when it loads).
+ */
+export async function checkTrust(services: Services, runDir: string): Promise<void> {
+  try {
+    await checkModelFolder(runDir, folderPolicy(services.context.globalStorageUri, services.activeModel));
+  } catch (e) {
+    if (e instanceof UsageError) throw new WorkerError(e.message, 'usage');
+    throw e;
   }
 }
 
 export function targetFor(services: Services, runDir: string): LoadTarget {
   const settings = readSettings(services.context.globalStorageUri);
-  return { model_dir: runDir, device: settings.device, cache_dir: settings.cacheDir ?? defaultCacheDir() };
+  return { model_dir: runDir, device: settings.device, cache_dir: settings.cacheDir ?? defaultCacheDir(), trusted: vscode.workspace.isTrusted };
 }
 
 /** Classify any number of texts, in batches the protocol allows. */

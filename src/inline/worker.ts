@@ -13,7 +13,7 @@ import { PredictionsWriter } from './fileItems';
 import { readFileItems } from './fileRows';
 import { DataError } from '../ml/data/types';
 import { CancelledError, UsageError } from '../ml/family';
-import { loadClassifier, readManifest, resolveModelDir } from '../ml/families';
+import { loadClassifier, modelToLoad, resolveModelDir } from '../ml/families';
 import type { Classifier } from '../ml/model';
 import { expectValid, ProtocolError } from '../protocol/check';
 import type { Prediction, RunRecord } from '../protocol/types';
@@ -49,7 +49,7 @@ const models = new Map<string, Slot>();
 const inFlight = new Map<number, AbortController>();
 
 function keyOf(t: LoadTarget): string {
-  return `${path.resolve(t.model_dir)}\0${t.device}\0${t.cache_dir}`;
+  return `${path.resolve(t.model_dir)}\0${t.device}\0${t.cache_dir}\0${t.trusted}`;
 }
 
 /** The run folder holding a model folder, and what its run.json says (absent for a bare model folder). */
@@ -72,9 +72,10 @@ async function load(id: number, target: LoadTarget): Promise<Loaded> {
   const progress = (phase: string, done?: number, total?: number) =>
     send({ type: 'loading', id, model_dir: target.model_dir, phase, ...(done !== undefined ? { done } : {}), ...(total !== undefined ? { total } : {}) });
   progress('reading the model manifest');
-  const manifest = await readManifest(await resolveModelDir(target.model_dir));
+  const { manifest } = await modelToLoad(target.model_dir, { untrusted: !target.trusted });
   progress(`loading the ${manifest.family} model`);
   const classifier = await loadClassifier(target.model_dir, {
+    untrusted: !target.trusted,
     device: target.device,
     cacheDir: target.cache_dir,
     onProgress: (what, done, total) => progress(what, done, total),

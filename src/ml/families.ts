@@ -7,6 +7,7 @@ import { promises as fsp } from 'node:fs';
 import type { Classifier, FamilyName, ModelManifest } from './model';
 import type { LoadContext, ModelFamily } from './family';
 import { UsageError } from './family';
+import { verifyChecksums } from './modelFiles';
 
 export async function familyByName(name: FamilyName): Promise<ModelFamily> {
   switch (name) {
@@ -68,9 +69,32 @@ export async function resolveModelDir(dirOrRun: string): Promise<string> {
   }
 }
 
-export async function loadClassifier(dirOrRun: string, ctx: LoadContext): Promise<Classifier> {
+/** A model folder whose family may not load here (untrusted workspace). */
+export class UntrustedModelError extends UsageError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UntrustedModelError';
+  }
+}
+
+/**
+ * The one trust rule, applied to the manifest that will be loaded: an untrusted workspace loads only n-gram models.
+ * Returns the model folder and its manifest.
+ */
+export async function modelToLoad(dirOrRun: string, opts: { untrusted?: boolean } = {}): Promise<{ dir: string; manifest: ModelManifest }> {
   const dir = await resolveModelDir(dirOrRun);
   const manifest = await readManifest(dir);
+  if (opts.untrusted && manifest.family !== 'ngram') {
+    throw new UntrustedModelError(
+      `This workspace is not trusted: only n-gram models load here, and ${path.join(dir, 'model.json')} is a ${String(manifest.family)} model. Trust the workspace to use it.`,
+    );
+  }
+  await verifyChecksums(dir, manifest);
+  return { dir, manifest };
+}
+
+export async function loadClassifier(dirOrRun: string, ctx: LoadContext): Promise<Classifier> {
+  const { dir, manifest } = await modelToLoad(dirOrRun, ctx);
   const family = await familyByName(manifest.family);
   return family.load(dir, manifest, ctx);
 }

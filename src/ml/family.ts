@@ -1,3 +1,4 @@
+import { Cancelled } from './cancel';
 import type { Device, OptionSpec, OptionValues } from '../protocol/types';
 import type { Classifier, FamilyName, ModelManifest, TrainInput, TrainReporter } from './model';
 
@@ -18,6 +19,11 @@ export interface LoadContext {
   cacheDir: string;
   /** Optional progress while loading (downloads, session creation); `what` names the step. */
   onProgress?: (what: string, done?: number, total?: number) => void;
+  /**
+   * The folder comes from an untrusted workspace: only an n-gram model (plain numbers, no code or ONNX graph) may
+   * load. Checked against the manifest that is actually loaded, not against run.json.
+   */
+  untrusted?: boolean;
 }
 
 /**
@@ -98,14 +104,9 @@ export class UsageError extends Error {
   }
 }
 
-/** The run was cancelled (AbortSignal). */
-export class CancelledError extends Error {
-  constructor(message = 'cancelled') {
-    super(message);
-    this.name = 'CancelledError';
-  }
-}
+/** The run was cancelled (AbortSignal): the one Cancelled error of src/ml/cancel.ts, under its older name. */
+export { Cancelled as CancelledError } from './cancel';
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new CancelledError();
+  if (signal?.aborted) throw new Cancelled();
 }

@@ -10,7 +10,9 @@ import { readSettings } from '../commands/settings';
 import { expectValid } from '../protocol/check';
 import type { FromTrainer, TrainRequest } from '../protocol/trainer';
 import type { MetricEvent } from '../protocol/types';
-import { fromWebview, FromWebview, PanelState, ToWebview } from '../protocol/webview';
+import { fromWebview, FromWebview, PanelState, panelState, ToWebview } from '../protocol/webview';
+import { checkedPanelState, datasetPathProblem } from '../runs/trust';
+import { folderPolicy } from '../commands/activeModel';
 import type { ManagedRun } from '../runs/manager';
 import { buildFormSchema, isHubId, looksLocal } from './formSchema';
 import { panelHtml } from './html';
@@ -107,8 +109,18 @@ export class RunPanel {
   }
 
   /** Restores a panel after a window reload (WebviewPanelSerializer). */
-  static restore(services: Services, panel: vscode.WebviewPanel, state: PanelState | undefined): RunPanel {
-    const s = state ?? {};
+  static restore(services: Services, panel: vscode.WebviewPanel, raw: unknown): RunPanel {
+    // The state comes back from the webview: checked like any message from it, then its paths like a run command's.
+    let s: PanelState = {};
+    if (raw !== undefined && raw !== null) {
+      const shapeProblem = panelState(raw);
+      if (shapeProblem) services.output.appendLine(`[panel] restored state ignored: ${shapeProblem}`);
+      else {
+        const checked = checkedPanelState(raw as PanelState, folderPolicy(services.context.globalStorageUri, services.activeModel));
+        for (const d of checked.dropped) services.output.appendLine(`[panel] restored state: dropped ${d}`);
+        s = checked.state;
+      }
+    }
     const view: View = s.compareRunDirs?.length ? 'compare' : s.runDir ? 'run' : 'new-run';
     return new RunPanel(services, panel, view, s);
   }
@@ -176,6 +188,9 @@ export class RunPanel {
       case 'reveal-line': {
         const file = msg.which === 'dataset' ? this.state.datasetPath : await this.testFile();
         if (!file) return;
+        // The test file's path comes from run.json, which a repository can write: open only a dataset file.
+        const problem = datasetPathProblem(file, folderPolicy(this.services.context.globalStorageUri, this.services.activeModel));
+        if (problem) throw new Error(`not opening the run's dataset: ${problem}`);
         const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
         const pos = new vscode.Position(Math.max(0, msg.line - 1), 0);
         await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), viewColumn: vscode.ViewColumn.Beside });

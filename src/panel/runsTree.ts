@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import { runsDirectory } from '../commands/settings';
 import type { ManagedRun } from '../runs/manager';
 import { listRuns, type RunListing } from '../runs/runFolder';
+import { isUntrustedWorkspaceRun } from '../runs/trust';
+import { folderPolicy } from '../commands/activeModel';
 import type { Services } from './services';
 
 export type RunNode =
@@ -105,8 +107,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     item.iconPath = icon(status);
     const test = rec?.metrics?.test;
     const active = this.services.activeModel.chosen && path.resolve(this.services.activeModel.chosen) === path.resolve(listing.dir);
+    // A run that came with an untrusted workspace is shown but marked; it is never picked as the model on its own.
+    const untrusted = isUntrustedWorkspaceRun(listing.dir, folderPolicy(this.services.context.globalStorageUri, this.services.activeModel));
     item.description = [
       active ? '● active' : '',
+      untrusted ? 'untrusted workspace' : '',
       rec?.config.model ?? '',
       test ? `F1 ${test.macro.f1.toFixed(3)}` : status === 'completed' ? '' : status,
       ago(rec?.created_at),

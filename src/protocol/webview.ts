@@ -247,3 +247,14 @@ export const fromWebview = tagged({
   'reveal-line': obj({ type: lit('reveal-line'), line: int, which: oneOf(['dataset', 'test'] as const) }),
 });
 export type FromWebview = Infer<typeof fromWebview>;
+
+/**
+ * The shape of a persisted PanelState: it comes back from the webview on panel restore, so it is checked like any
+ * webview message (the host then checks that the paths are ones it may use).
+ */
+export const panelState = obj({
+  datasetPath: optional(str),
+  runDir: optional(str),
+  compareRunDirs: optional(arr(str, 50)),
+  form: optional(record(unknownValue)),
+});

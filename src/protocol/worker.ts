@@ -27,6 +27,8 @@ export const loadTarget = obj({
   model_dir: str,
   device: oneOf(['auto', 'cpu', 'cuda'] as const),
   cache_dir: str,
+  /** Workspace trust: false loads only n-gram models (decided by the worker from the manifest it loads). */
+  trusted: bool,
 });
 export type LoadTarget = Infer<typeof loadTarget>;
 

@@ -3,43 +3,81 @@ import { promises as fsp } from 'node:fs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+/** Temp files and folders this process is writing: removed on any failure, and on exit (a second Ctrl-C). */
+const liveTemps = new Set<string>();
+let exitHookInstalled = false;
+
+function track(tmp: string): void {
+  liveTemps.add(tmp);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const t of liveTemps) fs.rmSync(t, { recursive: true, force: true });
+    });
+  }
+}
+
+const TEMP_MARK = /^\.(.+)\.tmp-(\d+)-[0-9a-f]{8}$/;
+
 /** A temp name beside `target`, so the final rename never crosses file systems. */
 export function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
+/** A write failed because the disk (or the user's quota) is full. The CLI exits 1 and the run is marked failed. */
+export class DiskFullError extends Error {
+  constructor(readonly target: string) {
+    super(`disk full while writing ${target}, free space and rerun`);
+    this.name = 'DiskFullError';
+  }
+}
+
+/** ENOSPC/EDQUOT become a DiskFullError naming what was being written; anything else passes unchanged. */
+export function asWriteError(e: unknown, target: string): unknown {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' ? new DiskFullError(target) : e;
+}
+
 /**
  * Write a file so that readers see either the old content or the new, never a half-written file,
  * even if this process is killed mid-write: write a temp file, fsync it, rename it over the target.
+ * On any failure the temp file is removed.
  */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   const tmp = tempPathFor(target);
-  const fh = await fsp.open(tmp, 'w');
+  track(tmp);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    const fh = await fsp.open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await fsp.rename(tmp, target);
   } catch (e) {
     await fsp.rm(tmp, { force: true });
-    throw e;
+    throw asWriteError(e, target);
+  } finally {
+    liveTemps.delete(tmp);
   }
 }
 
 export function writeFileAtomicSync(target: string, data: string | Uint8Array): void {
   const tmp = tempPathFor(target);
-  const fd = fs.openSync(tmp, 'w');
   try {
-    if (typeof data === "string") fs.writeSync(fd, data);
-    else fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeFileSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw asWriteError(e, target);
   }
-  fs.renameSync(tmp, target);
 }
 
 export async function writeJsonAtomic(target: string, value: unknown): Promise<void> {
@@ -48,19 +86,58 @@ export async function writeJsonAtomic(target: string, value: unknown): Promise<v
 
 /**
  * Fill a folder atomically: `fill` writes into a fresh temp folder beside `target`, which is then
- * renamed to `target`. A crash leaves only a dot-prefixed temp folder, never a half-filled target.
+ * renamed to `target`. A failure removes the temp folder; a kill leaves only a dot-prefixed temp folder
+ * (removed by `removeStaleTemps`), never a half-filled target.
  */
 export async function writeDirAtomic(target: string, fill: (tmpDir: string) => Promise<void>): Promise<void> {
   const tmp = tempPathFor(target);
-  await fsp.mkdir(tmp, { recursive: true });
+  track(tmp);
   try {
+    await fsp.mkdir(tmp, { recursive: true });
     await fill(tmp);
     await fsp.rm(target, { recursive: true, force: true });
     await fsp.rename(tmp, target);
   } catch (e) {
     await fsp.rm(tmp, { recursive: true, force: true });
-    throw e;
+    throw asWriteError(e, target);
+  } finally {
+    liveTemps.delete(tmp);
   }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove temp files and folders left in `dir` by writers that were killed (their process is gone). Only names this
+ * module makes are touched. Call it only for folders written from this host: a pid means nothing elsewhere.
+ * Returns how many were removed.
+ */
+export async function removeStaleTemps(dir: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const m = TEMP_MARK.exec(name);
+    if (!m) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    await fsp.rm(path.join(dir, name), { recursive: true, force: true }).then(
+      () => removed++,
+      () => undefined,
+    );
+  }
+  return removed;
 }
 
 /** Read a JSON file; undefined when it is missing or not valid JSON. */

@@ -4,7 +4,9 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { MetricEvent, RunRecord, RunStatus } from '../protocol/types';
-import { readJsonIfValid, writeDirAtomic, writeFileAtomic, writeJsonAtomic, writeFileAtomicSync } from './atomic';
+import { UsageError } from '../ml/family';
+import { addChecksums } from '../ml/modelFiles';
+import { asWriteError, readJsonIfValid, removeStaleTemps, writeDirAtomic, writeFileAtomic, writeJsonAtomic, writeFileAtomicSync } from './atomic';
 
 export const RUN_JSON = 'run.json';
 export const METRICS_JSONL = 'metrics.jsonl';
@@ -54,7 +56,13 @@ export class RunWriter {
   }
 
   static async create(runsDir: string, init: NewRun): Promise<RunWriter> {
-    await fsp.mkdir(runsDir, { recursive: true });
+    try {
+      await fsp.mkdir(runsDir, { recursive: true });
+    } catch (e) {
+      throw runsDirProblem(runsDir, diagnoseMkdir(runsDir, e));
+    }
+    // Listing removes the temp files of runs that were killed while saving.
+    await listRuns(runsDir).catch(() => undefined);
     const now = new Date();
     let id = newRunId(init.name, now);
     let dir = path.join(runsDir, id);
@@ -64,7 +72,7 @@ export class RunWriter {
         await fsp.mkdir(dir);
         break;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 5) throw e;
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 5) throw runsDirProblem(runsDir, e);
         id = newRunId(init.name, now);
         dir = path.join(runsDir, id);
       }
@@ -94,19 +102,29 @@ export class RunWriter {
   private flush(): Promise<void> {
     const snapshot = JSON.stringify(this.record, null, 2) + '\n';
     const file = path.join(this.dir, RUN_JSON);
-    this.writing = this.writing.then(() => writeFileAtomic(file, snapshot));
-    return this.writing;
+    // A failed write (disk full) must not poison the chain: the next update still tries.
+    const next = this.writing.catch(() => undefined).then(() => writeFileAtomic(file, snapshot));
+    this.writing = next;
+    return next;
   }
 
   /** Append one event line. Synchronous so that events are on disk in order, even if we crash next. */
   appendMetric(event: MetricEvent): void {
-    fs.appendFileSync(path.join(this.dir, METRICS_JSONL), JSON.stringify(event) + '\n');
+    const file = path.join(this.dir, METRICS_JSONL);
+    try {
+      fs.appendFileSync(file, JSON.stringify(event) + '\n');
+    } catch (e) {
+      throw asWriteError(e, file);
+    }
   }
 
   /** Save the model into model/ atomically (a temp folder renamed into place). */
   async writeModel(save: (tmpDir: string) => Promise<void>): Promise<string> {
     const target = path.join(this.dir, MODEL_DIR);
-    await writeDirAtomic(target, save);
+    await writeDirAtomic(target, async (tmp) => {
+      await save(tmp);
+      await addChecksums(tmp);
+    });
     return target;
   }
 
@@ -123,6 +141,15 @@ export class RunWriter {
     return this.update({ ...patch, status, finished_at: new Date().toISOString() });
   }
 
+  /** Write run.json as the record is now, synchronously; a failure is ignored (last resort after a failed write). */
+  flushSync(): void {
+    try {
+      writeFileAtomicSync(path.join(this.dir, RUN_JSON), JSON.stringify(this.record, null, 2) + '\n');
+    } catch {
+      /* nothing more to do */
+    }
+  }
+
   /**
    * Last-chance write from a signal or exit handler, where awaiting is impossible: marks the run
    * cancelled or failed synchronously, unless it already finished.
@@ -133,6 +160,58 @@ export class RunWriter {
     this.record = { ...this.record, status, error, updated_at: now, finished_at: now };
     writeFileAtomicSync(path.join(this.dir, RUN_JSON), JSON.stringify(this.record, null, 2) + '\n');
   }
+}
+
+/**
+ * The runs directory cannot be created or written: a sentence naming the folder and the fix (the CLI exits 2).
+ */
+export function runsDirProblem(runsDir: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const fix = 'or pass --runs-dir (the finetune.runsDirectory setting in VS Code) with a writable folder';
+  switch (code) {
+    case 'ENOENT':
+      return new UsageError(`cannot create the runs directory ${runsDir}: a folder above it does not exist (or is a broken link); create it ${fix}.`);
+    case 'EEXIST':
+    case 'ENOTDIR':
+      return new UsageError(`cannot use the runs directory ${runsDir}: it (or a folder above it) is a file, not a folder; move the file away ${fix}.`);
+    case 'EROFS':
+      return new UsageError(`cannot write to the runs directory ${runsDir}: it is on a read-only file system; ${fix.replace(/^or /, '')}.`);
+    case 'EACCES':
+    case 'EPERM':
+      return new UsageError(`cannot write to the runs directory ${runsDir}: permission denied; fix its permissions ${fix}.`);
+    default:
+      return asWriteError(e, runsDir) as Error;
+  }
+}
+
+/**
+ * Node's recursive mkdir reports ENOENT for several causes (a read-only file system among them): find the nearest
+ * existing folder above `dir` and ask it what is really wrong.
+ */
+function diagnoseMkdir(dir: string, e: unknown): unknown {
+  // A broken symbolic link on the way reads as "exists" (EEXIST) or "missing" depending on the call: call it missing.
+  for (let p = path.resolve(dir); path.dirname(p) !== p; p = path.dirname(p)) {
+    if (isBrokenLink(p)) return Object.assign(new Error(`broken link ${p}`), { code: 'ENOENT' });
+  }
+  if ((e as NodeJS.ErrnoException)?.code !== 'ENOENT') return e;
+  let above = path.dirname(path.resolve(dir));
+  while (!fs.existsSync(above) && path.dirname(above) !== above) above = path.dirname(above);
+  try {
+    if (!fs.statSync(above).isDirectory()) return Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    fs.accessSync(above, fs.constants.W_OK);
+  } catch (inner) {
+    return inner;
+  }
+  return e;
+}
+
+function isBrokenLink(p: string): boolean {
+  try {
+    fs.lstatSync(p);
+  } catch {
+    return false;
+  }
+  return !fs.existsSync(p);
 }
 
 /** A run as listed: the record (when readable), whether it is stale, or why it could not be read. */
@@ -160,18 +239,32 @@ export function isStale(record: RunRecord): boolean {
   return record.status === 'running' && record.host === os.hostname() && !processAlive(record.pid);
 }
 
-function isRunRecord(v: unknown): v is RunRecord {
-  const r = v as RunRecord;
-  return !!r && typeof r === 'object' && r.format === 'finetune-run' && typeof r.id === 'string' && typeof r.status === 'string';
+const STATUSES: readonly string[] = ['running', 'completed', 'failed', 'cancelled'];
+
+/**
+ * Why a parsed run.json cannot be shown as a run, or undefined when it can. Everything listing code reads without a
+ * guard is checked here, so one odd file (a hand edit, another version, a crafted repository) cannot break a listing.
+ */
+function recordProblem(v: unknown): string | undefined {
+  const r = v as Partial<RunRecord> | null;
+  if (!r || typeof r !== 'object' || Array.isArray(r) || r.format !== 'finetune-run') return 'run.json is not a Fine-tune run record';
+  if (typeof r.id !== 'string' || typeof r.name !== 'string') return 'run.json has no id or name';
+  if (typeof r.status !== 'string' || !STATUSES.includes(r.status)) return `run.json has an unknown status`;
+  if (typeof r.created_at !== 'string' || Number.isNaN(Date.parse(r.created_at))) return 'run.json has no valid created_at date';
+  const c = r.config as Partial<RunRecord['config']> | undefined;
+  if (!c || typeof c !== 'object' || typeof c.model !== 'string' || typeof c.family !== 'string') return 'run.json has no config (model, family)';
+  return undefined;
 }
 
 export async function readRun(dir: string): Promise<RunListing> {
   const id = path.basename(dir);
   const raw = await readJsonIfValid<unknown>(path.join(dir, RUN_JSON));
   if (raw === undefined) return { dir, id, status: 'unreadable', stale: false, problem: 'run.json is missing or not valid JSON' };
-  if (!isRunRecord(raw)) return { dir, id, status: 'unreadable', stale: false, problem: 'run.json is not a Fine-tune run record' };
-  const stale = isStale(raw);
-  return { dir, id: raw.id, record: raw, status: stale ? 'failed' : raw.status, stale };
+  const problem = recordProblem(raw);
+  if (problem) return { dir, id, status: 'unreadable', stale: false, problem };
+  const record = raw as RunRecord;
+  const stale = isStale(record);
+  return { dir, id: record.id, record, status: stale ? 'failed' : record.status, stale };
 }
 
 /**
@@ -190,6 +283,8 @@ export async function listRuns(runsDir: string): Promise<RunListing[]> {
   const runs = await Promise.all(dirs.map(readRun));
   // Foreign folders (no run.json at all) are not runs: drop them; keep corrupt run.json visible.
   const shown = runs.filter((r) => r.record || fs.existsSync(path.join(r.dir, RUN_JSON)));
+  // Runs written from this host: remove temp files that a killed writer left behind (a live writer's are kept).
+  await Promise.all(shown.filter((r) => r.record?.host === os.hostname()).map((r) => removeStaleTemps(r.dir)));
   return shown.sort((a, b) => (b.record?.created_at ?? b.id).localeCompare(a.record?.created_at ?? a.id));
 }
 

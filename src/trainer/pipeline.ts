@@ -125,7 +125,8 @@ function makeReporter(run: RunWriter | undefined, emit: Emit, signal: AbortSigna
         ...(s.seconds !== undefined ? { seconds: s.seconds } : {}),
       });
       // A heartbeat in run.json, so readers see the run is alive and how far it got.
-      void run?.update({});
+      // (A failed heartbeat is not fatal: the final write reports a full disk.)
+      run?.update({}).catch(() => undefined);
     },
     log(message) {
       record({ kind: 'log', t: Date.now(), message });
@@ -354,7 +355,12 @@ async function trainAndRecord(req: TrainRequest, emit: Emit, signal: AbortSignal
     const kind = errorKindOf(e);
     const status = kind === 'cancelled' ? 'cancelled' : 'failed';
     const message = kind === 'cancelled' ? 'cancelled by the user' : (e as Error).message;
-    await run.finish(status, { error: { message, kind }, timings: { total_s: (Date.now() - t0) / 1000, peak_rss_mb: peakRssMb() } });
+    try {
+      await run.finish(status, { error: { message, kind }, timings: { total_s: (Date.now() - t0) / 1000, peak_rss_mb: peakRssMb() } });
+    } catch {
+      // run.json itself could not be written (the disk is still full): one more synchronous try.
+      run.flushSync();
+    }
     (e as { runDir?: string }).runDir = run.dir;
     throw e;
   } finally {

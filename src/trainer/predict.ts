@@ -1,4 +1,4 @@
-import { throwIfAborted } from '../ml/family';
+import { checkpoint } from '../ml/cancel';
 import type { Classifier, TrainReporter } from '../ml/model';
 
 /** Predict in batches, with progress, returning n×K probabilities. */
@@ -12,7 +12,7 @@ export async function predictAll(
   const k = model.labels.length;
   const out = new Float32Array(texts.length * k);
   for (let i = 0; i < texts.length; i += batch) {
-    throwIfAborted(signal);
+    await checkpoint(signal);
     const p = await model.predictProba(texts.slice(i, i + batch), signal);
     out.set(p, i * k);
     reporter.progress(Math.min(i + batch, texts.length), texts.length, 'examples');

@@ -70,7 +70,7 @@ interface Row {
 
 async function measure(name: string, runDir: string, workerFile: string, target: number, quick: boolean, cacheDir: string): Promise<Row> {
   const n = quick ? 200 : 2000;
-  const load: LoadTarget = { model_dir: runDir, device: 'cpu', cache_dir: cacheDir };
+  const load: LoadTarget = { model_dir: runDir, device: 'cpu', cache_dir: cacheDir, trusted: true };
   const client = new InferenceClient({ workerPath: workerFile, idleTimeoutSeconds: 0 });
   try {
     const t0 = performance.now();

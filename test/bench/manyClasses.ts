@@ -21,16 +21,16 @@ export async function manyClasses(quick: boolean): Promise<string[]> {
   const splits = makeSplits(all, undefined, undefined, { seed: 42, validFraction: 0.1, testFraction: 0.2 });
   const o = ngramOptions(resolveOptions(NGRAM_OPTIONS, {}));
   const input = { train: splits.train, valid: splits.valid, labels: splits.labels, seed: 42 };
-  const data = featurise(input, recipeOf(o), undefined);
+  const data = await featurise(input, recipeOf(o), undefined);
   const y = goldIndices(splits.train, splits.labels, 'training');
   const vy = goldIndices(splits.valid, splits.labels, 'validation');
-  const testX = new Featurizer(data.recipe, data.vocab).transform(splits.test.map((e) => e.text));
+  const testX = await new Featurizer(data.recipe, data.vocab).transform(splits.test.map((e) => e.text));
   const testY = goldIndices(splits.test, splits.labels, 'test');
   const rows: string[][] = [];
   const results: { name: string; perEpoch: number; f1: number }[] = [];
   for (const negatives of [0, negativesFor(k, false)]) {
     const t0 = process.hrtime.bigint();
-    const r = trainSgd({ x: data.train, y }, { x: data.valid, y: vy }, splits.labels.length, data.vocab.size, {
+    const r = await trainSgd({ x: data.train, y }, { x: data.valid, y: vy }, splits.labels.length, data.vocab.size, {
       epochs,
       lr: o.lr,
       l2: o.l2,
@@ -42,7 +42,7 @@ export async function manyClasses(quick: boolean): Promise<string[]> {
     });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const trainPerEpoch = r.epochs.reduce((a, e) => a + e.seconds, 0) / r.epochs.length;
-    const m = evaluate(testY, predictRows(r.model, csrRows(testX)), splits.labels);
+    const m = evaluate(testY, await predictRows(r.model, csrRows(testX)), splits.labels);
     const name = negatives ? `sampled softmax (gold + ${negatives})` : 'full softmax';
     results.push({ name, perEpoch: trainPerEpoch, f1: m.macro.f1 });
     rows.push([name, trainPerEpoch.toFixed(2), seconds.toFixed(1), m.macro.f1.toFixed(3)]);

@@ -10,6 +10,7 @@ import type { OptionSpec, OptionValues } from '../../protocol/types';
 import { throwIfAborted, UsageError, type FamilyContext, type LoadContext, type ModelFamily } from '../family';
 import type { Classifier, ModelManifest, TrainInput } from '../model';
 import { TruncationMemo } from '../truncation';
+import { checkFinite, modelFile } from '../modelFiles';
 import { Embedder } from './embedder';
 import { EmbeddingCache, embeddingsRoot } from './embeddingCache';
 import { HeadPredictor, trainHead, type HeadOptions, type HeadResult, type HeadWeights } from './head';
@@ -305,7 +306,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
 export async function readHeadWeights(dir: string, manifest: ModelManifest): Promise<HeadWeights> {
   const m = manifest as EncoderManifest;
   if (!m.encoder || !m.head) throw new UsageError(`${path.join(dir, 'model.json')}: not an encoder model (encoder/head sections missing)`);
-  const file = path.join(dir, m.head.file);
+  const file = modelFile(dir, m.head.file);
   let bytes: Buffer;
   try {
     bytes = await fsp.readFile(file);
@@ -314,6 +315,7 @@ export async function readHeadWeights(dir: string, manifest: ModelManifest): Pro
   }
   const floats = new Float32Array(bytes.byteLength / 4);
   new Uint8Array(floats.buffer).set(bytes);
+  checkFinite(floats, file);
   const tensors: Record<string, Float32Array> = {};
   let off = 0;
   for (const t of m.head.tensors) {

@@ -12,7 +12,7 @@
  */
 import type * as ortTypes from 'onnxruntime-node';
 import { Rng } from '../random';
-import { CancelledError } from '../family';
+import { checkpoint } from '../cancel';
 import type { TrainReporter } from '../model';
 import { headParams, inferenceGraph, trainStepGraph, type HeadShape } from './headGraph';
 
@@ -452,7 +452,7 @@ export async function trainHead(
       let lossSum = 0;
       let lossRows = 0;
       for (let start = 0; start < n; start += bs) {
-        if (reporter?.signal?.aborted) throw new CancelledError();
+        await checkpoint(reporter?.signal);
         const rows = Math.min(bs, n - start);
         let wsum = 0;
         for (let r = 0; r < rows; r++) {

@@ -11,6 +11,7 @@ import { GradientError } from '../autograd/context';
 import { UntrainableModelError } from '../autograd/prepare';
 import type { FamilyContext, LoadContext, ModelFamily } from '../family';
 import { UsageError } from '../family';
+import { modelFile } from '../modelFiles';
 import type { Classifier, ModelManifest, TrainInput } from '../model';
 import { hubCacheDir } from '../encoder/source';
 import { FinetunedClassifier } from './classifier';
@@ -126,8 +127,10 @@ function rethrowAsUsage(e: unknown): never {
 
 async function load(dir: string, manifest: ModelManifest, ctx: LoadContext): Promise<Classifier> {
   const dev = resolveDevice(ctx.device);
+  // The tokenizer and config are read by name from the folder: they must not be symlinks leading out of it.
+  for (const name of ['tokenizer.json', 'tokenizer_config.json', 'config.json']) modelFile(dir, name);
   const tokenizer = await loadTokenizer(dir, ctx.cacheDir);
-  const session = await ort.InferenceSession.create(path.join(dir, 'onnx', 'model.onnx'), sessionOptions({ executionProviders: dev.providers }));
+  const session = await ort.InferenceSession.create(modelFile(dir, 'onnx/model.onnx'), sessionOptions({ executionProviders: dev.providers }));
   return new FinetunedClassifier(manifest.labels, session, tokenizer, {
     baseModel: String(manifest.base_model ?? ''),
     sourceDir: dir,

@@ -2,6 +2,7 @@
  * Tokenization with transformers.js (the same tokenizer and truncation its pipelines use, so exported models
  * predict identically), and padded batches as ORT tensors.
  */
+import { checkpoint } from '../cancel';
 import * as ort from 'onnxruntime-node';
 
 /** The slice of transformers.js's tokenizer API we use. */
@@ -68,6 +69,19 @@ export function encodeTexts(tokenizer: Tokenizer, texts: string[], maxLength: nu
     }
   }
   return { ids, truncated, cut };
+}
+
+/** encodeTexts in slices, with a cancel checkpoint between them (training tokenizes thousands of texts). */
+export async function encodeTextsCancellable(tokenizer: Tokenizer, texts: string[], maxLength: number, signal?: AbortSignal): Promise<Encoded> {
+  const out: Encoded = { ids: [], truncated: 0, cut: [] };
+  for (let i = 0; i < texts.length; i += 64) {
+    await checkpoint(signal);
+    const part = encodeTexts(tokenizer, texts.slice(i, i + 64), maxLength);
+    out.ids.push(...part.ids);
+    out.cut.push(...part.cut);
+    out.truncated += part.truncated;
+  }
+  return out;
 }
 
 export interface BatchTensors {

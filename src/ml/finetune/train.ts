@@ -17,7 +17,7 @@ import { Rng } from '../random';
 import { buildClassifierModel, buildTrainingModel, DEFAULT_ADAMW, HEAD_BIAS, HEAD_WEIGHT, type BuiltGraph } from './graph';
 import type { FinetuneOptions } from './options';
 import { GraphTrainer, sessionOptions, type SessionSettings } from './runtime';
-import { encodeTexts, padBatch, type Tokenizer } from './tokenize';
+import { encodeTextsCancellable, padBatch, type Tokenizer } from './tokenize';
 import { softmaxInto } from './classifier';
 
 export interface TrainOutcome {
@@ -66,9 +66,8 @@ export async function trainFinetune(
   const labelIndex = new Map(input.labels.map((l, i) => [l, i]));
 
   reporter.phase('tokenizing', `${input.train.length + input.valid.length} texts, max ${o.maxLength} tokens`);
-  const train = encodeTexts(tokenizer, input.train.map((e) => e.text), o.maxLength);
-  throwIfAborted(signal);
-  const valid = encodeTexts(tokenizer, input.valid.map((e) => e.text), o.maxLength);
+  const train = await encodeTextsCancellable(tokenizer, input.train.map((e) => e.text), o.maxLength, signal);
+  const valid = await encodeTextsCancellable(tokenizer, input.valid.map((e) => e.text), o.maxLength, signal);
   const trainGold = input.train.map((e) => labelIndex.get(e.label)!);
   const validGold = input.valid.map((e) => labelIndex.get(e.label)!);
   const truncated = train.truncated + valid.truncated;

@@ -5,7 +5,7 @@
  * macro-F1 (a tie keeps the earlier trial); the best trial's model is the result, so nothing is retrained.
  * A trial still running at the deadline is abandoned (except the first: there is always a model).
  */
-import { throwIfAborted } from '../family';
+import { checkpoint } from '../cancel';
 import type { TrainInput, TrainReporter } from '../model';
 import type { OptionValues } from '../../protocol/types';
 import { Rng } from '../random';
@@ -89,7 +89,7 @@ export interface AutotuneResult {
   trials: number;
 }
 
-export function autotune(input: TrainInput, start: NgramOptions, reporter: TrainReporter): AutotuneResult {
+export async function autotune(input: TrainInput, start: NgramOptions, reporter: TrainReporter): Promise<AutotuneResult> {
   const signal = reporter.signal;
   const budgetMs = start.autotune * 1000;
   const began = Date.now();
@@ -99,12 +99,12 @@ export function autotune(input: TrainInput, start: NgramOptions, reporter: Train
   let best: { trained: TrainedNgram; options: NgramOptions; key: string } | undefined;
   let trials = 0;
 
-  const featuresFor = (o: NgramOptions): Featurised => {
+  const featuresFor = async (o: NgramOptions): Promise<Featurised> => {
     const recipe = recipeOf(o);
     const key = recipeKey(recipe);
     let data = cache.get(key);
     if (!data) {
-      data = featurise(input, recipe, undefined, signal, featureStrategyFor(input));
+      data = await featurise(input, recipe, undefined, signal, featureStrategyFor(input));
       // Keep the best trial's features and the newest few: bounded memory on large sets.
       for (const [old, features] of cache) {
         if (cache.size >= 3 && old !== best?.key) {
@@ -120,7 +120,7 @@ export function autotune(input: TrainInput, start: NgramOptions, reporter: Train
   try {
     reporter.log(`autotune: searching for ${start.autotune} s on the validation split (${input.valid.length} examples)`);
     for (;;) {
-      throwIfAborted(signal);
+      await checkpoint(signal);
       const elapsed = Date.now() - began;
       if (trials > 0 && elapsed >= budgetMs) break;
       const tunable: Tunable =
@@ -141,9 +141,9 @@ export function autotune(input: TrainInput, start: NgramOptions, reporter: Train
       };
       trials++;
       try {
-        const data = featuresFor(options);
+        const data = await featuresFor(options);
         if (!first && Date.now() > deadline) throw new DeadlineReached();
-        const trained = trainOn(input, data, options, toValues(options), trialReporter, signal);
+        const trained = await trainOn(input, data, options, toValues(options), trialReporter, signal);
         const seconds = (Date.now() - trialStart) / 1000;
         const better = !best || trained.validMacroF1 > best.trained.validMacroF1;
         if (better) best = { trained, options, key: recipeKey(data.recipe) };

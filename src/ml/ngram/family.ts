@@ -27,7 +27,7 @@ export const ngramFamily: ModelFamily = {
     const signal = reporter.signal;
     if (o.autotune > 0) {
       reporter.phase('autotune', `${o.autotune} s on ${input.valid.length} validation examples`);
-      const tuned = autotune(input, o, reporter);
+      const tuned = await autotune(input, o, reporter);
       // The chosen trial's curve, for the panel and metrics.jsonl (trials themselves are in the log).
       for (const e of tuned.best.epochs) {
         reporter.epoch({
@@ -56,7 +56,7 @@ export const ngramFamily: ModelFamily = {
       if (changed.length) reporter.log(`big data: ${Math.round(textBytes / (1 << 20))} MB of text (over ${BIG_TEXT_BYTES >> 20} MB), so by default ${changed.join(', and ')}.`);
     }
     reporter.phase('features', `word 1-${o.wordNgrams}-grams${o.charNgrams > 0 ? `, char ${o.charMin}-${o.charNgrams}-grams` : ''}`);
-    const data = featurise(input, recipeOf(o), reporter, signal, strategy);
+    const data = await featurise(input, recipeOf(o), reporter, signal, strategy);
     try {
       reporter.log(
         `n-gram features (${data.strategy} strategy): ${data.vocab.size} used of ${o.buckets} buckets in ${input.train.length} texts` +
@@ -65,7 +65,7 @@ export const ngramFamily: ModelFamily = {
       const note = manyClassesNote(input.labels.length, data.vocab.size, !!input.softTargets);
       if (note) reporter.log(note);
       reporter.phase('training', `${o.epochs} epochs`);
-      return trainOn(input, data, o, toValues(o), reporter, signal).model;
+      return (await trainOn(input, data, o, toValues(o), reporter, signal)).model;
     } finally {
       data.dispose();
     }

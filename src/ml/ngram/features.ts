@@ -7,7 +7,7 @@
  * L2-normalised on its own and weighted so the row has unit norm: thousands of char n-grams do not drown
  * the few hundred word n-grams.
  */
-import { throwIfAborted } from '../family';
+import { checkpoint } from '../cancel';
 import { Hasher, IntBuffer, type HashingRecipe } from './tokenize';
 
 export interface FeatureRecipe extends HashingRecipe {
@@ -205,10 +205,10 @@ export class Featurizer {
     this.hasher = new Hasher(recipe);
   }
 
-  transform(texts: string[], signal?: AbortSignal): Csr {
+  async transform(texts: string[], signal?: AbortSignal): Promise<Csr> {
     const b = new CsrBuilder();
     for (let i = 0; i < texts.length; i++) {
-      if ((i & 255) === 0) throwIfAborted(signal);
+      if ((i & 255) === 0) await checkpoint(signal);
       const n = this.row(texts[i]);
       for (let p = 0; p < n; p++) b.push(this.rowCols[p], this.rowVals[p]);
       b.endRow();
@@ -260,12 +260,12 @@ export class Featurizer {
  * Fits the vocabulary on training texts and returns it with their TF-IDF rows. Two passes over the hashed
  * ids (kept as bucket/count pairs, a few bytes per distinct n-gram per text), memory bounded by `buckets`.
  */
-export function fitTransform(
+export async function fitTransform(
   texts: string[],
   recipe: FeatureRecipe,
   signal?: AbortSignal,
   onProgress?: (done: number, total: number) => void,
-): { vocab: Vocabulary; matrix: Csr } {
+): Promise<{ vocab: Vocabulary; matrix: Csr }> {
   const hasher = new Hasher(recipe);
   const ids = new IntBuffer(4096);
   const counter = new BlockCounter();
@@ -303,7 +303,7 @@ export function fitTransform(
 
   for (let d = 0; d < texts.length; d++) {
     if ((d & 127) === 0) {
-      throwIfAborted(signal);
+      await checkpoint(signal);
       onProgress?.(d, texts.length);
     }
     const charStart = hasher.hash(texts[d], ids);
@@ -320,6 +320,7 @@ export function fitTransform(
   const b = new CsrBuilder(pairs);
   let p = 0;
   for (let d = 0; d < n; d++) {
+    if ((d & 255) === 0) await checkpoint(signal);
     const wordEnd = blockEnds[d * 2];
     const charEnd = blockEnds[d * 2 + 1];
     const [ww, cw] = blockWeights(recipe, wordEnd > p, charEnd > wordEnd);

@@ -8,12 +8,17 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { throwIfAborted, UsageError } from '../family';
+import { checkpoint } from '../cancel';
+
+/** predictProba yields between chunks of this many texts. */
+const PREDICT_CHUNK = 2048;
 import type { Classifier, ModelManifest } from '../model';
 import type { OptionValues } from '../../protocol/types';
 import { Featurizer, Vocabulary, type FeatureRecipe } from './features';
 import { rowLogits, softmaxInPlace, type LinearWeights } from './sgd';
 import { tokenize } from './tokenize';
 import { TruncationMemo } from '../truncation';
+import { checkFinite, modelFile } from '../modelFiles';
 
 export const WEIGHTS_FILE = 'ngram.bin';
 const MAGIC = 0x474e5446; // "FTNG" little-endian
@@ -62,7 +67,15 @@ export class NgramClassifier implements Classifier {
   }
 
   async predictProba(texts: string[], signal?: AbortSignal): Promise<Float32Array> {
-    return this.predictProbaSync(texts, signal);
+    if (texts.length <= PREDICT_CHUNK) return this.predictProbaSync(texts, signal);
+    // Long lists in chunks, yielding between them so a cancel is seen.
+    const k = this.labels.length;
+    const out = new Float32Array(texts.length * k);
+    for (let i = 0; i < texts.length; i += PREDICT_CHUNK) {
+      await checkpoint(signal);
+      out.set(this.predictProbaSync(texts.slice(i, i + PREDICT_CHUNK), signal), i * k);
+    }
+    return out;
   }
 
   /** The same, synchronously (the inline worker and benchmarks call it in tight loops). */
@@ -171,8 +184,8 @@ export function decodeWeights(bytes: Buffer, file: string): { vocab: Vocabulary;
 
 export async function loadNgram(dir: string, manifest: ModelManifest): Promise<NgramClassifier> {
   const m = manifest as NgramManifest;
-  const file = path.join(dir, m.weights?.file ?? WEIGHTS_FILE);
   if (!m.recipe || !m.weights) throw new UsageError(`${path.join(dir, 'model.json')}: not an n-gram model manifest (no recipe or weights); train it again.`);
+  const file = modelFile(dir, m.weights.file ?? WEIGHTS_FILE);
   if (m.recipe.tokenizer !== 'unicode-lower-v1' || m.recipe.hash !== 'fnv1a32-fmix32') {
     throw new UsageError(`${path.join(dir, 'model.json')}: tokenizer ${m.recipe.tokenizer} / hash ${m.recipe.hash} is not supported by this version; train the model again.`);
   }
@@ -183,6 +196,9 @@ export async function loadNgram(dir: string, manifest: ModelManifest): Promise<N
     throw new UsageError(`${file}: missing; the model folder is incomplete, train it again.`);
   }
   const { vocab, linear } = decodeWeights(bytes, file);
+  checkFinite(linear.weights, file);
+  checkFinite(linear.bias, file);
+  checkFinite(vocab.idf, file);
   if (linear.classes !== m.labels.length) throw new UsageError(`${file}: ${linear.classes} classes but model.json lists ${m.labels.length} labels; train it again.`);
   const model = new NgramClassifier(m.labels, m.recipe, vocab, linear, {
     bestEpoch: m.best_epoch,

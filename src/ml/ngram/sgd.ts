@@ -6,7 +6,7 @@
  * the planned epochs (fastText's schedule). Each epoch is scored on validation; the best epoch's weights
  * (by macro-F1, then loss) are kept.
  */
-import { throwIfAborted } from '../family';
+import { checkpoint } from '../cancel';
 import { classificationMetrics } from '../metrics';
 import { argmax } from '../model';
 import { Rng } from '../random';
@@ -233,12 +233,12 @@ function rowUpdate(w: Float32Array, cols: Int32Array, vals: Float32Array, from: 
 }
 
 /** n×K probabilities of a linear model (weights scaled by `scale`) on sparse rows. */
-export function predictRows(model: LinearWeights, x: RowSource, scale = 1, out = new Float32Array(x.rows * model.classes), signal?: AbortSignal): Float32Array {
+export async function predictRows(model: LinearWeights, x: RowSource, scale = 1, out = new Float32Array(x.rows * model.classes), signal?: AbortSignal): Promise<Float32Array> {
   const k = model.classes;
   const w = model.weights;
   const z = new Float64Array(k);
   for (let i = 0; i < x.rows; i++) {
-    if ((i & 1023) === 0) throwIfAborted(signal);
+    if ((i & 1023) === 0) await checkpoint(signal);
     const r = x.row(i, 0);
     rowLogits(w, r.cols, r.vals, r.from, r.to, k, z);
     for (let j = 0; j < k; j++) z[j] = z[j] * scale + model.bias[j];
@@ -269,14 +269,14 @@ export function balancedClassWeights(y: Int32Array, k: number, soft?: Float32Arr
   return Float32Array.from(counts, (c) => (c > 0 ? y.length / (k * c) : 1));
 }
 
-export function trainSgd(
+export async function trainSgd(
   train: SgdData,
   valid: SgdData | null,
   k: number,
   features: number,
   config: SgdConfig,
   hooks: SgdHooks = {},
-): { model: LinearWeights; bestEpoch: number; epochs: EpochResult[] } {
+): Promise<{ model: LinearWeights; bestEpoch: number; epochs: EpochResult[] }> {
   const x = train.x;
   const n = x.rows;
   const v = new Float32Array(features * k);
@@ -311,7 +311,7 @@ export function trainSgd(
     let lr = config.lr;
     for (let s0 = 0; s0 < n; s0 += batch) {
       if ((s0 & 255) < batch) {
-        throwIfAborted(hooks.signal);
+        await checkpoint(hooks.signal);
         hooks.onProgress?.(t, totalSteps);
       }
       const s1 = Math.min(n, s0 + batch);
@@ -383,7 +383,7 @@ export function trainSgd(
     }
     const trainLoss = weightSum ? lossSum / weightSum : 0;
     let scores = { loss: NaN, accuracy: NaN, macroF1: NaN };
-    if (valid && valid.x.rows > 0) scores = validationScores(predictRows(current, valid.x, scale, undefined, hooks.signal), valid.y, k);
+    if (valid && valid.x.rows > 0) scores = validationScores(await predictRows(current, valid.x, scale, undefined, hooks.signal), valid.y, k);
     // Best by macro-F1; a tie goes to the lower validation loss (better calibrated, usually later).
     const key: [number, number] = valid ? [scores.macroF1, scores.loss] : [epoch, 0];
     const isBest = key[0] > bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1]);

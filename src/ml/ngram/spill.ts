@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { throwIfAborted } from '../family';
+import { checkpoint } from '../cancel';
 import { BlockCounter, blockWeights, keepFrequent, sublinear, Vocabulary, type FeatureRecipe } from './features';
 import type { RowSource, RowView } from './sgd';
 import { Hasher, IntBuffer } from './tokenize';
@@ -148,12 +148,12 @@ export interface Spilled {
  * Hashes the training texts once (fitting the vocabulary) and the validation texts, into temp files
  * under `parent`; returns row sources that rebuild TF-IDF rows from them.
  */
-export function spillFeatures(
+export async function spillFeatures(
   train: TextSource,
   valid: TextSource,
   recipe: FeatureRecipe,
   opts: { parent?: string; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
-): Spilled {
+): Promise<Spilled> {
   if (recipe.buckets > 1 << 24) throw new RangeError(`feature spill: ${recipe.buckets} buckets (at most 2^24)`);
   const dir = fs.mkdtempSync(path.join(opts.parent ?? os.tmpdir(), 'finetune-features-'));
   const files: PairFile[] = [];
@@ -177,7 +177,7 @@ export function spillFeatures(
     const total = train.length + valid.length;
     for (let d = 0; d < train.length; d++) {
       if ((d & 127) === 0) {
-        throwIfAborted(opts.signal);
+        await checkpoint(opts.signal);
         opts.onProgress?.(d, total);
       }
       writer.write(train.at(d), trainFile, d, state);
@@ -185,7 +185,7 @@ export function spillFeatures(
     trainFile.flush();
     for (let d = 0; d < valid.length; d++) {
       if ((d & 127) === 0) {
-        throwIfAborted(opts.signal);
+        await checkpoint(opts.signal);
         opts.onProgress?.(train.length + d, total);
       }
       writer.write(valid.at(d), validFile, d);

@@ -61,26 +61,26 @@ export function featureStrategyFor(input: TrainInput, env: NodeJS.ProcessEnv = p
 
 const textsOf = (examples: TrainInput['train']): TextSource => ({ length: examples.length, at: (i) => examples[i].text });
 
-export function featurise(
+export async function featurise(
   input: TrainInput,
   recipe: FeatureRecipe,
   reporter: TrainReporter | undefined,
   signal?: AbortSignal,
   strategy: FeatureStrategy = 'memory',
-): Featurised {
+): Promise<Featurised> {
   const onProgress = reporter && ((done: number, total: number) => reporter.progress(done, total, 'texts'));
   if (strategy === 'spill') {
     const store = textStoreOf(input.train);
-    const spilled = spillFeatures(textsOf(input.train), textsOf(input.valid), recipe, { parent: store?.dir, signal, onProgress });
+    const spilled = await spillFeatures(textsOf(input.train), textsOf(input.valid), recipe, { parent: store?.dir, signal, onProgress });
     return { recipe, vocab: spilled.vocab, train: spilled.train, valid: spilled.valid, strategy, spillBytes: spilled.bytes, dispose: spilled.dispose };
   }
-  const { vocab, matrix } = fitTransform(
+  const { vocab, matrix } = await fitTransform(
     input.train.map((e) => e.text),
     recipe,
     signal,
     onProgress,
   );
-  const valid = new Featurizer(recipe, vocab).transform(
+  const valid = await new Featurizer(recipe, vocab).transform(
     input.valid.map((e) => e.text),
     signal,
   );
@@ -143,21 +143,21 @@ export interface TrainedNgram {
  * cross-entropy to those rows, and each example's `label` only has to be one of `labels` (a distiller can
  * pass the teacher's top class for unlabeled text); validation always scores against `valid`'s gold labels.
  */
-export function trainOn(
+export async function trainOn(
   input: TrainInput,
   data: Featurised,
   o: NgramOptions,
   options: OptionValues,
   reporter: TrainReporter | undefined,
   signal?: AbortSignal,
-): TrainedNgram {
+): Promise<TrainedNgram> {
   const k = input.labels.length;
   const y = goldIndices(input.train, input.labels, 'training');
   const vy = goldIndices(input.valid, input.labels, 'validation');
   if (input.softTargets) checkSoftTargets(input.softTargets, input.train.length, k);
   const train: SgdData = { x: data.train, y, ...(input.softTargets ? { soft: input.softTargets } : {}) };
   const valid: SgdData | null = input.valid.length > 0 ? { x: data.valid, y: vy } : null;
-  const result = trainSgd(
+  const result = await trainSgd(
     train,
     valid,
     k,

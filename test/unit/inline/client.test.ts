@@ -36,7 +36,7 @@ describe('inference client and worker (real worker process, no model)', function
     clients.push(c);
     return c;
   };
-  const target = () => ({ model_dir: path.join(tmp, 'no-such-run'), device: 'cpu' as const, cache_dir: path.join(tmp, 'cache') });
+  const target = () => ({ model_dir: path.join(tmp, 'no-such-run'), device: 'cpu' as const, cache_dir: path.join(tmp, 'cache'), trusted: true });
 
   beforeEach(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-inline-client-'));
@@ -175,7 +175,7 @@ describe('inference client and worker with trained n-gram runs', function () {
     clients.push(c);
     return c;
   };
-  const target = (dir: string) => ({ model_dir: dir, device: 'cpu' as const, cache_dir: path.join(runsDir, 'cache') });
+  const target = (dir: string) => ({ model_dir: dir, device: 'cpu' as const, cache_dir: path.join(runsDir, 'cache'), trusted: true });
 
   before(async () => {
     runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-inline-runs-'));

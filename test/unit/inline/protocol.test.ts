@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { expectValid, isValid, ProtocolError } from '../../../src/protocol/check';
 import { fromWorker, MAX_BATCH, toWorker } from '../../../src/protocol/worker';
 
-const target = { model_dir: '/runs/a', device: 'cpu', cache_dir: '/cache' };
+const target = { model_dir: '/runs/a', device: 'cpu', cache_dir: '/cache', trusted: true };
 const info = { model_dir: '/runs/a', family: 'ngram', labels: ['ham', 'spam'], run_dir: '/runs/a', run_name: 'spam', load_seconds: 0.01 };
 
 describe('inference worker protocol', () => {

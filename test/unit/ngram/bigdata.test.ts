@@ -76,10 +76,10 @@ describe('ngram: big data in bounded memory', () => {
     assert.deepEqual(fs.readdirSync(dir), []);
   });
 
-  it('spill rows hold no text: a row is rebuilt from hashed pairs in the temp file', () => {
+  it('spill rows hold no text: a row is rebuilt from hashed pairs in the temp file', async () => {
     const texts = toyExamples(5, 2).map((e) => e.text);
     const source = { length: texts.length, at: (i: number) => texts[i] };
-    const spilled = spillFeatures(source, { length: 0, at: () => '' }, recipeOf(ngramOptions(resolveOptions(NGRAM_OPTIONS, {}))), { parent: dir });
+    const spilled = await spillFeatures(source, { length: 0, at: () => '' }, recipeOf(ngramOptions(resolveOptions(NGRAM_OPTIONS, {}))), { parent: dir });
     try {
       const files = fs.readdirSync(dir);
       assert.equal(files.length, 1);

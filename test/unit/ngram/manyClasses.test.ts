@@ -36,23 +36,23 @@ describe('ngram: many classes', () => {
     for (let j = 0; j < k; j++) assert.equal(v[j] !== 0, touched.includes(j));
   });
 
-  it('learns 300 classes with the sampled softmax about as well as with all classes', () => {
+  it('learns 300 classes with the sampled softmax about as well as with all classes', async () => {
     const all = manyClassExamples(300, 8, 3);
     const s = makeSplits(all, undefined, undefined, { seed: 1, validFraction: 0.1, testFraction: 0.2 });
     const o = ngramOptions(resolveOptions(NGRAM_OPTIONS, { charNgrams: 0 }));
-    const data = featurise({ train: s.train, valid: s.valid, labels: s.labels, seed: 1 }, recipeOf(o), undefined);
+    const data = await featurise({ train: s.train, valid: s.valid, labels: s.labels, seed: 1 }, recipeOf(o), undefined);
     const y = goldIndices(s.train, s.labels, 'training');
-    const testX = csrRows(new Featurizer(data.recipe, data.vocab).transform(s.test.map((e) => e.text)));
+    const testX = csrRows(await new Featurizer(data.recipe, data.vocab).transform(s.test.map((e) => e.text)));
     const testY = goldIndices(s.test, s.labels, 'test');
-    const acc = (negatives: number) => {
-      const r = trainSgd({ x: data.train, y }, null, s.labels.length, data.vocab.size, { epochs: 6, lr: o.lr, l2: o.l2, seed: 1, patience: 0, batchSize: 1, classWeights: null, negatives });
-      const p = predictRows(r.model, testX);
+    const acc = async (negatives: number) => {
+      const r = await trainSgd({ x: data.train, y }, null, s.labels.length, data.vocab.size, { epochs: 6, lr: o.lr, l2: o.l2, seed: 1, patience: 0, batchSize: 1, classWeights: null, negatives });
+      const p = await predictRows(r.model, testX);
       let right = 0;
       for (let i = 0; i < testY.length; i++) if (argmax(p, i * s.labels.length, s.labels.length) === testY[i]) right++;
       return right / testY.length;
     };
-    const full = acc(0);
-    const sampled = acc(64);
+    const full = await acc(0);
+    const sampled = await acc(64);
     console.log(`      (300 classes, test accuracy: full softmax ${full.toFixed(3)}, sampled ${sampled.toFixed(3)})`);
     assert.ok(full > 0.8, `full softmax test accuracy ${full}`);
     assert.ok(sampled >= full - 0.05, `sampled ${sampled} vs full ${full}`);

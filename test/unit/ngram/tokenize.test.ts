@@ -36,10 +36,10 @@ describe('ngram tokenizer and features', () => {
     for (let i = 0; i < out.length; i++) assert.ok(out.data[i] >= 0 && out.data[i] < RECIPE.buckets);
   });
 
-  it('gives training and prediction the same rows, unit-norm, with minCount pruning', () => {
+  it('gives training and prediction the same rows, unit-norm, with minCount pruning', async () => {
     const texts = ['the cat sat', 'the dog sat down', 'a cat and a dog', 'qwxj'];
-    const { vocab, matrix } = fitTransform(texts, { ...RECIPE, minCount: 2 });
-    const again = new Featurizer({ ...RECIPE, minCount: 2 }, vocab).transform(texts);
+    const { vocab, matrix } = await fitTransform(texts, { ...RECIPE, minCount: 2 });
+    const again = await new Featurizer({ ...RECIPE, minCount: 2 }, vocab).transform(texts);
     assert.deepEqual(again, matrix);
     for (let i = 0; i < 3; i++) {
       let sq = 0;
