@@ -6,6 +6,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadDataset, stratifiedSplit, summarizeDataset } from '../ml/data';
+import { lazyTexts } from '../ml/data/store';
 import type { Example, LoadedDataset } from '../ml/data/types';
 import { DataError } from '../ml/data/types';
 import { CancelledError, resolveOptions, throwIfAborted, UsageError } from '../ml/family';
@@ -145,11 +146,6 @@ async function load(file: string, req: TrainRequest, signal: AbortSignal, emit: 
   });
   loaded.push(ds);
   return ds;
-}
-
-/** Texts of examples, read only when a batch asks for them (stored texts stay on disk until then). */
-function lazyTexts(examples: Example[]): { length: number; slice(start: number, end: number): string[] } {
-  return { length: examples.length, slice: (start, end) => examples.slice(start, end).map((e) => e.text) };
 }
 
 /** Batched prediction with progress (re-exported: the CLI's eval uses it). */

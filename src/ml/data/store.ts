@@ -134,6 +134,11 @@ export function textStoreOf(examples: readonly Example[]): TextStore | undefined
   return first instanceof StoredExample ? first.store : undefined;
 }
 
+/** Texts of examples for batched prediction: read only when a batch asks for them (stored texts stay on disk). */
+export function lazyTexts(examples: readonly Example[]): { length: number; slice(start: number, end: number): string[] } {
+  return { length: examples.length, slice: (start, end) => examples.slice(start, end).map((e) => e.text) };
+}
+
 /** Files above this size keep their texts in a TextStore (and the n-gram trainer streams its features). */
 export const STREAM_ABOVE_BYTES = 32 << 20;
 
