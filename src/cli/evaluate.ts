@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 import { loadDataset } from '../ml/data';
+import { lazyTexts } from '../ml/data/store';
+import type { LoadedDataset } from '../ml/data/types';
 import { UsageError } from '../ml/family';
 import { loadClassifier, resolveModelDir } from '../ml/families';
 import { evaluate, formatMetricsTable } from '../ml/metrics';
@@ -25,20 +27,21 @@ export const evalCommand: Command = {
     const runDir = path.resolve(io.cwd, positionals[0]);
     const file = path.resolve(io.cwd, positionals[1]);
     const model = await loadClassifier(runDir, { device: device(flags) ?? 'auto', cacheDir: str(flags, 'cache-dir') ?? defaultCacheDir() });
+    let ds: LoadedDataset | undefined;
     try {
       // Default to the columns the run was trained with, when this file has them.
       const run = await readRun(runDir);
       const trained = run.record?.dataset?.train;
-      let ds;
       try {
         ds = await loadDataset(file, {
           textColumn: str(flags, 'text-column') ?? trained?.text_column,
           labelColumn: str(flags, 'label-column') ?? trained?.label_column,
           signal: io.signal,
+          stream: true,
         });
       } catch (e) {
         if (str(flags, 'text-column') || str(flags, 'label-column') || !trained) throw e;
-        ds = await loadDataset(file, { signal: io.signal });
+        ds = await loadDataset(file, { signal: io.signal, stream: true });
       }
       const index = new Map(model.labels.map((l, i) => [l, i]));
       const known = ds.examples.filter((e) => index.has(e.label));
@@ -51,7 +54,8 @@ export const evalCommand: Command = {
       const view = new ProgressView(io.stderr);
       const probs = await predictAll(
         model,
-        known.map((e) => e.text),
+        // A big file's texts stay in their temp file until their batch is scored.
+        lazyTexts(known),
         { progress: (done, total) => view.handle({ type: 'progress', phase: 'evaluating', done, total }) },
         io.signal,
       );
@@ -81,6 +85,7 @@ export const evalCommand: Command = {
       }
       return EXIT.ok;
     } finally {
+      ds?.dispose?.();
       await model.dispose?.();
     }
   },

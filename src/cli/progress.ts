@@ -11,6 +11,13 @@ function formatAmount(n: number, unit?: string): string {
   return unit === 'bytes' ? formatBytes(n) : String(Math.round(n));
 }
 
+/** "12.3k examples/s", "45.0 MB/s". */
+export function formatRate(perSecond: number, unit: string): string {
+  if (unit === 'bytes') return `${formatAmount(perSecond, unit)}/s`;
+  const n = perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(1)}M` : perSecond >= 1e4 ? `${(perSecond / 1e3).toFixed(1)}k` : perSecond.toFixed(perSecond < 10 ? 1 : 0);
+  return `${n} ${unit}/s`;
+}
+
 export class ProgressView {
   private lastLoss: number | undefined;
   private liveLine = false;
@@ -81,8 +88,9 @@ export class ProgressView {
         const eta = msg.eta_s !== undefined && msg.done < msg.total ? `  ETA ${formatDuration(msg.eta_s)}` : '';
         const loss = this.lastLoss !== undefined && msg.phase === 'training' ? `  loss ${this.lastLoss.toFixed(4)}` : '';
         const amount = msg.unit ? `  ${formatAmount(msg.done, msg.unit)}/${formatAmount(msg.total, msg.unit)}` : '';
+        const rate = msg.rate !== undefined && msg.unit ? `  ${formatRate(msg.rate, msg.unit)}` : '';
         this.clearLive();
-        this.out.write(`${msg.phase.padEnd(12)} ${bar} ${(frac * 100).toFixed(0).padStart(3)}%${amount}${eta}${loss}`);
+        this.out.write(`${msg.phase.padEnd(12)} ${bar} ${(frac * 100).toFixed(0).padStart(3)}%${amount}${rate}${eta}${loss}`);
         this.liveLine = true;
         break;
       }

@@ -10,6 +10,8 @@ export interface FamilyContext {
   device: Device;
   /** Where downloaded models and embedding caches live. */
   cacheDir: string;
+  /** The options the user gave (before defaults), when known: a family may pick size-dependent defaults for the others. */
+  given?: OptionValues;
 }
 
 export interface LoadContext {

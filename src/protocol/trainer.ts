@@ -114,6 +114,8 @@ export const fromTrainer = tagged({
     total: anyNum,
     unit: optional(str),
     eta_s: optional(anyNum),
+    /** Units (of `unit`) per second since the phase started. */
+    rate: optional(anyNum),
   }),
   inspected: obj({
     type: lit('inspected'),

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { defaultCacheDir } from '../ml/cacheDir';
 import { classesShortOf, loadDataset, stratifiedSplit, summarizeDataset, trainShare } from '../ml/data';
 import { cappedList } from '../ml/data/rows';
+import { lazyTexts } from '../ml/data/store';
 import type { Example, LoadedDataset } from '../ml/data/types';
 import { DataError } from '../ml/data/types';
 import { peakRssMb, VERSION } from '../ml/env';
@@ -102,7 +103,8 @@ function makeReporter(run: RunWriter | undefined, emit: Emit, signal: AbortSigna
       lastProgress = now;
       const elapsed = (now - phaseStart) / 1000;
       const eta_s = done > 0 && total > done ? (elapsed / done) * (total - done) : done >= total ? 0 : undefined;
-      emit({ type: 'progress', phase, done, total, ...(unit ? { unit } : {}), ...(eta_s !== undefined ? { eta_s } : {}) });
+      const rate = elapsed > 0.5 && done > 0 ? done / elapsed : undefined;
+      emit({ type: 'progress', phase, done, total, ...(unit ? { unit } : {}), ...(eta_s !== undefined ? { eta_s } : {}), ...(rate !== undefined ? { rate } : {}) });
     },
     step(epoch, step, loss, lr) {
       record({ kind: 'step', t: Date.now(), epoch, step, loss, ...(lr !== undefined ? { lr } : {}) });
@@ -129,13 +131,17 @@ function makeReporter(run: RunWriter | undefined, emit: Emit, signal: AbortSigna
   };
 }
 
-async function load(file: string, req: TrainRequest, signal: AbortSignal, emit: Emit, role: string): Promise<LoadedDataset> {
-  return loadDataset(file, {
+async function load(file: string, req: TrainRequest, signal: AbortSignal, emit: Emit, role: string, loaded: LoadedDataset[]): Promise<LoadedDataset> {
+  const ds = await loadDataset(file, {
     textColumn: req.text_column,
     labelColumn: req.label_column,
     signal,
+    // A big file keeps its texts in a temp file (disposed when the run ends, whatever the outcome).
+    stream: true,
     onProgress: (done, total) => emit({ type: 'progress', phase: `reading ${role}`, done, total, unit: 'bytes' }),
   });
+  loaded.push(ds);
+  return ds;
 }
 
 /** Batched prediction with progress (re-exported: the CLI's eval uses it). */
@@ -161,8 +167,10 @@ const plainTraining = (request: TrainRequest): TrainingStage => {
 export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSignal): Promise<PipelineResult> {
   const t0 = Date.now();
   const stage = req.teacher ? await distillationStage(req) : plainTraining(req);
+  // Big files keep their texts in temp files: disposed when the run ends, whatever the outcome.
+  const loaded: LoadedDataset[] = [];
   try {
-    const prepared = await prepare(stage, emit, signal, t0);
+    const prepared = await prepare(stage, emit, signal, t0, loaded);
     const run = await openRun(prepared, emit);
     const reporter = makeReporter(run, emit, signal);
     for (const role of ['valid', 'test'] as const) {
@@ -176,7 +184,7 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
       const tTrain = Date.now();
       const input = await stage.trainInput(prepared, reporter);
       const { family, options, device, cacheDir } = prepared;
-      const model = await family.train(input, options, { reporter, model: prepared.req.model, device, cacheDir });
+      const model = await family.train(input, options, { reporter, model: prepared.req.model, device, cacheDir, given: prepared.req.options ?? {} });
       const trainSeconds = (Date.now() - tTrain) / 1000;
       throwIfAborted(signal);
       const evaluated = await evaluateModel(model, prepared.splits, reporter, signal);
@@ -186,12 +194,13 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
       return complete(prepared, outcome, added, emit, t0);
     });
   } finally {
+    for (const ds of loaded) ds.dispose?.();
     await stage.dispose();
   }
 }
 
 /** Resolve the configuration, read and check the data, make the splits: all before a run folder exists. */
-async function prepare(stage: TrainingStage, emit: Emit, signal: AbortSignal, t0: number): Promise<Prepared> {
+async function prepare(stage: TrainingStage, emit: Emit, signal: AbortSignal, t0: number, loaded: LoadedDataset[]): Promise<Prepared> {
   const req = stage.request;
   const seed = req.seed ?? DEFAULT_SEED;
   const validFraction = req.valid_fraction ?? DEFAULT_VALID_FRACTION;
@@ -211,9 +220,9 @@ async function prepare(stage: TrainingStage, emit: Emit, signal: AbortSignal, t0
   const family = await familyByName(familyName);
   const options = resolveOptions(family.options, req.options ?? {});
 
-  const trainFile = await load(req.dataset, req, signal, emit, 'dataset');
-  const validFile = req.valid ? await load(req.valid, req, signal, emit, 'validation file') : undefined;
-  const testFile = req.test ? await load(req.test, req, signal, emit, 'test file') : undefined;
+    const trainFile = await load(req.dataset, req, signal, emit, 'dataset', loaded);
+  const validFile = req.valid ? await load(req.valid, req, signal, emit, 'validation file', loaded) : undefined;
+  const testFile = req.test ? await load(req.test, req, signal, emit, 'test file', loaded) : undefined;
   const summaries: Prepared['summaries'] = { train: summarizeDataset(trainFile) };
   emit({ type: 'dataset', role: 'train', summary: summaries.train });
   if (validFile) emit({ type: 'dataset', role: 'valid', summary: (summaries.valid = summarizeDataset(validFile)) });
@@ -255,9 +264,13 @@ async function prepare(stage: TrainingStage, emit: Emit, signal: AbortSignal, t0
     splits,
     labelColumn: trainFile.mapping.label,
     loadSeconds: 0,
-    notes: short.length
-      ? [`${short.length} of ${classes} classes have fewer than ${need} examples (${cappedList(short, 10)}); they are trained on but not all are scored on validation and test.`]
-      : [],
+    notes: [
+      ...(short.length
+        ? [`${short.length} of ${classes} classes have fewer than ${need} examples (${cappedList(short, 10)}); they are trained on but not all are scored on validation and test.`]
+        : []),
+      ...(trainFile.strategy ? [`data strategy: ${trainFile.strategy.name} (${trainFile.strategy.reason})`] : []),
+    ],
+    ...(trainFile.strategy ? { dataStrategy: trainFile.strategy } : {}),
   };
   await stage.prepare(prepared, emit, signal);
   throwIfAborted(signal);
@@ -324,8 +337,8 @@ async function finishing(run: RunWriter, signal: AbortSignal, t0: number, work: 
 async function evaluateModel(model: Classifier, splits: Splits, reporter: TrainReporter, signal: AbortSignal) {
   reporter.phase('evaluating');
   const tEval = Date.now();
-  const validProbs = await predictAll(model, splits.valid.map((e) => e.text), reporter, signal);
-  const testProbs = await predictAll(model, splits.test.map((e) => e.text), reporter, signal);
+  const validProbs = await predictAll(model, lazyTexts(splits.valid), reporter, signal);
+  const testProbs = await predictAll(model, lazyTexts(splits.test), reporter, signal);
   const index = new Map(splits.labels.map((l, i) => [l, i]));
   const gold = (xs: Example[]) => Int32Array.from(xs, (e) => index.get(e.label)!);
   return {
@@ -379,7 +392,7 @@ async function complete(
       ...(described.device_reason ? { device_reason: described.device_reason } : {}),
     },
     timings: { load_s: p.loadSeconds, train_s: o.trainSeconds, eval_s: o.evalSeconds, total_s: (Date.now() - t0) / 1000, peak_rss_mb: peak },
-    extra: { ...familyExtra, ...added?.extra },
+    extra: { ...familyExtra, ...added?.extra, ...(p.dataStrategy ? { data_strategy: p.dataStrategy } : {}) },
   });
   await model.dispose?.();
   const result: TrainResultJson = {

@@ -4,7 +4,7 @@ import type { Classifier, TrainReporter } from '../ml/model';
 /** Predict in batches, with progress, returning n×K probabilities. */
 export async function predictAll(
   model: Classifier,
-  texts: string[],
+  texts: { readonly length: number; slice(start: number, end: number): string[] },
   reporter: Pick<TrainReporter, 'progress'>,
   signal?: AbortSignal,
   batch = 256,

@@ -3,7 +3,7 @@ import type { Device, OptionValues } from '../protocol/types';
 import type { DatasetSummary, MetricsReport } from '../protocol/types';
 import type { FromTrainer, TrainRequest } from '../protocol/trainer';
 import type { FamilyName } from '../protocol/vocabulary';
-import type { Example } from '../ml/data/types';
+import type { Example, LoadedDataset } from '../ml/data/types';
 import type { ModelFamily } from '../ml/family';
 import type { Classifier, TrainInput, TrainReporter } from '../ml/model';
 import type { RunWriter } from '../runs/runFolder';
@@ -55,6 +55,8 @@ export interface Prepared {
   loadSeconds: number;
   /** Notes about the data to log once the run folder exists (e.g. classes too small for every split). */
   notes: string[];
+  /** How a big training file is held (texts in a temp file, features spilled), when the loader chose for it. */
+  dataStrategy?: NonNullable<LoadedDataset['strategy']>;
 }
 
 /** The trained model in its run, with its metrics. */

@@ -13,6 +13,7 @@ interface BenchModule {
 
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   data: () => import('./data.js'),
+  bigdata: () => import('./bigdata.js'),
   ngram: () => import('./ngram.js'),
   inline: () => import('./inline.js'),
   finetune: () => import('./finetune.js'),

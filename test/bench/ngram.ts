@@ -64,7 +64,7 @@ async function trainOurs(dir: string, name: string): Promise<{ model: NgramClass
   return { model, trainSeconds: Number(process.hrtime.bigint() - t0) / 1e9, splits };
 }
 
-function scoreLabels(test: Example[], predicted: string[], labels: string[]): { macroF1: number; accuracy: number } {
+export function scoreLabels(test: Pick<Example, 'label'>[], predicted: string[], labels: string[]): { macroF1: number; accuracy: number } {
   const index = new Map(labels.map((l, i) => [l, i]));
   const gold = test.map((e) => index.get(e.label)!);
   // A peer may answer a label outside `labels` (never here, but then it counts as wrong).
@@ -75,12 +75,12 @@ function scoreLabels(test: Example[], predicted: string[], labels: string[]): { 
 
 // ---- fastText ----
 
-function hasFasttext(): boolean {
+export function hasFasttext(): boolean {
   return !spawnSync('fasttext', [], { stdio: 'ignore' }).error;
 }
 
 /** The datasets README's preprocessing: lowercase, punctuation split off, one line per text. */
-function fasttextText(text: string): string {
+export function fasttextText(text: string): string {
   return text
     .toLowerCase()
     .replace(/([^\p{L}\p{N}\s])/gu, ' $1 ')
@@ -88,7 +88,7 @@ function fasttextText(text: string): string {
     .trim();
 }
 
-const fasttextLabel = (label: string) => '__label__' + label.replace(/\s+/g, '_');
+export const fasttextLabel = (label: string) => '__label__' + label.replace(/\s+/g, '_');
 
 function runFasttext(work: string, train: Example[], test: Example[], labels: string[], name: string, extra: string[]): Result {
   const trainFile = path.join(work, 'ft-train.txt');
@@ -145,7 +145,7 @@ function runSklearn(dir: string, name: string, test: Example[], labels: string[]
 
 // ---- tables ----
 
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((r) => r[c].length)));
   const line = (r: string[]) => '| ' + r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join(' | ') + ' |';

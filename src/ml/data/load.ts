@@ -10,6 +10,7 @@ import { CsvParser } from './csv';
 import { JsonArrayParser, JsonLinesParser } from './json';
 import { hasBeyondLatin1, noRowsError, RowCollector } from './rows';
 import { readText } from './source';
+import { chooseDataStrategy, StoredExample, TextStore, type DataStrategy } from './store';
 import type { DatasetFormat, LoadedDataset, LoadOptions } from './types';
 import { DataError } from './types';
 
@@ -36,6 +37,17 @@ export async function loadDataset(file: string, opts: LoadOptions = {}): Promise
   let parser: Parser | undefined;
   let collector: RowCollector | undefined;
   let head = '';
+  // Big files (opts.stream): each chunk's texts move to a temp file as soon as they are parsed.
+  let store: TextStore | undefined;
+  let strategy: DataStrategy | undefined;
+  let stored = 0;
+  const moveToStore = () => {
+    const examples = collector!.examples;
+    for (; stored < examples.length; stored++) {
+      const e = examples[stored];
+      examples[stored] = new StoredExample(store!, store!.append(e.text), e.label, e.line);
+    }
+  };
 
   const start = (text: string) => {
     let delimiter: string;
@@ -50,59 +62,83 @@ export async function loadDataset(file: string, opts: LoadOptions = {}): Promise
           : new JsonArrayParser(sink, file);
   };
 
-  const read = await readText(file, { signal: opts.signal, onProgress: opts.onProgress }, (text, final) => {
-    if (!parser) {
-      // The format may depend on the first non-blank character; leading blank text is kept for line numbers.
-      head += text;
-      if (firstNonBlank(head) < 0) {
-        if (!final) return false;
-        throw new DataError(
-          head.length === 0 ? `${file}: the file is empty.` : `${file}: the file has no data (only blank lines).`,
-          file,
-        );
-      }
-      start(head);
-      text = head;
-      head = '';
-    }
-    // Only CSV/TSV fields are slices of the chunk; JSON.parse makes fresh, compact strings.
-    if (format === 'csv' || format === 'tsv') collector!.wideChunk = hasBeyondLatin1(text);
-    if (parser!.feed(text)) return true;
-    return final ? parser!.end() : false;
-  });
+  try {
+    return await readAll();
+  } catch (e) {
+    store?.dispose();
+    throw e;
+  }
 
-  const c = collector!;
-  c.finish();
-  const truncated = read.stoppedEarly || c.truncated;
-  // A .json file starting with "{" is read as JSON Lines; one object (or one pretty-printed object) is no dataset.
-  const firstLineNotJson = c.skippedFirst[0]?.line === 1 && c.skippedFirst[0].reason.startsWith('not valid JSON');
-  if (formatFromExtension(file) === 'json' && format === 'jsonl' && (c.rowsSeen <= 1 || (c.examples.length === 0 && firstLineNotJson))) {
-    throw new DataError(
-      `${file}: the file is a JSON object, not an array; a .json dataset is an array of objects ([{"text": "…", "label": "…"}, …]), ` +
-        `or JSON Lines (one object per line) named .jsonl.`,
-      file,
-    );
-  }
-  if (c.examples.length === 0) {
-    if (parser instanceof JsonArrayParser && c.rowsSeen === 0) throw new DataError(`${file}: the JSON array is empty; it needs one object per labeled example.`, file);
-    if (format === 'jsonl' && c.skippedFirst[0]?.reason.startsWith('not valid JSON') && c.skippedFirst[0].line === 1) {
-      const e = noRowsError(file, c);
-      throw new DataError(`${e.message} If the file is a single JSON document (an array of objects), give it the .json extension.`, file, e.line);
+  async function readAll(): Promise<LoadedDataset> {
+    const read = await readText(file, {
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+      onOpen: (bytes) => {
+        if (!opts.stream) return;
+        strategy = chooseDataStrategy(bytes);
+        if (strategy.name === 'stream') store = new TextStore();
+      },
+    }, (text, final) => {
+      if (!parser) {
+        // The format may depend on the first non-blank character; leading blank text is kept for line numbers.
+        head += text;
+        if (firstNonBlank(head) < 0) {
+          if (!final) return false;
+          throw new DataError(
+            head.length === 0 ? `${file}: the file is empty.` : `${file}: the file has no data (only blank lines).`,
+            file,
+          );
+        }
+        start(head);
+        text = head;
+        head = '';
+      }
+      // Only CSV/TSV fields are slices of the chunk; JSON.parse makes fresh, compact strings.
+      if (format === 'csv' || format === 'tsv') collector!.wideChunk = hasBeyondLatin1(text);
+      const stop = parser!.feed(text) || (final && parser!.end());
+      if (store) moveToStore();
+      return stop;
+    });
+
+    const c = collector!;
+    c.finish();
+    if (store) {
+      moveToStore();
+      store.seal();
     }
-    throw noRowsError(file, c);
+    const truncated = read.stoppedEarly || c.truncated;
+    // A .json file starting with "{" is read as JSON Lines; one object (or one pretty-printed object) is no dataset.
+    const firstLineNotJson = c.skippedFirst[0]?.line === 1 && c.skippedFirst[0].reason.startsWith('not valid JSON');
+    if (formatFromExtension(file) === 'json' && format === 'jsonl' && (c.rowsSeen <= 1 || (c.examples.length === 0 && firstLineNotJson))) {
+      throw new DataError(
+        `${file}: the file is a JSON object, not an array; a .json dataset is an array of objects ([{"text": "…", "label": "…"}, …]), ` +
+          `or JSON Lines (one object per line) named .jsonl.`,
+        file,
+      );
+    }
+    if (c.examples.length === 0) {
+      if (parser instanceof JsonArrayParser && c.rowsSeen === 0) throw new DataError(`${file}: the JSON array is empty; it needs one object per labeled example.`, file);
+      if (format === 'jsonl' && c.skippedFirst[0]?.reason.startsWith('not valid JSON') && c.skippedFirst[0].line === 1) {
+        const e = noRowsError(file, c);
+        throw new DataError(`${e.message} If the file is a single JSON document (an array of objects), give it the .json extension.`, file, e.line);
+      }
+      throw noRowsError(file, c);
+    }
+    return {
+      path: file,
+      format: format!,
+      columns: c.columns ?? [],
+      mapping: c.choice!.mapping,
+      examples: c.examples,
+      skipped: { count: c.skippedCount, first: c.skippedFirst },
+      // A truncated load has no fingerprint even when the file was short enough to read whole: one rule for callers.
+      sha256: truncated ? '' : read.sha256,
+      bytes: read.bytes,
+      truncated,
+      ...(strategy ? { strategy } : {}),
+      ...(store ? { dispose: () => store!.dispose() } : {}),
+    };
   }
-  return {
-    path: file,
-    format: format!,
-    columns: c.columns ?? [],
-    mapping: c.choice!.mapping,
-    examples: c.examples,
-    skipped: { count: c.skippedCount, first: c.skippedFirst },
-    // A truncated load has no fingerprint even when the file was short enough to read whole: one rule for callers.
-    sha256: truncated ? '' : read.sha256,
-    bytes: read.bytes,
-    truncated,
-  };
 }
 
 /**

@@ -19,6 +19,8 @@ export interface ReadOptions {
   signal?: AbortSignal;
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   chunkBytes?: number;
+  /** Called once the file is open, with its size (before any text is read). */
+  onOpen?: (totalBytes: number) => void;
 }
 
 export interface ReadResult {
@@ -42,6 +44,7 @@ export async function readText(
   const handle = await openForReading(file);
   try {
     const total = (await handle.stat()).size;
+    opts.onOpen?.(total);
     const hash = createHash('sha256');
     const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
     // Even-sized, so a UTF-16 code unit never straddles two chunks (the error path counts lines per chunk).

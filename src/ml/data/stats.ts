@@ -1,5 +1,6 @@
 /** Dataset statistics (class counts, text lengths, duplicates, conflicts) and the protocol summary. */
 import type { DatasetSummary } from '../../protocol/types';
+import { textStoreOf } from './store';
 import type { DatasetStats, Example, LengthStats, LoadedDataset } from './types';
 
 export function datasetStats(examples: Example[]): DatasetStats {
@@ -7,8 +8,10 @@ export function datasetStats(examples: Example[]): DatasetStats {
   const chars = new Float64Array(n);
   const words = new Float64Array(n);
   const counts = new Map<string, number>();
-  // Text → its first label, or CONFLICT once a second label was seen.
-  const firstLabel = new Map<string, string | typeof CONFLICT>();
+  // Text → its first label, or CONFLICT once a second label was seen. Texts kept in a store (big files) are
+  // keyed by a 53-bit hash instead, so the map does not hold every text (a false duplicate needs a collision).
+  const hashed = textStoreOf(examples) !== undefined;
+  const firstLabel = new Map<string | number, string | typeof CONFLICT>();
   let duplicates = 0;
   let conflicting = 0;
   for (let i = 0; i < n; i++) {
@@ -17,14 +20,15 @@ export function datasetStats(examples: Example[]): DatasetStats {
     const [c, w] = measure(text);
     chars[i] = c;
     words[i] = w;
-    const seen = firstLabel.get(text);
+    const key = hashed ? hash53(text) : text;
+    const seen = firstLabel.get(key);
     if (seen === undefined) {
-      firstLabel.set(text, label);
+      firstLabel.set(key, label);
     } else {
       duplicates++;
       if (seen !== CONFLICT && seen !== label) {
         conflicting++;
-        firstLabel.set(text, CONFLICT);
+        firstLabel.set(key, CONFLICT);
       }
     }
   }
@@ -61,6 +65,20 @@ export function lengthHistogram(values: ArrayLike<number>): { edges: number[]; c
 }
 
 const CONFLICT = Symbol('conflict');
+
+/** Two 32-bit multiplicative hashes of the UTF-16 units, combined into a 53-bit number. */
+export function hash53(s: string): number {
+  let a = 0xdeadbeef ^ s.length;
+  let b = 0x41c6ce57 ^ s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 2654435761);
+    b = Math.imul(b ^ c, 1597334677);
+  }
+  a = Math.imul(a ^ (a >>> 16), 2246822507) ^ Math.imul(b ^ (b >>> 13), 3266489909);
+  b = Math.imul(b ^ (b >>> 16), 2246822507) ^ Math.imul(a ^ (a >>> 13), 3266489909);
+  return 4294967296 * (2097151 & b) + (a >>> 0);
+}
 
 /** Min, max, mean and percentiles with linear interpolation between closest ranks (NumPy's default). */
 export function lengthStats(values: ArrayLike<number>): LengthStats {

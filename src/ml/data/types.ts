@@ -40,6 +40,11 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Called while reading, with bytes read so far and the file size. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /**
+   * Let a big file keep its texts in a temp file (see store.ts, chooseDataStrategy): examples then read
+   * their text on demand, and the caller must call `dispose()` on the result. Training sets it.
+   */
+  stream?: boolean;
 }
 
 export interface LoadedDataset {
@@ -55,8 +60,13 @@ export interface LoadedDataset {
   bytes: number;
   /** True when maxRows stopped the read before the end of the file. */
   truncated: boolean;
+  /** With LoadOptions.stream: how the texts are held, and why. */
+  strategy?: DataStrategy;
+  /** With a stream strategy: removes the texts' temp file (examples cannot be read after it). */
+  dispose?: () => void;
 }
 
+import type { DataStrategy } from './store';
 export type { LengthStats } from '../../protocol/types';
 import type { LengthStats } from '../../protocol/types';
 

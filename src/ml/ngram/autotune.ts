@@ -10,7 +10,7 @@ import type { TrainInput, TrainReporter } from '../model';
 import type { OptionValues } from '../../protocol/types';
 import { Rng } from '../random';
 import type { NgramOptions } from './options';
-import { featurise, recipeKey, recipeOf, trainOn, type Featurised, type TrainedNgram } from './train';
+import { featureStrategyFor, featurise, recipeKey, recipeOf, trainOn, type Featurised, type TrainedNgram } from './train';
 
 type Tunable = Pick<NgramOptions, 'epochs' | 'lr' | 'wordNgrams' | 'charNgrams' | 'charMin' | 'classWeights' | 'l2' | 'minCount' | 'charWeight'>;
 
@@ -104,54 +104,64 @@ export async function autotune(input: TrainInput, start: NgramOptions, reporter:
     const key = recipeKey(recipe);
     let data = cache.get(key);
     if (!data) {
-      data = await featurise(input, recipe, undefined, signal);
+      data = await featurise(input, recipe, undefined, signal, featureStrategyFor(input));
       // Keep the best trial's features and the newest few: bounded memory on large sets.
-      for (const old of cache.keys()) if (cache.size >= 3 && old !== best?.key) cache.delete(old);
+      for (const [old, features] of cache) {
+        if (cache.size >= 3 && old !== best?.key) {
+          features.dispose();
+          cache.delete(old);
+        }
+      }
       cache.set(key, data);
     }
     return data;
   };
 
-  reporter.log(`autotune: searching for ${start.autotune} s on the validation split (${input.valid.length} examples)`);
-  for (;;) {
-    await checkpoint(signal);
-    const elapsed = Date.now() - began;
-    if (trials > 0 && elapsed >= budgetMs) break;
-    const tunable: Tunable =
-      trials === 0 ? start : !best || rng.next() < Math.max(0.2, 1 - elapsed / budgetMs) * 0.5 ? sample(rng) : perturb(rng, best.options, Math.max(0.25, 1 - elapsed / budgetMs));
-    const options: NgramOptions = { ...start, ...tunable };
-    const trialStart = Date.now();
-    const first = trials === 0;
-    const trialReporter: TrainReporter = {
-      signal,
-      phase() {},
-      progress() {
-        reporter.progress(Math.min(Date.now() - began, budgetMs), budgetMs, 'ms');
+  try {
+    reporter.log(`autotune: searching for ${start.autotune} s on the validation split (${input.valid.length} examples)`);
+    for (;;) {
+      await checkpoint(signal);
+      const elapsed = Date.now() - began;
+      if (trials > 0 && elapsed >= budgetMs) break;
+      const tunable: Tunable =
+        trials === 0 ? start : !best || rng.next() < Math.max(0.2, 1 - elapsed / budgetMs) * 0.5 ? sample(rng) : perturb(rng, best.options, Math.max(0.25, 1 - elapsed / budgetMs));
+      const options: NgramOptions = { ...start, ...tunable };
+      const trialStart = Date.now();
+      const first = trials === 0;
+      const trialReporter: TrainReporter = {
+        signal,
+        phase() {},
+        progress() {
+          reporter.progress(Math.min(Date.now() - began, budgetMs), budgetMs, 'ms');
+          if (!first && Date.now() > deadline) throw new DeadlineReached();
+        },
+        step() {},
+        epoch() {},
+        log() {},
+      };
+      trials++;
+      try {
+        const data = await featuresFor(options);
         if (!first && Date.now() > deadline) throw new DeadlineReached();
-      },
-      step() {},
-      epoch() {},
-      log() {},
-    };
-    trials++;
-    try {
-      const data = await featuresFor(options);
-      if (!first && Date.now() > deadline) throw new DeadlineReached();
-      const trained = await trainOn(input, data, options, toValues(options), trialReporter, signal);
-      const seconds = (Date.now() - trialStart) / 1000;
-      const better = !best || trained.validMacroF1 > best.trained.validMacroF1;
-      if (better) best = { trained, options, key: recipeKey(data.recipe) };
-      reporter.log(
-        `autotune trial ${trials} (${seconds.toFixed(1)} s): valid macro-F1 ${trained.validMacroF1.toFixed(4)} at epoch ${trained.bestEpoch}` +
-          `${better ? ' (best so far)' : ''}: ${describeTrial(options)}`,
-      );
-    } catch (e) {
-      if (e instanceof DeadlineReached) {
-        reporter.log(`autotune trial ${trials} stopped at the deadline: ${describeTrial(options)}`);
-        break;
+        const trained = await trainOn(input, data, options, toValues(options), trialReporter, signal);
+        const seconds = (Date.now() - trialStart) / 1000;
+        const better = !best || trained.validMacroF1 > best.trained.validMacroF1;
+        if (better) best = { trained, options, key: recipeKey(data.recipe) };
+        reporter.log(
+          `autotune trial ${trials} (${seconds.toFixed(1)} s): valid macro-F1 ${trained.validMacroF1.toFixed(4)} at epoch ${trained.bestEpoch}` +
+            `${better ? ' (best so far)' : ''}: ${describeTrial(options)}`,
+        );
+      } catch (e) {
+        if (e instanceof DeadlineReached) {
+          reporter.log(`autotune trial ${trials} stopped at the deadline: ${describeTrial(options)}`);
+          break;
+        }
+        throw e;
       }
-      throw e;
     }
+  } finally {
+    // Spilled features are temp files.
+    for (const features of cache.values()) features.dispose();
   }
   reporter.progress(budgetMs, budgetMs, 'ms');
   const chosen = best!;

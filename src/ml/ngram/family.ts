@@ -7,7 +7,15 @@ import { resolveOptions } from '../family';
 import { autotune, toValues } from './autotune';
 import { loadNgram } from './model';
 import { NGRAM_OPTIONS, ngramOptions } from './options';
-import { featurise, recipeOf, trainOn } from './train';
+import { textStoreOf } from '../data/store';
+import { featureStrategyFor, featurise, manyClassesNote, recipeOf, trainOn } from './train';
+
+/**
+ * Above this much text (texts kept in the loader's store), the defaults change unless the option was given:
+ * no character n-grams, and BIG_DATA_EPOCHS epochs (hundreds of thousands of rows converge in a few passes).
+ */
+export const BIG_TEXT_BYTES = 100 << 20;
+export const BIG_DATA_EPOCHS = 5;
 
 export const ngramFamily: ModelFamily = {
   name: 'ngram',
@@ -32,11 +40,35 @@ export const ngramFamily: ModelFamily = {
       }
       return tuned.best.model;
     }
+    const strategy = featureStrategyFor(input);
+    const textBytes = textStoreOf(input.train)?.bytes ?? 0;
+    if (textBytes > BIG_TEXT_BYTES) {
+      // Size switch: on this much text both cost ~5× the time (char n-grams also the temp disk) for little gain.
+      const changed: string[] = [];
+      if (o.charNgrams > 0 && ctx.given?.charNgrams === undefined) {
+        o.charNgrams = 0;
+        changed.push('character n-grams are off (word n-grams only, as fastText supervised; --char-ngrams 5 keeps them)');
+      }
+      if (o.epochs > BIG_DATA_EPOCHS && ctx.given?.epochs === undefined) {
+        o.epochs = BIG_DATA_EPOCHS;
+        changed.push(`${BIG_DATA_EPOCHS} epochs (as fastText; --epochs N for more)`);
+      }
+      if (changed.length) reporter.log(`big data: ${Math.round(textBytes / (1 << 20))} MB of text (over ${BIG_TEXT_BYTES >> 20} MB), so by default ${changed.join(', and ')}.`);
+    }
     reporter.phase('features', `word 1-${o.wordNgrams}-grams${o.charNgrams > 0 ? `, char ${o.charMin}-${o.charNgrams}-grams` : ''}`);
-    const data = await featurise(input, recipeOf(o), reporter, signal);
-    reporter.log(`n-gram features: ${data.vocab.size} used of ${o.buckets} buckets, ${data.train.cols.length} non-zeros in ${input.train.length} texts`);
-    reporter.phase('training', `${o.epochs} epochs`);
-    return (await trainOn(input, data, o, toValues(o), reporter, signal)).model;
+    const data = await featurise(input, recipeOf(o), reporter, signal, strategy);
+    try {
+      reporter.log(
+        `n-gram features (${data.strategy} strategy): ${data.vocab.size} used of ${o.buckets} buckets in ${input.train.length} texts` +
+          (data.nonZeros !== undefined ? `, ${data.nonZeros} non-zeros held in memory` : `, hashed rows spilled to a ${Math.round((data.spillBytes ?? 0) / (1 << 20))} MB temp file and read back each epoch`),
+      );
+      const note = manyClassesNote(input.labels.length, data.vocab.size, !!input.softTargets);
+      if (note) reporter.log(note);
+      reporter.phase('training', `${o.epochs} epochs`);
+      return (await trainOn(input, data, o, toValues(o), reporter, signal)).model;
+    } finally {
+      data.dispose();
+    }
   },
   async load(dir, manifest) {
     return loadNgram(dir, manifest);

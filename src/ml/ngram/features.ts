@@ -120,10 +120,10 @@ class CsrBuilder {
 
 /** (1 + ln tf) for small counts, looked up. */
 const SUBLINEAR = Float32Array.from({ length: 256 }, (_, tf) => (tf > 0 ? 1 + Math.log(tf) : 0));
-const sublinear = (tf: number) => (tf < 256 ? SUBLINEAR[tf] : 1 + Math.log(tf));
+export const sublinear = (tf: number) => (tf < 256 ? SUBLINEAR[tf] : 1 + Math.log(tf));
 
 /** Block weights (word, char) whose squares sum to 1, or a single block at weight 1. */
-function blockWeights(recipe: FeatureRecipe, hasWords: boolean, hasChars: boolean): [number, number] {
+export function blockWeights(recipe: FeatureRecipe, hasWords: boolean, hasChars: boolean): [number, number] {
   if (!hasChars) return [1, 0];
   if (!hasWords) return [0, 1];
   return [Math.sqrt(1 - recipe.charWeight), Math.sqrt(recipe.charWeight)];
@@ -314,23 +314,8 @@ export async function fitTransform(
   }
   onProgress?.(texts.length, texts.length);
 
-  // Vocabulary: buckets in ≥ minCount texts, in bucket order; the last-text slot becomes column + 1.
   const n = texts.length;
-  const minCount = Math.max(1, recipe.minCount);
-  let kept = 0;
-  for (let b = 0; b < recipe.buckets; b++) if (state[b * 2 + 1] >= minCount) kept++;
-  const bucketIds = new Uint32Array(kept);
-  const idf = new Float32Array(kept);
-  for (let b = 0, c = 0; b < recipe.buckets; b++) {
-    const df = state[b * 2 + 1];
-    if (df < minCount) {
-      state[b * 2] = 0;
-      continue;
-    }
-    bucketIds[c] = b;
-    idf[c] = Math.log((1 + n) / (1 + df)) + 1;
-    state[b * 2] = ++c;
-  }
+  const { bucketIds, idf } = keepFrequent(state, n, recipe);
 
   const b = new CsrBuilder(pairs);
   let p = 0;
@@ -357,4 +342,27 @@ export async function fitTransform(
     b.endRow();
   }
   return { vocab: new Vocabulary(bucketIds, idf), matrix: b.build() };
+}
+
+/**
+ * The vocabulary from `state` (per bucket: [last text, document frequency]): buckets in ≥ minCount of the
+ * `n` texts, in bucket order, with smooth idf. Each kept bucket's first slot becomes its column + 1 (0: dropped).
+ */
+export function keepFrequent(state: Int32Array, n: number, recipe: FeatureRecipe): { bucketIds: Uint32Array; idf: Float32Array } {
+  const minCount = Math.max(1, recipe.minCount);
+  let kept = 0;
+  for (let b = 0; b < recipe.buckets; b++) if (state[b * 2 + 1] >= minCount) kept++;
+  const bucketIds = new Uint32Array(kept);
+  const idf = new Float32Array(kept);
+  for (let b = 0, c = 0; b < recipe.buckets; b++) {
+    const df = state[b * 2 + 1];
+    if (df < minCount) {
+      state[b * 2] = 0;
+      continue;
+    }
+    bucketIds[c] = b;
+    idf[c] = Math.log((1 + n) / (1 + df)) + 1;
+    state[b * 2] = ++c;
+  }
+  return { bucketIds, idf };
 }

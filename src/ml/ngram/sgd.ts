@@ -32,6 +32,88 @@ export interface SgdConfig {
   classWeights: Float32Array | null;
   /** Examples per step (gradients summed; 1 = plain SGD). */
   batchSize: number;
+  /**
+   * Sampled softmax: each step scores the gold class and this many other classes drawn at random, instead of
+   * all K (0 = full softmax). Only with hard labels; validation and the saved model always use all classes.
+   */
+  negatives?: number;
+}
+
+/** Above this many classes, training uses a sampled softmax (see negativesFor). */
+export const SAMPLED_SOFTMAX_ABOVE = 256;
+
+/** Negatives per step for K classes: 0 (full softmax) up to SAMPLED_SOFTMAX_ABOVE classes, else 64. */
+export function negativesFor(k: number, soft: boolean): number {
+  return !soft && k > SAMPLED_SOFTMAX_ABOVE ? 64 : 0;
+}
+
+/**
+ * Softmax over the gold class and `negatives` classes drawn uniformly without replacement (uniform draws
+ * need no logit correction): a step costs nnz × (negatives + 1) instead of nnz × K. For thousands of
+ * classes that is the difference between minutes and seconds per epoch.
+ */
+export class SampledSoftmax {
+  private readonly m: number;
+  private readonly classes: Int32Array;
+  private readonly grads: Float64Array;
+  private readonly z: Float64Array;
+  private readonly seen: Int32Array;
+  private stamp = 0;
+  private readonly rng: Rng;
+
+  constructor(
+    private readonly k: number,
+    negatives: number,
+    batch: number,
+    seed: number,
+  ) {
+    this.m = Math.min(k, negatives + 1);
+    this.classes = new Int32Array(batch * this.m);
+    this.grads = new Float64Array(batch * this.m);
+    this.z = new Float64Array(this.m);
+    this.seen = new Int32Array(k);
+    this.rng = new Rng(seed ^ 0x2545f491);
+  }
+
+  /** Draws the classes for `slot` (gold first), scores them, keeps their gradients; returns the loss. */
+  forward(v: Float32Array, r: RowView, scale: number, bias: Float32Array, gold: number, slot: number, weight: number): number {
+    const { k, m, z } = this;
+    const cls = this.classes;
+    const off = slot * m;
+    const stamp = ++this.stamp;
+    cls[off] = gold;
+    this.seen[gold] = stamp;
+    for (let q = 1; q < m; ) {
+      const j = this.rng.int(k);
+      if (this.seen[j] === stamp) continue;
+      this.seen[j] = stamp;
+      cls[off + q++] = j;
+    }
+    z.fill(0);
+    for (let p = r.from; p < r.to; p++) {
+      const base = r.cols[p] * k;
+      const x = r.vals[p];
+      for (let q = 0; q < m; q++) z[q] += v[base + cls[off + q]] * x;
+    }
+    for (let q = 0; q < m; q++) z[q] = z[q] * scale + bias[cls[off + q]];
+    softmaxInPlace(z, 0, m);
+    for (let q = 0; q < m; q++) this.grads[off + q] = (z[q] - (q === 0 ? 1 : 0)) * weight;
+    return -Math.log(Math.max(z[0], 1e-15));
+  }
+
+  /** The sparse step for `slot`'s row on its drawn classes. */
+  backward(v: Float32Array, r: RowView, slot: number, step: number, lr: number, bias: Float32Array): void {
+    const { k, m } = this;
+    const off = slot * m;
+    const cls = this.classes;
+    const g = this.grads;
+    for (let p = r.from; p < r.to; p++) {
+      const base = r.cols[p] * k;
+      const x = r.vals[p] * step;
+      for (let q = 0; q < m; q++) v[base + cls[off + q]] -= g[off + q] * x;
+    }
+    for (let q = 0; q < m; q++) bias[cls[off + q]] -= lr * g[off + q];
+  }
 }
 
 export interface EpochResult {
@@ -51,8 +133,40 @@ export interface SgdHooks {
   onEpoch?(result: EpochResult): void;
 }
 
+/** One sparse row: cols/vals[from .. to). */
+export interface RowView {
+  cols: Int32Array;
+  vals: Float32Array;
+  from: number;
+  to: number;
+}
+
+/**
+ * Rows by index: a CSR matrix held in memory, or rows featurised on demand from stored texts (big data).
+ * `row(i, slot)` returns a view that stays valid until the same slot is asked for another row; a batch uses
+ * one slot per example.
+ */
+export interface RowSource {
+  readonly rows: number;
+  row(i: number, slot: number): RowView;
+}
+
+/** A CSR matrix as a RowSource (no copies). */
+export function csrRows(x: Csr): RowSource {
+  const views: RowView[] = [];
+  return {
+    rows: x.rows,
+    row(i, slot) {
+      const v = (views[slot] ??= { cols: x.cols, vals: x.vals, from: 0, to: 0 });
+      v.from = x.rowPtr[i];
+      v.to = x.rowPtr[i + 1];
+      return v;
+    },
+  };
+}
+
 export interface SgdData {
-  x: Csr;
+  x: RowSource;
   /** Gold class per row. */
   y: Int32Array;
   /** Optional n×K soft targets; replaces the one-hot gold target in the loss. */
@@ -118,13 +232,15 @@ function rowUpdate(w: Float32Array, cols: Int32Array, vals: Float32Array, from: 
   }
 }
 
-/** n×K probabilities of a linear model (weights scaled by `scale`) on CSR rows. */
-export function predictRows(model: LinearWeights, x: Csr, scale = 1, out = new Float32Array(x.rows * model.classes)): Float32Array {
+/** n×K probabilities of a linear model (weights scaled by `scale`) on sparse rows. */
+export async function predictRows(model: LinearWeights, x: RowSource, scale = 1, out = new Float32Array(x.rows * model.classes), signal?: AbortSignal): Promise<Float32Array> {
   const k = model.classes;
   const w = model.weights;
   const z = new Float64Array(k);
   for (let i = 0; i < x.rows; i++) {
-    rowLogits(w, x.cols, x.vals, x.rowPtr[i], x.rowPtr[i + 1], k, z);
+    if ((i & 1023) === 0) await checkpoint(signal);
+    const r = x.row(i, 0);
+    rowLogits(w, r.cols, r.vals, r.from, r.to, k, z);
     for (let j = 0; j < k; j++) z[j] = z[j] * scale + model.bias[j];
     softmaxInPlace(z, 0, k);
     for (let j = 0; j < k; j++) out[i * k + j] = z[j];
@@ -148,8 +264,8 @@ export async function trainSgd(
   config: SgdConfig,
   hooks: SgdHooks = {},
 ): Promise<{ model: LinearWeights; bestEpoch: number; epochs: EpochResult[] }> {
-  const { rowPtr, cols, vals } = train.x;
-  const n = train.x.rows;
+  const x = train.x;
+  const n = x.rows;
   const v = new Float32Array(features * k);
   const bias = new Float32Array(k);
   const best: LinearWeights = { weights: new Float32Array(features * k), bias: new Float32Array(k), features, classes: k };
@@ -158,8 +274,10 @@ export async function trainSgd(
   const rng = new Rng(config.seed);
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const batch = Math.max(1, config.batchSize);
+  const views: RowView[] = new Array<RowView>(batch);
   const z = new Float64Array(k);
   const g = new Float64Array(batch * k);
+  const sampler = config.negatives && !train.soft && config.negatives < k - 1 ? new SampledSoftmax(k, config.negatives, batch, config.seed) : undefined;
   const target = new Float64Array(k);
   const cw = config.classWeights;
   const totalSteps = Math.max(1, config.epochs * n);
@@ -187,7 +305,18 @@ export async function trainSgd(
       for (let s = s0; s < s1; s++) {
         const i = order[s];
         const b = s - s0;
-        rowLogits(v, cols, vals, rowPtr[i], rowPtr[i + 1], k, z);
+        const r = (views[b] = x.row(i, b));
+        if (sampler) {
+          const gold = train.y[i];
+          const weight = cw ? cw[gold] : 1;
+          const loss = sampler.forward(v, r, scale, bias, gold, b, weight);
+          lossSum += loss * weight;
+          weightSum += weight;
+          reportLoss += loss * weight;
+          reportWeight += weight;
+          continue;
+        }
+        rowLogits(v, r.cols, r.vals, r.from, r.to, k, z);
         for (let j = 0; j < k; j++) z[j] = z[j] * scale + bias[j];
         softmaxInPlace(z, 0, k);
         let weight = 1;
@@ -217,9 +346,13 @@ export async function trainSgd(
       for (let s = s0; s < s1; s++) scale *= 1 - lr * config.l2;
       const step = lr / scale;
       for (let s = s0; s < s1; s++) {
-        const i = order[s];
         const gb = (s - s0) * k;
-        rowUpdate(v, cols, vals, rowPtr[i], rowPtr[i + 1], k, g, gb, step);
+        const r = views[s - s0];
+        if (sampler) {
+          sampler.backward(v, r, s - s0, step, lr, bias);
+          continue;
+        }
+        rowUpdate(v, r.cols, r.vals, r.from, r.to, k, g, gb, step);
         for (let j = 0; j < k; j++) bias[j] -= lr * g[gb + j];
       }
       if (scale < 1e-6) {
@@ -234,7 +367,7 @@ export async function trainSgd(
       }
     }
     const trainLoss = weightSum ? lossSum / weightSum : 0;
-    const validated = valid && valid.x.rows > 0 ? validationScores(valid.y, predictRows(current, valid.x, scale), k) : undefined;
+    const validated = valid && valid.x.rows > 0 ? validationScores(valid.y, await predictRows(current, valid.x, scale, undefined, hooks.signal), k) : undefined;
     const scores = validated ?? { loss: NaN, accuracy: NaN, macroF1: NaN };
     const { isBest, stop } = selection.offer(epoch, validated, () => {
       for (let q = 0; q < v.length; q++) best.weights[q] = v[q] * scale;

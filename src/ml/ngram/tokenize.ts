@@ -25,8 +25,26 @@ export interface HashingRecipe {
 }
 
 const TOKEN = /[\p{L}\p{M}\p{N}_]+|[^\s\p{L}\p{M}\p{N}_]/gu;
-/** A word token (not punctuation): tested on the whole token so a first character outside the BMP counts. */
-const WORD_START = /^[\p{L}\p{M}\p{N}_]/u;
+
+/** Code point kinds for Hasher's scanner: the classes of TOKEN, per code point. */
+const SPACE = 0;
+const WORD = 1;
+const PUNCT = 2;
+const WORD_CHAR = /^[\p{L}\p{M}\p{N}_]$/u;
+const SPACE_CHAR = /^\s$/u;
+const classify = (cp: number): number => {
+  const ch = String.fromCodePoint(cp);
+  return WORD_CHAR.test(ch) ? WORD : SPACE_CHAR.test(ch) ? SPACE : PUNCT;
+};
+const ASCII_KIND = Uint8Array.from({ length: 128 }, (_, c) => classify(c));
+/** BMP kinds, filled on first use (255 = not yet known); astral code points are classified each time (rare). */
+const BMP_KIND = new Uint8Array(0x10000).fill(255);
+function kindOf(cp: number): number {
+  if (cp > 0xffff) return classify(cp);
+  let k = BMP_KIND[cp];
+  if (k === 255) k = BMP_KIND[cp] = cp >= 0xd800 && cp <= 0xdfff ? PUNCT : classify(cp);
+  return k;
+}
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -41,12 +59,6 @@ export function fmix32(h: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
-}
-
-function fnv1a(s: string): number {
-  let h = FNV_OFFSET;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
   return h >>> 0;
 }
 
@@ -88,15 +100,18 @@ export class Hasher {
 
   constructor(readonly recipe: HashingRecipe) {}
 
+  private tokenStarts = new Int32Array(256);
+  private tokenEnds = new Int32Array(256);
+  private tokenWords = new Uint8Array(256);
+
   hash(text: string, out: IntBuffer): number {
     out.clear();
     const { wordNgrams, charMin, charMax, buckets, maxTokens } = this.recipe;
-    const tokens = tokenize(text);
-    this.cut = maxTokens > 0 && tokens.length > maxTokens;
-    const t = this.cut ? maxTokens : tokens.length;
-    if (this.tokenHashes.length < t) this.tokenHashes = new Int32Array(t * 2);
+    const lower = text.toLowerCase();
+    const total = this.scan(lower, maxTokens > 0 ? maxTokens + 1 : 0);
+    this.cut = maxTokens > 0 && total > maxTokens;
+    const t = this.cut ? maxTokens : total;
     const th = this.tokenHashes;
-    for (let i = 0; i < t; i++) th[i] = fnv1a(tokens[i]);
     for (let i = 0; i < t; i++) {
       let h = th[i];
       out.push(fmix32(h ^ WORD_SEEDS[0]) % buckets);
@@ -108,21 +123,101 @@ export class Hasher {
     const charStart = out.length;
     if (charMax > 0) {
       for (let i = 0; i < t; i++) {
-        const token = tokens[i];
-        if (!WORD_START.test(token)) continue; // punctuation: its unigram is enough
-        this.charGrams(token, charMin, charMax, buckets, out);
+        if (!this.tokenWords[i]) continue; // punctuation: its unigram is enough
+        this.charGrams(lower, this.tokenStarts[i], this.tokenEnds[i], charMin, charMax, buckets, out);
       }
     }
     return charStart;
   }
 
-  private charGrams(token: string, minN: number, maxN: number, buckets: number, out: IntBuffer): void {
-    if (this.codePoints.length < token.length + 2) this.codePoints = new Int32Array(token.length * 2 + 2);
+  /**
+   * The tokens of `tokenize` in one pass over the lowercased text, without a string per token: each token's
+   * FNV-1a hash (over its UTF-16 units), its span, and whether it is a word. Stops after `limit` tokens
+   * (0 = all); returns how many it found.
+   */
+  private scan(s: string, limit: number): number {
+    let count = 0;
+    let i = 0;
+    const n = s.length;
+    while (i < n && (limit === 0 || count < limit)) {
+      let c = s.charCodeAt(i);
+      let units = 1;
+      let kind: number;
+      if (c < 128) kind = ASCII_KIND[c];
+      else {
+        if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+          const d = s.charCodeAt(i + 1);
+          if (d >= 0xdc00 && d <= 0xdfff) {
+            c = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
+            units = 2;
+          }
+        }
+        kind = kindOf(c);
+      }
+      if (kind === SPACE) {
+        i += units;
+        continue;
+      }
+      if (count === this.tokenHashes.length) this.grow();
+      const start = i;
+      let h = FNV_OFFSET;
+      if (kind === PUNCT) {
+        for (let u = 0; u < units; u++) h = Math.imul(h ^ s.charCodeAt(i + u), FNV_PRIME);
+        i += units;
+      } else {
+        // A run of word code points.
+        for (;;) {
+          for (let u = 0; u < units; u++) h = Math.imul(h ^ s.charCodeAt(i + u), FNV_PRIME);
+          i += units;
+          if (i >= n) break;
+          c = s.charCodeAt(i);
+          units = 1;
+          if (c < 128) {
+            if (ASCII_KIND[c] !== WORD) break;
+            continue;
+          }
+          if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+            const d = s.charCodeAt(i + 1);
+            if (d >= 0xdc00 && d <= 0xdfff) {
+              c = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
+              units = 2;
+            }
+          }
+          if (kindOf(c) !== WORD) break;
+        }
+      }
+      this.tokenHashes[count] = h >>> 0;
+      this.tokenStarts[count] = start;
+      this.tokenEnds[count] = i;
+      this.tokenWords[count++] = kind === WORD ? 1 : 0;
+    }
+    return count;
+  }
+
+  private grow(): void {
+    const size = this.tokenHashes.length * 2;
+    const th = new Int32Array(size);
+    th.set(this.tokenHashes);
+    this.tokenHashes = th;
+    const ts = new Int32Array(size);
+    ts.set(this.tokenStarts);
+    this.tokenStarts = ts;
+    const te = new Int32Array(size);
+    te.set(this.tokenEnds);
+    this.tokenEnds = te;
+    const tw = new Uint8Array(size);
+    tw.set(this.tokenWords);
+    this.tokenWords = tw;
+  }
+
+  /** Char n-grams of the word s[from, to). */
+  private charGrams(s: string, from: number, to: number, minN: number, maxN: number, buckets: number, out: IntBuffer): void {
+    if (this.codePoints.length < to - from + 2) this.codePoints = new Int32Array((to - from) * 2 + 2);
     const cp = this.codePoints;
     let len = 0;
     cp[len++] = BOUNDARY;
-    for (let i = 0; i < token.length; i++) {
-      const c = token.codePointAt(i)!;
+    for (let i = from; i < to; i++) {
+      const c = s.codePointAt(i)!;
       if (c > 0xffff) i++;
       cp[len++] = c;
     }

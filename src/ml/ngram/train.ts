@@ -2,10 +2,12 @@
 import { UsageError } from '../family';
 import type { TrainInput, TrainReporter } from '../model';
 import type { OptionValues } from '../../protocol/types';
-import { Featurizer, fitTransform, type Csr, type FeatureRecipe, type Vocabulary } from './features';
+import { textStoreOf } from '../data/store';
+import { Featurizer, fitTransform, type FeatureRecipe, type Vocabulary } from './features';
 import { NgramClassifier } from './model';
 import type { NgramOptions } from './options';
-import { balancedClassWeights, trainSgd, type EpochResult, type SgdData } from './sgd';
+import { balancedClassWeights, csrRows, negativesFor, trainSgd, type EpochResult, type RowSource, type SgdData } from './sgd';
+import { spillFeatures, type TextSource } from './spill';
 
 export function recipeOf(o: NgramOptions): FeatureRecipe {
   return {
@@ -26,25 +28,83 @@ export function recipeKey(r: FeatureRecipe): string {
   return JSON.stringify([r.wordNgrams, r.charMin, r.charMax, r.buckets, r.maxTokens, r.minCount, r.charWeight]);
 }
 
+/**
+ * How the rows reach SGD: `memory` featurises every text once and holds the CSR matrices (fastest; memory
+ * grows with the data), `spill` hashes every text once into a temp file and rebuilds each row from it at
+ * every visit (memory bounded by the model; see spill.ts). Both give the same model.
+ */
+export type FeatureStrategy = 'memory' | 'spill';
+
 export interface Featurised {
   recipe: FeatureRecipe;
   vocab: Vocabulary;
-  train: Csr;
-  valid: Csr;
+  train: RowSource;
+  valid: RowSource;
+  strategy: FeatureStrategy;
+  /** Non-zeros of the training matrix (memory strategy only). */
+  nonZeros?: number;
+  /** Bytes of the spilled rows (spill strategy only). */
+  spillBytes?: number;
+  /** Removes temp files (spill strategy); call when training is over, whatever the outcome. */
+  dispose(): void;
 }
 
-export async function featurise(input: TrainInput, recipe: FeatureRecipe, reporter: TrainReporter | undefined, signal?: AbortSignal): Promise<Featurised> {
+/**
+ * `spill` when the examples' texts live in a store (the loader's stream strategy for a big file) or when
+ * FINETUNE_DATA_STRATEGY=stream forces it; `memory` otherwise.
+ */
+export function featureStrategyFor(input: TrainInput, env: NodeJS.ProcessEnv = process.env): FeatureStrategy {
+  if (env.FINETUNE_DATA_STRATEGY === 'stream') return 'spill';
+  if (env.FINETUNE_DATA_STRATEGY === 'memory') return 'memory';
+  return textStoreOf(input.train) ? 'spill' : 'memory';
+}
+
+const textsOf = (examples: TrainInput['train']): TextSource => ({ length: examples.length, at: (i) => examples[i].text });
+
+export async function featurise(
+  input: TrainInput,
+  recipe: FeatureRecipe,
+  reporter: TrainReporter | undefined,
+  signal?: AbortSignal,
+  strategy: FeatureStrategy = 'memory',
+): Promise<Featurised> {
+  const onProgress = reporter && ((done: number, total: number) => reporter.progress(done, total, 'texts'));
+  if (strategy === 'spill') {
+    const store = textStoreOf(input.train);
+    const spilled = await spillFeatures(textsOf(input.train), textsOf(input.valid), recipe, { parent: store?.dir, signal, onProgress });
+    return { recipe, vocab: spilled.vocab, train: spilled.train, valid: spilled.valid, strategy, spillBytes: spilled.bytes, dispose: spilled.dispose };
+  }
   const { vocab, matrix } = await fitTransform(
     input.train.map((e) => e.text),
     recipe,
     signal,
-    reporter && ((done, total) => reporter.progress(done, total, 'texts')),
+    onProgress,
   );
   const valid = await new Featurizer(recipe, vocab).transform(
     input.valid.map((e) => e.text),
     signal,
   );
-  return { recipe, vocab, train: matrix, valid };
+  return { recipe, vocab, train: csrRows(matrix), valid: csrRows(valid), strategy, nonZeros: matrix.cols.length, dispose: () => undefined };
+}
+
+/**
+ * The note logged before training with many classes: what the sampled softmax does, and how big the
+ * weights are (features × classes, held twice while training: current and best epoch).
+ */
+export function manyClassesNote(k: number, features: number, soft: boolean): string | undefined {
+  const negatives = negativesFor(k, soft);
+  const bytes = features * k * 4 * 2;
+  const big = bytes > 1 << 30;
+  if (!negatives && !big) return undefined;
+  const gb = (bytes / (1 << 30)).toFixed(1);
+  return (
+    `${k} classes: ` +
+    (negatives
+      ? `an epoch with a full softmax would cost ${k} weight updates per n-gram; training uses a sampled softmax instead (the gold class and ${negatives} random others per step, about ${Math.round(k / (negatives + 1))}× less work); validation and predictions score all classes. `
+      : '') +
+    `The weights take ${gb} GB while training (${features} features × ${k} classes, twice)` +
+    (big ? '; to shrink them raise --min-count or pass --char-ngrams 0.' : '.')
+  );
 }
 
 /** Gold class indices; throws when an example's label is not in `labels`. */
@@ -110,6 +170,7 @@ export async function trainOn(
       patience: o.patience,
       batchSize: o.batchSize,
       classWeights: o.classWeights === 'balanced' ? balancedClassWeights(y, k, input.softTargets) : null,
+      negatives: negativesFor(k, !!input.softTargets),
     },
     {
       signal,

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { Featurizer, fitTransform, type FeatureRecipe } from '../../../src/ml/ngram/features';
-import { Hasher, IntBuffer, tokenize } from '../../../src/ml/ngram/tokenize';
+import { fmix32, Hasher, IntBuffer, tokenize } from '../../../src/ml/ngram/tokenize';
+import { Rng } from '../../../src/ml/random';
 
 const RECIPE: FeatureRecipe = {
   tokenizer: 'unicode-lower-v1',
@@ -67,4 +68,57 @@ describe('ngram char n-grams outside the BMP', () => {
     assert.equal(h.hash('😀', out), 1);
     assert.equal(out.length, 1);
   });
+
+  it('hashes exactly as the reference (regex tokens, one string per token) on random unicode text', () => {
+    const rng = new Rng(5);
+    const pieces = ['a', 'Z', '9', '_', ' ', '  ', '\t', '\n', '.', ',', "'", '-', '€', '$', 'é', 'É', 'ß', 'İ', 'ñ', '日本', '語', '\u0301', '🎉', '𝒜', '\ud800', '\udc00', '\u00a0', '\u3000', '\u2028', 'ǅ', 'Σ', 'ﬀ', '٣', 'word', 'Hello', 'DON\'T'];
+    for (let trial = 0; trial < 300; trial++) {
+      const text = Array.from({ length: rng.int(40) }, () => pieces[rng.int(pieces.length)]).join('');
+      for (const recipe of [RECIPE, { ...RECIPE, wordNgrams: 3, charMin: 1, charMax: 5, maxTokens: 4 }]) {
+        const out = new IntBuffer();
+        const charStart = new Hasher(recipe).hash(text, out);
+        const ref = referenceHash(text, recipe);
+        assert.equal(charStart, ref.charStart, JSON.stringify(text));
+        assert.deepEqual(Array.from(out.data.subarray(0, out.length)), ref.ids, JSON.stringify(text));
+      }
+    }
+  });
 });
+
+/** The hashing as first written: tokens from the regex, FNV-1a per token string, char n-grams per token string. */
+function referenceHash(text: string, r: FeatureRecipe): { charStart: number; ids: number[] } {
+  const PRIME = 0x01000193;
+  const fnv = (s: string) => {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), PRIME);
+    return h >>> 0;
+  };
+  const seeds = [0, 0x9e3779b1, 0x85ebca77, 0xc2b2ae3d];
+  const all = tokenize(text);
+  const tokens = r.maxTokens > 0 ? all.slice(0, r.maxTokens) : all;
+  const th = Int32Array.from(tokens, fnv);
+  const ids: number[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    let h = th[i];
+    ids.push(fmix32(h ^ seeds[0]) % r.buckets);
+    for (let n = 2; n <= r.wordNgrams && i + n <= tokens.length; n++) {
+      h = Math.imul(h, PRIME) ^ th[i + n - 1];
+      ids.push(fmix32((h ^ seeds[n - 1]) >>> 0) % r.buckets);
+    }
+  }
+  const charStart = ids.length;
+  for (const token of r.charMax > 0 ? tokens : []) {
+    if (!/^[\p{L}\p{M}\p{N}_]/u.test(token)) continue;
+    const cp = [0x110000, ...Array.from(token, (c) => c.codePointAt(0)!), 0x110000];
+    for (let start = 0; start < cp.length; start++) {
+      let h = (0x811c9dc5 ^ 0x27d4eb2f) >>> 0;
+      for (let e = start; e < Math.min(cp.length, start + r.charMax); e++) {
+        h = Math.imul(h ^ cp[e], PRIME);
+        const n = e - start + 1;
+        if (n < r.charMin || (n === 1 && cp[e] === 0x110000)) continue;
+        ids.push(fmix32(h >>> 0) % r.buckets);
+      }
+    }
+  }
+  return { charStart, ids };
+}
