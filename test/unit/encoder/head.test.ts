@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { HeadPredictor, learningRate, macroF1, trainHead, type HeadOptions } from '../../../src/ml/encoder/head';
+import { HeadPredictor, learningRate, trainHead, type HeadOptions } from '../../../src/ml/encoder/head';
+import { macroF1 } from '../../../src/ml/metrics';
 import { Rng } from '../../../src/ml/random';
 import { maxAbsDiff, recordingReporter } from './helpers';
 
@@ -16,6 +17,7 @@ const base: HeadOptions = {
   labelSmoothing: 0,
   patience: 0,
   seed: 7,
+  solver: 'adamw',
 };
 
 /** Gaussian blobs around class centers fixed by (dim, k): different seeds draw different points of the same problem. */
