@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseOptionValue, UsageError, type ModelFamily } from '../ml/family';
-import { DEFAULT_TRANSFORMER_MODEL, defaultModelFor, familyByName, familyNameFor } from '../ml/families';
+import { DEFAULT_TRANSFORMER_MODEL, TRANSFORMER_MODES, defaultModelFor, familyByName, familyNameFor, type TransformerMode } from '../ml/families';
 import { formatMetricsTable } from '../ml/metrics';
 import type { TrainRequest } from '../protocol/trainer';
 import type { OptionValues, TrainResultJson } from '../protocol/types';
@@ -31,7 +31,7 @@ const baseFlags: FlagSpec[] = [
     valueName: 'ngram|HUB-ID|FOLDER',
     help: `model to train (default ngram: built in, no download; with --mode, ${DEFAULT_TRANSFORMER_MODEL})`,
   },
-  { name: 'mode', type: 'string', valueName: 'head|full', help: 'transformers: frozen encoder + head (default) or full fine-tuning' },
+  { name: 'mode', type: 'string', valueName: 'head|full|hybrid', help: 'transformers: frozen encoder + head (default), full fine-tuning, or hybrid (head mixed with the n-gram model)' },
   { name: 'valid', type: 'string', valueName: 'FILE', help: 'validation file (default: a stratified slice of the training data)' },
   { name: 'test', type: 'string', valueName: 'FILE', help: 'test file (default: a stratified slice of the training data)' },
   ...columnFlags,
@@ -100,8 +100,9 @@ export const trainCommand: Command = {
   summary: 'train a classifier on a labeled CSV, TSV, JSONL or JSON file and write a run folder',
   flags: baseFlags,
   async run(argv, io) {
-    const mode = peek(argv, 'mode');
-    if (mode !== undefined && mode !== 'head' && mode !== 'full') throw new UsageError(`--mode ${mode}: expected head or full`);
+    const given = peek(argv, 'mode');
+    if (given !== undefined && !(TRANSFORMER_MODES as readonly string[]).includes(given)) throw new UsageError(`--mode ${given}: expected ${TRANSFORMER_MODES.join(', ')}`);
+    const mode = given as TransformerMode | undefined;
     const model = peek(argv, 'model') ?? defaultModelFor(mode);
     const family = await familyByName(familyNameFor(model, mode));
     const optionFlags = familyFlags(family);
@@ -124,7 +125,7 @@ export const trainCommand: Command = {
       text_column: str(flags, 'text-column'),
       label_column: str(flags, 'label-column'),
       model: resolveModelArg(model, io.cwd),
-      mode: mode as 'head' | 'full' | undefined,
+      mode,
       seed: num(flags, 'seed', true),
       device: device(flags),
       valid_fraction: num(flags, 'valid-fraction', false),

@@ -16,6 +16,8 @@ export async function familyByName(name: FamilyName): Promise<ModelFamily> {
       return (await import('./encoder/family.js')).encoderFamily;
     case 'finetune':
       return (await import('./finetune/family.js')).finetuneFamily;
+    case 'hybrid':
+      return (await import('./hybrid/family.js')).hybridFamily;
   }
   throw new UsageError(`unknown model family "${name as string}"`);
 }
@@ -24,17 +26,21 @@ export async function familyByName(name: FamilyName): Promise<ModelFamily> {
 export const DEFAULT_TRANSFORMER_MODEL = 'Xenova/all-MiniLM-L6-v2';
 
 /** The --model to use when none is given: the built-in n-gram model, or the default transformer with a --mode. */
-export function defaultModelFor(mode: 'head' | 'full' | undefined): string {
+export function defaultModelFor(mode: TransformerMode | undefined): string {
   return mode ? DEFAULT_TRANSFORMER_MODEL : 'ngram';
 }
 
+/** How a transformer --model is used: frozen encoder + head, full fine-tuning, or the head mixed with the n-gram model. */
+export type TransformerMode = 'head' | 'full' | 'hybrid';
+export const TRANSFORMER_MODES: readonly TransformerMode[] = ['head', 'full', 'hybrid'];
+
 /** 'ngram' is the built-in model; anything else is a transformer (Hub id or folder), frozen head by default. */
-export function familyNameFor(model: string, mode: 'head' | 'full' | undefined): FamilyName {
+export function familyNameFor(model: string, mode: TransformerMode | undefined): FamilyName {
   if (model === 'ngram') {
-    if (mode === 'full') throw new UsageError('--mode full needs a transformer --model (a Hub id or a model folder), not ngram');
+    if (mode === 'full' || mode === 'hybrid') throw new UsageError(`--mode ${mode} needs a transformer --model (a Hub id or a model folder), not ngram`);
     return 'ngram';
   }
-  return mode === 'full' ? 'finetune' : 'encoder';
+  return mode === 'full' ? 'finetune' : mode === 'hybrid' ? 'hybrid' : 'encoder';
 }
 
 export async function readManifest(modelDir: string): Promise<ModelManifest> {

@@ -35,7 +35,7 @@ export const trainRequest = obj({
   /** 'ngram', a Hub id, or a local model folder. */
   model: str,
   /** For transformer models: frozen encoder + head, or full fine-tuning. */
-  mode: optional(oneOf(['head', 'full'] as const)),
+  mode: optional(oneOf(['head', 'full', 'hybrid'] as const)),
   seed: optional(int),
   device: optional(oneOf(['auto', 'cpu', 'cuda'] as const)),
   valid_fraction: optional(num),

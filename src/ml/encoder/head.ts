@@ -394,9 +394,14 @@ export async function trainHead(
   const n = train.y.length;
   if (n === 0) throw new Error('trainHead: no training examples');
   const shape: HeadShape = { inputDim: dim, hidden: opts.head === 'mlp' ? opts.hiddenSize : 0, classes };
+  if (shape.hidden === 0 && (opts.solver ?? 'lbfgs') === 'lbfgs') {
+    // Centered, not scaled: an L2 penalty on the embeddings' own geometry, as scikit-learn's peer fits it.
+    const { mean } = standardizer(train.x, dim);
+    const norm = { mean, scale: new Float32Array(dim).fill(1) };
+    return trainLbfgs(train, valid, standardize(train.x, norm.mean, norm.scale), shape, norm, opts, t0, reporter);
+  }
   const { mean, scale } = standardizer(train.x, dim);
   const x = standardize(train.x, mean, scale);
-  if (shape.hidden === 0 && (opts.solver ?? 'lbfgs') === 'lbfgs') return trainLbfgs(train, valid, x, shape, { mean, scale }, opts, t0, reporter);
   const rng = new Rng(opts.seed);
   const init = initParams(shape, rng);
   const backend = opts.backend ?? 'onnx';

@@ -82,9 +82,9 @@ export async function fitLogreg(
 ): Promise<LogregFit> {
   const theta0 = init ?? new Float64Array(data.k * data.d + data.k);
   const r = await minimizeLbfgs(logregObjective(data, lambda), theta0, {
-    maxIter: opts.maxIter ?? 1000,
+    maxIter: opts.maxIter ?? 500,
     gradTol: opts.gradTol ?? 1e-5,
-    relTol: opts.relTol ?? 1e-10,
+    relTol: opts.relTol ?? 1e-9,
     ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),
   });
   return { theta: r.x, iterations: r.iterations, converged: r.converged, loss: r.value };
@@ -118,8 +118,14 @@ export function toHeadParams(theta: Float64Array, d: number, k: number): { w: Fl
   return { w, b: Float32Array.from(theta.subarray(k * d)) };
 }
 
-/** Inverse L2 strengths tried, from strong to weak regularization (warm starts follow this order). */
-export const C_GRID: readonly number[] = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+/**
+ * Inverse L2 strengths tried, from strong to weak regularization (warm starts follow this order): scikit-learn's
+ * usual grid {0.1, 1, 10, 100} and the points between, for centered (not scaled) sentence embeddings.
+ */
+export const C_GRID: readonly number[] = [0.1, 0.3, 1, 3, 10, 30, 100];
+
+/** The path stops after this many C values in a row without a better validation macro-F1 (weaker L2 costs more). */
+const PATH_PATIENCE = 2;
 
 export interface LogregPathPoint {
   C: number;
@@ -141,7 +147,7 @@ export function scoreProbs(p: Float32Array, gold: Int32Array, k: number): { macr
 
 /**
  * Fits the path C_GRID (λ = 1/(C·n)), warm-starting each fit from the previous one, and keeps the C with the best
- * validation macro-F1 (ties: lower validation loss). Without validation data: the grid's only C, else C = 1
+ * validation macro-F1 (ties: lower validation loss), stopping after PATH_PATIENCE values without improvement. Without validation data: the grid's only C, else C = 1
  * (scikit-learn's default).
  */
 export async function selectLogreg(
@@ -167,6 +173,7 @@ export async function selectLogreg(
     path.push({ C, validMacroF1: s.macroF1, validLoss: s.loss, iterations: fit.iterations });
     opts.log?.(`C=${C}: validation macro-F1 ${s.macroF1.toFixed(4)}, loss ${s.loss.toFixed(4)} (${fit.iterations} L-BFGS iterations)`);
     if (!best || s.macroF1 > best.f1 || (s.macroF1 === best.f1 && s.loss < best.loss)) best = { fit, C, f1: s.macroF1, loss: s.loss };
+    else if (path.length - path.findIndex((p) => p.C === best!.C) > PATH_PATIENCE) break;
   }
   return { fit: best!.fit, C: best!.C, path };
 }

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fitLogreg, logregObjective, logregPredict, selectLogreg } from '../../../src/ml/encoder/logreg';
+import { C_GRID, fitLogreg, logregObjective, logregPredict, selectLogreg } from '../../../src/ml/encoder/logreg';
 import { minimizeLbfgs } from '../../../src/ml/lbfgs';
 import { trainHead, HeadPredictor } from '../../../src/ml/encoder/head';
 import { Rng } from '../../../src/ml/random';
@@ -103,10 +103,14 @@ describe('encoder: logistic regression by L-BFGS', () => {
       return { x, y, targets: oneHot(Array.from(y), 2), d: dim, k: 2 };
     };
     const clean = await selectLogreg(make(400, 0.05, 1), make(200, 0.05, 2));
-    assert.ok(clean.C >= 1, `clean data: C=${clean.C}`);
-    assert.equal(clean.path.length, 9);
     const noisy = await selectLogreg(make(16, 1.5, 3, 200), make(400, 1.5, 4, 200));
     assert.ok(noisy.C < clean.C, `noisy C=${noisy.C} vs clean C=${clean.C}`);
+    // The path stops two C values after the best one (weaker L2 only costs more iterations from there).
+    for (const r of [clean, noisy]) {
+      const at = C_GRID.indexOf(r.C);
+      assert.equal(r.path.length, Math.min(at + 3, C_GRID.length), JSON.stringify(r.path));
+      assert.equal(Math.max(...r.path.map((p) => p.validMacroF1)), r.path[at].validMacroF1);
+    }
   });
 
   it('trainHead defaults to the L-BFGS solver for logistic regression and predicts through the saved layout', async () => {
@@ -123,7 +127,7 @@ describe('encoder: logistic regression by L-BFGS', () => {
       classWeights: 'none', labelSmoothing: 0, patience: 0, seed: 1,
     });
     assert.equal(r.backend, 'lbfgs');
-    assert.ok(r.C !== undefined && r.path?.length === 9);
+    assert.ok(r.C !== undefined && (r.path?.length ?? 0) >= 1);
     const p = await new HeadPredictor(r.weights).predict(x);
     let ok = 0;
     for (let i = 0; i < n; i++) {
