@@ -32,7 +32,7 @@ const baseFlags: FlagSpec[] = [
     valueName: 'ngram|HUB-ID|FOLDER',
     help: `model to train (default ngram: built in, no download; with --mode, ${DEFAULT_TRANSFORMER_MODEL})`,
   },
-  { name: 'mode', type: 'string', valueName: 'head|full', help: 'transformers: frozen encoder + head (default) or full fine-tuning' },
+  { name: 'mode', type: 'string', valueName: 'head|full|hybrid', help: 'transformers: frozen encoder + head (default), full fine-tuning, or hybrid (head mixed with the n-gram model)' },
   { name: 'valid', type: 'string', valueName: 'FILE', help: 'validation file (default: a stratified slice of the training data)' },
   { name: 'test', type: 'string', valueName: 'FILE', help: 'test file (default: a stratified slice of the training data)' },
   ...columnFlags,
@@ -102,7 +102,7 @@ export const trainCommand: Command = {
   flags: baseFlags,
   async run(argv, io) {
     const given = peek(argv, 'mode');
-    if (given !== undefined && !(MODES as readonly string[]).includes(given)) throw new UsageError(`--mode ${given}: expected head or full`);
+    if (given !== undefined && !(MODES as readonly string[]).includes(given)) throw new UsageError(`--mode ${given}: expected ${MODES.join(', ')}`);
     const mode = given as Mode | undefined;
     const model = peek(argv, 'model') ?? defaultModelFor(mode);
     const family = await familyByName(familyNameFor(model, mode));

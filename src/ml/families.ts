@@ -18,6 +18,8 @@ export async function familyByName(name: FamilyName): Promise<ModelFamily> {
       return (await import('./encoder/family.js')).encoderFamily;
     case 'finetune':
       return (await import('./finetune/family.js')).finetuneFamily;
+    case 'hybrid':
+      return (await import('./hybrid/family.js')).hybridFamily;
   }
   throw new UsageError(`unknown model family "${name as string}"`);
 }
@@ -25,7 +27,7 @@ export async function familyByName(name: FamilyName): Promise<ModelFamily> {
 /** familyFor (src/protocol/vocabulary), refusing --mode full with the built-in n-gram model. */
 export function familyNameFor(model: string, mode: Mode | undefined): FamilyName {
   const family = familyFor(model, mode);
-  if (family === 'ngram' && mode === 'full') throw new UsageError('--mode full needs a transformer --model (a Hub id or a model folder), not ngram');
+  if (family === 'ngram' && (mode === 'full' || mode === 'hybrid')) throw new UsageError(`--mode ${mode} needs a transformer --model (a Hub id or a model folder), not ngram`);
   return family;
 }
 

@@ -9,10 +9,10 @@ export const DEVICES = ['auto', 'cpu', 'cuda'] as const;
 export type Device = (typeof DEVICES)[number];
 
 /** How a transformer --model is trained: a frozen encoder with a head, or full fine-tuning. */
-export const MODES = ['head', 'full'] as const;
+export const MODES = ['head', 'full', 'hybrid'] as const;
 export type Mode = (typeof MODES)[number];
 
-export const FAMILY_NAMES = ['ngram', 'encoder', 'finetune'] as const;
+export const FAMILY_NAMES = ['ngram', 'encoder', 'finetune', 'hybrid'] as const;
 export type FamilyName = (typeof FAMILY_NAMES)[number];
 
 /** A run's status in run.json. */
@@ -58,7 +58,7 @@ export function modelRefKind(model: string): 'ngram' | 'hub' | 'path' | 'invalid
 /** Which family trains a --model string in a mode: 'ngram' is the built-in model, anything else a transformer. */
 export function familyFor(model: string, mode: Mode | undefined): FamilyName {
   if (model.trim() === NGRAM_MODEL) return 'ngram';
-  return mode === 'full' ? 'finetune' : 'encoder';
+  return mode === 'full' ? 'finetune' : mode === 'hybrid' ? 'hybrid' : 'encoder';
 }
 
 /**

@@ -8,7 +8,6 @@ import { loadDataset, summarizeDataset } from '../ml/data';
 import { expectValid, ProtocolError } from '../protocol/check';
 import { FromTrainer, toTrainer, ToTrainer } from '../protocol/trainer';
 import { familyByName } from '../ml/families';
-import type { FamilyName } from '../ml/model';
 import { errorKindOf, runTraining } from './pipeline';
 
 
@@ -46,9 +45,9 @@ async function handle(msg: ToTrainer): Promise<void> {
       return;
     }
     case 'describe': {
-      const names: FamilyName[] = ['ngram', 'encoder', 'finetune'];
+      const names = ['ngram', 'encoder', 'finetune'] as const;
       const families = await Promise.all(names.map(familyByName));
-      send({ type: 'described', id: msg.id, families: families.map((f) => ({ name: f.name, title: f.title, options: [...f.options] })) });
+      send({ type: 'described', id: msg.id, families: families.map((f, i) => ({ name: names[i], title: f.title, options: [...f.options] })) });
       return;
     }
     case 'train': {

@@ -18,6 +18,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   inline: () => import('./inline.js'),
   finetune: () => import('./finetune.js'),
   encoder: () => import('./encoder.js'),
+  realmodel: () => import('./realmodel.js'),
 };
 
 async function main(argv: string[]): Promise<void> {

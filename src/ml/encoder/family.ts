@@ -20,7 +20,7 @@ import { DEFAULT_ENCODER_MODEL, loadEncoder, type Dtype, type LoadedEncoder } fr
 import { patienceOption, THREADS_OPTION } from '../train/options';
 import type { ModelDescription } from '../../protocol/types';
 
-const encoderOptions = declareOptions([
+export const encoderOptions = declareOptions([
   { key: 'dtype', flag: 'dtype', type: 'enum', choices: ['fp32', 'fp16', 'q8'], default: 'fp32', help: 'Encoder weights: fp32, fp16 (GPU) or q8 (int8, faster on CPU); picks onnx/model[_fp16|_quantized].onnx' },
   { key: 'pooling', flag: 'pooling', type: 'enum', choices: ['mean', 'cls'], default: 'mean', help: 'Sentence vector: mean of token vectors, or the first ([CLS]) token' },
   { key: 'normalize', flag: 'normalize', type: 'bool', default: true, help: 'L2-normalize sentence vectors', advanced: true },
@@ -28,6 +28,8 @@ const encoderOptions = declareOptions([
   { key: 'batchSize', flag: 'batch-size', type: 'int', default: 32, min: 1, max: 4096, help: 'Texts per encoder batch' },
   THREADS_OPTION,
   { key: 'head', flag: 'head', type: 'enum', choices: ['logreg', 'mlp'], default: 'logreg', help: 'Classifier head: logistic regression or a one-hidden-layer MLP' },
+  { key: 'solver', flag: 'solver', type: 'enum', choices: ['lbfgs', 'adamw'], default: 'lbfgs', help: 'Logistic regression: lbfgs trains to convergence with the L2 strength chosen on validation; adamw runs epochs (the MLP always does)', advanced: true },
+  { key: 'C', flag: 'l2-c', type: 'float', default: 0, min: 0, max: 1e6, help: 'Inverse L2 strength for --solver lbfgs (as scikit-learn\'s C; 0 = choose on validation)', advanced: true },
   { key: 'hiddenSize', flag: 'hidden-size', type: 'int', default: 256, min: 1, max: 8192, help: 'MLP hidden units', advanced: true },
   { key: 'dropout', flag: 'dropout', type: 'float', default: 0.1, min: 0, max: 0.9, help: 'MLP dropout', advanced: true },
   { key: 'epochs', flag: 'epochs', type: 'int', default: 30, min: 1, max: 10000, help: 'Head training epochs (early stopping may end sooner)' },
@@ -168,6 +170,10 @@ class EncoderClassifier implements Classifier {
             epochs_run: this.training.result.epochsRun,
             head_backend: this.training.result.backend,
             head_train_seconds: round(this.training.result.seconds, 3),
+            ...(this.training.result.C !== undefined ? { head_C: this.training.result.C } : {}),
+            ...(this.training.result.path?.length
+              ? { head_C_path: this.training.result.path.map((p) => ({ C: p.C, valid_macro_f1: round(p.validMacroF1, 4), iterations: p.iterations })) }
+              : {}),
           }
         : {}),
       embedding_cache: this.embedder.cache ? this.embedder.cache.dir : null,
@@ -253,6 +259,8 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
       input.labels.length,
       {
         head: o.head,
+        solver: o.solver,
+        C: o.C,
         hiddenSize: o.hiddenSize,
         dropout: o.dropout,
         epochs: o.epochs,

@@ -17,6 +17,7 @@ const base: HeadOptions = {
   labelSmoothing: 0,
   patience: 0,
   seed: 7,
+  solver: 'adamw',
 };
 
 /** Gaussian blobs around class centers fixed by (dim, k): different seeds draw different points of the same problem. */

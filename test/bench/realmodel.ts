@@ -1,0 +1,160 @@
+/**
+ * Real-model benchmark: `npm run bench -- realmodel [--quick]`. On every shared dataset (train file → train +
+ * validation slice, test file held out) it trains each mode through the built CLI (a fresh process each, so train
+ * time and peak RSS are the user's), and next to them the scikit-learn peer on the very embeddings our head saw
+ * (LogisticRegression, C by 5-fold CV on the whole training file, as ../shared/tools/peers/frozen_peer.py does after
+ * its torch encoding). Needs `shared/models/all-MiniLM-L6-v2` and `shared/datasets` beside the checkout (or
+ * $FINETUNE_SHARED_MODEL / $FINETUNE_SHARED_DATASETS); skips loudly without them.
+ *
+ * Environment: FINETUNE_BENCH_DTYPE (fp32 | q8, default fp32), FINETUNE_CACHE_DIR (embedding cache reused across
+ * runs: the first head run encodes, the others read), FINETUNE_BENCH_MODES (comma list, default all).
+ * --quick: sotu-party only.
+ */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EmbeddingCache } from '../../src/ml/encoder/embeddingCache';
+import { Embedder } from '../../src/ml/encoder/embedder';
+import { EncoderRuntime } from '../../src/ml/encoder/runtime';
+import { loadEncoder, type Dtype } from '../../src/ml/encoder/source';
+import { defaultCacheDir } from '../../src/ml/cacheDir';
+import { readJsonl, sharedDatasets } from '../sharedDatasets';
+
+const PYTHON = process.env.FINETUNE_BENCH_PYTHON ?? '/usr/bin/python3';
+const DATASETS = ['sotu-party', 'fortunes-topic', 'spamassassin'];
+
+interface Row {
+  dataset: string;
+  mode: string;
+  macro_f1?: number;
+  accuracy?: number;
+  train_seconds?: number;
+  peak_rss_mb?: number;
+  encode_tokens_per_s?: number;
+  note?: string;
+}
+
+function sharedModel(datasets: string): string | undefined {
+  const env = process.env.FINETUNE_SHARED_MODEL;
+  const dir = env ?? path.join(path.dirname(datasets), 'models', 'all-MiniLM-L6-v2');
+  return fs.existsSync(path.join(dir, 'onnx', 'model.onnx')) ? dir : undefined;
+}
+
+function exec(cmd: string, args: string[], timeoutMs = 3_600_000): Promise<{ stdout: string; stderr: string; ok: boolean }> {
+  return new Promise((resolve) =>
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 1 << 28 }, (err, stdout, stderr) => resolve({ stdout, stderr, ok: !err })),
+  );
+}
+
+function lastJson(stdout: string): Record<string, unknown> | undefined {
+  const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  try {
+    return line ? (JSON.parse(line) as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Modes as CLI arguments (after `train <file> --test <file>`). */
+function modeArgs(model: string, dtype: Dtype): Record<string, string[]> {
+  return {
+    ngram: ['--model', 'ngram'],
+    head: ['--model', model, '--mode', 'head', '--dtype', dtype],
+    hybrid: ['--model', model, '--mode', 'hybrid', '--dtype', dtype],
+    auto: ['--model', 'auto', '--encoder', model, '--dtype', dtype],
+  };
+}
+
+async function cliRun(cli: string, dataDir: string, name: string, args: string[], cacheDir: string, runsDir: string): Promise<Row & { raw?: Record<string, unknown> }> {
+  const r = await exec(process.execPath, [
+    cli, 'train', path.join(dataDir, `${name}.train.jsonl`), '--test', path.join(dataDir, `${name}.test.jsonl`),
+    '--device', 'cpu', '--cache-dir', cacheDir, '--runs-dir', runsDir, '--json', ...args,
+  ]);
+  const j = lastJson(r.stdout);
+  if (!j || j.status !== 'completed') return { dataset: name, mode: '', note: `failed: ${String(j?.error ?? r.stderr.split('\n').slice(-3).join(' ')).slice(0, 160)}` };
+  return {
+    dataset: name,
+    mode: '',
+    macro_f1: j.macro_f1 as number,
+    accuracy: j.accuracy as number,
+    train_seconds: j.train_seconds as number,
+    peak_rss_mb: j.peak_rss_mb as number,
+    ...(typeof j.encode_tokens_per_s === 'number' ? { encode_tokens_per_s: j.encode_tokens_per_s } : {}),
+    raw: j,
+  };
+}
+
+/** Our embeddings (from the cache the head run filled) of the whole training file and the test file, for the peer. */
+async function exportEmbeddings(model: string, dtype: Dtype, cacheDir: string, dataDir: string, name: string, out: string): Promise<void> {
+  const train = readJsonl(path.join(dataDir, `${name}.train.jsonl`));
+  const test = readJsonl(path.join(dataDir, `${name}.test.jsonl`));
+  const encoder = await loadEncoder({ model, dtype, device: 'cpu', cacheDir });
+  try {
+    const runtime = new EncoderRuntime(encoder, 'mean', 256);
+    const cache = new EmbeddingCache(
+      cacheDir,
+      { model: encoder.files.ref, fingerprint: encoder.fingerprint, tokenizer: encoder.tokenizerFingerprint, dtype, pooling: 'mean', maxLength: runtime.maxLength },
+      2048 * 1024 * 1024,
+    );
+    const embedder = new Embedder(runtime, cache, true, 32);
+    const x = await embedder.embed([...train, ...test].map((e) => e.text));
+    await embedder.flush();
+    const header = Buffer.from(JSON.stringify({ dim: embedder.dim, train_labels: train.map((e) => e.label), test_labels: test.map((e) => e.label) }));
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(header.length);
+    fs.writeFileSync(out, Buffer.concat([len, header, Buffer.from(x.buffer, x.byteOffset, x.byteLength)]));
+  } finally {
+    await encoder.dispose();
+  }
+}
+
+function fmt(v: number | undefined, digits = 3): string {
+  return v === undefined ? '–' : v.toFixed(digits);
+}
+
+export async function run(opts: { quick: boolean }): Promise<void> {
+  const dataDir = sharedDatasets();
+  const model = dataDir ? sharedModel(dataDir) : undefined;
+  if (!dataDir || !model) {
+    console.log(`\nrealmodel: SKIPPED — ${!dataDir ? 'shared/datasets' : 'shared/models/all-MiniLM-L6-v2'} not found beside the checkout (set FINETUNE_SHARED_DATASETS / FINETUNE_SHARED_MODEL)`);
+    return;
+  }
+  const dtype = (process.env.FINETUNE_BENCH_DTYPE ?? 'fp32') as Dtype;
+  const cacheDir = defaultCacheDir();
+  const cli = path.join(__dirname, 'cli.js');
+  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-realmodel-'));
+  const all = modeArgs(model, dtype);
+  const modes = (process.env.FINETUNE_BENCH_MODES ?? Object.keys(all).join(',')).split(',').filter((m) => all[m]);
+  const sets = opts.quick ? DATASETS.slice(0, 1) : DATASETS;
+  console.log(`\nreal model ${model} (${dtype}), CPU, ${os.cpus().length} cores; embedding cache ${cacheDir}; modes ${modes.join(', ')}`);
+  const rows: Row[] = [];
+  try {
+    for (const name of sets) {
+      for (const mode of modes) {
+        const r = await cliRun(cli, dataDir, name, all[mode], cacheDir, runsDir);
+        const chosen = mode === 'auto' && r.raw?.auto_choice ? ` → ${String(r.raw.auto_choice)}` : '';
+        rows.push({ ...r, mode: mode + chosen });
+        console.log(`  ${name} ${mode}${chosen}: macro-F1 ${fmt(r.macro_f1)} acc ${fmt(r.accuracy)} train ${fmt(r.train_seconds, 1)} s RSS ${r.peak_rss_mb ?? '–'} MB${r.note ? ' ' + r.note : ''}`);
+        if (mode === 'head' && r.macro_f1 !== undefined) {
+          const file = path.join(runsDir, `${name}.emb`);
+          await exportEmbeddings(model, dtype, cacheDir, dataDir, name, file);
+          const p = await exec(PYTHON, [path.join(__dirname, '..', 'test', 'bench', 'head_peer.py'), file]);
+          const j = lastJson(p.stdout);
+          const peer: Row = j
+            ? { dataset: name, mode: `sklearn LR, C=${String(j.best_C)} by CV (same embeddings)`, macro_f1: j.macro_f1 as number, accuracy: j.accuracy as number, train_seconds: j.fit_seconds as number, note: 'fit only' }
+            : { dataset: name, mode: 'sklearn LR (same embeddings)', note: `peer failed: ${p.stderr.split('\n').slice(-2).join(' ').slice(0, 160)}` };
+          rows.push(peer);
+          console.log(`  ${name} ${peer.mode}: macro-F1 ${fmt(peer.macro_f1)}${peer.note ? ' ' + peer.note : ''}`);
+        }
+      }
+    }
+  } finally {
+    fs.rmSync(runsDir, { recursive: true, force: true });
+  }
+  console.log('\n| set | mode | macro-F1 | accuracy | train s | peak RSS MB | encode tokens/s |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(`| ${r.dataset} | ${r.mode} | ${fmt(r.macro_f1)} | ${fmt(r.accuracy)} | ${fmt(r.train_seconds, 1)}${r.note ? ` (${r.note})` : ''} | ${r.peak_rss_mb ?? '–'} | ${r.encode_tokens_per_s ?? '–'} |`);
+  }
+}

@@ -1,0 +1,140 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { C_GRID, fitLogreg, logregObjective, logregPredict, selectLogreg } from '../../../src/ml/encoder/logreg';
+import { minimizeLbfgs } from '../../../src/ml/lbfgs';
+import { trainHead, HeadPredictor } from '../../../src/ml/encoder/head';
+import { Rng } from '../../../src/ml/random';
+
+interface SklearnCase {
+  name: string;
+  n: number;
+  d: number;
+  k: number;
+  C: number;
+  x: number[];
+  y: number[];
+  sample_weight: number[];
+  coef: number[];
+  intercept: number[];
+  proba: number[];
+}
+
+/** Written by test/fixtures/logreg/generate.py (scikit-learn LogisticRegression, multinomial, lbfgs, tol 1e-10). */
+const cases = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../../test/fixtures/logreg/sklearn.json'), 'utf8')) as SklearnCase[];
+
+function oneHot(y: number[], k: number): Float32Array {
+  const t = new Float32Array(y.length * k);
+  y.forEach((c, i) => (t[i * k + c] = 1));
+  return t;
+}
+
+describe('encoder: logistic regression by L-BFGS', () => {
+  it('minimizes a convex quadratic to its closed-form optimum', async () => {
+    // f(x) = ½ xᵀAx − bᵀx with A diagonal-dominant: optimum solves Ax = b.
+    const A = [
+      [4, 1, 0],
+      [1, 3, 0.5],
+      [0, 0.5, 2],
+    ];
+    const b = [1, -2, 3];
+    const r = await minimizeLbfgs((x, g) => {
+      let f = 0;
+      for (let i = 0; i < 3; i++) {
+        let ax = 0;
+        for (let j = 0; j < 3; j++) ax += A[i][j] * x[j];
+        g[i] = ax - b[i];
+        f += 0.5 * x[i] * ax - b[i] * x[i];
+      }
+      return f;
+    }, new Float64Array(3), { gradTol: 1e-10 });
+    assert.ok(r.converged);
+    for (let i = 0; i < 3; i++) {
+      let ax = 0;
+      for (let j = 0; j < 3; j++) ax += A[i][j] * r.x[j];
+      assert.ok(Math.abs(ax - b[i]) < 1e-8, `row ${i}: ${ax} vs ${b[i]}`);
+    }
+  });
+
+  for (const c of cases) {
+    it(`reaches scikit-learn's optimum (${c.name}: n=${c.n}, d=${c.d}, k=${c.k}, C=${c.C})`, async () => {
+      const x = Float32Array.from(c.x);
+      const weights = Float32Array.from(c.sample_weight);
+      const wsum = weights.reduce((a, b) => a + b, 0);
+      // scikit-learn minimizes ½‖W‖² + C·Σ sᵢ CEᵢ; ours is that divided by C·Σ sᵢ.
+      const data = { x, targets: oneHot(c.y, c.k), weights, d: c.d, k: c.k };
+      const lambda = 1 / (c.C * wsum);
+      const fit = await fitLogreg(data, lambda, undefined, { gradTol: 1e-8, relTol: 0 });
+      assert.ok(fit.converged, `${fit.iterations} iterations`);
+      // scipy stops scikit-learn on a relative decrease (ftol), so our objective must be at least as low as at its solution.
+      const theirs = new Float64Array([...c.coef, ...c.intercept]);
+      const f = logregObjective(data, lambda);
+      const g = new Float64Array(theirs.length);
+      assert.ok(f(fit.theta, g) <= f(theirs, g) + 1e-12, 'objective above scikit-learn\'s');
+      // Softmax parameters are defined up to a shift common to all classes; the L2 optimum has Σ_c W[c] = 0 and
+      // scikit-learn centers its intercepts the same way, so compare directly.
+      let worstCoef = 0;
+      for (let i = 0; i < c.k * c.d; i++) worstCoef = Math.max(worstCoef, Math.abs(fit.theta[i] - c.coef[i]));
+      const bMean = c.intercept.reduce((a, v) => a + v, 0) / c.k;
+      const ours = Array.from(fit.theta.subarray(c.k * c.d));
+      const oMean = ours.reduce((a, v) => a + v, 0) / c.k;
+      let worstBias = 0;
+      for (let j = 0; j < c.k; j++) worstBias = Math.max(worstBias, Math.abs(ours[j] - oMean - (c.intercept[j] - bMean)));
+      assert.ok(worstCoef < 2e-4, `coefficients off by ${worstCoef}`);
+      assert.ok(worstBias < 2e-4, `intercepts off by ${worstBias}`);
+      const p = logregPredict(fit.theta, x, c.d, c.k);
+      let worstP = 0;
+      for (let i = 0; i < p.length; i++) worstP = Math.max(worstP, Math.abs(p[i] - c.proba[i]));
+      assert.ok(worstP < 5e-5, `probabilities off by ${worstP}`);
+    });
+  }
+
+  it('picks the L2 strength on validation: weak regularization for clean data, strong for few noisy examples', async () => {
+    const make = (n: number, noise: number, seed: number, dim = 20) => {
+      const rng = new Rng(seed);
+      const x = new Float32Array(n * dim);
+      const y = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        y[i] = i % 2;
+        // Only feature 0 carries the class; the rest is noise a weakly regularized model overfits.
+        x[i * dim] = (y[i] ? 1 : -1) * 0.5 + rng.normal() * noise;
+        for (let j = 1; j < dim; j++) x[i * dim + j] = rng.normal();
+      }
+      return { x, y, targets: oneHot(Array.from(y), 2), d: dim, k: 2 };
+    };
+    const clean = await selectLogreg(make(400, 0.05, 1), make(200, 0.05, 2));
+    const noisy = await selectLogreg(make(16, 1.5, 3, 200), make(400, 1.5, 4, 200));
+    assert.ok(noisy.C < clean.C, `noisy C=${noisy.C} vs clean C=${clean.C}`);
+    // The path stops two C values after the best one (weaker L2 only costs more iterations from there).
+    for (const r of [clean, noisy]) {
+      const at = C_GRID.indexOf(r.C);
+      assert.equal(r.path.length, Math.min(at + 3, C_GRID.length), JSON.stringify(r.path));
+      assert.equal(Math.max(...r.path.map((p) => p.validMacroF1)), r.path[at].validMacroF1);
+    }
+  });
+
+  it('trainHead defaults to the L-BFGS solver for logistic regression and predicts through the saved layout', async () => {
+    const rng = new Rng(5);
+    const n = 120;
+    const x = new Float32Array(n * 3);
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      y[i] = i % 3;
+      for (let j = 0; j < 3; j++) x[i * 3 + j] = (j === y[i] ? 2 : 0) + rng.normal() * 0.3;
+    }
+    const r = await trainHead({ x, y }, { x, y }, 3, 3, {
+      head: 'logreg', hiddenSize: 0, dropout: 0, epochs: 1, lr: 0, weightDecay: 0, batchSize: 1, warmup: 0,
+      classWeights: 'none', labelSmoothing: 0, patience: 0, seed: 1,
+    });
+    assert.equal(r.backend, 'lbfgs');
+    assert.ok(r.C !== undefined && (r.path?.length ?? 0) >= 1);
+    const p = await new HeadPredictor(r.weights).predict(x);
+    let ok = 0;
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let c = 1; c < 3; c++) if (p[i * 3 + c] > p[i * 3 + best]) best = c;
+      if (best === y[i]) ok++;
+    }
+    assert.ok(ok / n > 0.97, String(ok / n));
+  });
+});
