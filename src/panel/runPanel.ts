@@ -26,6 +26,8 @@ export class RunPanel {
   private readonly disposables: vscode.Disposable[] = [];
   private run?: ManagedRun;
   private runListeners: (() => void)[] = [];
+  /** A final state (finished / failed / cancelled) was sent for the attached run. */
+  private terminalPosted = false;
   private dataset?: Extract<ToWebview, { type: 'dataset' }>;
   private datasetError?: string;
   private columns: { text?: string; label?: string } = {};
@@ -148,7 +150,10 @@ export class RunPanel {
       case 'start':
         return this.start(msg);
       case 'cancel':
-        this.run?.cancel();
+        // Nothing to cancel here (the run ended while the message was on its way, or this panel was
+        // restored without its process): resend the run's real state so the panel cannot stay "Cancelling".
+        if (this.run?.active) this.run.cancel();
+        else await this.sync();
         return;
       case 'pick-model-folder': {
         const picked = await vscode.window.showOpenDialog({
@@ -192,7 +197,9 @@ export class RunPanel {
 
   /** Everything the webview needs after (re)loading: the form, the dataset, the run so far. */
   private async sync(): Promise<void> {
-    const form = await buildFormSchema(this.services.manager, this.services.context.globalStorageUri);
+    const own = this.state.runDir ? (await readRunView(this.state.runDir))?.record.config.model : undefined;
+    const form = await buildFormSchema(this.services.manager, this.services.context.globalStorageUri, own ? [own] : []);
+    for (const m of form.modelSuggestions) if (looksLocal(m.id)) this.pickedFolders.add(m.id);
     this.post({ type: 'init', view: this.view, state: this.state, form });
     if (this.view === 'compare') {
       const runs = (await Promise.all((this.state.compareRunDirs ?? []).map(readRunView))).filter((r) => !!r);
@@ -269,7 +276,7 @@ export class RunPanel {
     const model = msg.model.trim();
     if (model !== 'ngram' && looksLocal(model)) {
       if (!this.pickedFolders.has(model)) {
-        this.post({ type: 'notice', level: 'error', message: 'Choose a local model folder with "Local folder…" (paths are only taken from the folder dialog).' });
+        this.post({ type: 'notice', level: 'error', message: 'Choose a local model folder with "Local folder…" (paths are only taken from the folder dialog, earlier runs and settings).' });
         return;
       }
       if (!vscode.workspace.isTrusted) {
@@ -310,9 +317,14 @@ export class RunPanel {
     this.run = run;
     const onMessage = (m: FromTrainer) => this.forward(m);
     const onQueued = (position: number) => this.post({ type: 'run-queued', position });
+    // A cancelled (or killed) child may exit without a final message: the run's exit is the panel's
+    // cue, whichever way it was cancelled (this panel, the notification, the Runs view, the palette).
+    const onExit = (state: string) => this.exited(run, state);
+    this.terminalPosted = false;
     run.on('message', onMessage);
     run.on('queued', onQueued);
-    this.runListeners = [() => run.off('message', onMessage), () => run.off('queued', onQueued)];
+    run.on('exit', onExit);
+    this.runListeners = [() => run.off('message', onMessage), () => run.off('queued', onQueued), () => run.off('exit', onExit)];
     if (run.runDir) this.setState({ ...this.state, runDir: run.runDir });
   }
 
@@ -339,9 +351,11 @@ export class RunPanel {
         this.post({ type: 'progress', phase: m.phase, done: m.done, total: m.total, ...(m.unit ? { unit: m.unit } : {}), ...(m.eta_s !== undefined ? { eta_s: m.eta_s } : {}) });
         return;
       case 'done':
+        this.terminalPosted = true;
         void this.finished();
         return;
       case 'error': {
+        this.terminalPosted = true;
         const stderr = this.run?.stderrTail ?? [];
         this.post({ type: 'run-failed', message: m.message, kind: m.kind, ...(m.run_dir ? { run_dir: m.run_dir } : {}), ...(stderr.length ? { stderr_tail: stderr } : {}) });
         this.services.runsChanged.fire();
@@ -350,6 +364,21 @@ export class RunPanel {
       default:
         return;
     }
+  }
+
+  /** The run ended without a final message reaching the panel (cancelled or killed): say how it ended. */
+  private exited(run: ManagedRun, state: string): void {
+    this.services.runsChanged.fire();
+    if (this.terminalPosted || run !== this.run) return;
+    this.terminalPosted = true;
+    if (state === 'completed') {
+      void this.finished();
+      return;
+    }
+    const kind = state === 'cancelled' ? 'cancelled' : (run.error?.kind ?? 'crash');
+    const message = run.error?.message ?? (state === 'cancelled' ? 'cancelled by the user' : 'the run ended without a result');
+    const dir = run.runDir ?? this.state.runDir;
+    this.post({ type: 'run-failed', message, kind, ...(dir ? { run_dir: dir } : {}), ...(run.stderrTail.length && kind !== 'cancelled' ? { stderr_tail: run.stderrTail } : {}) });
   }
 
   private isReplayed(e: MetricEvent): boolean {

@@ -158,10 +158,11 @@ describe('run panel webview in chromium (harness)', function () {
     await page.fill('#ft-f-options-epochs >> input', '0');
     await settle(page);
     assert.match((await page.textContent('#ft-f-options-epochs ~ .ft-field-error'))!, /at least 1/);
-    await page.click('#ft-start');
+    assert.equal(await page.getAttribute('#ft-start', 'disabled'), '', 'Start is disabled while a field is invalid');
+    await page.click('#ft-start', { force: true });
     await settle(page);
     assert.ok(!(await facts(page)).sent.some((m) => m.type === 'start'), 'nothing sent while a field is invalid');
-    assert.match((await page.textContent('.ft-form-status'))!, /1 field needs attention/);
+    assert.match((await page.textContent('.ft-form-status'))!, /1 field needs attention: Epochs — .*at least 1/);
 
     await page.fill('#ft-f-options-epochs >> input', '12');
     await page.fill('#ft-f-seed >> input', '7');
@@ -193,6 +194,21 @@ describe('run panel webview in chromium (harness)', function () {
     assert.equal(start.model, '/home/ada/models/minilm');
     assert.equal(start.mode, 'head');
     assert.equal((start.options as Record<string, unknown>).batchSize, 32, 'the encoder family’s options');
+
+    // A folder the host vouched for (an earlier run's model, the defaultModel setting) is accepted as is.
+    const fromHost = await open('new-run-from-transformer-run');
+    assert.equal(await fromHost.$eval('#ft-model', (e) => (e as unknown as { value: string }).value), '/home/ada/models/minilm-from-run');
+    assert.equal(await fromHost.textContent('.ft-model-field > .ft-field-error'), '', 'no “paths cannot be typed” for a host folder');
+    assert.equal(await fromHost.getAttribute('#ft-start', 'disabled'), null, 'Start enabled');
+    // Another value that is not valid here disables Start, with the field and reason in the status line.
+    await fromHost.evaluate(() => {
+      const combo = document.querySelector('#ft-model');
+      combo.value = '/tmp/typed/model';
+      combo.dispatchEvent(new Event('change'));
+    });
+    await settle(fromHost);
+    assert.equal(await fromHost.getAttribute('#ft-start', 'disabled'), '');
+    assert.match((await fromHost.textContent('.ft-form-status'))!, /field needs attention: Model — /);
 
     const untrusted = await open('untrusted');
     assert.equal(await untrusted.getAttribute('#ft-pick-folder', 'disabled'), '');
@@ -237,6 +253,24 @@ describe('run panel webview in chromium (harness)', function () {
     assert.notDeepEqual(light, dark, 'cell colors follow the theme');
     assert.equal(await page.$$eval('.ft-training .ft-chart canvas', (c) => c.length >= 2), true, 'charts rebuilt');
     await expectClean(page, 'theme change');
+  });
+
+  it('Cancel stops the ETA, cannot be sent twice, and the host’s answer turns the panel to Cancelled', async () => {
+    const page = await open('training');
+    assert.match((await page.textContent('#ft-progress-text'))!, /left/, 'an ETA while running');
+    await page.click('#ft-cancel');
+    await settle(page);
+    assert.deepEqual((await facts(page)).sent.filter((m) => m.type === 'cancel'), [{ type: 'cancel' }]);
+    assert.equal(await page.getAttribute('#ft-cancel', 'disabled'), '', 'no second Cancel while the first is on its way');
+    assert.match((await page.textContent('.ft-header .ft-badge'))!, /Running · cancelling/);
+    assert.doesNotMatch((await page.textContent('#ft-progress-text'))!, /left/, 'no ETA counting down once cancelling');
+    // What the host sends when the trainer exits (whether Cancel came from here, the notification or the Runs view).
+    await play(page, [{ type: 'run-failed', kind: 'cancelled', message: 'cancelled by the user', run_dir: '/home/ada/projects/mail/.finetune/runs/20251128-093000-ngram' }]);
+    assert.match((await page.textContent('.ft-header .ft-badge'))!, /^\s*Cancelled\s*$/);
+    assert.equal(await page.$('#ft-cancel'), null, 'no Cancel on a cancelled run');
+    assert.equal(await page.isVisible('.ft-progress'), false, 'the progress bar is gone');
+    assert.match((await page.textContent('#ft-failure-message'))!, /cancelled by the user/);
+    await expectClean(page, 'cancel');
   });
 
   it('shows a failure with its message and the trainer’s last output', async () => {

@@ -31,6 +31,7 @@ export async function launch(): Promise<Browser> {
 /** What each scene's last message makes appear, to know when rendering is done. */
 const READY: Record<string, string> = {
   'new-run': '.ft-preview tbody tr',
+  'new-run-from-transformer-run': '.ft-preview tbody tr',
   'dataset-loading': '.ft-dataset .ft-loading',
   'dataset-error': '.ft-dataset .ft-callout-error',
   untrusted: '.ft-preview tbody tr',

@@ -135,6 +135,11 @@ export function rangeHint(spec: OptionSpec): string {
   return '';
 }
 
+/** Folders the host vouched for: picked in its dialog, or suggested by it (earlier runs, settings). */
+export function acceptedFolders(schema: FormSchema, picked: string[]): string[] {
+  return [...new Set([...picked, ...schema.modelSuggestions.map((m) => m.id).filter(isLocalPath)])];
+}
+
 export interface FormContext {
   /** Folders the host returned from its dialog (`model-folder`); only these paths may be sent. */
   pickedFolders: string[];

@@ -42,6 +42,8 @@ export interface RunSlice {
   phase?: { phase: string; detail?: string };
   misclassified?: PredictionRow[];
   failure?: Failure;
+  /** Cancel was pressed; the host has not reported the end yet (no ETA, no second Cancel). */
+  cancelling?: boolean;
 }
 
 export interface Notice {
@@ -73,6 +75,7 @@ export type UiAction =
   | { type: 'ui/dismiss'; id: number }
   | { type: 'ui/configure' }
   | { type: 'ui/start-sent' }
+  | { type: 'ui/cancel-sent' }
   | { type: 'ui/protocol-error'; message: string };
 
 export type Action = ToWebview | UiAction;
@@ -128,6 +131,7 @@ function runFromView(prev: RunSlice, run: RunView, running: boolean, misclassifi
     ...(phase ? { phase } : {}),
     ...(misclassified ? { misclassified } : {}),
     ...(failure ? { failure } : {}),
+    ...(running && prev.cancelling ? { cancelling: true } : {}),
   };
 }
 
@@ -188,7 +192,7 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
         ...s,
         view: 'run',
         pendingStart: false,
-        run: { ...s.run, status, failure, ...(runDir !== undefined ? { runDir } : {}), progress: undefined },
+        run: { ...s.run, status, failure, ...(runDir !== undefined ? { runDir } : {}), progress: undefined, cancelling: false },
       };
     }
     case 'compare':
@@ -205,6 +209,8 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
       return { ...s, view: 'new-run' };
     case 'ui/start-sent':
       return { ...s, pendingStart: true };
+    case 'ui/cancel-sent':
+      return isActive(s.run) ? { ...s, run: { ...s.run, cancelling: true } } : s;
     case 'ui/protocol-error':
       return notice(s, 'error', `The panel received a message it does not understand (${a.message}). Reload the window if the extension was just updated.`);
   }

@@ -7,7 +7,7 @@ import type { FormDraft, FormSchema } from '../../src/protocol/webview';
 import type { Ctx, View } from '../context';
 import { button, callout, Child, h, replace, section } from '../dom';
 import { baseName } from '../logic/format';
-import { FamilyName, familyFor, familyForm, isLocalPath, isTransformer, rawDefault, validateDraft, Validation } from '../logic/form';
+import { acceptedFolders, FamilyName, familyFor, familyForm, isLocalPath, isTransformer, rawDefault, validateDraft, Validation } from '../logic/form';
 import { AppState, isActive } from '../logic/store';
 import { Control, Fields } from './fields';
 
@@ -18,7 +18,9 @@ const DEVICES = [
 ];
 
 /** Fields whose problems are shown before the user touches them (they come from choices, not typing). */
-const ALWAYS_SHOWN = new Set(['mode']);
+function hostFolders(s: AppState): string[] {
+  return s.schema ? acceptedFolders(s.schema, s.pickedFolders) : s.pickedFolders;
+}
 
 export class FormView implements View {
   readonly element: HTMLElement;
@@ -31,9 +33,8 @@ export class FormView implements View {
   private readonly startButton: HTMLElement;
   private readonly cancelButton: HTMLElement;
   private built?: { schema: FormSchema; folders: string[]; family: FamilyName; transformer: boolean };
-  private touched = new Set<string>();
-  private readonly fields = new Fields((key) => this.touched.add(key));
-  private showAll = false;
+  // Every message shows at once (Start is disabled while any field is invalid, so hiding them would hide why).
+  private readonly fields = new Fields(() => undefined);
   private modelHelp = h('div', { class: 'ft-hint' });
   private validation?: Validation;
 
@@ -123,7 +124,7 @@ export class FormView implements View {
       radio('head', 'Frozen encoder + trained head (fast)', head),
       radio('full', 'Full fine-tune (slower, usually more accurate)', full),
     ) as Control;
-    this.fields.register('mode', { control: group, error });
+    this.fields.register('mode', { control: group, error, label: 'Mode' });
     replace(
       this.modeHost,
       h('vscode-label', { attrs: { for: 'ft-mode' } }, 'Mode'),
@@ -149,7 +150,7 @@ export class FormView implements View {
     const schema = s.schema!;
     const model = s.draft!.model;
     const options: { value: string; label: string; description: string }[] = schema.modelSuggestions.map((m) => ({ value: m.id, label: m.id, description: m.description }));
-    for (const f of s.pickedFolders) options.push({ value: f, label: f, description: 'Local model folder' });
+    for (const f of s.pickedFolders.filter((p) => !options.some((o) => o.value === p))) options.push({ value: f, label: f, description: 'Local model folder' });
     if (model && !options.some((o) => o.value === model)) options.push({ value: model, label: model, description: isLocalPath(model) ? 'Local model folder' : 'Hugging Face model' });
     const combo = h(
       'vscode-single-select',
@@ -157,7 +158,6 @@ export class FormView implements View {
       ...options.map((o) => h('vscode-option', { attrs: { value: o.value, description: o.description, selected: o.value === model } }, o.label)),
     ) as Control;
     combo.addEventListener('change', () => {
-      this.touched.add('model');
       this.set({ model: combo.value ?? '' });
     });
     const pick = button('Local folder…', () => this.ctx.post({ type: 'pick-model-folder' }), {
@@ -168,7 +168,7 @@ export class FormView implements View {
       title: schema.trusted ? 'Choose a folder with a transformers.js model (config.json, tokenizer, ONNX weights)' : 'Disabled in Restricted Mode',
     });
     const error = h('div', { class: 'ft-field-error', attrs: { 'aria-live': 'polite' } });
-    this.fields.register('model', { control: combo, error });
+    this.fields.register('model', { control: combo, error, label: 'Model' });
     return h(
       'div',
       { class: 'ft-field ft-model-field' },
@@ -202,13 +202,13 @@ export class FormView implements View {
     if (!s.schema || !s.draft) return;
     const summary = s.dataset.status === 'ready' ? s.dataset.summary : undefined;
     const v = validateDraft(s.schema, s.draft, {
-      pickedFolders: s.pickedFolders,
+      pickedFolders: hostFolders(s),
       ...(summary ? { dataset: { text_column: summary.text_column, label_column: summary.label_column } } : {}),
     });
     this.validation = v;
     for (const [key, { control, error }] of this.fields.byKey) {
       const message = v.errors[key];
-      const shown = message && (this.showAll || this.touched.has(key) || ALWAYS_SHOWN.has(key) || (key === 'model' && s.draft.model.trim() !== '')) ? message : '';
+      const shown = message ?? '';
       if (error.textContent !== shown) error.textContent = shown;
       if ('invalid' in control) control.invalid = !!shown;
     }
@@ -216,7 +216,8 @@ export class FormView implements View {
 
     const active = s.pendingStart || isActive(s.run);
     const errorCount = Object.keys(v.errors).length;
-    (this.startButton as Control).disabled = active || !!v.blocked;
+    // Start is disabled whenever the form is invalid; the status line says which field to fix.
+    (this.startButton as Control).disabled = active || !!v.blocked || errorCount > 0;
     (this.cancelButton as Control).disabled = !active;
     this.cancelButton.hidden = !active;
     const text = s.pendingStart
@@ -225,18 +226,25 @@ export class FormView implements View {
         ? 'A run from this panel is in progress.'
         : v.blocked
           ? v.blocked
-          : errorCount && this.showAll
-            ? `${errorCount} ${errorCount === 1 ? 'field needs' : 'fields need'} attention.`
+          : errorCount
+            ? `${errorCount} ${errorCount === 1 ? 'field needs' : 'fields need'} attention: ${this.firstError(v)}`
             : '';
     if (this.status.textContent !== text) this.status.textContent = text;
-    this.status.classList.toggle('ft-status-error', !!(errorCount && this.showAll && !active && !v.blocked));
+    this.status.classList.toggle('ft-status-error', !!(errorCount && !active && !v.blocked));
+  }
+
+  private firstError(v: Validation): string {
+    const key = [...this.fields.byKey.keys()].find((k) => v.errors[k]) ?? Object.keys(v.errors)[0];
+    const field = this.fields.byKey.get(key);
+    const label = field?.label ?? field?.control.getAttribute('aria-label') ?? key.replace(/^options\./, '');
+    return `${label} — ${v.errors[key]}`;
   }
 
   private modelDescription(s: AppState): string {
     const model = s.draft!.model.trim();
     const suggestion = s.schema!.modelSuggestions.find((m) => m.id === model);
     if (suggestion) return suggestion.description;
-    if (s.pickedFolders.includes(model)) return `Local model folder “${baseName(model)}”.`;
+    if (hostFolders(s).includes(model)) return `Local model folder “${baseName(model)}”.`;
     if (model && !isLocalPath(model)) return 'A Hugging Face model id; downloaded into the cache on first use.';
     return '';
   }
@@ -250,7 +258,6 @@ export class FormView implements View {
       this.ctx.dispatch({ type: 'ui/start-sent' });
       return;
     }
-    this.showAll = true;
     this.refresh(s);
     const first = [...this.fields.byKey.entries()].find(([key]) => v?.errors[key]);
     if (first) {

@@ -30,7 +30,7 @@ export class HeaderView implements View {
   constructor(private readonly ctx: Ctx) {}
 
   update(s: AppState): void {
-    const key = JSON.stringify([s.view, s.initialised, s.dataset.path, s.run.status, s.run.id, s.run.record?.name, s.run.queuePosition, s.compare.length, !!s.schema, s.dataset.status]);
+    const key = JSON.stringify([s.view, s.initialised, s.dataset.path, s.run.status, s.run.cancelling, s.run.id, s.run.record?.name, s.run.queuePosition, s.compare.length, !!s.schema, s.dataset.status]);
     if (key === this.key) return;
     this.key = key;
     replace(this.element, ...this.content(s));
@@ -57,14 +57,20 @@ export class HeaderView implements View {
     const r = s.run;
     const title = r.record?.name || r.id || 'Training run';
     const actions: HTMLElement[] = [];
-    if (isActive(r)) actions.push(button('Cancel run', () => this.ctx.post({ type: 'cancel' }), { icon: 'debug-stop', secondary: true, id: 'ft-cancel' }));
+    if (isActive(r)) {
+      const cancel = button(r.cancelling ? 'Cancelling…' : 'Cancel run', () => {
+        this.ctx.dispatch({ type: 'ui/cancel-sent' });
+        this.ctx.post({ type: 'cancel' });
+      }, { icon: 'debug-stop', secondary: true, id: 'ft-cancel', disabled: !!r.cancelling });
+      actions.push(cancel);
+    }
     else if (s.schema && s.dataset.status === 'ready') actions.push(button('New run…', () => this.ctx.dispatch({ type: 'ui/configure' }), { icon: 'add', secondary: true }));
     const model = r.record?.config.model;
     return [
       h(
         'div',
         { class: 'ft-title' },
-        h('h1', null, icon('beaker'), title, statusBadge(r.status, r.status === 'queued' && r.queuePosition !== undefined ? ` · position ${r.queuePosition}` : '')),
+        h('h1', null, icon('beaker'), title, statusBadge(r.status, r.cancelling ? ' · cancelling' : r.status === 'queued' && r.queuePosition !== undefined ? ` · position ${r.queuePosition}` : '')),
         h(
           'div',
           { class: 'ft-subtitle', attrs: { title: r.runDir } },

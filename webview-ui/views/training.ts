@@ -121,7 +121,7 @@ export class TrainingView implements View {
     const phase = t?.phase ?? r.phase?.phase ?? 'starting';
     const detail = r.phase && r.phase.phase === phase ? r.phase.detail : undefined;
     const fraction = progressFraction(t);
-    const eta = etaSeconds(t, Date.now());
+    const eta = r.cancelling ? undefined : etaSeconds(t, Date.now());
     const parts: string[] = [];
     if (t && fraction !== undefined) parts.push(`${formatCount(t.done)} / ${formatCount(t.total)}${t.unit ? ' ' + t.unit : ''}`, formatPercent(fraction, 0));
     if (eta !== undefined) parts.push(`about ${formatDuration(eta)} left`);
