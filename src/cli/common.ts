@@ -1,5 +1,6 @@
 import { UsageError } from '../ml/family';
 import type { FlagSpec } from './args';
+import { DEVICES, type Device } from '../protocol/vocabulary';
 
 /** How a command ends: the exit code contract (0 ok, 1 run failed, 2 bad usage or input, 130 interrupted). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -47,9 +48,9 @@ export function str(flags: Map<string, string | boolean>, name: string): string 
   return typeof v === 'string' ? v : undefined;
 }
 
-export function device(flags: Map<string, string | boolean>): 'auto' | 'cpu' | 'cuda' | undefined {
+export function device(flags: Map<string, string | boolean>): Device | undefined {
   const d = str(flags, 'device');
   if (d === undefined) return undefined;
-  if (d === 'auto' || d === 'cpu' || d === 'cuda') return d;
+  if ((DEVICES as readonly unknown[]).includes(d)) return d as Device;
   throw new UsageError(`--device ${d}: expected auto, cpu or cuda`);
 }

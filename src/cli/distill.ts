@@ -9,6 +9,7 @@ import type { DistillationReport, ModelFacts } from '../trainer/distill';
 import { FlagSpec, formatFlags, parseArgs } from './args';
 import { cacheDirFlag, columnFlags, Command, device, deviceFlag, EXIT, helpFlag, jsonFlag, runsDirFlag, str } from './common';
 import { familyFlags, familyOptionValues, num, printTrainResult, trainWithProgress } from './train';
+import { formatBytes, formatLatency } from '../protocol/format';
 
 const TEMPERATURE_HELP =
   `T > 0 applied to the teacher's probabilities: softmax(log p / T), i.e. p^(1/T) renormalised. ` +
@@ -100,8 +101,8 @@ export function formatDistillationTable(r: DistillationReport, testRows: number)
     ['student (n-gram, distilled)', r.student],
     [`gold-only n-gram${r.gold_only.same_as_student ? ' (= student, α 1)' : ''}`, r.gold_only],
   ];
-  const header = ['', 'macro-F1', 'accuracy', 'p50 ms/text', 'size'];
-  const cells = rows.map(([name, f]) => [name, f.macro_f1.toFixed(4), f.accuracy.toFixed(4), formatMs(f.p50_ms), formatSize(f.size_bytes)]);
+  const header = ['', 'macro-F1', 'accuracy', 'p50 per text', 'size'];
+  const cells = rows.map(([name, f]) => [name, f.macro_f1.toFixed(4), f.accuracy.toFixed(4), formatLatency(f.p50_ms), formatBytes(f.size_bytes)]);
   const widths = header.map((h, j) => Math.max(h.length, ...cells.map((c) => c[j].length)));
   const line = (c: string[]) => c.map((x, j) => (j === 0 ? x.padEnd(widths[j]) : x.padStart(widths[j]))).join('  ');
   const unlabeled = r.unlabeled ? `${r.unlabeled.rows} unlabeled texts from ${r.unlabeled.path}` : 'no unlabeled text';
@@ -113,22 +114,6 @@ export function formatDistillationTable(r: DistillationReport, testRows: number)
     `student vs teacher: macro-F1 ${signed(r.student.macro_f1 - r.teacher.macro_f1)}, ${Number.isFinite(speedup) ? `${speedup >= 10 ? Math.round(speedup) : speedup.toFixed(1)}× faster` : 'latency n/a'}; ` +
       `vs gold-only: macro-F1 ${signed(r.student.macro_f1 - r.gold_only.macro_f1)}`,
   ].join('\n');
-}
-
-function formatMs(ms: number): string {
-  if (!Number.isFinite(ms)) return '—';
-  return ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(4);
-}
-
-function formatSize(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${v} B` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
 function signed(x: number): string {

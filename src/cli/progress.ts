@@ -3,23 +3,10 @@
  * redrawn in place; otherwise plain lines, one per phase or epoch, that read well in CI logs.
  */
 import type { FromTrainer } from '../protocol/trainer';
-
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
+import { formatBytes, formatDuration } from '../protocol/format';
 
 function formatAmount(n: number, unit?: string): string {
-  if (unit === 'bytes') {
-    if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GB`;
-    if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MB`;
-    return `${Math.round(n / 1024)} KB`;
-  }
-  return String(Math.round(n));
+  return unit === 'bytes' ? formatBytes(n) : String(Math.round(n));
 }
 
 export class ProgressView {

@@ -3,7 +3,7 @@ import { listRuns, type RunListing } from '../runs/runFolder';
 import { defaultRunsDir } from '../runs/runFolder';
 import { formatFlags, parseArgs } from './args';
 import { Command, EXIT, helpFlag, jsonFlag, runsDirFlag, str } from './common';
-import { formatDuration } from './progress';
+import { formatDuration } from '../protocol/format';
 
 function row(r: RunListing): string[] {
   const rec = r.record;

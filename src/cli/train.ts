@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseOptionValue, UsageError, type ModelFamily } from '../ml/family';
-import { DEFAULT_TRANSFORMER_MODEL, defaultModelFor, familyByName, familyNameFor } from '../ml/families';
+import { familyByName, familyNameFor } from '../ml/families';
+import { DEFAULT_TRANSFORMER_MODEL, defaultModelFor, isLocalPath } from '../protocol/vocabulary';
 import { formatMetricsTable } from '../ml/metrics';
 import type { TrainRequest } from '../protocol/trainer';
 import type { OptionValues, TrainResultJson } from '../protocol/types';
@@ -181,7 +182,6 @@ export function resolveModelArg(model: string, cwd: string): string {
     if (!fs.statSync(local).isDirectory()) throw new UsageError(`--model ${model}: ${local} is a file; pass the model folder (with config.json and onnx/)`);
     return local;
   }
-  const pathLike = /^(\.{1,2}[\\/]|[\\/]|~|[A-Za-z]:[\\/])/.test(model) || model.includes('\\') || model.split('/').length > 2;
-  if (pathLike) throw new UsageError(`--model ${model}: no such folder (${local})`);
+  if (isLocalPath(model)) throw new UsageError(`--model ${model}: no such folder (${local})`);
   return model;
 }

@@ -1,11 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Device } from '../protocol/vocabulary';
 
 export interface Settings {
   runsDir: string;
   cacheDir?: string;
   defaultModel: string;
-  device: 'auto' | 'cpu' | 'cuda';
+  device: Device;
   maxConcurrentRuns: number;
   defaults: {
     epochs: number | null;
@@ -35,7 +36,7 @@ export function readSettings(storage: vscode.Uri): Settings {
     runsDir: runsDirectory(storage),
     cacheDir: cache ? cache.replace(/^~(?=$|[\\/])/, process.env.HOME ?? '~') : undefined,
     defaultModel: cfg.get<string>('defaultModel', 'ngram').trim() || 'ngram',
-    device: cfg.get<'auto' | 'cpu' | 'cuda'>('device', 'auto'),
+    device: cfg.get<Device>('device', 'auto'),
     maxConcurrentRuns: Math.max(1, cfg.get<number>('maxConcurrentRuns', 1)),
     defaults: {
       epochs: cfg.get<number | null>('defaults.epochs', null),

@@ -7,6 +7,7 @@ import { promises as fsp } from 'node:fs';
 import type { Classifier, FamilyName, ModelManifest } from './model';
 import type { LoadContext, ModelFamily } from './family';
 import { UsageError } from './family';
+import { familyFor, type Mode } from '../protocol/vocabulary';
 
 export async function familyByName(name: FamilyName): Promise<ModelFamily> {
   switch (name) {
@@ -20,21 +21,11 @@ export async function familyByName(name: FamilyName): Promise<ModelFamily> {
   throw new UsageError(`unknown model family "${name as string}"`);
 }
 
-/** The transformer --model when --mode head|full is given without one (the encoder family's default too). */
-export const DEFAULT_TRANSFORMER_MODEL = 'Xenova/all-MiniLM-L6-v2';
-
-/** The --model to use when none is given: the built-in n-gram model, or the default transformer with a --mode. */
-export function defaultModelFor(mode: 'head' | 'full' | undefined): string {
-  return mode ? DEFAULT_TRANSFORMER_MODEL : 'ngram';
-}
-
-/** 'ngram' is the built-in model; anything else is a transformer (Hub id or folder), frozen head by default. */
-export function familyNameFor(model: string, mode: 'head' | 'full' | undefined): FamilyName {
-  if (model === 'ngram') {
-    if (mode === 'full') throw new UsageError('--mode full needs a transformer --model (a Hub id or a model folder), not ngram');
-    return 'ngram';
-  }
-  return mode === 'full' ? 'finetune' : 'encoder';
+/** familyFor (src/protocol/vocabulary), refusing --mode full with the built-in n-gram model. */
+export function familyNameFor(model: string, mode: Mode | undefined): FamilyName {
+  const family = familyFor(model, mode);
+  if (family === 'ngram' && mode === 'full') throw new UsageError('--mode full needs a transformer --model (a Hub id or a model folder), not ngram');
+  return family;
 }
 
 export async function readManifest(modelDir: string): Promise<ModelManifest> {

@@ -1,7 +1,8 @@
 import type { Example } from './data/types';
 
 /** The model families `finetune train` knows. */
-export type FamilyName = 'ngram' | 'encoder' | 'finetune';
+import type { FamilyName } from '../protocol/vocabulary';
+export type { FamilyName };
 
 /** What a trainer reports while it works; the pipeline turns these into protocol events and metrics.jsonl lines. */
 export interface TrainReporter {

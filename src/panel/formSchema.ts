@@ -1,8 +1,6 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { OptionSpec } from '../protocol/types';
-import { listRuns } from '../runs/runFolder';
+import { modelRefKind } from '../protocol/vocabulary';
 import type { FormSchema } from '../protocol/webview';
 import type { RunManager } from '../runs/manager';
 import { readSettings } from '../commands/settings';
@@ -15,25 +13,8 @@ export const MODEL_SUGGESTIONS = [
   { id: 'Xenova/bert-base-uncased', description: 'BERT base uncased (110M)' },
 ];
 
-/** Local model folders that are not typed by anyone: recent runs' models and the finetune.defaultModel setting. */
-const MAX_LOCAL_SUGGESTIONS = 8;
-
-export async function hostModelFolders(runsDir: string, defaultModel: string, extra: string[] = []): Promise<{ id: string; description: string }[]> {
-  const out = new Map<string, string>();
-  const add = (folder: string, why: string) => {
-    if (out.size < MAX_LOCAL_SUGGESTIONS && looksLocal(folder) && !out.has(folder) && fs.existsSync(path.join(folder, 'config.json'))) out.set(folder, why);
-  };
-  for (const f of extra) add(f, 'Local model folder of this run');
-  add(defaultModel, 'Local model folder from the finetune.defaultModel setting');
-  for (const run of await listRuns(runsDir).catch(() => [])) {
-    const model = run.record?.config.model;
-    if (model) add(model, `Local model folder used by run ${run.record?.name || run.id}`);
-  }
-  return [...out].map(([id, description]) => ({ id, description }));
-}
-
 /** The form: families and their options (asked from a trainer process), defaults from settings. */
-export async function buildFormSchema(manager: RunManager, storage: vscode.Uri, runModels: string[] = []): Promise<FormSchema> {
+export async function buildFormSchema(manager: RunManager, storage: vscode.Uri, folders: string[] = []): Promise<FormSchema> {
   const settings = readSettings(storage);
   const families = await manager.describeFamilies();
   const trusted = vscode.workspace.isTrusted;
@@ -50,7 +31,6 @@ export async function buildFormSchema(manager: RunManager, storage: vscode.Uri, 
       const v = forAll[o.key] ?? (family === 'ngram' ? null : forTransformers[o.key]);
       return v === null || v === undefined ? o : { ...o, default: v };
     });
-  const folders = trusted ? await hostModelFolders(settings.runsDir, settings.defaultModel, runModels) : [];
   return {
     families: families.map((f) => ({
       name: f.name,
@@ -59,8 +39,7 @@ export async function buildFormSchema(manager: RunManager, storage: vscode.Uri, 
       ...(f.options.length === 0 ? { reason: 'not available in this build yet' } : {}),
       options: withSettings(f.name, f.options as OptionSpec[]),
     })),
-    // Local folders come from the host (runs, settings), never from typing: the webview accepts exactly these and the dialog's.
-    modelSuggestions: [...MODEL_SUGGESTIONS, ...folders],
+    modelSuggestions: MODEL_SUGGESTIONS,
     defaults: {
       model: trusted || !looksLocal(settings.defaultModel) ? settings.defaultModel : 'ngram',
       mode: 'head',
@@ -71,15 +50,11 @@ export async function buildFormSchema(manager: RunManager, storage: vscode.Uri, 
       options: {},
     },
     trusted,
+    folders: trusted ? [...new Set([...folders, ...(looksLocal(settings.defaultModel) ? [settings.defaultModel] : [])])] : [],
   };
-}
-
-/** A Hugging Face Hub model id: "name" or "owner/name". */
-export function isHubId(model: string): boolean {
-  return /^[\w-][\w.-]*(\/[\w-][\w.-]*)?$/.test(model) && !model.includes('..');
 }
 
 /** A model string that names a local folder rather than 'ngram' or a Hub id. */
 export function looksLocal(model: string): boolean {
-  return model !== 'ngram' && !isHubId(model);
+  return modelRefKind(model) === 'path';
 }

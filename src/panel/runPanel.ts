@@ -12,7 +12,8 @@ import type { FromTrainer, TrainRequest } from '../protocol/trainer';
 import type { MetricEvent } from '../protocol/types';
 import { fromWebview, FromWebview, PanelState, ToWebview } from '../protocol/webview';
 import type { ManagedRun } from '../runs/manager';
-import { buildFormSchema, isHubId, looksLocal } from './formSchema';
+import { buildFormSchema, looksLocal } from './formSchema';
+import { isHubId } from '../protocol/vocabulary';
 import { panelHtml } from './html';
 import { readMisclassified, readRunView } from './runData';
 import type { Services } from './services';
@@ -197,9 +198,10 @@ export class RunPanel {
 
   /** Everything the webview needs after (re)loading: the form, the dataset, the run so far. */
   private async sync(): Promise<void> {
-    const own = this.state.runDir ? (await readRunView(this.state.runDir))?.record.config.model : undefined;
-    const form = await buildFormSchema(this.services.manager, this.services.context.globalStorageUri, own ? [own] : []);
-    for (const m of form.modelSuggestions) if (looksLocal(m.id)) this.pickedFolders.add(m.id);
+    const runModel = this.state.runDir ? (await readRunView(this.state.runDir))?.record.config.model : undefined;
+    const vouched = [...this.pickedFolders, ...(runModel && looksLocal(runModel) ? [runModel] : [])];
+    const form = await buildFormSchema(this.services.manager, this.services.context.globalStorageUri, vouched);
+    for (const f of form.folders ?? []) this.pickedFolders.add(f);
     this.post({ type: 'init', view: this.view, state: this.state, form });
     if (this.view === 'compare') {
       const runs = (await Promise.all((this.state.compareRunDirs ?? []).map(readRunView))).filter((r) => !!r);

@@ -22,6 +22,7 @@ import {
   unknownValue,
 } from './check';
 import type { DatasetSummary, MetricEvent, TrainResultJson } from './types';
+import { DEVICES } from './vocabulary';
 
 const optionValue = nullable(union(num, str, bool));
 
@@ -37,7 +38,7 @@ export const trainRequest = obj({
   /** For transformer models: frozen encoder + head, or full fine-tuning. */
   mode: optional(oneOf(['head', 'full'] as const)),
   seed: optional(int),
-  device: optional(oneOf(['auto', 'cpu', 'cuda'] as const)),
+  device: optional(oneOf(DEVICES)),
   valid_fraction: optional(num),
   test_fraction: optional(num),
   /** Family hyperparameters by OptionSpec.key. */

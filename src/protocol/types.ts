@@ -4,8 +4,8 @@
  * Field names are snake_case where they are part of the CLI's --json contract or run.json.
  */
 
-export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
-export type Device = 'auto' | 'cpu' | 'cuda';
+export type { Device, FamilyName, Mode, RunStatus } from './vocabulary';
+import type { Device, RunStatus } from './vocabulary';
 
 export interface ClassMetrics {
   label: string;

@@ -23,10 +23,11 @@ import {
   unknownValue,
 } from './check';
 import type { DatasetSummary, MetricEvent, OptionSpec, RunRecord } from './types';
+import { DEVICES, type Device, type FamilyName, type Mode } from './vocabulary';
 
 /** One model family the form can choose, with its hyperparameters. */
 export interface FamilyForm {
-  name: 'ngram' | 'encoder' | 'finetune';
+  name: FamilyName;
   title: string;
   /** False when it cannot run here (not built yet, or untrusted workspace), with the reason. */
   available: boolean;
@@ -41,8 +42,8 @@ export interface FormSchema {
   /** Defaults from settings (finetune.*) merged over the specs' defaults. */
   defaults: {
     model: string;
-    mode: 'head' | 'full';
-    device: 'auto' | 'cpu' | 'cuda';
+    mode: Mode;
+    device: Device;
     seed: number;
     valid_fraction: number;
     test_fraction: number;
@@ -50,6 +51,11 @@ export interface FormSchema {
   };
   /** Workspace trust: false disables model folders and settings-controlled paths. */
   trusted: boolean;
+  /**
+   * Local model folders the host vouches for (settings, the run this panel shows, the folder dialog): the form
+   * accepts these as models; any other path must come from "Local folder…".
+   */
+  folders?: string[];
 }
 
 export interface PreviewRow {
@@ -78,8 +84,8 @@ export interface RunView {
  */
 export interface FormDraft {
   model: string;
-  mode: 'head' | 'full';
-  device: 'auto' | 'cpu' | 'cuda';
+  mode: Mode;
+  device: Device;
   seed: string;
   valid_fraction: string;
   test_fraction: string;
@@ -183,13 +189,14 @@ const formSchema = obj({
   defaults: obj({
     model: str,
     mode: oneOf(['head', 'full'] as const),
-    device: oneOf(['auto', 'cpu', 'cuda'] as const),
+    device: oneOf(DEVICES),
     seed: int,
     valid_fraction: num,
     test_fraction: num,
     options: record(nullable(union(num, str, bool))),
   }),
   trusted: bool,
+  folders: optional(arr(str)),
 });
 const previewRow = obj({ text: str, label: str, line: int });
 const predictionRow = obj({ line: int, text: str, gold: str, predicted: str, score: anyNum });
@@ -221,7 +228,7 @@ export const startRun = obj({
   type: lit('start'),
   model: str,
   mode: oneOf(['head', 'full'] as const),
-  device: oneOf(['auto', 'cpu', 'cuda'] as const),
+  device: oneOf(DEVICES),
   seed: int,
   valid_fraction: num,
   test_fraction: num,

@@ -8,6 +8,7 @@
  */
 import { arr, bool, Infer, int, lit, num, obj, oneOf, optional, record, str, tagged, unknownValue } from './check';
 import type { Prediction } from './types';
+import { DEVICES } from './vocabulary';
 
 /** Most texts one classify request may carry (Classify file sends batches). */
 export const MAX_BATCH = 4096;
@@ -25,7 +26,7 @@ void _sameShape;
 export const loadTarget = obj({
   /** A run folder or its model/ folder, absolute. */
   model_dir: str,
-  device: oneOf(['auto', 'cpu', 'cuda'] as const),
+  device: oneOf(DEVICES),
   cache_dir: str,
 });
 export type LoadTarget = Infer<typeof loadTarget>;

@@ -342,13 +342,13 @@ export function scenes(): Record<string, ToWebview[]> {
   return {
     'new-run': [init('new-run'), { type: 'dataset-loading', path }, { type: 'dataset', ...ds }],
     'dataset-loading': [init('new-run'), { type: 'dataset-loading', path }],
-    // "New run…" from a finished transformer run: the host suggests the run's local model folder and the draft holds it.
+    // "New run…" from a finished transformer run: the host vouches for the run's local model folder and the draft holds it.
     'new-run-from-transformer-run': [
       {
         type: 'init',
         view: 'new-run',
         state: { datasetPath: path, form: { model: '/home/ada/models/minilm-from-run', mode: 'head', device: 'auto', seed: '42', valid_fraction: '0.1', test_fraction: '0.2', options: {} } },
-        form: { ...sampleSchema(), modelSuggestions: [...sampleSchema().modelSuggestions, { id: '/home/ada/models/minilm-from-run', description: 'Local model folder used by run spam · minilm-from-run' }] },
+        form: { ...sampleSchema(), folders: ['/home/ada/models/minilm-from-run'] },
       },
       { type: 'dataset', ...ds },
     ],

@@ -3,7 +3,7 @@
  * gold-only n-gram on the same test split. DOM-free (unit-tested under test/unit/webview). run.json is a file
  * anyone can edit, so every field is checked; a malformed report gives no table rather than a broken one.
  */
-import { baseName, formatBytes, formatMetric } from './format';
+import { baseName, formatBytes, formatLatency, formatMetric } from './format';
 
 export interface DistillRow {
   role: 'teacher' | 'student' | 'gold_only';
@@ -44,15 +44,6 @@ function facts(v: unknown): Facts | undefined {
   if (!isObject(v)) return undefined;
   for (const k of ['macro_f1', 'accuracy', 'p50_ms', 'size_bytes']) if (typeof v[k] !== 'number') return undefined;
   return v as unknown as Facts;
-}
-
-/** 0.0412 → "0.041 ms", 12.3 → "12.3 ms", 1234 → "1.23 s". */
-export function formatLatency(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '—';
-  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
-  if (ms >= 10) return `${ms.toFixed(1)} ms`;
-  if (ms >= 1) return `${ms.toFixed(2)} ms`;
-  return `${ms.toFixed(3)} ms`;
 }
 
 function signed(x: number): string {

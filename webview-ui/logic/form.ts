@@ -4,27 +4,17 @@
  */
 import type { OptionSpec } from '../../src/protocol/types';
 import type { FamilyForm, FormDraft, FormSchema, StartRun } from '../../src/protocol/webview';
+import { DEVICES, familyFor, isHubId, isLocalPath } from '../../src/protocol/vocabulary';
 
 export type FamilyName = FamilyForm['name'];
 export type OptionRaw = string | boolean;
 
-/** Which family a model string and mode train (mirrors src/ml/families.ts familyNameFor). */
-export function familyFor(model: string, mode: 'head' | 'full'): FamilyName {
-  if (model.trim() === 'ngram') return 'ngram';
-  return mode === 'full' ? 'finetune' : 'encoder';
-}
+export { familyFor, isLocalPath };
 
 export function isTransformer(model: string): boolean {
   return model.trim() !== 'ngram';
 }
 
-/** A filesystem path rather than a Hub id ("owner/name" or "name"). */
-export function isLocalPath(model: string): boolean {
-  const m = model.trim();
-  return /^([\\/.~]|[A-Za-z]:[\\/])/.test(m) || m.includes('\\') || (m.match(/\//g)?.length ?? 0) > 1;
-}
-
-const HUB_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
 
 export function familyForm(schema: FormSchema, name: FamilyName): FamilyForm | undefined {
   return schema.families.find((f) => f.name === name);
@@ -72,7 +62,7 @@ export function completeDraft(schema: FormSchema, saved: Partial<FormDraft> | un
   return {
     model: pick('model', isStr),
     mode: pick('mode', (v) => v === 'head' || v === 'full'),
-    device: pick('device', (v) => v === 'auto' || v === 'cpu' || v === 'cuda'),
+    device: pick('device', (v) => (DEVICES as readonly unknown[]).includes(v)),
     seed: pick('seed', isStr),
     valid_fraction: pick('valid_fraction', isStr),
     test_fraction: pick('test_fraction', isStr),
@@ -135,11 +125,6 @@ export function rangeHint(spec: OptionSpec): string {
   return '';
 }
 
-/** Folders the host vouched for: picked in its dialog, or suggested by it (earlier runs, settings). */
-export function acceptedFolders(schema: FormSchema, picked: string[]): string[] {
-  return [...new Set([...picked, ...schema.modelSuggestions.map((m) => m.id).filter(isLocalPath)])];
-}
-
 export interface FormContext {
   /** Folders the host returned from its dialog (`model-folder`); only these paths may be sent. */
   pickedFolders: string[];
@@ -168,7 +153,7 @@ export function validateDraft(schema: FormSchema, draft: FormDraft, ctx: FormCon
   else if (isLocalPath(model)) {
     if (!schema.trusted) errors.model = 'Local model folders are disabled in an untrusted workspace.';
     else if (!ctx.pickedFolders.includes(model)) errors.model = 'Choose a local model with “Local folder…”; paths cannot be typed.';
-  } else if (!HUB_ID.test(model)) errors.model = 'Enter “ngram”, a Hugging Face model id (owner/name) or pick a local folder.';
+  } else if (!isHubId(model)) errors.model = 'Enter “ngram”, a Hugging Face model id (owner/name) or pick a local folder.';
   if (!errors.model && (!form || !form.available)) {
     errors[transformer ? 'mode' : 'model'] = form?.reason ?? `${family} models are not available.`;
   }

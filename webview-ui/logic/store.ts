@@ -6,13 +6,15 @@
  * metric event list, which is appended in place for speed (the run slice's `version` changes instead).
  */
 import type { DatasetSummary, MetricEvent, RunRecord } from '../../src/protocol/types';
+import type { RunStatus as StoredRunStatus } from '../../src/protocol/vocabulary';
 import type { FormDraft, FormSchema, PanelState, PredictionRow, PreviewRow, RunView, ToWebview } from '../../src/protocol/webview';
 import type { MistakeFilter } from './confusion';
 import { lastPhase } from './curves';
 import { ProgressTrack, trackProgress } from './eta';
 import { completeDraft } from './form';
 
-export type RunStatus = 'none' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+/** A run's status in run.json, plus the panel's own states before a run exists or while it waits. */
+export type RunStatus = 'none' | 'queued' | StoredRunStatus;
 
 export interface DatasetSlice {
   status: 'none' | 'loading' | 'ready' | 'error';
@@ -140,7 +142,8 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
     case 'init': {
       const panel = { ...a.state, ...(a.state.form || !s.panel.form ? {} : { form: s.panel.form }) };
       const draft = completeDraft(a.form, panel.form ?? s.draft);
-      return { ...s, initialised: true, view: a.view, panel, schema: a.form, draft };
+      const pickedFolders = [...new Set([...s.pickedFolders, ...(a.form.folders ?? [])])];
+      return { ...s, initialised: true, view: a.view, panel, schema: a.form, draft, pickedFolders };
     }
     case 'dataset-loading':
       return { ...s, dataset: { status: 'loading', path: a.path, preview: [] }, panel: { ...s.panel, datasetPath: a.path } };

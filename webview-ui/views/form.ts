@@ -7,7 +7,7 @@ import type { FormDraft, FormSchema } from '../../src/protocol/webview';
 import type { Ctx, View } from '../context';
 import { button, callout, Child, h, replace, section } from '../dom';
 import { baseName } from '../logic/format';
-import { acceptedFolders, FamilyName, familyFor, familyForm, isLocalPath, isTransformer, rawDefault, validateDraft, Validation } from '../logic/form';
+import { FamilyName, familyFor, familyForm, isLocalPath, isTransformer, rawDefault, validateDraft, Validation } from '../logic/form';
 import { AppState, isActive } from '../logic/store';
 import { Control, Fields } from './fields';
 
@@ -18,9 +18,7 @@ const DEVICES = [
 ];
 
 /** Fields whose problems are shown before the user touches them (they come from choices, not typing). */
-function hostFolders(s: AppState): string[] {
-  return s.schema ? acceptedFolders(s.schema, s.pickedFolders) : s.pickedFolders;
-}
+
 
 export class FormView implements View {
   readonly element: HTMLElement;
@@ -202,7 +200,7 @@ export class FormView implements View {
     if (!s.schema || !s.draft) return;
     const summary = s.dataset.status === 'ready' ? s.dataset.summary : undefined;
     const v = validateDraft(s.schema, s.draft, {
-      pickedFolders: hostFolders(s),
+      pickedFolders: s.pickedFolders,
       ...(summary ? { dataset: { text_column: summary.text_column, label_column: summary.label_column } } : {}),
     });
     this.validation = v;
@@ -244,7 +242,7 @@ export class FormView implements View {
     const model = s.draft!.model.trim();
     const suggestion = s.schema!.modelSuggestions.find((m) => m.id === model);
     if (suggestion) return suggestion.description;
-    if (hostFolders(s).includes(model)) return `Local model folder “${baseName(model)}”.`;
+    if (s.pickedFolders.includes(model)) return `Local model folder “${baseName(model)}”.`;
     if (model && !isLocalPath(model)) return 'A Hugging Face model id; downloaded into the cache on first use.';
     return '';
   }

@@ -11,7 +11,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type * as ortTypes from 'onnxruntime-node';
 import type { Device } from '../../protocol/types';
-import { DEFAULT_TRANSFORMER_MODEL } from '../families';
+import { DEFAULT_TRANSFORMER_MODEL, isHubId, isLocalPath } from '../../protocol/vocabulary';
 import { throwIfAborted, UsageError } from '../family';
 import type { TrainReporter } from '../model';
 import { cudaFailureReason, planDevice, probeCuda, type CudaProbe } from './device';
@@ -77,18 +77,15 @@ export interface EncoderFiles {
   dtype: Dtype;
 }
 
-const HUB_ID = /^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/;
-
 /** Folder or Hub id? A string that names an existing folder, or looks like a path, is a folder. */
 export function classifyModelRef(model: string): { kind: 'hub' | 'folder'; ref: string } {
   const m = model.trim();
   if (!m) throw new UsageError('--model is empty: pass a Hugging Face model id (e.g. Xenova/all-MiniLM-L6-v2), a model folder, or ngram');
-  const looksLikePath = /^(\.{1,2}[\\/]|[\\/]|~|[A-Za-z]:[\\/])/.test(m) || m.includes('\\') || m.split('/').length > 2;
   if (fs.existsSync(m) && fs.statSync(m).isDirectory()) return { kind: 'folder', ref: path.resolve(m) };
-  if (looksLikePath) {
+  if (isLocalPath(m)) {
     throw new UsageError(`--model ${m}: no such folder. Pass a folder in transformers.js layout (config.json, tokenizer.json, onnx/model.onnx), a Hub id, or ngram.`);
   }
-  if (!HUB_ID.test(m)) throw new UsageError(`--model ${JSON.stringify(m)}: not a folder and not a Hugging Face model id (owner/name)`);
+  if (!isHubId(m)) throw new UsageError(`--model ${JSON.stringify(m)}: not a folder and not a Hugging Face model id (owner/name)`);
   return { kind: 'hub', ref: m };
 }
 

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { distillationTable, formatLatency } from '../../../webview-ui/logic/distill';
+import { distillationTable } from '../../../webview-ui/logic/distill';
+import { formatLatency } from '../../../src/protocol/format';
 
 const facts = (macro_f1: number, p50_ms: number, size_bytes: number) => ({ macro_f1, accuracy: macro_f1 + 0.05, p50_ms, size_bytes });
 

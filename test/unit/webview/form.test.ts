@@ -3,7 +3,6 @@ import type { OptionSpec } from '../../../src/protocol/types';
 import type { FormDraft } from '../../../src/protocol/webview';
 import { startRun } from '../../../src/protocol/webview';
 import {
-  acceptedFolders,
   completeDraft,
   familyFor,
   initialDraft,
@@ -110,15 +109,6 @@ describe('webview form', () => {
     const untrusted = sampleSchema(false);
     assert.match(validateDraft(untrusted, d, { pickedFolders: [folder], dataset }).errors.model, /untrusted workspace/);
     assert.match(validateDraft(trusted, { ...d, model: 'not a model!' }, { pickedFolders: [], dataset }).errors.model, /Hugging Face model id/);
-  });
-
-  it('accepts a local folder the host suggested (an earlier run, the settings) as if picked in the dialog', () => {
-    const fromRun = '/home/ada/models/minilm-from-run';
-    const schema = { ...sampleSchema(true), modelSuggestions: [...sampleSchema(true).modelSuggestions, { id: fromRun, description: 'Local model folder used by run x' }] };
-    assert.deepEqual(acceptedFolders(schema, ['/picked']), ['/picked', fromRun]);
-    const d = { ...initialDraft(schema), model: fromRun };
-    assert.ok(validateDraft(schema, d, { pickedFolders: acceptedFolders(schema, []), dataset }).start);
-    assert.match(validateDraft(schema, { ...d, model: '/typed' }, { pickedFolders: acceptedFolders(schema, []), dataset }).errors.model, /Local folder/);
   });
 
   it('is blocked until a dataset is loaded', () => {

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import type { ToWebview } from '../../../src/protocol/webview';
 import { toWebview } from '../../../src/protocol/webview';
 import { AppState, initialState, isActive, persistable, reduce } from '../../../webview-ui/logic/store';
+import { validateDraft } from '../../../webview-ui/logic/form';
 import { finishedRun3, sampleDataset, sampleSchema, scenes, trainingEvents } from '../../webview/scenario';
 
 function play(messages: (ToWebview | Parameters<typeof reduce>[1])[], s: AppState = initialState(), now = 0): AppState {
@@ -105,6 +106,18 @@ describe('webview store', () => {
     const s = play([{ type: 'init', view: 'new-run', state: {}, form: sampleSchema() }, { type: 'model-folder', path: '/m/x' }, { type: 'model-folder', path: '/m/x' }]);
     assert.deepEqual(s.pickedFolders, ['/m/x']);
     assert.equal(s.draft!.model, '/m/x');
+  });
+
+  it('accepts a model folder the host vouches for (settings, a previous run) without the folder dialog', () => {
+    const folder = '/models/my-bert';
+    const form = { ...sampleSchema(), trusted: true, folders: [folder] };
+    const s = play([{ type: 'init', view: 'new-run', state: { form: { ...reduceDraft(), model: folder, mode: 'full' } }, form }]);
+    assert.deepEqual(s.pickedFolders, [folder]);
+    const v = validateDraft(form, s.draft!, { pickedFolders: s.pickedFolders, dataset: { text_column: 'text', label_column: 'label' } });
+    assert.equal(v.errors.model, undefined);
+    // A typed path the host did not send is still refused.
+    const typed = validateDraft(form, { ...s.draft!, model: '/elsewhere/model' }, { pickedFolders: s.pickedFolders });
+    assert.match(typed.errors.model, /paths cannot be typed/);
   });
 
   it('keeps at most four notices and dismisses by id', () => {

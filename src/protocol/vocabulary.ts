@@ -1,0 +1,62 @@
+/**
+ * The project's shared names, spelled once: devices, training modes, model families, run statuses, and the
+ * rules for a --model string (built-in n-gram, Hugging Face Hub id, or local folder). Every process and the
+ * webview import these; nothing here touches the file system.
+ */
+
+/** Where a transformer runs: `auto` tries CUDA and falls back to the CPU with the reason recorded. */
+export const DEVICES = ['auto', 'cpu', 'cuda'] as const;
+export type Device = (typeof DEVICES)[number];
+
+/** How a transformer --model is trained: a frozen encoder with a head, or full fine-tuning. */
+export const MODES = ['head', 'full'] as const;
+export type Mode = (typeof MODES)[number];
+
+export const FAMILY_NAMES = ['ngram', 'encoder', 'finetune'] as const;
+export type FamilyName = (typeof FAMILY_NAMES)[number];
+
+/** A run's status in run.json. */
+export const RUN_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** The built-in model's --model value. */
+export const NGRAM_MODEL = 'ngram';
+
+/** The transformer --model when --mode head|full is given without one (the encoder family's default too). */
+export const DEFAULT_TRANSFORMER_MODEL = 'Xenova/all-MiniLM-L6-v2';
+
+/** The --model to use when none is given: the built-in n-gram model, or the default transformer with a --mode. */
+export function defaultModelFor(mode: Mode | undefined): string {
+  return mode ? DEFAULT_TRANSFORMER_MODEL : NGRAM_MODEL;
+}
+
+const HUB_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
+
+/**
+ * A string that can only be a file-system path: starts with `/`, `\`, `.`, `~` or a drive letter, contains a
+ * backslash, or has more than one `/` (a Hub id has at most one).
+ */
+export function isLocalPath(model: string): boolean {
+  const m = model.trim();
+  return /^([\\/.~]|[A-Za-z]:[\\/])/.test(m) || m.includes('\\') || (m.match(/\//g)?.length ?? 0) > 1;
+}
+
+/** A Hugging Face Hub model id: "name" or "owner/name" (letters, digits, `_`, `.`, `-`; no `..`). */
+export function isHubId(model: string): boolean {
+  const m = model.trim();
+  return !isLocalPath(m) && HUB_ID.test(m) && !m.includes('..');
+}
+
+/** What a --model string names, before looking at the disk. */
+export function modelRefKind(model: string): 'ngram' | 'hub' | 'path' | 'invalid' {
+  const m = model.trim();
+  if (m === NGRAM_MODEL) return 'ngram';
+  if (isLocalPath(m)) return 'path';
+  return isHubId(m) ? 'hub' : 'invalid';
+}
+
+/** Which family trains a --model string in a mode: 'ngram' is the built-in model, anything else a transformer. */
+export function familyFor(model: string, mode: Mode | undefined): FamilyName {
+  if (model.trim() === NGRAM_MODEL) return 'ngram';
+  return mode === 'full' ? 'finetune' : 'encoder';
+}
