@@ -3,16 +3,14 @@
  * redrawn in place; otherwise plain lines, one per phase or epoch, that read well in CI logs.
  */
 import type { FromTrainer } from '../protocol/trainer';
-import { formatBytes, formatDuration } from '../protocol/format';
-
-function formatAmount(n: number, unit?: string): string {
-  return unit === 'bytes' ? formatBytes(n) : String(Math.round(n));
-}
+import { progressLine, ProgressTracker } from '../protocol/progress';
 
 export class ProgressView {
   private lastLoss: number | undefined;
   private liveLine = false;
   private lastPhase = '';
+  /** The progress model the panel and the notification show too. */
+  private readonly tracker = new ProgressTracker();
 
   constructor(
     private readonly out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
@@ -53,6 +51,7 @@ export class ProgressView {
         break;
       case 'metric': {
         const e = msg.event;
+        this.tracker.event(e, Date.now());
         if (e.kind === 'phase') {
           if (e.phase !== this.lastPhase) this.write(`▸ ${e.phase}${e.detail ? ` (${e.detail})` : ''}`);
           this.lastPhase = e.phase;
@@ -71,16 +70,15 @@ export class ProgressView {
         break;
       }
       case 'progress': {
+        this.tracker.update(msg, Date.now());
         if (!this.live) return;
-        const width = Math.max(10, Math.min(30, (this.out.columns ?? 80) - 60));
-        const frac = msg.total > 0 ? Math.min(1, msg.done / msg.total) : 0;
-        const filled = Math.round(frac * width);
+        const v = this.tracker.view(Date.now());
+        const width = Math.max(10, Math.min(30, (this.out.columns ?? 80) - 70));
+        const filled = Math.round((v.fraction ?? 0) * width);
         const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-        const eta = msg.eta_s !== undefined && msg.done < msg.total ? `  ETA ${formatDuration(msg.eta_s)}` : '';
-        const loss = this.lastLoss !== undefined && msg.phase === 'training' ? `  loss ${this.lastLoss.toFixed(4)}` : '';
-        const amount = msg.unit ? `  ${formatAmount(msg.done, msg.unit)}/${formatAmount(msg.total, msg.unit)}` : '';
+        const loss = this.lastLoss !== undefined && /^train/.test(v.phase) ? ` · loss ${this.lastLoss.toFixed(4)}` : '';
         this.clearLive();
-        this.out.write(`${msg.phase.padEnd(12)} ${bar} ${(frac * 100).toFixed(0).padStart(3)}%${amount}${eta}${loss}`);
+        this.out.write(`${bar} ${progressLine(v)}${loss}`);
         this.liveLine = true;
         break;
       }

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { readSettings } from '../commands/settings';
 import { expectValid } from '../protocol/check';
 import type { FromTrainer, TrainRequest } from '../protocol/trainer';
+import { progressLine, ProgressTracker } from '../protocol/progress';
 import type { MetricEvent } from '../protocol/types';
 import { fromWebview, FromWebview, PanelState, ToWebview } from '../protocol/webview';
 import type { ManagedRun } from '../runs/manager';
@@ -350,7 +351,16 @@ export class RunPanel {
         this.post({ type: 'metric', event: m.event });
         return;
       case 'progress':
-        this.post({ type: 'progress', phase: m.phase, done: m.done, total: m.total, ...(m.unit ? { unit: m.unit } : {}), ...(m.eta_s !== undefined ? { eta_s: m.eta_s } : {}) });
+        this.post({
+          type: 'progress',
+          phase: m.phase,
+          done: m.done,
+          total: m.total,
+          ...(m.unit ? { unit: m.unit } : {}),
+          ...(m.eta_s !== undefined ? { eta_s: m.eta_s } : {}),
+          ...(m.epoch !== undefined && m.epochs !== undefined ? { epoch: m.epoch, epochs: m.epochs } : {}),
+          ...(m.rate !== undefined ? { rate: m.rate } : {}),
+        });
         return;
       case 'done':
         this.terminalPosted = true;
@@ -418,19 +428,26 @@ export function showProgressNotification(services: Services, run: ManagedRun, na
     (progress, token) =>
       new Promise<void>((resolve) => {
         token.onCancellationRequested(() => run.cancel());
+        // The same progress model as the panel and the CLI; re-shown every 2 s so a count-less phase
+        // ("Evaluating · 40 s so far") and the ETA keep moving between messages.
+        const tracker = new ProgressTracker();
+        let started = false;
+        const show = () => {
+          if (started) progress.report({ message: progressLine(tracker.view(Date.now())) });
+        };
+        const timer = setInterval(show, 2000);
         const onMessage = (m: FromTrainer) => {
-          if (m.type === 'progress') {
-            const fraction = m.total > 0 ? m.done / m.total : 0;
-            const eta = m.eta_s !== undefined && m.done < m.total ? ` — ${Math.ceil(m.eta_s)}s left` : '';
-            progress.report({ message: `${m.phase} ${Math.round(fraction * 100)}%${eta}` });
-          } else if (m.type === 'metric' && m.event.kind === 'phase') {
-            progress.report({ message: m.event.phase });
-          }
+          if (m.type === 'progress') tracker.update(m, Date.now());
+          else if (m.type === 'metric') tracker.event(m.event, Date.now());
+          else return;
+          started = true;
+          show();
         };
         const onQueued = (pos: number) => progress.report({ message: `queued (#${pos})` });
         run.on('message', onMessage);
         run.on('queued', onQueued);
         void run.whenDone().then((state) => {
+          clearInterval(timer);
           run.off('message', onMessage);
           run.off('queued', onQueued);
           resolve();

@@ -109,11 +109,16 @@ export const fromTrainer = tagged({
   metric: obj({ type: lit('metric'), event: metricEvent }),
   progress: obj({
     type: lit('progress'),
+    /** done/total count within this epoch of `epochs` (see ProgressTracker in ./progress). */
+    epoch: optional(int),
+    epochs: optional(int),
     phase: str,
     done: anyNum,
     total: anyNum,
     unit: optional(str),
     eta_s: optional(anyNum),
+    /** Units (of `unit`) per second since the phase started. */
+    rate: optional(anyNum),
   }),
   inspected: obj({
     type: lit('inspected'),

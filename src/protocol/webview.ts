@@ -112,7 +112,7 @@ export type ToWebview =
   | { type: 'model-folder'; path: string }
   | { type: 'run-queued'; position: number }
   | { type: 'run-started'; run_dir: string; id: string }
-  | { type: 'progress'; phase: string; done: number; total: number; unit?: string; eta_s?: number }
+  | { type: 'progress'; phase: string; done: number; total: number; unit?: string; eta_s?: number; epoch?: number; epochs?: number; rate?: number }
   | { type: 'metric'; event: MetricEvent }
   /** Everything so far (after the panel was hidden, reopened or reloaded): replaces what the view holds. */
   | { type: 'run-state'; run: RunView; running: boolean }
@@ -210,7 +210,7 @@ export const toWebview = tagged({
   'model-folder': obj({ type: lit('model-folder'), path: str }),
   'run-queued': obj({ type: lit('run-queued'), position: int }),
   'run-started': obj({ type: lit('run-started'), run_dir: str, id: str }),
-  progress: obj({ type: lit('progress'), phase: str, done: anyNum, total: anyNum, unit: optional(str), eta_s: optional(anyNum) }),
+  progress: obj({ type: lit('progress'), phase: str, done: anyNum, total: anyNum, unit: optional(str), eta_s: optional(anyNum), epoch: optional(int), epochs: optional(int), rate: optional(anyNum) }),
   metric: obj({ type: lit('metric'), event: metricEvent }),
   'run-state': obj({ type: lit('run-state'), run: runView, running: bool }),
   'run-finished': obj({ type: lit('run-finished'), run: runView, misclassified: arr(predictionRow) }),

@@ -100,6 +100,40 @@ describe('run panel webview in chromium (harness)', function () {
     });
   }
 
+  for (const width of [600, 1000, 1400, 2000]) {
+    it(`reflows every results card at ${width} px: the per-class table does not clip, no stat tile sits alone`, async () => {
+      for (const scene of ['results-2', 'results-12']) {
+        const page = await openScene(browser, server.url, scene, all[scene], { theme: 'dark', width });
+        pages.push(page);
+        const table = await page.$eval('.ft-per-class-card .ft-table-wrap', (e) => {
+          const el = e as unknown as { scrollWidth: number; clientWidth: number };
+          return { scroll: el.scrollWidth, client: el.clientWidth };
+        });
+        assert.ok(table.scroll <= table.client + 1, `${scene} at ${width}px: per-class table ${table.scroll}px in a ${table.client}px card`);
+        const rows = await page.$$eval('.ft-results .ft-stats > .ft-stat', (tiles) => {
+          const tops = new Map<number, number>();
+          for (const t of tiles) {
+            const top = Math.round((t as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top);
+            tops.set(top, (tops.get(top) ?? 0) + 1);
+          }
+          return [...tops.values()];
+        });
+        assert.ok(rows.length === 1 || rows.every((n) => n >= 2), `${scene} at ${width}px: tiles per row ${rows.join(', ')}`);
+        const legend = await page.$$eval('.ft-legend-item', (items) => items.map((i) => (i as unknown as { getClientRects(): unknown[] }).getClientRects().length));
+        assert.deepEqual(legend, [1, 1], 'each legend swatch stays on one line with its word');
+        await expectClean(page, `${scene}@${width}`);
+        await pages.pop()!.close();
+      }
+    });
+  }
+
+  it('shows encode / train / evaluate times separately, the early stop, and the baselines next to accuracy', async () => {
+    const page = await open('results-2');
+    assert.equal(await page.textContent('#ft-times'), 'Time: load 2 s · encode 2 min 41 s · train <1 s · evaluate 58 s · save <1 s');
+    assert.equal(await page.textContent('#ft-early-stop'), 'Stopped after epoch 9 of 30: no better validation macro-F1 for 5 epochs; kept epoch 4.');
+    assert.match((await page.textContent('.ft-results .ft-stats'))!, /Accuracymajority class 67\.2% · chance 50\.0%/);
+  });
+
   it('shows the distillation report (teacher / student / gold-only) only for a distilled run', async () => {
     const page = await open('results-distilled');
     const rows = await page.$$eval('.ft-distill tbody tr', (trs) => trs.map((tr) => [tr.getAttribute('data-role'), ...[...tr.querySelectorAll('td')].map((td) => td.textContent)]));
@@ -257,7 +291,8 @@ describe('run panel webview in chromium (harness)', function () {
 
   it('Cancel stops the ETA, cannot be sent twice, and the host’s answer turns the panel to Cancelled', async () => {
     const page = await open('training');
-    assert.match((await page.textContent('#ft-progress-text'))!, /left/, 'an ETA while running');
+    // One progress model: what it does, n of N across all epochs (the trainer counts within the epoch), an ETA.
+    assert.match((await page.textContent('#ft-progress-text'))!, /^epoch 6 of 8 · 640 of 960 steps · 66% · about \d+ s left$/);
     await page.click('#ft-cancel');
     await settle(page);
     assert.deepEqual((await facts(page)).sent.filter((m) => m.type === 'cancel'), [{ type: 'cancel' }]);

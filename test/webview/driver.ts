@@ -37,6 +37,7 @@ const READY: Record<string, string> = {
   untrusted: '.ft-preview tbody tr',
   training: '.ft-chart canvas',
   'results-3': '.ft-cm-cell',
+  'results-2': '.ft-cm-cell',
   'results-12': '.ft-cm-cell',
   failed: '#ft-failure-message',
   cancelled: '#ft-failure-message',

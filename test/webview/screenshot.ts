@@ -21,11 +21,14 @@ interface Shot {
 }
 
 const THEMES = ['dark', 'light', 'high-contrast'];
-const MAIN = ['new-run', 'training', 'results-3', 'results-12', 'failed', 'compare'];
+const MAIN = ['new-run', 'training', 'results-2', 'results-3', 'results-12', 'failed', 'compare'];
+/** Every card must reflow from a narrow editor group to a wide monitor (1,000 px: a 1,400 px window with the sidebar open). */
+const WIDTHS = [600, 1000, 2000];
 
 function shots(): Shot[] {
   const out: Shot[] = [];
   for (const theme of THEMES) for (const scene of MAIN) out.push({ name: `${scene}-${theme}`, scene, theme });
+  for (const width of WIDTHS) for (const scene of ['new-run', 'training', 'results-2', 'results-12']) out.push({ name: `${scene}-${width}px-dark`, scene, theme: 'dark', width });
   out.push(
     { name: 'dataset-loading-dark', scene: 'dataset-loading', theme: 'dark', fullPage: false },
     { name: 'dataset-error-dark', scene: 'dataset-error', theme: 'dark', fullPage: false },

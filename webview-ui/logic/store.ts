@@ -10,7 +10,7 @@ import type { RunStatus as StoredRunStatus } from '../../src/protocol/vocabulary
 import type { FormDraft, FormSchema, PanelState, PredictionRow, PreviewRow, RunView, ToWebview } from '../../src/protocol/webview';
 import type { MistakeFilter } from './confusion';
 import { lastPhase } from './curves';
-import { ProgressTrack, trackProgress } from './eta';
+import { ProgressTracker } from '../../src/protocol/progress';
 import { completeDraft } from './form';
 
 /** A run's status in run.json, plus the panel's own states before a run exists or while it waits. */
@@ -39,7 +39,8 @@ export interface RunSlice {
   events: MetricEvent[];
   /** Bumped whenever `events` changes (appended or replaced). */
   version: number;
-  progress?: ProgressTrack;
+  /** The one progress model (shared with the notification and the CLI), fed by progress messages and events. */
+  tracker: ProgressTracker;
   /** The phase shown when no progress message has arrived yet (replay). */
   phase?: { phase: string; detail?: string };
   misclassified?: PredictionRow[];
@@ -85,7 +86,7 @@ export type Action = ToWebview | UiAction;
 const MAX_NOTICES = 4;
 
 export function emptyRun(): RunSlice {
-  return { status: 'none', events: [], version: 0 };
+  return { status: 'none', events: [], version: 0, tracker: new ProgressTracker() };
 }
 
 export function initialState(saved?: PanelState): AppState {
@@ -119,6 +120,8 @@ function runFromView(prev: RunSlice, run: RunView, running: boolean, misclassifi
   const record = run.record;
   const status = statusOf(record, running);
   const phase = lastPhase(run.events);
+  const tracker = new ProgressTracker();
+  for (const e of run.events) tracker.event(e);
   const failure: Failure | undefined =
     (status === 'failed' || status === 'cancelled') && record.error
       ? { message: record.error.message, kind: record.error.kind, ...(record.error.stderr_tail ? { stderr_tail: record.error.stderr_tail } : {}) }
@@ -130,6 +133,7 @@ function runFromView(prev: RunSlice, run: RunView, running: boolean, misclassifi
     record,
     events: [...run.events],
     version: prev.version + 1,
+    tracker,
     ...(phase ? { phase } : {}),
     ...(misclassified ? { misclassified } : {}),
     ...(failure ? { failure } : {}),
@@ -174,11 +178,12 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
       return { ...s, view: 'run', pendingStart: false, filter: undefined, run, panel: { ...s.panel, runDir: a.run_dir } };
     }
     case 'progress': {
-      const progress = trackProgress(s.run.progress, a, now);
-      return { ...s, run: { ...s.run, progress, status: s.run.status === 'queued' ? 'running' : s.run.status } };
+      s.run.tracker.update(a, now);
+      return { ...s, run: { ...s.run, status: s.run.status === 'queued' ? 'running' : s.run.status } };
     }
     case 'metric': {
       s.run.events.push(a.event);
+      s.run.tracker.event(a.event, now);
       const e = a.event;
       const phase = e.kind === 'phase' ? { phase: e.phase, ...(e.detail !== undefined ? { detail: e.detail } : {}) } : s.run.phase;
       return { ...s, run: { ...s.run, version: s.run.version + 1, ...(phase ? { phase } : {}) } };
@@ -195,7 +200,7 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
         ...s,
         view: 'run',
         pendingStart: false,
-        run: { ...s.run, status, failure, ...(runDir !== undefined ? { runDir } : {}), progress: undefined, cancelling: false },
+        run: { ...s.run, status, failure, ...(runDir !== undefined ? { runDir } : {}), cancelling: false },
       };
     }
     case 'compare':

@@ -2,7 +2,7 @@
  * Results of a finished run: summary figures, actions, the confusion matrix, per-class metrics and the
  * misclassified test examples (filtered by clicking the matrix).
  */
-import type { RunRecord } from '../../src/protocol/types';
+import type { MetricEvent, RunRecord } from '../../src/protocol/types';
 import type { PredictionRow } from '../../src/protocol/webview';
 import type { Ctx, View } from '../context';
 import { button, h, replace, section, stat } from '../dom';
@@ -10,6 +10,7 @@ import { analyseConfusion, MatrixView, MistakeFilter, toggleFilter } from '../lo
 import { distillationTable } from '../logic/distill';
 import { formatCount, formatDuration, formatMetric, formatPercent } from '../logic/format';
 import type { AppState } from '../logic/store';
+import { baselines, earlyStopNote, phaseTimes } from '../logic/summary';
 import { onThemeChange } from '../theme';
 import { cellColors, confusionMatrix, heatPalette } from './confusion';
 import { MistakesList } from './mistakes';
@@ -26,6 +27,7 @@ export class ResultsView implements View {
   private readonly legendCorrect = h('span', { class: 'ft-swatch' });
   private readonly legendError = h('span', { class: 'ft-swatch' });
   private record?: RunRecord;
+  private events: MetricEvent[] = [];
   private misclassified?: PredictionRow[];
   private filter?: MistakeFilter;
   private matrix?: MatrixView;
@@ -47,6 +49,7 @@ export class ResultsView implements View {
     const r = s.run;
     if (r.record !== this.record || r.misclassified !== this.misclassified) {
       this.record = r.record;
+      this.events = r.events;
       this.misclassified = r.misclassified;
       this.filter = s.filter;
       this.build();
@@ -67,18 +70,32 @@ export class ResultsView implements View {
     const split = rec.metrics?.test ? 'test split' : 'validation split (no test split)';
     replace(this.meta, `${split} · ${formatCount(report.n)} examples`);
     this.matrix = analyseConfusion(report.labels, report.confusion);
+    const base = baselines(report);
     const summary = h(
       'div',
       { class: 'ft-stats' },
-      stat('Accuracy', formatPercent(report.accuracy), { tone: 'good' }),
-      stat('Macro F1', formatMetric(report.macro.f1), { tone: 'good' }),
+      stat('Accuracy', formatPercent(report.accuracy), {
+        tone: 'good',
+        ...(base ? { note: `majority class ${formatPercent(base.majority.accuracy)} · chance ${formatPercent(base.chance.accuracy)}`, title: `Always predicting “${base.majority.label}” scores ${formatPercent(base.majority.accuracy)}; guessing uniformly at random ${formatPercent(base.chance.accuracy)}.` } : {}),
+      }),
+      stat('Macro F1', formatMetric(report.macro.f1), {
+        tone: 'good',
+        ...(base ? { note: `majority class ${formatMetric(base.majority.macroF1)} · chance ${formatMetric(base.chance.macroF1)}`, title: 'The same baselines, scored by macro F1.' } : {}),
+      }),
       stat('Weighted F1', formatMetric(report.weighted.f1)),
       stat('Macro precision', formatMetric(report.macro.precision)),
       stat('Macro recall', formatMetric(report.macro.recall)),
       report.log_loss !== undefined ? stat('Log loss', formatMetric(report.log_loss)) : null,
       report.roc_auc !== undefined ? stat('ROC AUC', formatMetric(report.roc_auc)) : null,
-      rec.timings?.train_s !== undefined ? stat('Train time', formatDuration(rec.timings.train_s)) : null,
     );
+    const end = rec.finished_at ? Date.parse(rec.finished_at) : undefined;
+    const times = phaseTimes(this.events, end !== undefined && Number.isFinite(end) ? end : undefined);
+    const timeLine = times.length
+      ? h('p', { class: 'ft-times ft-small', id: 'ft-times' }, h('span', { class: 'ft-muted' }, 'Time: '), times.map((t) => `${t.name} ${formatDuration(t.seconds)}`).join(' · '))
+      : rec.timings?.train_s !== undefined
+        ? h('p', { class: 'ft-times ft-small', id: 'ft-times' }, h('span', { class: 'ft-muted' }, 'Time: '), `train ${formatDuration(rec.timings.train_s)}`)
+        : null;
+    const stopped = earlyStopNote(rec, this.events);
     const actions = h(
       'div',
       { class: 'ft-button-row' },
@@ -89,6 +106,8 @@ export class ResultsView implements View {
     replace(
       this.body,
       summary,
+      timeLine,
+      stopped ? h('p', { class: 'ft-early-stop ft-small', id: 'ft-early-stop' }, stopped) : null,
       actions,
       distillationCard(rec),
       h(
@@ -103,14 +122,14 @@ export class ResultsView implements View {
           h(
             'div',
             { class: 'ft-cm-legend ft-small ft-muted' },
-            this.legendCorrect,
-            'correct',
-            this.legendError,
-            'mistake · darker = larger share of the row · click a cell or a label to list its mistakes',
+            // Each swatch stays with its word when the legend wraps.
+            h('span', { class: 'ft-legend-item' }, this.legendCorrect, 'correct'),
+            h('span', { class: 'ft-legend-item' }, this.legendError, 'mistake'),
+            h('span', null, 'darker = larger share of the row · click a cell or a label to list its mistakes'),
           ),
           this.tooltip,
         ),
-        h('div', { class: 'ft-card' }, h('div', { class: 'ft-card-title' }, 'Per class'), this.perClass.element),
+        h('div', { class: 'ft-card ft-per-class-card' }, h('div', { class: 'ft-card-title' }, 'Per class'), this.perClass.element),
       ),
       this.mistakes.element,
     );

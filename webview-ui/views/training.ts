@@ -4,8 +4,8 @@ import { Columns, LineChart } from '../charts';
 import type { Ctx, View } from '../context';
 import { callout, h, replace, section, stat } from '../dom';
 import { epochEvents, epochSeries, hasPoints, lossSeries } from '../logic/curves';
-import { etaSeconds, progressFraction } from '../logic/eta';
-import { formatCount, formatDuration, formatMetric, formatPercent } from '../logic/format';
+import { describeProgress } from '../../src/protocol/progress';
+import { formatDuration, formatMetric, formatPercent } from '../logic/format';
 import type { AppState, RunSlice } from '../logic/store';
 
 const LOG_LINES = 200;
@@ -117,21 +117,17 @@ export class TrainingView implements View {
       return;
     }
     this.progress.hidden = false;
-    const t = r.progress;
-    const phase = t?.phase ?? r.phase?.phase ?? 'starting';
-    const detail = r.phase && r.phase.phase === phase ? r.phase.detail : undefined;
-    const fraction = progressFraction(t);
-    const eta = r.cancelling ? undefined : etaSeconds(t, Date.now());
-    const parts: string[] = [];
-    if (t && fraction !== undefined) parts.push(`${formatCount(t.done)} / ${formatCount(t.total)}${t.unit ? ' ' + t.unit : ''}`, formatPercent(fraction, 0));
-    if (eta !== undefined) parts.push(`about ${formatDuration(eta)} left`);
+    const v = r.tracker.view(Date.now());
+    const d = describeProgress(r.cancelling ? { ...v, eta_s: undefined } : v);
+    const detail = r.cancelling ? 'stopping…' : v.detail;
+    const parts = [d.epoch, d.counts, d.rate, d.eta].filter((x): x is string => !!x);
     const bar = h('vscode-progress-bar', {
-      attrs: { 'aria-label': `${capitalise(phase)} progress` },
-      props: fraction !== undefined ? { value: fraction * 100, max: 100 } : { indeterminate: true },
+      attrs: { 'aria-label': `${d.title} progress` },
+      props: v.fraction !== undefined && !r.cancelling ? { value: v.fraction * 100, max: 100 } : { indeterminate: true },
     });
     replace(
       this.progress,
-      h('div', { class: 'ft-progress-line' }, h('span', { class: 'ft-phase' }, capitalise(phase)), detail ? h('span', { class: 'ft-muted' }, detail) : null, h('span', { class: 'ft-progress-text', id: 'ft-progress-text' }, parts.join(' · '))),
+      h('div', { class: 'ft-progress-line' }, h('span', { class: 'ft-phase' }, d.title), detail ? h('span', { class: 'ft-muted ft-progress-detail' }, detail) : null, h('span', { class: 'ft-progress-text', id: 'ft-progress-text' }, parts.join(' · '))),
       bar,
     );
   }

@@ -58,7 +58,7 @@ describe('webview store', () => {
     assert.deepEqual(s.run.events, events);
     assert.notEqual(s.run.events, events, 'a copy: later appends do not touch the message');
     assert.ok(s.run.version > v0);
-    assert.equal(s.run.progress, undefined, 'progress from before the replay is not kept');
+    assert.equal(s.run.tracker.view(0).done, undefined, 'progress counts from before the replay are not kept');
     assert.equal(s.run.phase!.phase, 'training');
     assert.equal(s.run.runDir, '/runs/r1');
 
