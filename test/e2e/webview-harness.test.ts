@@ -174,6 +174,28 @@ describe('run panel webview in chromium (harness)', function () {
     assert.deepEqual(predictedOnly, ['negative']);
   });
 
+  it('12 classes: clicking a cell brings the filtered list into view; the cell readout covers no cell', async () => {
+    const page = await openScene(browser, server.url, 'results-12', all['results-12'], { theme: 'light', width: 1000, height: 900 });
+    pages.push(page);
+    const cell = '.ft-cm-cell[data-gold="refund"][data-predicted="order_status"]';
+    const cellBoxes = await page.$$eval('.ft-cm-cell', (els) => els.map((e) => (e as unknown as { getBoundingClientRect(): { left: number; top: number; right: number; bottom: number } }).getBoundingClientRect()).map((r) => [r.left, r.top, r.right, r.bottom]));
+    await page.hover(cell);
+    const readout = await page.$eval('#ft-cm-readout', (e) => {
+      const r = (e as unknown as { getBoundingClientRect(): { left: number; top: number; right: number; bottom: number } }).getBoundingClientRect();
+      return { box: [r.left, r.top, r.right, r.bottom], text: (e as unknown as { textContent: string }).textContent };
+    });
+    assert.match(readout.text, /refund/);
+    const overlaps = cellBoxes.filter(([l, t, r, b]) => l < readout.box[2] && r > readout.box[0] && t < readout.box[3] && b > readout.box[1]);
+    assert.equal(overlaps.length, 0, 'the readout covers no matrix cell');
+    const listTopBefore = await page.$eval('.ft-mistakes', (e) => (e as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top);
+    assert.ok(listTopBefore > 900, `the list starts below the viewport (${listTopBefore})`);
+    await page.click(cell);
+    await settle(page);
+    const listTop = await page.$eval('.ft-mistakes', (e) => (e as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top);
+    assert.ok(listTop >= -1 && listTop < 900 - 160, `the filtered list and its first rows are in view after the click (top ${listTop})`);
+    assert.match((await page.textContent('#ft-mistake-count'))!, /examples/);
+  });
+
   it('moves between matrix cells with the arrow keys and filters with Enter', async () => {
     const page = await open('results-3');
     await page.focus('.ft-cm-cell[data-gold="negative"][data-predicted="neutral"]');

@@ -21,7 +21,8 @@ export class ResultsView implements View {
   private readonly meta = h('span', { class: 'ft-section-meta' });
   private readonly body = h('div');
   private readonly matrixHost = h('div', { class: 'ft-cm-host' });
-  private readonly tooltip = h('div', { class: 'ft-tooltip', attrs: { role: 'tooltip' } });
+  /** The hovered / focused cell's numbers, in a fixed place under the matrix: it never covers neighbouring cells. */
+  private readonly readout = h('div', { class: 'ft-cm-readout ft-small', id: 'ft-cm-readout', attrs: { 'aria-live': 'polite' } });
   private readonly perClass = new PerClassTable((label) => this.select({ kind: 'gold', gold: label }));
   private readonly mistakes: MistakesList;
   private readonly legendCorrect = h('span', { class: 'ft-swatch' });
@@ -35,7 +36,7 @@ export class ResultsView implements View {
   private readonly stopThemeWatch: () => void;
 
   constructor(private readonly ctx: Ctx) {
-    this.tooltip.hidden = true;
+    this.showTooltip(null, []);
     this.mistakes = new MistakesList(ctx);
     this.element = section('ft-results', 'Results', this.meta, this.body);
     this.stopThemeWatch = onThemeChange(() => this.renderMatrix());
@@ -119,6 +120,7 @@ export class ResultsView implements View {
           { class: 'ft-card ft-cm-card' },
           h('div', { class: 'ft-card-title' }, 'Confusion matrix', h('span', { class: 'ft-muted' }, ' count and share of each gold row')),
           this.matrixHost,
+          this.readout,
           h(
             'div',
             { class: 'ft-cm-legend ft-small ft-muted' },
@@ -127,7 +129,6 @@ export class ResultsView implements View {
             h('span', { class: 'ft-legend-item' }, this.legendError, 'mistake'),
             h('span', null, 'darker = larger share of the row · click a cell or a label to list its mistakes'),
           ),
-          this.tooltip,
         ),
         h('div', { class: 'ft-card ft-per-class-card' }, h('div', { class: 'ft-card-title' }, 'Per class'), this.perClass.element),
       ),
@@ -136,10 +137,6 @@ export class ResultsView implements View {
     this.renderMatrix();
     this.perClass.render(report);
     this.mistakes.render(this.misclassified, this.filter, this.matrix, true);
-  }
-
-  private select(f: MistakeFilter): void {
-    this.ctx.dispatch({ type: 'ui/filter', filter: toggleFilter(this.filter, f) });
   }
 
   private renderMatrix(): void {
@@ -169,21 +166,24 @@ export class ResultsView implements View {
   }
 
   private showTooltip(target: HTMLElement | null, lines: string[]): void {
-    if (!target) {
-      this.tooltip.hidden = true;
+    if (!target || !lines.length) {
+      replace(this.readout, h('span', { class: 'ft-muted' }, 'Point at a cell to see its counts; click it to list its examples.'));
       return;
     }
-    replace(this.tooltip, ...lines.map((l, i) => h('div', { class: i < 2 ? 'ft-tooltip-strong' : '' }, l)));
-    this.tooltip.hidden = false;
-    const card = this.tooltip.parentElement!.getBoundingClientRect();
-    const r = target.getBoundingClientRect();
-    const tip = this.tooltip.getBoundingClientRect();
-    let left = r.left - card.left + r.width / 2 - tip.width / 2;
-    left = Math.max(4, Math.min(card.width - tip.width - 4, left));
-    const above = r.top - card.top - tip.height - 6;
-    const top = above >= 0 ? above : r.bottom - card.top + 6;
-    this.tooltip.style.left = `${left}px`;
-    this.tooltip.style.top = `${top}px`;
+    replace(this.readout, ...lines.map((l, i) => h('span', { class: i < 2 ? 'ft-tooltip-strong' : 'ft-muted' }, l)));
+  }
+
+  private select(f: MistakeFilter): void {
+    const next = toggleFilter(this.filter, f);
+    this.ctx.dispatch({ type: 'ui/filter', filter: next });
+    if (!next) return;
+    // With many classes the list starts below the viewport: bring its first rows into view after the render.
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        const r = this.mistakes.element.getBoundingClientRect();
+        if (r.top > window.innerHeight - 160 || r.top < 0) this.mistakes.element.scrollIntoView({ block: 'start' });
+      }),
+    );
   }
 }
 
