@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Services } from '../panel/services';
 import { readRun } from '../runs/runFolder';
+import { runDisplayName } from '../protocol/runName';
 import { resolveRun } from './model';
 
 export class ActiveModelStatus implements vscode.Disposable {
@@ -30,7 +31,7 @@ export class ActiveModelStatus implements vscode.Disposable {
     }
     const run = await readRun(dir);
     const record = run.record;
-    this.label = record?.name ?? path.basename(dir);
+    this.label = record ? runDisplayName(record) : path.basename(dir);
     const f1 = record?.metrics?.test?.macro.f1;
     const tip = new vscode.MarkdownString(
       [

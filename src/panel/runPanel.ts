@@ -10,11 +10,12 @@ import { readSettings } from '../commands/settings';
 import { expectValid } from '../protocol/check';
 import type { FromTrainer, TrainRequest } from '../protocol/trainer';
 import { progressLine, ProgressTracker } from '../protocol/progress';
+import { modelLabel, runDisplayName, shortRunId } from '../protocol/runName';
 import type { MetricEvent } from '../protocol/types';
 import { fromWebview, FromWebview, PanelState, ToWebview } from '../protocol/webview';
 import type { ManagedRun } from '../runs/manager';
 import { buildFormSchema, looksLocal } from './formSchema';
-import { isHubId } from '../protocol/vocabulary';
+import { familyFor, isHubId } from '../protocol/vocabulary';
 import { panelHtml } from './html';
 import { readMisclassified, readRunView } from './runData';
 import type { Services } from './services';
@@ -84,7 +85,8 @@ export class RunPanel {
       existing.panel.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(RUN_PANEL_VIEW_TYPE, `Fine-tune run: ${path.basename(runDir)}`, vscode.ViewColumn.Active, {
+    // The tab shows the run's display name once its record is read (sync → replay).
+    const panel = vscode.window.createWebviewPanel(RUN_PANEL_VIEW_TYPE, `Fine-tune run: ${shortRunId(path.basename(runDir))}`, vscode.ViewColumn.Active, {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(services.context.extensionUri, 'dist')],
     });
@@ -250,6 +252,7 @@ export class RunPanel {
     const dir = this.state.runDir;
     const view = dir ? await readRunView(dir) : undefined;
     if (!view) return;
+    this.panel.title = runDisplayName(view.record);
     this.replayed = new Set(view.events.map((e) => JSON.stringify(e)));
     this.replayedUpTo = view.events.reduce((m, e) => Math.max(m, e.t), 0);
     this.post({ type: 'run-state', run: view, running });
@@ -311,7 +314,7 @@ export class RunPanel {
     this.attach(run);
     this.services.runsChanged.fire();
     if (run.state === 'queued') this.post({ type: 'run-queued', position: this.services.manager.queuePosition(run) });
-    showProgressNotification(this.services, run, path.basename(dataset));
+    showProgressNotification(this.services, run, managedRunName(run));
   }
 
   /** Forward a managed run's messages to the webview (and remember its folder for replays). */
@@ -338,14 +341,17 @@ export class RunPanel {
 
   private forward(m: FromTrainer): void {
     switch (m.type) {
-      case 'run-created':
+      case 'run-created': {
         this.setState({ ...this.state, runDir: m.run_dir });
         this.view = 'run';
         this.replayed.clear();
         this.replayedUpTo = 0;
-        this.post({ type: 'run-started', run_dir: m.run_dir, id: m.id });
+        const name = this.run ? managedRunName(this.run) : undefined;
+        if (name) this.panel.title = name;
+        this.post({ type: 'run-started', run_dir: m.run_dir, id: m.id, ...(name ? { name } : {}) });
         this.services.runsChanged.fire();
         return;
+      }
       case 'metric':
         if (this.isReplayed(m.event)) return;
         this.post({ type: 'metric', event: m.event });
@@ -409,7 +415,6 @@ export class RunPanel {
 
   private setState(state: PanelState): void {
     this.state = state;
-    if (state.runDir) this.panel.title = `Fine-tune run: ${path.basename(state.runDir)}`;
   }
 
   dispose(): void {
@@ -419,6 +424,14 @@ export class RunPanel {
     // Closing the panel does not stop a run: it keeps training, and the Runs view and the
     // progress notification still show it; reopening the run replays everything from its folder.
   }
+}
+
+/** The run's display name (see runDisplayName); before it has an id, "dataset · model". */
+export function managedRunName(run: ManagedRun): string {
+  const req = run.request;
+  const name = req.name ?? path.basename(req.dataset).replace(/\.[^.]+$/, '');
+  const family = familyFor(req.model, req.mode);
+  return run.runId ? runDisplayName({ id: run.runId, name, config: { model: req.model, family } }) : `${name} · ${modelLabel(req.model, family)}`;
 }
 
 /** A progress notification with Cancel for the whole life of a run. */
@@ -457,8 +470,10 @@ export function showProgressNotification(services: Services, run: ManagedRun, na
   );
 }
 
-async function reportOutcome(services: Services, run: ManagedRun, state: string, name: string): Promise<void> {
+async function reportOutcome(services: Services, run: ManagedRun, state: string, fallbackName: string): Promise<void> {
   services.runsChanged.fire();
+  // Named like everywhere else once the run has an id ("spam · ngram · a3f9"), not by its folder.
+  const name = run.runId ? managedRunName(run) : fallbackName;
   if (state === 'completed' && run.runDir) {
     const view = await readRunView(run.runDir);
     const test = view?.record.metrics?.test;

@@ -111,7 +111,8 @@ export type ToWebview =
   | { type: 'dataset-error'; path: string; message: string }
   | { type: 'model-folder'; path: string }
   | { type: 'run-queued'; position: number }
-  | { type: 'run-started'; run_dir: string; id: string }
+  /** `name`: the run's display name (runDisplayName), the same the header shows once the record arrives. */
+  | { type: 'run-started'; run_dir: string; id: string; name?: string }
   | { type: 'progress'; phase: string; done: number; total: number; unit?: string; eta_s?: number; epoch?: number; epochs?: number; rate?: number }
   | { type: 'metric'; event: MetricEvent }
   /** Everything so far (after the panel was hidden, reopened or reloaded): replaces what the view holds. */
@@ -209,7 +210,7 @@ export const toWebview = tagged({
   'dataset-error': obj({ type: lit('dataset-error'), path: str, message: str }),
   'model-folder': obj({ type: lit('model-folder'), path: str }),
   'run-queued': obj({ type: lit('run-queued'), position: int }),
-  'run-started': obj({ type: lit('run-started'), run_dir: str, id: str }),
+  'run-started': obj({ type: lit('run-started'), run_dir: str, id: str, name: optional(str) }),
   progress: obj({ type: lit('progress'), phase: str, done: anyNum, total: anyNum, unit: optional(str), eta_s: optional(anyNum), epoch: optional(int), epochs: optional(int), rate: optional(anyNum) }),
   metric: obj({ type: lit('metric'), event: metricEvent }),
   'run-state': obj({ type: lit('run-state'), run: runView, running: bool }),

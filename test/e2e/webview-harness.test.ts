@@ -330,6 +330,18 @@ describe('run panel webview in chromium (harness)', function () {
     await expectClean(page, 'cancel');
   });
 
+  it('keeps one run name from running to completed (header), models by short name with the path in the tooltip', async () => {
+    const page = await open('training');
+    const title = () => page.$eval('.ft-header h1', (e) => (e as unknown as { textContent: string }).textContent.replace(/(Running|Completed).*$/, '').trim());
+    const running = await title();
+    assert.equal(running, 'sentiment ngram · ngram · 09:30:00');
+    await play(page, [{ type: 'run-finished', ...finishedRun3() }]);
+    assert.equal(await title(), running, 'the same name once completed');
+    const r12 = await open('results-12');
+    assert.match((await r12.textContent('.ft-header .ft-subtitle'))!, /^\s*all-MiniLM-L6-v2 head · started/);
+    assert.match((await r12.getAttribute('.ft-header .ft-subtitle', 'title'))!, /^Xenova\/all-MiniLM-L6-v2/);
+  });
+
   it('shows a failure with its message and the trainer’s last output', async () => {
     const page = await open('failed');
     assert.match((await page.textContent('#ft-failure-message'))!, /SIGKILL/);

@@ -391,7 +391,7 @@ export function scenes(): Record<string, ToWebview[]> {
     untrusted: [init('new-run', false), { type: 'dataset', ...ds }],
     training: [
       init('run'),
-      { type: 'run-started', run_dir: '/home/ada/projects/mail/.finetune/runs/20251128-093000-ngram', id: '20251128-093000-ngram' },
+      { type: 'run-started', run_dir: '/home/ada/projects/mail/.finetune/runs/20251128-093000-ngram', id: '20251128-093000-ngram', name: 'sentiment ngram · ngram · 09:30:00' },
       ...live.slice(0, cut + 5).map((event): ToWebview => ({ type: 'metric', event })),
       // Like the trainers: counted within the epoch (epoch 5 of 8, "8 epochs" in the phase detail).
       { type: 'progress', phase: 'training', done: 40, total: 120, unit: 'steps', eta_s: 94 },

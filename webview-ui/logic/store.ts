@@ -33,6 +33,8 @@ export interface Failure {
 export interface RunSlice {
   status: RunStatus;
   id?: string;
+  /** The display name the host sent with run-started (the header uses the record's once it arrives: the same). */
+  name?: string;
   runDir?: string;
   queuePosition?: number;
   record?: RunRecord;
@@ -174,7 +176,7 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
       };
     case 'run-started': {
       // A queued run that starts keeps nothing but its identity; a fresh start resets the slice.
-      const run: RunSlice = { ...emptyRun(), version: s.run.version + 1, status: 'running', id: a.id, runDir: a.run_dir };
+      const run: RunSlice = { ...emptyRun(), version: s.run.version + 1, status: 'running', id: a.id, runDir: a.run_dir, ...(a.name ? { name: a.name } : {}) };
       return { ...s, view: 'run', pendingStart: false, filter: undefined, run, panel: { ...s.panel, runDir: a.run_dir } };
     }
     case 'progress': {
