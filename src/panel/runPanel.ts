@@ -66,8 +66,9 @@ export class RunPanel {
 
   // ---- opening ------------------------------------------------------------------------------
 
-  static forDataset(services: Services, file: vscode.Uri): RunPanel {
-    const existing = [...RunPanel.open].find((p) => p.view === 'new-run' && !p.run && p.state.datasetPath === file.fsPath);
+  /** `form`: pre-filled settings ("Run again with these settings"): always a fresh tab. */
+  static forDataset(services: Services, file: vscode.Uri, form?: PanelState['form']): RunPanel {
+    const existing = form ? undefined : [...RunPanel.open].find((p) => p.view === 'new-run' && !p.run && p.state.datasetPath === file.fsPath);
     if (existing) {
       existing.panel.reveal();
       return existing;
@@ -76,7 +77,7 @@ export class RunPanel {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(services.context.extensionUri, 'dist')],
     });
-    return new RunPanel(services, panel, 'new-run', { datasetPath: file.fsPath });
+    return new RunPanel(services, panel, 'new-run', { datasetPath: file.fsPath, ...(form ? { form } : {}) });
   }
 
   static forRun(services: Services, runDir: string): RunPanel {
@@ -182,6 +183,16 @@ export class RunPanel {
       case 'distill':
         if (this.state.runDir) await vscode.commands.executeCommand('finetune.distill', this.state.runDir);
         return;
+      case 'new-run': {
+        // A new tab: this one keeps showing the run it shows.
+        const dataset = this.state.datasetPath ?? (this.state.runDir ? (await readRunView(this.state.runDir))?.record.dataset?.train.path : undefined);
+        if (!dataset) {
+          this.post({ type: 'notice', level: 'error', message: 'This run does not record its dataset file; start a new run from the file instead.' });
+          return;
+        }
+        RunPanel.forDataset(this.services, vscode.Uri.file(dataset), msg.form as PanelState['form']);
+        return;
+      }
       case 'reveal-line': {
         const file = msg.which === 'dataset' ? this.state.datasetPath : await this.testFile();
         if (!file) return;

@@ -251,6 +251,8 @@ export const fromWebview = tagged({
   'open-run-folder': obj({ type: lit('open-run-folder') }),
   'set-active-model': obj({ type: lit('set-active-model') }),
   'distill': obj({ type: lit('distill') }),
+  /** Open a new-run form in its own tab (this tab keeps the run), pre-filled with `form` (a FormDraft; the form completes it). */
+  'new-run': obj({ type: lit('new-run'), form: optional(record(unknownValue)) }),
   /** Open the dataset file at a line (a preview row or a misclassified example). */
   'reveal-line': obj({ type: lit('reveal-line'), line: int, which: oneOf(['dataset', 'test'] as const) }),
 });

@@ -342,6 +342,22 @@ describe('run panel webview in chromium (harness)', function () {
     assert.match((await r12.getAttribute('.ft-header .ft-subtitle', 'title'))!, /^Xenova\/all-MiniLM-L6-v2/);
   });
 
+  it('“New run with these settings…” asks for a new tab with the run’s settings; this tab keeps the results', async () => {
+    const page = await open('results-12');
+    await page.click('#ft-new-run');
+    await settle(page);
+    const sent = (await facts(page)).sent.find((m) => m.type === 'new-run');
+    assert.ok(sent, 'new-run sent');
+    assert.equal(fromWebview(sent), '');
+    const form = sent.form as { model: string; mode: string; seed: string; options: { encoder: Record<string, string> } };
+    assert.equal(form.model, 'Xenova/all-MiniLM-L6-v2');
+    assert.equal(form.mode, 'head');
+    assert.equal(form.options.encoder.epochs, '3');
+    assert.ok(await page.isVisible('.ft-cm-table'), 'the results stay in this tab');
+    const cancelled = await open('cancelled');
+    assert.equal(await cancelled.$('#ft-run-again'), null, 'no settings to repeat without a record (the scene has none)');
+  });
+
   it('shows a failure with its message and the trainer’s last output', async () => {
     const page = await open('failed');
     assert.match((await page.textContent('#ft-failure-message'))!, /SIGKILL/);

@@ -78,7 +78,6 @@ export type UiAction =
   | { type: 'ui/draft'; draft: FormDraft }
   | { type: 'ui/filter'; filter: MistakeFilter | undefined }
   | { type: 'ui/dismiss'; id: number }
-  | { type: 'ui/configure' }
   | { type: 'ui/start-sent' }
   | { type: 'ui/cancel-sent' }
   | { type: 'ui/protocol-error'; message: string };
@@ -215,8 +214,6 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
       return { ...s, filter: a.filter };
     case 'ui/dismiss':
       return { ...s, notices: s.notices.filter((n) => n.id !== a.id) };
-    case 'ui/configure':
-      return { ...s, view: 'new-run' };
     case 'ui/start-sent':
       return { ...s, pendingStart: true };
     case 'ui/cancel-sent':

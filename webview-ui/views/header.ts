@@ -3,6 +3,7 @@ import type { Ctx, View } from '../context';
 import { button, h, icon, replace } from '../dom';
 import { modelLabel, runDisplayName } from '../../src/protocol/runName';
 import { baseName } from '../logic/format';
+import { draftFromRecord } from '../logic/form';
 import { AppState, isActive, RunStatus } from '../logic/store';
 
 const STATUS: Record<Exclude<RunStatus, 'none'>, { text: string; glyph: string }> = {
@@ -73,7 +74,16 @@ export class HeaderView implements View {
       }, { icon: 'debug-stop', secondary: true, id: 'ft-cancel', disabled: !!r.cancelling });
       actions.push(cancel);
     }
-    else if (s.schema && s.dataset.status === 'ready') actions.push(button('New run…', () => this.ctx.dispatch({ type: 'ui/configure' }), { icon: 'add', secondary: true }));
+    else if (s.schema && (r.record?.dataset || s.panel.datasetPath)) {
+      actions.push(
+        button('New run with these settings…', () => this.ctx.post({ type: 'new-run', ...(r.record && s.schema ? { form: { ...draftFromRecord(s.schema, r.record) } } : {}) }), {
+          icon: 'add',
+          secondary: true,
+          id: 'ft-new-run',
+          title: 'Opens the form in a new tab, filled in with this run’s settings; this tab keeps the results.',
+        }),
+      );
+    }
     const model = r.record?.config.model;
     return [
       h(
