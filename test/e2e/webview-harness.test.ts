@@ -271,6 +271,17 @@ describe('run panel webview in chromium (harness)', function () {
     assert.match((await untrusted.textContent('.ft-model-field .ft-callout'))!, /Restricted Mode/);
   });
 
+  it('keeps Start and the chosen model in view in a sticky action bar, above 50 preview rows', async () => {
+    for (const width of [600, 1000, 1400]) {
+      const page = await openScene(browser, server.url, 'new-run', all['new-run'], { theme: 'dark', width, height: 700 });
+      pages.push(page);
+      const box = await page.$eval('#ft-start', (e) => (e as unknown as { getBoundingClientRect(): { top: number; bottom: number } }).getBoundingClientRect());
+      assert.ok(box.top >= 0 && box.bottom <= 700, `${width}px: Start visible without scrolling (${box.top}–${box.bottom})`);
+      assert.equal(await page.textContent('#ft-action-choice'), 'ngram on 5,796 rows');
+      await pages.pop()!.close();
+    }
+  });
+
   it('asks the host to re-read the file with other columns', async () => {
     const page = await open('new-run');
     await page.evaluate(() => {

@@ -30,6 +30,7 @@ function shots(): Shot[] {
   for (const theme of THEMES) for (const scene of MAIN) out.push({ name: `${scene}-${theme}`, scene, theme });
   for (const width of WIDTHS) for (const scene of ['new-run', 'training', 'results-2', 'results-12']) out.push({ name: `${scene}-${width}px-dark`, scene, theme: 'dark', width });
   out.push(
+    { name: 'new-run-viewport-1000px-dark', scene: 'new-run', theme: 'dark', width: 1000, height: 700, fullPage: false },
     { name: 'dataset-loading-dark', scene: 'dataset-loading', theme: 'dark', fullPage: false },
     { name: 'dataset-error-dark', scene: 'dataset-error', theme: 'dark', fullPage: false },
     { name: 'untrusted-light', scene: 'untrusted', theme: 'light' },

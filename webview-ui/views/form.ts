@@ -6,7 +6,8 @@
 import type { FormDraft, FormSchema } from '../../src/protocol/webview';
 import type { Ctx, View } from '../context';
 import { button, callout, Child, h, replace, section } from '../dom';
-import { baseName } from '../logic/format';
+import { modelLabel } from '../../src/protocol/runName';
+import { baseName, formatCount } from '../logic/format';
 import { FamilyName, familyFor, familyForm, isLocalPath, isTransformer, rawDefault, validateDraft, Validation } from '../logic/form';
 import { AppState, isActive } from '../logic/store';
 import { Control, Fields } from './fields';
@@ -30,6 +31,10 @@ export class FormView implements View {
   private readonly status = h('div', { class: 'ft-form-status', attrs: { 'aria-live': 'polite' } });
   private readonly startButton: HTMLElement;
   private readonly cancelButton: HTMLElement;
+  /** What Start will train, next to it in the action bar. */
+  private readonly choice = h('div', { class: 'ft-action-choice', id: 'ft-action-choice' });
+  /** Start, the chosen model and the form's state, stuck to the bottom of the panel (the page places it). */
+  readonly actionBar: HTMLElement;
   private built?: { schema: FormSchema; folders: string[]; family: FamilyName; transformer: boolean };
   // Every message shows at once (Start is disabled while any field is invalid, so hiding them would hide why).
   private readonly fields = new Fields(() => undefined);
@@ -39,13 +44,8 @@ export class FormView implements View {
   constructor(private readonly ctx: Ctx) {
     this.startButton = button('Start training', () => this.start(), { icon: 'play', id: 'ft-start' });
     this.cancelButton = button('Cancel', () => this.ctx.post({ type: 'cancel' }), { icon: 'debug-stop', secondary: true, id: 'ft-form-cancel' });
-    this.element = section(
-      'ft-form',
-      'Hyperparameters',
-      this.meta,
-      this.body,
-      h('div', { class: 'ft-form-actions' }, this.startButton, this.cancelButton, this.status),
-    );
+    this.element = section('ft-form', 'Hyperparameters', this.meta, this.body);
+    this.actionBar = h('div', { class: 'ft-action-bar', attrs: { role: 'region', 'aria-label': 'Start the run' } }, this.startButton, this.cancelButton, this.choice, this.status);
   }
 
   update(s: AppState): void {
@@ -211,6 +211,12 @@ export class FormView implements View {
       if ('invalid' in control) control.invalid = !!shown;
     }
     this.modelHelp.textContent = this.modelDescription(s);
+    const model = s.draft.model.trim();
+    const choice = model ? `${modelLabel(model, familyFor(model, s.draft.mode))}${s.dataset.summary ? ` on ${formatCount(s.dataset.summary.rows)} rows` : ''}` : 'no model chosen';
+    if (this.choice.textContent !== choice) {
+      this.choice.textContent = choice;
+      this.choice.title = model;
+    }
 
     const active = s.pendingStart || isActive(s.run);
     const errorCount = Object.keys(v.errors).length;
