@@ -26,7 +26,7 @@ const ngramOptions: OptionSpec[] = [
   { key: 'charNgrams', flag: 'char-ngrams', type: 'enum', default: '3-5', choices: ['none', '2-4', '3-5', '3-6'], help: 'Character n-gram range (subwords help with typos).' },
   { key: 'hashBits', flag: 'hash-bits', type: 'int', default: 20, min: 10, max: 26, help: 'Feature table size: 2^bits buckets.', advanced: true },
   { key: 'l2', flag: 'l2', type: 'float', default: 1e-6, min: 0, help: 'L2 regularisation strength.', advanced: true },
-  { key: 'classWeight', flag: 'class-weight', type: 'enum', default: 'none', choices: ['none', 'balanced'], help: 'Weigh rare classes up.', advanced: true },
+  { key: 'classWeights', flag: 'class-weights', type: 'enum', default: 'none', choices: ['none', 'balanced'], help: 'Weigh rare classes up.', advanced: true },
   { key: 'lowercase', flag: 'lowercase', type: 'bool', default: true, help: 'Lowercase text before hashing.', advanced: true },
 ];
 
@@ -243,7 +243,7 @@ export function runRecord(opts: {
       device: 'auto',
       valid_fraction: 0.1,
       test_fraction: 0.2,
-      options: opts.options ?? { epochs: 8, lr: 0.5, ngrams: 2, charNgrams: '3-5', hashBits: 20, l2: 1e-6, classWeight: 'none', lowercase: true },
+      options: opts.options ?? { epochs: 8, lr: 0.5, ngrams: 2, charNgrams: '3-5', hashBits: 20, l2: 1e-6, classWeights: 'none', lowercase: true },
     },
     dataset: {
       train: summary,
@@ -366,7 +366,7 @@ export function scenes(): Record<string, ToWebview[]> {
     const confusion = confusionFor(SENTIMENT, [412, 236, 511], 0.84, 5);
     const record = runRecord({
       id: '20251128-120000-ngram-seed7', name: 'sentiment ngram trigram', model: 'ngram', family: 'ngram', labels: SENTIMENT, confusion, seed: 7,
-      options: { epochs: 8, lr: 0.5, ngrams: 3, charNgrams: '3-5', hashBits: 22, l2: 1e-6, classWeight: 'balanced', lowercase: true }, train_s: 52.8,
+      options: { epochs: 8, lr: 0.5, ngrams: 3, charNgrams: '3-5', hashBits: 22, l2: 1e-6, classWeights: 'balanced', lowercase: true }, train_s: 52.8,
     });
     return { record, events: trainingEvents(8, 120, 19, 0.84) };
   })();

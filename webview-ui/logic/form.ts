@@ -2,7 +2,8 @@
  * The hyperparameter form's model: defaults from the FormSchema, raw field text → typed values by
  * OptionSpec, inline validation messages, and the `start` message. DOM-free.
  */
-import type { OptionSpec, RunRecord } from '../../src/protocol/types';
+import type { DatasetSummary, OptionSpec, RunRecord } from '../../src/protocol/types';
+import { classBars, IMBALANCE_WARN } from './lengths';
 import type { FamilyForm, FormDraft, FormSchema, StartRun } from '../../src/protocol/webview';
 import { DEVICES, familyFor, isHubId, isLocalPath } from '../../src/protocol/vocabulary';
 
@@ -90,6 +91,28 @@ export function draftFromRecord(schema: FormSchema, record: RunRecord): FormDraf
     ...(c.test_fraction !== undefined ? { test_fraction: String(c.test_fraction) } : {}),
     options: { [family]: opts },
   });
+}
+
+/**
+ * Defaults that follow the dataset card: when it warns about imbalance, every family that can weigh classes
+ * does ("balanced"), with the reason the form shows. Undefined when nothing changes.
+ */
+export function datasetDefaults(schema: FormSchema, draft: FormDraft, summary: DatasetSummary): { draft: FormDraft; reason: string } | undefined {
+  const { imbalance } = classBars(summary.classes);
+  if (!(imbalance >= IMBALANCE_WARN) || !Number.isFinite(imbalance)) return undefined;
+  const options = { ...draft.options };
+  let changed = false;
+  for (const f of schema.families) {
+    const spec = f.options.find((o) => o.key === 'classWeights' && o.type === 'enum' && o.choices?.includes('balanced'));
+    if (!spec) continue;
+    const current = options[f.name]?.[spec.key] ?? rawDefault(schema, spec);
+    if (current !== 'balanced') {
+      options[f.name] = { ...options[f.name], [spec.key]: 'balanced' };
+      changed = true;
+    }
+  }
+  const reason = `Class weights are “balanced” for every model: the largest class is ${imbalance.toFixed(1)}× the smallest (see Class distribution).`;
+  return { draft: changed ? { ...draft, options } : draft, reason };
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };

@@ -11,7 +11,7 @@ import type { FormDraft, FormSchema, PanelState, PredictionRow, PreviewRow, RunV
 import type { MistakeFilter } from './confusion';
 import { lastPhase } from './curves';
 import { ProgressTracker } from '../../src/protocol/progress';
-import { completeDraft } from './form';
+import { completeDraft, datasetDefaults } from './form';
 
 /** A run's status in run.json, plus the panel's own states before a run exists or while it waits. */
 export type RunStatus = 'none' | 'queued' | StoredRunStatus;
@@ -70,6 +70,8 @@ export interface AppState {
   filter?: MistakeFilter;
   notices: Notice[];
   nextNoticeId: number;
+  /** Defaults the dataset changed (class weights when imbalanced), once per file, with the reason shown in the form. */
+  autoDefaults?: { path: string; reason: string };
   /** Start was pressed and the host has not answered yet (the button shows busy, no double start). */
   pendingStart: boolean;
 }
@@ -154,12 +156,18 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
       return { ...s, dataset: { status: 'loading', path: a.path, preview: [] }, panel: { ...s.panel, datasetPath: a.path } };
     case 'dataset-error':
       return { ...s, dataset: { status: 'error', path: a.path, preview: [], error: a.message } };
-    case 'dataset':
-      return {
+    case 'dataset': {
+      const next: AppState = {
         ...s,
         dataset: { status: 'ready', path: a.summary.path, summary: a.summary, preview: a.preview },
         panel: { ...s.panel, datasetPath: a.summary.path },
       };
+      // Once per file, on the full statistics (a quick look's classes come from the first rows only).
+      if (a.summary.partial || !s.schema || !s.draft || s.autoDefaults?.path === a.summary.path) return next;
+      const auto = datasetDefaults(s.schema, s.draft, a.summary);
+      if (!auto) return next;
+      return { ...next, draft: auto.draft, panel: { ...next.panel, form: auto.draft }, autoDefaults: { path: a.summary.path, reason: auto.reason } };
+    }
     case 'model-folder': {
       const pickedFolders = s.pickedFolders.includes(a.path) ? s.pickedFolders : [...s.pickedFolders, a.path];
       const draft = s.draft ? { ...s.draft, model: a.path } : s.draft;

@@ -35,7 +35,9 @@ export class FormView implements View {
   private readonly choice = h('div', { class: 'ft-action-choice', id: 'ft-action-choice' });
   /** Start, the chosen model and the form's state, stuck to the bottom of the panel (the page places it). */
   readonly actionBar: HTMLElement;
-  private built?: { schema: FormSchema; folders: string[]; family: FamilyName; transformer: boolean };
+  private built?: { schema: FormSchema; folders: string[]; family: FamilyName; transformer: boolean; auto?: AppState['autoDefaults'] };
+  /** Why a default differs from the model's own (it follows the dataset card). */
+  private readonly reason = h('p', { class: 'ft-hint ft-form-reason', id: 'ft-form-reason' });
   // Every message shows at once (Start is disabled while any field is invalid, so hiding them would hide why).
   private readonly fields = new Fields(() => undefined);
   private modelHelp = h('div', { class: 'ft-hint' });
@@ -56,10 +58,12 @@ export class FormView implements View {
     const b = this.built;
     if (!b || b.schema !== s.schema || b.folders !== s.pickedFolders) {
       this.build(s);
-    } else if (b.family !== family || b.transformer !== transformer) {
+    } else if (b.family !== family || b.transformer !== transformer || b.auto !== s.autoDefaults) {
       this.buildFamilyParts(s);
     }
-    this.built = { schema: s.schema, folders: s.pickedFolders, family, transformer };
+    this.built = { schema: s.schema, folders: s.pickedFolders, family, transformer, auto: s.autoDefaults };
+    this.reason.textContent = s.autoDefaults?.reason ?? '';
+    this.reason.hidden = !s.autoDefaults;
     this.refresh(s);
   }
 
@@ -77,6 +81,7 @@ export class FormView implements View {
       this.modelField(s),
       this.modeHost,
       h('h3', { class: 'ft-subhead' }, 'Training'),
+      this.reason,
       this.optionsHost,
       h('h3', { class: 'ft-subhead' }, 'Data split and run'),
       h(
