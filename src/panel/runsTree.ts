@@ -51,6 +51,17 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     services.manager.on('added', () => this.changed.fire());
     services.manager.on('started', () => this.changed.fire());
     services.manager.on('finished', () => this.changed.fire());
+    // Context keys for package.json `when` clauses: the palette hides Cancel with nothing running and
+    // Compare with fewer than two runs.
+    this.disposables.push(this.onDidChangeTreeData(() => void this.updateContext()));
+    void this.updateContext();
+  }
+
+  private async updateContext(): Promise<void> {
+    const active = this.services.manager.runs.some((r) => r.active);
+    const count = (await listRuns(this.runsDir).catch(() => [])).filter((r) => r.record).length;
+    await vscode.commands.executeCommand('setContext', 'finetune.runActive', active);
+    await vscode.commands.executeCommand('setContext', 'finetune.runCount', count);
   }
 
   get runsDir(): string {
