@@ -369,6 +369,17 @@ describe('run panel webview in chromium (harness)', function () {
     assert.equal(await cancelled.$('#ft-run-again'), null, 'no settings to repeat without a record (the scene has none)');
   });
 
+  it('during encoding shows what runs where the charts will be, not two empty charts', async () => {
+    const page = await open('encoding');
+    assert.equal(await page.isVisible('.ft-training .ft-grid-2'), false, 'no empty chart cards');
+    const text = (await page.textContent('#ft-chart-placeholder'))!;
+    assert.match(text, /Encoding — 4,637 texts with all-MiniLM-L6-v2 on cpu/);
+    assert.match(text, /1,536 of 4,637 texts · 33% · 28 texts\/s · about 1 min \d\d s left/);
+    await play(page, [{ type: 'metric', event: { kind: 'phase', t: Date.now(), phase: 'training head' } }, { type: 'metric', event: { kind: 'step', t: Date.now(), epoch: 1, step: 10, loss: 0.5 } }]);
+    assert.equal(await page.isVisible('.ft-training .ft-grid-2'), true, 'the charts once there is a point');
+    assert.equal(await page.isVisible('#ft-chart-placeholder'), false);
+  });
+
   it('shows a failure with its message and the trainer’s last output', async () => {
     const page = await open('failed');
     assert.match((await page.textContent('#ft-failure-message'))!, /SIGKILL/);

@@ -42,6 +42,7 @@ const READY: Record<string, string> = {
   failed: '#ft-failure-message',
   cancelled: '#ft-failure-message',
   queued: '.ft-training .ft-callout',
+  encoding: '#ft-chart-placeholder',
   compare: '.ft-diff-table',
 };
 

@@ -398,6 +398,14 @@ export function scenes(): Record<string, ToWebview[]> {
       { type: 'notice', level: 'warning', message: 'finetune.device is "cuda" but no CUDA GPU is usable here; training on the CPU.' },
     ],
     queued: [init('run'), { type: 'run-queued', position: 2 }],
+    // An encoder run minutes into encoding: no curve yet, so the chart area says what runs.
+    encoding: [
+      init('run'),
+      { type: 'run-started', run_dir: '/home/ada/projects/mail/.finetune/runs/20251128-101500-spam-c0de', id: '20251128-101500-spam-c0de', name: 'spamassassin · all-MiniLM-L6-v2 head · c0de' },
+      { type: 'metric', event: { kind: 'phase', t: T0, phase: 'loading encoder', detail: 'all-MiniLM-L6-v2' } },
+      { type: 'metric', event: { kind: 'phase', t: T0 + 1800, phase: 'encoding', detail: '4,637 texts with all-MiniLM-L6-v2 on cpu' } },
+      { type: 'progress', phase: 'encoding', done: 1_536, total: 4_637, unit: 'texts', eta_s: 110, rate: 28.4 },
+    ],
     cancelled: [
       init('run'),
       { type: 'run-started', run_dir: '/home/ada/projects/mail/.finetune/runs/20251128-140000-ngram', id: '20251128-140000-ngram' },

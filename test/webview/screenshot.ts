@@ -68,6 +68,7 @@ function shots(): Shot[] {
     },
     { name: 'compare-narrow-light', scene: 'compare', theme: 'light', width: 760 },
     { name: 'queued-dark', scene: 'queued', theme: 'dark', fullPage: false },
+    { name: 'encoding-dark', scene: 'encoding', theme: 'dark', fullPage: false },
     { name: 'results-distilled-light', scene: 'results-distilled', theme: 'light', fullPage: false },
     { name: 'results-distilled-dark', scene: 'results-distilled', theme: 'dark', fullPage: false },
     { name: 'cancelled-light', scene: 'cancelled', theme: 'light' },

@@ -24,6 +24,9 @@ export class TrainingView implements View {
   private readonly lossEmpty = h('div', { class: 'ft-chart-empty' }, 'Waiting for the first training step…');
   private readonly metricEmpty = h('div', { class: 'ft-chart-empty' }, 'Validation metrics appear after the first epoch.');
   private readonly log = h('ol', { class: 'ft-log' });
+  /** Before the first point (loading, encoding, building the graph): what is happening, where the charts will be. */
+  private readonly placeholder = h('div', { class: 'ft-card ft-chart-placeholder', id: 'ft-chart-placeholder', attrs: { role: 'status' } });
+  private charts!: HTMLElement;
   private readonly logBox: HTMLElement;
   private lastVersion = -1;
   private lastRun?: RunSlice;
@@ -53,12 +56,13 @@ export class TrainingView implements View {
       this.queue,
       this.progress,
       this.latest,
-      h(
+      this.placeholder,
+      (this.charts = h(
         'div',
         { class: 'ft-grid-2' },
         h('div', { class: 'ft-card ft-chart-card' }, h('div', { class: 'ft-card-title' }, 'Loss'), h('div', { class: 'ft-chart-host' }, this.lossChart.element, this.lossEmpty)),
         h('div', { class: 'ft-card ft-chart-card' }, h('div', { class: 'ft-card-title' }, 'Validation accuracy and macro F1'), h('div', { class: 'ft-chart-host' }, this.metricChart.element, this.metricEmpty)),
-      ),
+      )),
       this.logBox,
     );
     // The ETA counts down between messages.
@@ -92,6 +96,7 @@ export class TrainingView implements View {
     if (r.version === this.lastVersion) return;
     this.lastVersion = r.version;
     this.renderCharts(r.events);
+    this.renderPlaceholder(r);
     this.renderLatest(r.events);
     this.renderLog(r.events);
   }
@@ -111,7 +116,23 @@ export class TrainingView implements View {
     } else replace(this.queue);
   }
 
+  private renderPlaceholder(r: RunSlice): void {
+    if (this.placeholder.hidden) return;
+    const v = r.tracker.view(Date.now());
+    const d = describeProgress(v);
+    const what = r.status === 'running' ? `${d.title}${v.detail ? ` — ${v.detail}` : ''}` : 'No training steps were recorded.';
+    const counts = [d.epoch, d.counts, d.rate, d.eta].filter(Boolean).join(' · ');
+    replace(
+      this.placeholder,
+      h('div', { class: 'ft-card-title' }, 'Training curves'),
+      h('div', { class: 'ft-placeholder-phase' }, what),
+      counts ? h('div', { class: 'ft-muted' }, counts) : null,
+      r.status === 'running' ? h('p', { class: 'ft-muted ft-small' }, 'The loss and validation curves appear here when training starts.') : null,
+    );
+  }
+
   private renderProgress(r: RunSlice): void {
+    this.renderPlaceholder(r);
     if (r.status !== 'running') {
       this.progress.hidden = true;
       return;
@@ -166,6 +187,10 @@ export class TrainingView implements View {
     );
     this.metricEmpty.hidden = hasPoints(ep.accuracy) || hasPoints(ep.macroF1);
     this.metricChart.element.hidden = !this.metricEmpty.hidden;
+    // No point on either chart yet: one card saying what runs instead of two empty charts.
+    const nothing = !this.lossEmpty.hidden && !this.metricEmpty.hidden;
+    this.charts.hidden = nothing;
+    this.placeholder.hidden = !nothing;
   }
 
   private renderLatest(events: MetricEvent[]): void {
