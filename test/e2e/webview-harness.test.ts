@@ -308,6 +308,36 @@ describe('run panel webview in chromium (harness)', function () {
     await expectClean(page, 'run-state');
   });
 
+  for (const theme of ['dark', 'light', 'high-contrast']) {
+    it(`keeps text at 4.5:1 against the editor background in ${theme}`, async () => {
+      for (const scene of ['results-2', 'new-run']) {
+        const page = await open(scene, all[scene], theme);
+        const low = await page.evaluate(() => {
+          const g = globalThis as unknown as {
+            document: { querySelectorAll(s: string): ArrayLike<{ textContent: string; className: string; offsetParent: unknown }>; documentElement: unknown };
+            getComputedStyle(e: unknown): { color: string; backgroundColor: string; getPropertyValue(n: string): string };
+          };
+          const rgb = (t: string) => (t.match(/[\d.]+/g) ?? []).map(Number);
+          const lum = ([r, gg, b]: number[]) => [r, gg, b].map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4)).reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+          const bg = rgb(g.getComputedStyle(g.document.documentElement).getPropertyValue('--vscode-editor-background').trim().replace(/^#(..)(..)(..)$/, (_m, r, gg, b) => `${parseInt(r, 16)},${parseInt(gg, 16)},${parseInt(b, 16)}`));
+          const out: string[] = [];
+          const els = g.document.querySelectorAll('.ft-stat-label, .ft-stat-note, .ft-muted, .ft-hint, .ft-subhead, .ft-section-meta, .ft-card-title, .ft-times, .ft-early-stop, .ft-form-status');
+          for (let i = 0; i < els.length; i++) {
+            const e = els[i];
+            if (!e.offsetParent || !e.textContent.trim()) continue;
+            const c = rgb(g.getComputedStyle(e).color);
+            const [hi, lo] = [lum(c), lum(bg)].sort((x, y) => y - x);
+            const k = (hi + 0.05) / (lo + 0.05);
+            if (k < 4.5) out.push(`${e.className} “${e.textContent.trim().slice(0, 30)}” ${k.toFixed(2)}:1`);
+          }
+          return out;
+        });
+        assert.deepEqual(low, [], `${scene}/${theme}: text below 4.5:1`);
+        await pages.pop()!.close();
+      }
+    });
+  }
+
   it('follows a theme change without a reload (heatmap and charts recolored)', async () => {
     const page = await open('results-3');
     const cell = '.ft-cm-cell[data-gold="negative"][data-predicted="negative"]';
