@@ -11,7 +11,7 @@ import { expectValid } from '../protocol/check';
 import type { FromTrainer, TrainRequest } from '../protocol/trainer';
 import { progressLine, ProgressTracker } from '../protocol/progress';
 import { modelLabel, runDisplayName, shortRunId } from '../protocol/runName';
-import type { MetricEvent } from '../protocol/types';
+import type { MetricEvent, Prediction } from '../protocol/types';
 import { fromWebview, FromWebview, PanelState, ToWebview } from '../protocol/webview';
 import type { ManagedRun } from '../runs/manager';
 import { buildFormSchema, looksLocal } from './formSchema';
@@ -183,6 +183,17 @@ export class RunPanel {
       case 'distill':
         if (this.state.runDir) await vscode.commands.executeCommand('finetune.distill', this.state.runDir);
         return;
+      case 'try': {
+        // The same path as inline classification (the inference worker), with this panel's run.
+        if (!this.state.runDir) return;
+        try {
+          const prediction = await vscode.commands.executeCommand<Prediction>('finetune.classify', msg.text.slice(0, 100_000), this.state.runDir);
+          this.post({ type: 'try-result', id: msg.id, prediction });
+        } catch (e) {
+          this.post({ type: 'try-result', id: msg.id, error: (e as Error).message });
+        }
+        return;
+      }
       case 'new-run': {
         // A new tab: this one keeps showing the run it shows.
         const dataset = this.state.datasetPath ?? (this.state.runDir ? (await readRunView(this.state.runDir))?.record.dataset?.train.path : undefined);

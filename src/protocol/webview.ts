@@ -22,7 +22,7 @@ import {
   union,
   unknownValue,
 } from './check';
-import type { DatasetSummary, MetricEvent, OptionSpec, RunRecord } from './types';
+import type { DatasetSummary, MetricEvent, OptionSpec, Prediction, RunRecord } from './types';
 import { DEVICES, type Device, type FamilyName, type Mode } from './vocabulary';
 
 /** One model family the form can choose, with its hyperparameters. */
@@ -120,7 +120,9 @@ export type ToWebview =
   | { type: 'run-finished'; run: RunView; misclassified: PredictionRow[] }
   | { type: 'run-failed'; message: string; kind: string; run_dir?: string; stderr_tail?: string[] }
   | { type: 'compare'; runs: RunView[] }
-  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string };
+  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
+  /** The answer to a "Try it" request (`id` echoes it): the model's prediction, or why there is none. */
+  | { type: 'try-result'; id: number; prediction?: Prediction; error?: string };
 
 // What the webview dereferences is checked here, so a host/webview mismatch shows a notice naming the
 // field instead of a blank panel. Unknown extra fields stay allowed (forward compatibility).
@@ -218,6 +220,7 @@ export const toWebview = tagged({
   'run-failed': obj({ type: lit('run-failed'), message: str, kind: str, run_dir: optional(str), stderr_tail: optional(arr(str)) }),
   compare: obj({ type: lit('compare'), runs: arr(runView) }),
   notice: obj({ type: lit('notice'), level: oneOf(['info', 'warning', 'error'] as const), message: str }),
+  'try-result': obj({ type: lit('try-result'), id: int, prediction: optional(obj({ label: str, score: anyNum, scores: record(anyNum), truncated: optional(bool) })), error: optional(str) }),
 }) as unknown as Check<ToWebview>;
 
 // ---- webview → host -------------------------------------------------------------------------
@@ -253,6 +256,8 @@ export const fromWebview = tagged({
   'distill': obj({ type: lit('distill') }),
   /** Open a new-run form in its own tab (this tab keeps the run), pre-filled with `form` (a FormDraft; the form completes it). */
   'new-run': obj({ type: lit('new-run'), form: optional(record(unknownValue)) }),
+  /** "Try it": classify this text with the run's model (answered by try-result). */
+  try: obj({ type: lit('try'), id: int, text: str }),
   /** Open the dataset file at a line (a preview row or a misclassified example). */
   'reveal-line': obj({ type: lit('reveal-line'), line: int, which: oneOf(['dataset', 'test'] as const) }),
 });

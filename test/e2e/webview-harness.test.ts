@@ -410,6 +410,25 @@ describe('run panel webview in chromium (harness)', function () {
     assert.equal(await page.isVisible('#ft-chart-placeholder'), false);
   });
 
+  it('“Try it” sends the text to the host and shows the probabilities it answers', async () => {
+    const page = await open('results-12');
+    await page.fill('#ft-try-text >> textarea', 'I was charged twice this month, please refund');
+    await page.click('#ft-try-go');
+    await settle(page);
+    const sent = (await facts(page)).sent.find((m) => m.type === 'try');
+    assert.deepEqual(sent, { type: 'try', id: 1, text: 'I was charged twice this month, please refund' });
+    assert.equal(fromWebview(sent), '');
+    const scores = Object.fromEntries(['billing', 'refund', 'cancellation', 'delivery', 'login', 'password_reset', 'shipping_address', 'order_status'].map((l, i) => [l, [0.62, 0.3, 0.05, 0.01, 0.01, 0.005, 0.003, 0.002][i]]));
+    await play(page, [{ type: 'try-result', id: 1, prediction: { label: 'billing', score: 0.62, scores } }]);
+    assert.match((await page.textContent('.ft-try-label'))!, /^billing 62\.0%/);
+    const rows = await page.$$eval('.ft-try-table tr', (trs) => trs.map((tr) => (tr as unknown as { textContent: string }).textContent));
+    assert.equal(rows.length, 6, 'top 5 and “n more”');
+    assert.match(rows[5], /3 more/);
+    await play(page, [{ type: 'try-result', id: 7, error: 'stale' }]);
+    assert.match((await page.textContent('.ft-try-label'))!, /billing/, 'an answer to another request is ignored');
+    await expectClean(page, 'try it');
+  });
+
   it('shows a failure with its message and the trainer’s last output', async () => {
     const page = await open('failed');
     assert.match((await page.textContent('#ft-failure-message'))!, /SIGKILL/);

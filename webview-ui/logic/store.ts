@@ -5,7 +5,7 @@
  * Slices are replaced (new objects) when they change so views can skip work by reference, except the
  * metric event list, which is appended in place for speed (the run slice's `version` changes instead).
  */
-import type { DatasetSummary, MetricEvent, RunRecord } from '../../src/protocol/types';
+import type { DatasetSummary, MetricEvent, Prediction, RunRecord } from '../../src/protocol/types';
 import type { RunStatus as StoredRunStatus } from '../../src/protocol/vocabulary';
 import type { FormDraft, FormSchema, PanelState, PredictionRow, PreviewRow, RunView, ToWebview } from '../../src/protocol/webview';
 import type { MistakeFilter } from './confusion';
@@ -72,6 +72,8 @@ export interface AppState {
   nextNoticeId: number;
   /** Defaults the dataset changed (class weights when imbalanced), once per file, with the reason shown in the form. */
   autoDefaults?: { path: string; reason: string };
+  /** "Try it" in the results: the last request and its answer (an answer to an older request is dropped). */
+  tryIt?: { id: number; text: string; prediction?: Prediction; error?: string; pending: boolean };
   /** Start was pressed and the host has not answered yet (the button shows busy, no double start). */
   pendingStart: boolean;
 }
@@ -82,6 +84,7 @@ export type UiAction =
   | { type: 'ui/dismiss'; id: number }
   | { type: 'ui/start-sent' }
   | { type: 'ui/cancel-sent' }
+  | { type: 'ui/try-sent'; id: number; text: string }
   | { type: 'ui/protocol-error'; message: string };
 
 export type Action = ToWebview | UiAction;
@@ -224,6 +227,11 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
       return { ...s, notices: s.notices.filter((n) => n.id !== a.id) };
     case 'ui/start-sent':
       return { ...s, pendingStart: true };
+    case 'ui/try-sent':
+      return { ...s, tryIt: { id: a.id, text: a.text, pending: true } };
+    case 'try-result':
+      if (s.tryIt?.id !== a.id) return s;
+      return { ...s, tryIt: { ...s.tryIt, pending: false, ...(a.prediction ? { prediction: a.prediction } : {}), ...(a.error ? { error: a.error } : {}) } };
     case 'ui/cancel-sent':
       return isActive(s.run) ? { ...s, run: { ...s.run, cancelling: true } } : s;
     case 'ui/protocol-error':

@@ -15,6 +15,7 @@ import { onThemeChange } from '../theme';
 import { cellColors, confusionMatrix, heatPalette } from './confusion';
 import { MistakesList } from './mistakes';
 import { PerClassTable } from './perClass';
+import { TryItCard } from './tryIt';
 
 export class ResultsView implements View {
   readonly element: HTMLElement;
@@ -25,6 +26,7 @@ export class ResultsView implements View {
   private readonly readout = h('div', { class: 'ft-cm-readout ft-small', id: 'ft-cm-readout', attrs: { 'aria-live': 'polite' } });
   private readonly perClass = new PerClassTable((label) => this.select({ kind: 'gold', gold: label }));
   private readonly mistakes: MistakesList;
+  private readonly tryIt: TryItCard;
   private readonly legendCorrect = h('span', { class: 'ft-swatch' });
   private readonly legendError = h('span', { class: 'ft-swatch' });
   private record?: RunRecord;
@@ -38,6 +40,7 @@ export class ResultsView implements View {
   constructor(private readonly ctx: Ctx) {
     this.showTooltip(null, []);
     this.mistakes = new MistakesList(ctx);
+    this.tryIt = new TryItCard(ctx);
     this.element = section('ft-results', 'Results', this.meta, this.body);
     this.stopThemeWatch = onThemeChange(() => this.renderMatrix());
   }
@@ -47,6 +50,7 @@ export class ResultsView implements View {
   }
 
   update(s: AppState): void {
+    this.tryIt.update(s);
     const r = s.run;
     if (r.record !== this.record || r.misclassified !== this.misclassified) {
       this.record = r.record;
@@ -110,6 +114,7 @@ export class ResultsView implements View {
       timeLine,
       stopped ? h('p', { class: 'ft-early-stop ft-small', id: 'ft-early-stop' }, stopped) : null,
       actions,
+      this.tryIt.element,
       distillationCard(rec),
       h(
         'div',
