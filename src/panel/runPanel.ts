@@ -16,6 +16,7 @@ import { fromWebview, FromWebview, PanelState, ToWebview } from '../protocol/web
 import type { ManagedRun } from '../runs/manager';
 import { buildFormSchema, looksLocal } from './formSchema';
 import { familyFor, isHubId } from '../protocol/vocabulary';
+import { mistakesFile } from './export';
 import { panelHtml } from './html';
 import { readMisclassified, readRunView } from './runData';
 import type { Services } from './services';
@@ -192,6 +193,20 @@ export class RunPanel {
         } catch (e) {
           this.post({ type: 'try-result', id: msg.id, error: (e as Error).message });
         }
+        return;
+      }
+      case 'export-mistakes': {
+        const dir = this.state.runDir;
+        if (!dir) return;
+        const rows = await readMisclassified(dir, Infinity);
+        const target = await vscode.window.showSaveDialog({
+          defaultUri: vscode.Uri.file(path.join(dir, `mistakes.${msg.format}`)),
+          filters: msg.format === 'csv' ? { CSV: ['csv'] } : { 'JSON Lines': ['jsonl'] },
+          saveLabel: `Export ${rows.length} mistakes`,
+        });
+        if (!target) return;
+        await vscode.workspace.fs.writeFile(target, Buffer.from(mistakesFile(rows, msg.format), 'utf8'));
+        this.post({ type: 'notice', level: 'info', message: `Saved ${rows.length} misclassified examples to ${path.basename(target.fsPath)}.` });
         return;
       }
       case 'new-run': {

@@ -258,6 +258,8 @@ export const fromWebview = tagged({
   'new-run': obj({ type: lit('new-run'), form: optional(record(unknownValue)) }),
   /** "Try it": classify this text with the run's model (answered by try-result). */
   try: obj({ type: lit('try'), id: int, text: str }),
+  /** Save every misclassified test example (not only the listed ones) as CSV or JSON Lines. */
+  'export-mistakes': obj({ type: lit('export-mistakes'), format: oneOf(['csv', 'jsonl'] as const) }),
   /** Open the dataset file at a line (a preview row or a misclassified example). */
   'reveal-line': obj({ type: lit('reveal-line'), line: int, which: oneOf(['dataset', 'test'] as const) }),
 });

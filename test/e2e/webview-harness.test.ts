@@ -196,6 +196,23 @@ describe('run panel webview in chromium (harness)', function () {
     assert.match((await page.textContent('#ft-mistake-count'))!, /examples/);
   });
 
+  it('searches the mistakes’ texts (within the matrix filter) and asks the host to export them', async () => {
+    const page = await open('results-3');
+    const { misclassified } = finishedRun3();
+    const word = 'refund';
+    const expected = misclassified.filter((r) => r.text.toLowerCase().includes(word)).length;
+    assert.ok(expected > 0 && expected < misclassified.length, 'the fixture has some');
+    await page.fill('#ft-mistake-search >> input', word);
+    await settle(page);
+    assert.match((await page.textContent('#ft-mistake-count'))!, new RegExp(`^${expected} mistakes? containing “${word}”`));
+    assert.equal(await page.evaluate(() => (document.activeElement as unknown as { getAttribute(n: string): string | null })?.getAttribute('id')), 'ft-mistake-search', 'the field keeps the focus while typing');
+    await page.click('#ft-export-csv');
+    await page.click('#ft-export-jsonl');
+    await settle(page);
+    const sent = (await facts(page)).sent.filter((m) => m.type === 'export-mistakes');
+    assert.deepEqual(sent, [{ type: 'export-mistakes', format: 'csv' }, { type: 'export-mistakes', format: 'jsonl' }]);
+  });
+
   it('moves between matrix cells with the arrow keys and filters with Enter', async () => {
     const page = await open('results-3');
     await page.focus('.ft-cm-cell[data-gold="negative"][data-predicted="neutral"]');
