@@ -92,12 +92,13 @@ export function section(cls: string, title: string, headingExtra: Child, ...body
 }
 
 /** A small labelled figure ("Rows 5,796"). */
-export function stat(label: string, value: string, opts: { tone?: 'good' | 'warn' | 'error'; title?: string } = {}): HTMLElement {
+export function stat(label: string, value: string, opts: { tone?: 'good' | 'warn' | 'error'; title?: string; note?: string } = {}): HTMLElement {
   return h(
     'div',
     { class: `ft-stat${opts.tone ? ' ft-' + opts.tone : ''}`, attrs: { title: opts.title } },
     h('div', { class: 'ft-stat-value' }, value),
     h('div', { class: 'ft-stat-label' }, label),
+    opts.note ? h('div', { class: 'ft-stat-note' }, opts.note) : null,
   );
 }
 

@@ -2,6 +2,8 @@
  * VS Code theme colors for canvas drawing (uPlot cannot use CSS variables), and a change signal:
  * VS Code swaps the body's theme class and the --vscode-* variables on <html> when the theme changes.
  */
+import { ensureContrast, MIN_GRAPHIC_CONTRAST, parseColor, toCss } from './logic/color';
+
 const FALLBACK: Record<string, string> = {
   '--vscode-foreground': '#cccccc',
   '--vscode-descriptionForeground': '#9d9d9d',
@@ -24,8 +26,14 @@ export function cssVar(name: string): string {
 export type SeriesColor = 'blue' | 'orange' | 'green' | 'purple' | 'red' | 'yellow';
 export const PALETTE: SeriesColor[] = ['blue', 'orange', 'green', 'purple', 'red', 'yellow'];
 
+/** A theme's chart color, lightened or darkened where needed to keep 3:1 against the editor background. */
 export function seriesColor(c: SeriesColor): string {
-  return cssVar(`--vscode-charts-${c}`);
+  const raw = cssVar(`--vscode-charts-${c}`);
+  const color = parseColor(raw);
+  const bg = parseColor(cssVar('--vscode-editor-background'));
+  const fg = parseColor(cssVar('--vscode-foreground'));
+  if (!color || !bg || !fg) return raw;
+  return toCss(ensureContrast(color, bg, fg, MIN_GRAPHIC_CONTRAST));
 }
 
 export function isHighContrast(): boolean {

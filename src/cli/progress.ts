@@ -10,6 +10,7 @@ import { printable } from './common';
 function formatAmount(n: number, unit?: string): string {
   return unit === 'bytes' ? formatBytes(n) : String(Math.round(n));
 }
+import { progressLine, ProgressTracker } from '../protocol/progress';
 
 /** "12.3k examples/s", "45.0 MB/s". */
 export function formatRate(perSecond: number, unit: string): string {
@@ -22,6 +23,8 @@ export class ProgressView {
   private lastLoss: number | undefined;
   private liveLine = false;
   private lastPhase = '';
+  /** The progress model the panel and the notification show too. */
+  private readonly tracker = new ProgressTracker();
 
   constructor(
     private readonly out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
@@ -62,6 +65,7 @@ export class ProgressView {
         break;
       case 'metric': {
         const e = msg.event;
+        this.tracker.event(e, Date.now());
         if (e.kind === 'phase') {
           if (e.phase !== this.lastPhase) this.write(`▸ ${e.phase}${e.detail ? ` (${e.detail})` : ''}`);
           this.lastPhase = e.phase;
@@ -80,17 +84,15 @@ export class ProgressView {
         break;
       }
       case 'progress': {
+        this.tracker.update(msg, Date.now());
         if (!this.live) return;
-        const width = Math.max(10, Math.min(30, (this.out.columns ?? 80) - 60));
-        const frac = msg.total > 0 ? Math.min(1, msg.done / msg.total) : 0;
-        const filled = Math.round(frac * width);
+        const v = this.tracker.view(Date.now());
+        const width = Math.max(10, Math.min(30, (this.out.columns ?? 80) - 70));
+        const filled = Math.round((v.fraction ?? 0) * width);
         const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-        const eta = msg.eta_s !== undefined && msg.done < msg.total ? `  ETA ${formatDuration(msg.eta_s)}` : '';
-        const loss = this.lastLoss !== undefined && msg.phase === 'training' ? `  loss ${this.lastLoss.toFixed(4)}` : '';
-        const amount = msg.unit ? `  ${formatAmount(msg.done, msg.unit)}/${formatAmount(msg.total, msg.unit)}` : '';
-        const rate = msg.rate !== undefined && msg.unit ? `  ${formatRate(msg.rate, msg.unit)}` : '';
+        const loss = this.lastLoss !== undefined && /^train/.test(v.phase) ? ` · loss ${this.lastLoss.toFixed(4)}` : '';
         this.clearLive();
-        this.out.write(`${msg.phase.padEnd(12)} ${bar} ${(frac * 100).toFixed(0).padStart(3)}%${amount}${rate}${eta}${loss}`);
+        this.out.write(`${bar} ${progressLine(v)}${loss}`);
         this.liveLine = true;
         break;
       }

@@ -3,6 +3,7 @@
  * which text each selection stands for, the decoration's text and the hover's markdown.
  */
 import type { Prediction } from '../protocol/types';
+import { runDisplayName } from '../protocol/runName';
 import type { ModelInfo } from '../protocol/worker';
 
 export interface Position {
@@ -77,13 +78,25 @@ export function segmentsFor(doc: LinesLike, selections: readonly SelectionLike[]
   return out;
 }
 
-/** A probability as a whole percentage, as the decoration shows it. */
+/**
+ * A probability as a whole percentage, as the decoration shows it — except near the ends, where one decimal
+ * keeps a rounded value from reading as certain or impossible: 0.998 → "99.8%", not "100%"; 0.004 → "0.4%".
+ */
 export function percent(score: number): string {
+  if (score >= 1) return '100%';
+  if (score <= 0) return '0%';
+  if (score >= 0.995) return `${(Math.floor(score * 1000) / 10).toFixed(1)}%`;
+  if (score < 0.005) return `${(Math.max(1, Math.ceil(score * 1000)) / 10).toFixed(1)}%`;
   return `${Math.round(score * 100)}%`;
 }
 
-/** A probability with one decimal, as the hover lists it. */
+/** How many labels the hover lists before "n more". */
+export const HOVER_TOP = 3;
+
+/** A probability with one decimal, as the hover lists it (never a rounded 100.0% or 0.0%). */
 function percent1(score: number): string {
+  if (score > 0.999 && score < 1) return '>99.9%';
+  if (score > 0 && score < 0.0005) return '<0.1%';
   return `${(Math.round(score * 1000) / 10).toFixed(1)}%`;
 }
 
@@ -119,20 +132,29 @@ export function maxLengthOf(info: ModelInfo): string | undefined {
  * The hover: every label with its probability (most likely first), the model and the run, and a
  * note when the text was cut to the model's max length. `openRunCommand` makes the run name a link.
  */
-export function hoverMarkdown(p: Prediction, info: ModelInfo, openRunCommand?: string): string {
+export function hoverMarkdown(p: Prediction, info: ModelInfo, openRunCommand?: string, opts: { lines?: number } = {}): string {
   const rows = Object.entries(p.scores).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  // The top few; the rest in one line ("9 more, each below 0.4%") instead of a scrolling box of zeros.
+  const shown = rows.length > HOVER_TOP + 1 ? rows.slice(0, HOVER_TOP) : rows;
+  const rest = rows.slice(shown.length);
   const lines = [
     `**Fine-tune:** ${escapeMarkdown(p.label)} (${percent1(p.score)})`,
     '',
     '| Label | Probability |',
     '|:--|--:|',
-    ...rows.map(([label, s]) => (label === p.label ? `| **${escapeMarkdown(label)}** | **${percent1(s)}** |` : `| ${escapeMarkdown(label)} | ${percent1(s)} |`)),
+    ...shown.map(([label, s]) => (label === p.label ? `| **${escapeMarkdown(label)}** | **${percent1(s)}** |` : `| ${escapeMarkdown(label)} | ${percent1(s)} |`)),
+    ...(rest.length ? [`| *${rest.length} more* | *each ≤ ${percent1(rest[0][1])}* |`] : []),
     '',
   ];
+  if (opts.lines && opts.lines > 1) {
+    lines.push(`The ${opts.lines} selected lines were classified as one text. To classify each line on its own, turn on \`finetune.classifyPerLine\`.`, '');
+  }
   const model = info.model ?? info.family;
   lines.push(`Model: \`${model.replace(/`/g, "'")}\` (${info.family})`, '');
   if (info.run_dir) {
-    const name = escapeMarkdown(info.run_name ?? info.run_id ?? info.run_dir);
+    const name = escapeMarkdown(
+      info.run_id && info.run_name ? runDisplayName({ id: info.run_id, name: info.run_name, config: { model: info.model ?? info.family, family: info.family } }) : (info.run_name ?? info.run_id ?? info.run_dir),
+    );
     const link = openRunCommand ? `[${name}](command:${openRunCommand}?${encodeURIComponent(JSON.stringify([info.run_dir]))} "Open the run")` : name;
     lines.push(`Run: ${link}${info.run_id && info.run_name ? ` · \`${info.run_id}\`` : ''}`, '');
   } else {

@@ -6,7 +6,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Services } from '../panel/services';
+import { runDisplayName } from '../protocol/runName';
 import type { Prediction } from '../protocol/types';
+import { readRun } from '../runs/runFolder';
 import { InferenceClient, WorkerError, type WorkerExit } from './client';
 import { classifyFileCommand } from './classifyFile';
 import { segmentsFor, type SelectionLike } from './format';
@@ -20,6 +22,12 @@ function config() {
     perLine: cfg.get<boolean>('classifyPerLine', false),
     idleTimeoutSeconds: Math.max(0, cfg.get<number>('inference.idleTimeoutSeconds', 300)),
   };
+}
+
+/** The run's display name (as in the Runs view and the panel), or its folder name. */
+async function runName(runDir: string): Promise<string> {
+  const record = (await readRun(runDir)).record;
+  return record ? runDisplayName(record) : path.basename(runDir);
 }
 
 function selectionOf(s: vscode.Selection): SelectionLike {
@@ -49,6 +57,9 @@ export function registerInline(services: Services): vscode.Disposable[] {
   async function runFor(interactive: boolean, explicit?: string): Promise<string | undefined> {
     const dir = explicit ?? (await resolveRun(services, interactive));
     if (dir) await checkTrust(services, dir);
+    // The first classification pins the model it used: which model classifies is the user's choice from
+    // then on (the status bar says when a newer run exists), not whichever run finished last.
+    if (dir && !explicit && interactive && !services.activeModel.chosen) await services.activeModel.set(dir);
     return dir;
   }
 
@@ -71,7 +82,7 @@ export function registerInline(services: Services): vscode.Disposable[] {
       const selections = editor.selections;
       const target = targetFor(services, runDir);
       const { predictions, info } = await status.during(
-        withLoadProgress(`Fine-tune: loading ${path.basename(runDir)}`, (opts) => classifyAll(client, target, segments.map((s) => s.text), opts)),
+        withLoadProgress(`Fine-tune: loading ${await runName(runDir)}`, (opts) => classifyAll(client, target, segments.map((s) => s.text), opts)),
       );
       // The user moved on while the model loaded: these results belong to text that is gone.
       if (doc.version !== version || editor.selections.length !== selections.length || editor.selections.some((s, i) => !s.isEqual(selections[i]))) return;

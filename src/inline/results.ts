@@ -58,7 +58,7 @@ export class InlineResults implements vscode.Disposable {
     segments.forEach((seg, i) => {
       const p = predictions[i];
       const range = new vscode.Range(seg.start.line, seg.start.character, seg.end.line, seg.end.character);
-      const markdown = hoverMarkdown(p, info, 'finetune.openRun');
+      const markdown = hoverMarkdown(p, info, 'finetune.openRun', { lines: seg.end.line - seg.start.line + (seg.end.character > 0 ? 1 : 0) });
       const hover = new vscode.MarkdownString(markdown, true);
       hover.isTrusted = { enabledCommands: ['finetune.openRun'] };
       const text = decorationText(p);

@@ -2,7 +2,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Services } from '../panel/services';
-import { readRun } from '../runs/runFolder';
+import { runsDirectory } from '../commands/settings';
+import { listRuns, readRun } from '../runs/runFolder';
+import { runDisplayName } from '../protocol/runName';
 import { resolveRun } from './model';
 
 export class ActiveModelStatus implements vscode.Disposable {
@@ -30,13 +32,19 @@ export class ActiveModelStatus implements vscode.Disposable {
     }
     const run = await readRun(dir);
     const record = run.record;
-    this.label = record?.name ?? path.basename(dir);
+    const name = record ? runDisplayName(record) : path.basename(dir);
+    // A newer completed run does not replace the chosen model by itself: say that it exists.
+    const chosen = this.services.activeModel.chosen;
+    const newest = (await listRuns(runsDirectory(this.services.context.globalStorageUri)).catch(() => [])).find((r) => r.status === 'completed');
+    const newer = chosen && newest && path.resolve(newest.dir) !== path.resolve(dir) && (newest.record?.created_at ?? '') > (record?.created_at ?? '') ? newest : undefined;
+    this.label = `${name}${newer ? ' $(bell-dot)' : chosen ? '' : ' (newest run)'}`;
     const f1 = record?.metrics?.test?.macro.f1;
     const tip = new vscode.MarkdownString(
       [
         `**Fine-tune: inline classification model**`,
         '',
-        `Run: ${this.label}${this.services.activeModel.chosen ? '' : ' (newest completed run)'}`,
+        `Run: ${name}${chosen ? '' : ' (the newest completed run, until you choose one)'}`,
+        newer ? `A newer completed run exists: ${newer.record ? runDisplayName(newer.record) : newer.id}.` : '',
         record ? `Model: \`${record.config.model}\` (${record.config.family})` : '',
         f1 !== undefined ? `Test macro-F1: ${f1.toFixed(3)}` : '',
         '',

@@ -9,13 +9,16 @@ import * as vscode from 'vscode';
 import { readSettings } from '../commands/settings';
 import { expectValid } from '../protocol/check';
 import type { FromTrainer, TrainRequest } from '../protocol/trainer';
-import type { MetricEvent } from '../protocol/types';
+import { progressLine, ProgressTracker } from '../protocol/progress';
+import { modelLabel, runDisplayName, shortRunId } from '../protocol/runName';
+import type { MetricEvent, Prediction } from '../protocol/types';
 import { fromWebview, FromWebview, PanelState, panelState, ToWebview } from '../protocol/webview';
 import { checkedPanelState, datasetPathProblem } from '../runs/trust';
 import { folderPolicy } from '../commands/activeModel';
 import type { ManagedRun } from '../runs/manager';
 import { buildFormSchema, looksLocal } from './formSchema';
-import { isHubId } from '../protocol/vocabulary';
+import { familyFor, isHubId } from '../protocol/vocabulary';
+import { mistakesFile } from './export';
 import { panelHtml } from './html';
 import { readMisclassified, readRunView } from './runData';
 import type { Services } from './services';
@@ -29,6 +32,8 @@ export class RunPanel {
   private readonly disposables: vscode.Disposable[] = [];
   private run?: ManagedRun;
   private runListeners: (() => void)[] = [];
+  /** A final state (finished / failed / cancelled) was sent for the attached run. */
+  private terminalPosted = false;
   private dataset?: Extract<ToWebview, { type: 'dataset' }>;
   private datasetError?: string;
   private columns: { text?: string; label?: string } = {};
@@ -64,8 +69,9 @@ export class RunPanel {
 
   // ---- opening ------------------------------------------------------------------------------
 
-  static forDataset(services: Services, file: vscode.Uri): RunPanel {
-    const existing = [...RunPanel.open].find((p) => p.view === 'new-run' && !p.run && p.state.datasetPath === file.fsPath);
+  /** `form`: pre-filled settings ("Run again with these settings"): always a fresh tab. */
+  static forDataset(services: Services, file: vscode.Uri, form?: PanelState['form']): RunPanel {
+    const existing = form ? undefined : [...RunPanel.open].find((p) => p.view === 'new-run' && !p.run && p.state.datasetPath === file.fsPath);
     if (existing) {
       existing.panel.reveal();
       return existing;
@@ -74,7 +80,7 @@ export class RunPanel {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(services.context.extensionUri, 'dist')],
     });
-    return new RunPanel(services, panel, 'new-run', { datasetPath: file.fsPath });
+    return new RunPanel(services, panel, 'new-run', { datasetPath: file.fsPath, ...(form ? { form } : {}) });
   }
 
   static forRun(services: Services, runDir: string): RunPanel {
@@ -83,7 +89,8 @@ export class RunPanel {
       existing.panel.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(RUN_PANEL_VIEW_TYPE, `Fine-tune run: ${path.basename(runDir)}`, vscode.ViewColumn.Active, {
+    // The tab shows the run's display name once its record is read (sync → replay).
+    const panel = vscode.window.createWebviewPanel(RUN_PANEL_VIEW_TYPE, `Fine-tune run: ${shortRunId(path.basename(runDir))}`, vscode.ViewColumn.Active, {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(services.context.extensionUri, 'dist')],
     });
@@ -161,7 +168,10 @@ export class RunPanel {
       case 'start':
         return this.start(msg);
       case 'cancel':
-        this.run?.cancel();
+        // Nothing to cancel here (the run ended while the message was on its way, or this panel was
+        // restored without its process): resend the run's real state so the panel cannot stay "Cancelling".
+        if (this.run?.active) this.run.cancel();
+        else await this.sync();
         return;
       case 'pick-model-folder': {
         const picked = await vscode.window.showOpenDialog({
@@ -186,6 +196,41 @@ export class RunPanel {
       case 'distill':
         if (this.state.runDir) await vscode.commands.executeCommand('finetune.distill', this.state.runDir);
         return;
+      case 'try': {
+        // The same path as inline classification (the inference worker), with this panel's run.
+        if (!this.state.runDir) return;
+        try {
+          const prediction = await vscode.commands.executeCommand<Prediction>('finetune.classify', msg.text.slice(0, 100_000), this.state.runDir);
+          this.post({ type: 'try-result', id: msg.id, prediction });
+        } catch (e) {
+          this.post({ type: 'try-result', id: msg.id, error: (e as Error).message });
+        }
+        return;
+      }
+      case 'export-mistakes': {
+        const dir = this.state.runDir;
+        if (!dir) return;
+        const rows = await readMisclassified(dir, Infinity);
+        const target = await vscode.window.showSaveDialog({
+          defaultUri: vscode.Uri.file(path.join(dir, `mistakes.${msg.format}`)),
+          filters: msg.format === 'csv' ? { CSV: ['csv'] } : { 'JSON Lines': ['jsonl'] },
+          saveLabel: `Export ${rows.length} mistakes`,
+        });
+        if (!target) return;
+        await vscode.workspace.fs.writeFile(target, Buffer.from(mistakesFile(rows, msg.format), 'utf8'));
+        this.post({ type: 'notice', level: 'info', message: `Saved ${rows.length} misclassified examples to ${path.basename(target.fsPath)}.` });
+        return;
+      }
+      case 'new-run': {
+        // A new tab: this one keeps showing the run it shows.
+        const dataset = this.state.datasetPath ?? (this.state.runDir ? (await readRunView(this.state.runDir))?.record.dataset?.train.path : undefined);
+        if (!dataset) {
+          this.post({ type: 'notice', level: 'error', message: 'This run does not record its dataset file; start a new run from the file instead.' });
+          return;
+        }
+        RunPanel.forDataset(this.services, vscode.Uri.file(dataset), msg.form as PanelState['form']);
+        return;
+      }
       case 'reveal-line': {
         const file = msg.which === 'dataset' ? this.state.datasetPath : await this.testFile();
         if (!file) return;
@@ -259,6 +304,7 @@ export class RunPanel {
     const dir = this.state.runDir;
     const view = dir ? await readRunView(dir) : undefined;
     if (!view) return;
+    this.panel.title = runDisplayName(view.record);
     this.replayed = new Set(view.events.map((e) => JSON.stringify(e)));
     this.replayedUpTo = view.events.reduce((m, e) => Math.max(m, e.t), 0);
     this.post({ type: 'run-state', run: view, running });
@@ -288,7 +334,7 @@ export class RunPanel {
     const model = msg.model.trim();
     if (model !== 'ngram' && looksLocal(model)) {
       if (!this.pickedFolders.has(model)) {
-        this.post({ type: 'notice', level: 'error', message: 'Choose a local model folder with "Local folder…" (paths are only taken from the folder dialog).' });
+        this.post({ type: 'notice', level: 'error', message: 'Choose a local model folder with "Local folder…" (paths are only taken from the folder dialog, earlier runs and settings).' });
         return;
       }
       if (!vscode.workspace.isTrusted) {
@@ -320,7 +366,7 @@ export class RunPanel {
     this.attach(run);
     this.services.runsChanged.fire();
     if (run.state === 'queued') this.post({ type: 'run-queued', position: this.services.manager.queuePosition(run) });
-    showProgressNotification(this.services, run, path.basename(dataset));
+    showProgressNotification(this.services, run, managedRunName(run));
   }
 
   /** Forward a managed run's messages to the webview (and remember its folder for replays). */
@@ -329,9 +375,14 @@ export class RunPanel {
     this.run = run;
     const onMessage = (m: FromTrainer) => this.forward(m);
     const onQueued = (position: number) => this.post({ type: 'run-queued', position });
+    // A cancelled (or killed) child may exit without a final message: the run's exit is the panel's
+    // cue, whichever way it was cancelled (this panel, the notification, the Runs view, the palette).
+    const onExit = (state: string) => this.exited(run, state);
+    this.terminalPosted = false;
     run.on('message', onMessage);
     run.on('queued', onQueued);
-    this.runListeners = [() => run.off('message', onMessage), () => run.off('queued', onQueued)];
+    run.on('exit', onExit);
+    this.runListeners = [() => run.off('message', onMessage), () => run.off('queued', onQueued), () => run.off('exit', onExit)];
     if (run.runDir) this.setState({ ...this.state, runDir: run.runDir });
   }
 
@@ -342,25 +393,39 @@ export class RunPanel {
 
   private forward(m: FromTrainer): void {
     switch (m.type) {
-      case 'run-created':
+      case 'run-created': {
         this.setState({ ...this.state, runDir: m.run_dir });
         this.view = 'run';
         this.replayed.clear();
         this.replayedUpTo = 0;
-        this.post({ type: 'run-started', run_dir: m.run_dir, id: m.id });
+        const name = this.run ? managedRunName(this.run) : undefined;
+        if (name) this.panel.title = name;
+        this.post({ type: 'run-started', run_dir: m.run_dir, id: m.id, ...(name ? { name } : {}) });
         this.services.runsChanged.fire();
         return;
+      }
       case 'metric':
         if (this.isReplayed(m.event)) return;
         this.post({ type: 'metric', event: m.event });
         return;
       case 'progress':
-        this.post({ type: 'progress', phase: m.phase, done: m.done, total: m.total, ...(m.unit ? { unit: m.unit } : {}), ...(m.eta_s !== undefined ? { eta_s: m.eta_s } : {}) });
+        this.post({
+          type: 'progress',
+          phase: m.phase,
+          done: m.done,
+          total: m.total,
+          ...(m.unit ? { unit: m.unit } : {}),
+          ...(m.eta_s !== undefined ? { eta_s: m.eta_s } : {}),
+          ...(m.epoch !== undefined && m.epochs !== undefined ? { epoch: m.epoch, epochs: m.epochs } : {}),
+          ...(m.rate !== undefined ? { rate: m.rate } : {}),
+        });
         return;
       case 'done':
+        this.terminalPosted = true;
         void this.finished();
         return;
       case 'error': {
+        this.terminalPosted = true;
         const stderr = this.run?.stderrTail ?? [];
         this.post({ type: 'run-failed', message: m.message, kind: m.kind, ...(m.run_dir ? { run_dir: m.run_dir } : {}), ...(stderr.length ? { stderr_tail: stderr } : {}) });
         this.services.runsChanged.fire();
@@ -369,6 +434,21 @@ export class RunPanel {
       default:
         return;
     }
+  }
+
+  /** The run ended without a final message reaching the panel (cancelled or killed): say how it ended. */
+  private exited(run: ManagedRun, state: string): void {
+    this.services.runsChanged.fire();
+    if (this.terminalPosted || run !== this.run) return;
+    this.terminalPosted = true;
+    if (state === 'completed') {
+      void this.finished();
+      return;
+    }
+    const kind = state === 'cancelled' ? 'cancelled' : (run.error?.kind ?? 'crash');
+    const message = run.error?.message ?? (state === 'cancelled' ? 'cancelled by the user' : 'the run ended without a result');
+    const dir = run.runDir ?? this.state.runDir;
+    this.post({ type: 'run-failed', message, kind, ...(dir ? { run_dir: dir } : {}), ...(run.stderrTail.length && kind !== 'cancelled' ? { stderr_tail: run.stderrTail } : {}) });
   }
 
   private isReplayed(e: MetricEvent): boolean {
@@ -387,7 +467,6 @@ export class RunPanel {
 
   private setState(state: PanelState): void {
     this.state = state;
-    if (state.runDir) this.panel.title = `Fine-tune run: ${path.basename(state.runDir)}`;
   }
 
   dispose(): void {
@@ -399,6 +478,14 @@ export class RunPanel {
   }
 }
 
+/** The run's display name (see runDisplayName); before it has an id, "dataset · model". */
+export function managedRunName(run: ManagedRun): string {
+  const req = run.request;
+  const name = req.name ?? path.basename(req.dataset).replace(/\.[^.]+$/, '');
+  const family = familyFor(req.model, req.mode);
+  return run.runId ? runDisplayName({ id: run.runId, name, config: { model: req.model, family } }) : `${name} · ${modelLabel(req.model, family)}`;
+}
+
 /** A progress notification with Cancel for the whole life of a run. */
 export function showProgressNotification(services: Services, run: ManagedRun, name: string): void {
   void vscode.window.withProgress(
@@ -406,19 +493,26 @@ export function showProgressNotification(services: Services, run: ManagedRun, na
     (progress, token) =>
       new Promise<void>((resolve) => {
         token.onCancellationRequested(() => run.cancel());
+        // The same progress model as the panel and the CLI; re-shown every 2 s so a count-less phase
+        // ("Evaluating · 40 s so far") and the ETA keep moving between messages.
+        const tracker = new ProgressTracker();
+        let started = false;
+        const show = () => {
+          if (started) progress.report({ message: progressLine(tracker.view(Date.now())) });
+        };
+        const timer = setInterval(show, 2000);
         const onMessage = (m: FromTrainer) => {
-          if (m.type === 'progress') {
-            const fraction = m.total > 0 ? m.done / m.total : 0;
-            const eta = m.eta_s !== undefined && m.done < m.total ? ` — ${Math.ceil(m.eta_s)}s left` : '';
-            progress.report({ message: `${m.phase} ${Math.round(fraction * 100)}%${eta}` });
-          } else if (m.type === 'metric' && m.event.kind === 'phase') {
-            progress.report({ message: m.event.phase });
-          }
+          if (m.type === 'progress') tracker.update(m, Date.now());
+          else if (m.type === 'metric') tracker.event(m.event, Date.now());
+          else return;
+          started = true;
+          show();
         };
         const onQueued = (pos: number) => progress.report({ message: `queued (#${pos})` });
         run.on('message', onMessage);
         run.on('queued', onQueued);
         void run.whenDone().then((state) => {
+          clearInterval(timer);
           run.off('message', onMessage);
           run.off('queued', onQueued);
           resolve();
@@ -428,8 +522,10 @@ export function showProgressNotification(services: Services, run: ManagedRun, na
   );
 }
 
-async function reportOutcome(services: Services, run: ManagedRun, state: string, name: string): Promise<void> {
+async function reportOutcome(services: Services, run: ManagedRun, state: string, fallbackName: string): Promise<void> {
   services.runsChanged.fire();
+  // Named like everywhere else once the run has an id ("spam · ngram · a3f9"), not by its folder.
+  const name = run.runId ? managedRunName(run) : fallbackName;
   if (state === 'completed' && run.runDir) {
     const view = await readRunView(run.runDir);
     const test = view?.record.metrics?.test;

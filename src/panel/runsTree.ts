@@ -1,6 +1,8 @@
 /** The Runs view: every run folder under the runs directory, plus queued runs that have none yet. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { modelLabel, runDisplayName } from '../protocol/runName';
+import { familyFor } from '../protocol/vocabulary';
 import { runsDirectory } from '../commands/settings';
 import type { ManagedRun } from '../runs/manager';
 import { listRuns, type RunListing } from '../runs/runFolder';
@@ -51,6 +53,17 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     services.manager.on('added', () => this.changed.fire());
     services.manager.on('started', () => this.changed.fire());
     services.manager.on('finished', () => this.changed.fire());
+    // Context keys for package.json `when` clauses: the palette hides Cancel with nothing running and
+    // Compare with fewer than two runs.
+    this.disposables.push(this.onDidChangeTreeData(() => void this.updateContext()));
+    void this.updateContext();
+  }
+
+  private async updateContext(): Promise<void> {
+    const active = this.services.manager.runs.some((r) => r.active);
+    const count = (await listRuns(this.runsDir).catch(() => [])).filter((r) => r.record).length;
+    await vscode.commands.executeCommand('setContext', 'finetune.runActive', active);
+    await vscode.commands.executeCommand('setContext', 'finetune.runCount', count);
   }
 
   get runsDir(): string {
@@ -93,16 +106,18 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   getTreeItem(node: RunNode): vscode.TreeItem {
     if (node.kind === 'queued') {
       const pos = this.services.manager.queuePosition(node.managed);
-      const item = new vscode.TreeItem(`${path.basename(node.managed.request.dataset)} (queued #${pos})`);
+      const req = node.managed.request;
+      const item = new vscode.TreeItem(`${req.name ?? path.basename(req.dataset).replace(/\.[^.]+$/, '')} · ${modelLabel(req.model, familyFor(req.model, req.mode))} (queued #${pos})`);
       item.iconPath = icon('queued');
-      item.description = node.managed.request.model;
+      item.tooltip = `Model: ${req.model}`;
       item.contextValue = 'queued';
       return item;
     }
     const { listing, managed } = node;
     const rec = listing.record;
     const status = managed?.active ? 'running' : listing.status;
-    const item = new vscode.TreeItem(rec?.name ?? listing.id);
+    const name = rec ? runDisplayName(rec) : listing.id;
+    const item = new vscode.TreeItem(name);
     item.id = listing.dir;
     item.iconPath = icon(status);
     const test = rec?.metrics?.test;
@@ -112,14 +127,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     item.description = [
       active ? '● active' : '',
       untrusted ? 'untrusted workspace' : '',
-      rec?.config.model ?? '',
       test ? `F1 ${test.macro.f1.toFixed(3)}` : status === 'completed' ? '' : status,
       ago(rec?.created_at),
     ]
       .filter(Boolean)
       .join(' · ');
     const tip = new vscode.MarkdownString(undefined, true);
-    tip.appendMarkdown(`**${rec?.name ?? listing.id}** — ${listing.stale ? 'failed (the trainer process is gone)' : status}\n\n`);
+    tip.appendMarkdown(`**${name}** — ${listing.stale ? 'failed (the trainer process is gone)' : status}\n\n`);
     if (rec) {
       tip.appendMarkdown(`Model: \`${rec.config.model}\` (${rec.config.family})  \n`);
       if (rec.dataset) tip.appendMarkdown(`Dataset: \`${rec.dataset.train.path}\`  \n`);

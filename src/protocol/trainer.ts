@@ -109,6 +109,9 @@ export const fromTrainer = tagged({
   metric: obj({ type: lit('metric'), event: metricEvent }),
   progress: obj({
     type: lit('progress'),
+    /** done/total count within this epoch of `epochs` (see ProgressTracker in ./progress). */
+    epoch: optional(int),
+    epochs: optional(int),
     phase: str,
     done: anyNum,
     total: anyNum,

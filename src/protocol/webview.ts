@@ -22,7 +22,7 @@ import {
   union,
   unknownValue,
 } from './check';
-import type { DatasetSummary, MetricEvent, OptionSpec, RunRecord } from './types';
+import type { DatasetSummary, MetricEvent, OptionSpec, Prediction, RunRecord } from './types';
 import { DEVICES, FAMILY_NAMES, MODES, type Device, type FamilyName, type Mode } from './vocabulary';
 
 /** One model family the form can choose, with its hyperparameters. */
@@ -111,15 +111,18 @@ export type ToWebview =
   | { type: 'dataset-error'; path: string; message: string }
   | { type: 'model-folder'; path: string }
   | { type: 'run-queued'; position: number }
-  | { type: 'run-started'; run_dir: string; id: string }
-  | { type: 'progress'; phase: string; done: number; total: number; unit?: string; eta_s?: number }
+  /** `name`: the run's display name (runDisplayName), the same the header shows once the record arrives. */
+  | { type: 'run-started'; run_dir: string; id: string; name?: string }
+  | { type: 'progress'; phase: string; done: number; total: number; unit?: string; eta_s?: number; epoch?: number; epochs?: number; rate?: number }
   | { type: 'metric'; event: MetricEvent }
   /** Everything so far (after the panel was hidden, reopened or reloaded): replaces what the view holds. */
   | { type: 'run-state'; run: RunView; running: boolean }
   | { type: 'run-finished'; run: RunView; misclassified: PredictionRow[] }
   | { type: 'run-failed'; message: string; kind: string; run_dir?: string; stderr_tail?: string[] }
   | { type: 'compare'; runs: RunView[] }
-  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string };
+  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
+  /** The answer to a "Try it" request (`id` echoes it): the model's prediction, or why there is none. */
+  | { type: 'try-result'; id: number; prediction?: Prediction; error?: string };
 
 // What the webview dereferences is checked here, so a host/webview mismatch shows a notice naming the
 // field instead of a blank panel. Unknown extra fields stay allowed (forward compatibility).
@@ -210,14 +213,15 @@ export const toWebview = tagged({
   'dataset-error': obj({ type: lit('dataset-error'), path: str, message: str }),
   'model-folder': obj({ type: lit('model-folder'), path: str }),
   'run-queued': obj({ type: lit('run-queued'), position: int }),
-  'run-started': obj({ type: lit('run-started'), run_dir: str, id: str }),
-  progress: obj({ type: lit('progress'), phase: str, done: anyNum, total: anyNum, unit: optional(str), eta_s: optional(anyNum) }),
+  'run-started': obj({ type: lit('run-started'), run_dir: str, id: str, name: optional(str) }),
+  progress: obj({ type: lit('progress'), phase: str, done: anyNum, total: anyNum, unit: optional(str), eta_s: optional(anyNum), epoch: optional(int), epochs: optional(int), rate: optional(anyNum) }),
   metric: obj({ type: lit('metric'), event: metricEvent }),
   'run-state': obj({ type: lit('run-state'), run: runView, running: bool }),
   'run-finished': obj({ type: lit('run-finished'), run: runView, misclassified: arr(predictionRow) }),
   'run-failed': obj({ type: lit('run-failed'), message: str, kind: str, run_dir: optional(str), stderr_tail: optional(arr(str)) }),
   compare: obj({ type: lit('compare'), runs: arr(runView) }),
   notice: obj({ type: lit('notice'), level: oneOf(['info', 'warning', 'error'] as const), message: str }),
+  'try-result': obj({ type: lit('try-result'), id: int, prediction: optional(obj({ label: str, score: anyNum, scores: record(anyNum), truncated: optional(bool) })), error: optional(str) }),
 }) as unknown as Check<ToWebview>;
 
 // ---- webview → host -------------------------------------------------------------------------
@@ -246,6 +250,12 @@ export const fromWebview = tagged({
   'open-run-folder': obj({ type: lit('open-run-folder') }),
   'set-active-model': obj({ type: lit('set-active-model') }),
   'distill': obj({ type: lit('distill') }),
+  /** Open a new-run form in its own tab (this tab keeps the run), pre-filled with `form` (a FormDraft; the form completes it). */
+  'new-run': obj({ type: lit('new-run'), form: optional(record(unknownValue)) }),
+  /** "Try it": classify this text with the run's model (answered by try-result). */
+  try: obj({ type: lit('try'), id: int, text: str }),
+  /** Save every misclassified test example (not only the listed ones) as CSV or JSON Lines. */
+  'export-mistakes': obj({ type: lit('export-mistakes'), format: oneOf(['csv', 'jsonl'] as const) }),
   /** Open the dataset file at a line (a preview row or a misclassified example). */
   'reveal-line': obj({ type: lit('reveal-line'), line: int, which: oneOf(['dataset', 'test'] as const) }),
 });

@@ -100,6 +100,40 @@ describe('run panel webview in chromium (harness)', function () {
     });
   }
 
+  for (const width of [600, 1000, 1400, 2000]) {
+    it(`reflows every results card at ${width} px: the per-class table does not clip, no stat tile sits alone`, async () => {
+      for (const scene of ['results-2', 'results-12']) {
+        const page = await openScene(browser, server.url, scene, all[scene], { theme: 'dark', width });
+        pages.push(page);
+        const table = await page.$eval('.ft-per-class-card .ft-table-wrap', (e) => {
+          const el = e as unknown as { scrollWidth: number; clientWidth: number };
+          return { scroll: el.scrollWidth, client: el.clientWidth };
+        });
+        assert.ok(table.scroll <= table.client + 1, `${scene} at ${width}px: per-class table ${table.scroll}px in a ${table.client}px card`);
+        const rows = await page.$$eval('.ft-results .ft-stats > .ft-stat', (tiles) => {
+          const tops = new Map<number, number>();
+          for (const t of tiles) {
+            const top = Math.round((t as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top);
+            tops.set(top, (tops.get(top) ?? 0) + 1);
+          }
+          return [...tops.values()];
+        });
+        assert.ok(rows.length === 1 || rows.every((n) => n >= 2), `${scene} at ${width}px: tiles per row ${rows.join(', ')}`);
+        const legend = await page.$$eval('.ft-legend-item', (items) => items.map((i) => (i as unknown as { getClientRects(): unknown[] }).getClientRects().length));
+        assert.deepEqual(legend, [1, 1], 'each legend swatch stays on one line with its word');
+        await expectClean(page, `${scene}@${width}`);
+        await pages.pop()!.close();
+      }
+    });
+  }
+
+  it('shows encode / train / evaluate times separately, the early stop, and the baselines next to accuracy', async () => {
+    const page = await open('results-2');
+    assert.equal(await page.textContent('#ft-times'), 'Time: load 2 s · encode 2 min 41 s · train <1 s · evaluate 58 s · save <1 s');
+    assert.equal(await page.textContent('#ft-early-stop'), 'Stopped after epoch 9 of 30: no better validation macro-F1 for 5 epochs; kept epoch 4.');
+    assert.match((await page.textContent('.ft-results .ft-stats'))!, /Accuracymajority class 67\.2% · chance 50\.0%/);
+  });
+
   it('shows the distillation report (teacher / student / gold-only) only for a distilled run', async () => {
     const page = await open('results-distilled');
     const rows = await page.$$eval('.ft-distill tbody tr', (trs) => trs.map((tr) => [tr.getAttribute('data-role'), ...[...tr.querySelectorAll('td')].map((td) => td.textContent)]));
@@ -140,6 +174,45 @@ describe('run panel webview in chromium (harness)', function () {
     assert.deepEqual(predictedOnly, ['negative']);
   });
 
+  it('12 classes: clicking a cell brings the filtered list into view; the cell readout covers no cell', async () => {
+    const page = await openScene(browser, server.url, 'results-12', all['results-12'], { theme: 'light', width: 1000, height: 900 });
+    pages.push(page);
+    const cell = '.ft-cm-cell[data-gold="refund"][data-predicted="order_status"]';
+    const cellBoxes = await page.$$eval('.ft-cm-cell', (els) => els.map((e) => (e as unknown as { getBoundingClientRect(): { left: number; top: number; right: number; bottom: number } }).getBoundingClientRect()).map((r) => [r.left, r.top, r.right, r.bottom]));
+    await page.hover(cell);
+    const readout = await page.$eval('#ft-cm-readout', (e) => {
+      const r = (e as unknown as { getBoundingClientRect(): { left: number; top: number; right: number; bottom: number } }).getBoundingClientRect();
+      return { box: [r.left, r.top, r.right, r.bottom], text: (e as unknown as { textContent: string }).textContent };
+    });
+    assert.match(readout.text, /refund/);
+    const overlaps = cellBoxes.filter(([l, t, r, b]) => l < readout.box[2] && r > readout.box[0] && t < readout.box[3] && b > readout.box[1]);
+    assert.equal(overlaps.length, 0, 'the readout covers no matrix cell');
+    const listTopBefore = await page.$eval('.ft-mistakes', (e) => (e as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top);
+    assert.ok(listTopBefore > 900, `the list starts below the viewport (${listTopBefore})`);
+    await page.click(cell);
+    await settle(page);
+    const listTop = await page.$eval('.ft-mistakes', (e) => (e as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top);
+    assert.ok(listTop >= -1 && listTop < 900 - 160, `the filtered list and its first rows are in view after the click (top ${listTop})`);
+    assert.match((await page.textContent('#ft-mistake-count'))!, /examples/);
+  });
+
+  it('searches the mistakes’ texts (within the matrix filter) and asks the host to export them', async () => {
+    const page = await open('results-3');
+    const { misclassified } = finishedRun3();
+    const word = 'refund';
+    const expected = misclassified.filter((r) => r.text.toLowerCase().includes(word)).length;
+    assert.ok(expected > 0 && expected < misclassified.length, 'the fixture has some');
+    await page.fill('#ft-mistake-search >> input', word);
+    await settle(page);
+    assert.match((await page.textContent('#ft-mistake-count'))!, new RegExp(`^${expected} mistakes? containing “${word}”`));
+    assert.equal(await page.evaluate(() => (document.activeElement as unknown as { getAttribute(n: string): string | null })?.getAttribute('id')), 'ft-mistake-search', 'the field keeps the focus while typing');
+    await page.click('#ft-export-csv');
+    await page.click('#ft-export-jsonl');
+    await settle(page);
+    const sent = (await facts(page)).sent.filter((m) => m.type === 'export-mistakes');
+    assert.deepEqual(sent, [{ type: 'export-mistakes', format: 'csv' }, { type: 'export-mistakes', format: 'jsonl' }]);
+  });
+
   it('moves between matrix cells with the arrow keys and filters with Enter', async () => {
     const page = await open('results-3');
     await page.focus('.ft-cm-cell[data-gold="negative"][data-predicted="neutral"]');
@@ -158,10 +231,11 @@ describe('run panel webview in chromium (harness)', function () {
     await page.fill('#ft-f-options-epochs >> input', '0');
     await settle(page);
     assert.match((await page.textContent('#ft-f-options-epochs ~ .ft-field-error'))!, /at least 1/);
-    await page.click('#ft-start');
+    assert.equal(await page.getAttribute('#ft-start', 'disabled'), '', 'Start is disabled while a field is invalid');
+    await page.click('#ft-start', { force: true });
     await settle(page);
     assert.ok(!(await facts(page)).sent.some((m) => m.type === 'start'), 'nothing sent while a field is invalid');
-    assert.match((await page.textContent('.ft-form-status'))!, /1 field needs attention/);
+    assert.match((await page.textContent('.ft-form-status'))!, /1 field needs attention: Epochs — .*at least 1/);
 
     await page.fill('#ft-f-options-epochs >> input', '12');
     await page.fill('#ft-f-seed >> input', '7');
@@ -194,9 +268,35 @@ describe('run panel webview in chromium (harness)', function () {
     assert.equal(start.mode, 'head');
     assert.equal((start.options as Record<string, unknown>).batchSize, 32, 'the encoder family’s options');
 
+    // A folder the host vouched for (an earlier run's model, the defaultModel setting) is accepted as is.
+    const fromHost = await open('new-run-from-transformer-run');
+    assert.equal(await fromHost.$eval('#ft-model', (e) => (e as unknown as { value: string }).value), '/home/ada/models/minilm-from-run');
+    assert.equal(await fromHost.textContent('.ft-model-field > .ft-field-error'), '', 'no “paths cannot be typed” for a host folder');
+    assert.equal(await fromHost.getAttribute('#ft-start', 'disabled'), null, 'Start enabled');
+    // Another value that is not valid here disables Start, with the field and reason in the status line.
+    await fromHost.evaluate(() => {
+      const combo = document.querySelector('#ft-model');
+      combo.value = '/tmp/typed/model';
+      combo.dispatchEvent(new Event('change'));
+    });
+    await settle(fromHost);
+    assert.equal(await fromHost.getAttribute('#ft-start', 'disabled'), '');
+    assert.match((await fromHost.textContent('.ft-form-status'))!, /field needs attention: Model — /);
+
     const untrusted = await open('untrusted');
     assert.equal(await untrusted.getAttribute('#ft-pick-folder', 'disabled'), '');
     assert.match((await untrusted.textContent('.ft-model-field .ft-callout'))!, /Restricted Mode/);
+  });
+
+  it('keeps Start and the chosen model in view in a sticky action bar, above 50 preview rows', async () => {
+    for (const width of [600, 1000, 1400]) {
+      const page = await openScene(browser, server.url, 'new-run', all['new-run'], { theme: 'dark', width, height: 700 });
+      pages.push(page);
+      const box = await page.$eval('#ft-start', (e) => (e as unknown as { getBoundingClientRect(): { top: number; bottom: number } }).getBoundingClientRect());
+      assert.ok(box.top >= 0 && box.bottom <= 700, `${width}px: Start visible without scrolling (${box.top}–${box.bottom})`);
+      assert.equal(await page.textContent('#ft-action-choice'), 'ngram on 5,796 rows');
+      await pages.pop()!.close();
+    }
   });
 
   it('asks the host to re-read the file with other columns', async () => {
@@ -225,6 +325,36 @@ describe('run panel webview in chromium (harness)', function () {
     await expectClean(page, 'run-state');
   });
 
+  for (const theme of ['dark', 'light', 'high-contrast']) {
+    it(`keeps text at 4.5:1 against the editor background in ${theme}`, async () => {
+      for (const scene of ['results-2', 'new-run']) {
+        const page = await open(scene, all[scene], theme);
+        const low = await page.evaluate(() => {
+          const g = globalThis as unknown as {
+            document: { querySelectorAll(s: string): ArrayLike<{ textContent: string; className: string; offsetParent: unknown }>; documentElement: unknown };
+            getComputedStyle(e: unknown): { color: string; backgroundColor: string; getPropertyValue(n: string): string };
+          };
+          const rgb = (t: string) => (t.match(/[\d.]+/g) ?? []).map(Number);
+          const lum = ([r, gg, b]: number[]) => [r, gg, b].map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4)).reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+          const bg = rgb(g.getComputedStyle(g.document.documentElement).getPropertyValue('--vscode-editor-background').trim().replace(/^#(..)(..)(..)$/, (_m, r, gg, b) => `${parseInt(r, 16)},${parseInt(gg, 16)},${parseInt(b, 16)}`));
+          const out: string[] = [];
+          const els = g.document.querySelectorAll('.ft-stat-label, .ft-stat-note, .ft-muted, .ft-hint, .ft-subhead, .ft-section-meta, .ft-card-title, .ft-times, .ft-early-stop, .ft-form-status');
+          for (let i = 0; i < els.length; i++) {
+            const e = els[i];
+            if (!e.offsetParent || !e.textContent.trim()) continue;
+            const c = rgb(g.getComputedStyle(e).color);
+            const [hi, lo] = [lum(c), lum(bg)].sort((x, y) => y - x);
+            const k = (hi + 0.05) / (lo + 0.05);
+            if (k < 4.5) out.push(`${e.className} “${e.textContent.trim().slice(0, 30)}” ${k.toFixed(2)}:1`);
+          }
+          return out;
+        });
+        assert.deepEqual(low, [], `${scene}/${theme}: text below 4.5:1`);
+        await pages.pop()!.close();
+      }
+    });
+  }
+
   it('follows a theme change without a reload (heatmap and charts recolored)', async () => {
     const page = await open('results-3');
     const cell = '.ft-cm-cell[data-gold="negative"][data-predicted="negative"]';
@@ -237,6 +367,83 @@ describe('run panel webview in chromium (harness)', function () {
     assert.notDeepEqual(light, dark, 'cell colors follow the theme');
     assert.equal(await page.$$eval('.ft-training .ft-chart canvas', (c) => c.length >= 2), true, 'charts rebuilt');
     await expectClean(page, 'theme change');
+  });
+
+  it('Cancel stops the ETA, cannot be sent twice, and the host’s answer turns the panel to Cancelled', async () => {
+    const page = await open('training');
+    // One progress model: what it does, n of N across all epochs (the trainer counts within the epoch), an ETA.
+    assert.match((await page.textContent('#ft-progress-text'))!, /^epoch 6 of 8 · 640 of 960 steps · 66% · about \d+ s left$/);
+    await page.click('#ft-cancel');
+    await settle(page);
+    assert.deepEqual((await facts(page)).sent.filter((m) => m.type === 'cancel'), [{ type: 'cancel' }]);
+    assert.equal(await page.getAttribute('#ft-cancel', 'disabled'), '', 'no second Cancel while the first is on its way');
+    assert.match((await page.textContent('.ft-header .ft-badge'))!, /Running · cancelling/);
+    assert.doesNotMatch((await page.textContent('#ft-progress-text'))!, /left/, 'no ETA counting down once cancelling');
+    // What the host sends when the trainer exits (whether Cancel came from here, the notification or the Runs view).
+    await play(page, [{ type: 'run-failed', kind: 'cancelled', message: 'cancelled by the user', run_dir: '/home/ada/projects/mail/.finetune/runs/20251128-093000-ngram' }]);
+    assert.match((await page.textContent('.ft-header .ft-badge'))!, /^\s*Cancelled\s*$/);
+    assert.equal(await page.$('#ft-cancel'), null, 'no Cancel on a cancelled run');
+    assert.equal(await page.isVisible('.ft-progress'), false, 'the progress bar is gone');
+    assert.match((await page.textContent('#ft-failure-message'))!, /cancelled by the user/);
+    await expectClean(page, 'cancel');
+  });
+
+  it('keeps one run name from running to completed (header), models by short name with the path in the tooltip', async () => {
+    const page = await open('training');
+    const title = () => page.$eval('.ft-header h1', (e) => (e as unknown as { textContent: string }).textContent.replace(/(Running|Completed).*$/, '').trim());
+    const running = await title();
+    assert.equal(running, 'sentiment ngram · ngram · 09:30:00');
+    await play(page, [{ type: 'run-finished', ...finishedRun3() }]);
+    assert.equal(await title(), running, 'the same name once completed');
+    const r12 = await open('results-12');
+    assert.match((await r12.textContent('.ft-header .ft-subtitle'))!, /^\s*all-MiniLM-L6-v2 head · started/);
+    assert.match((await r12.getAttribute('.ft-header .ft-subtitle', 'title'))!, /^Xenova\/all-MiniLM-L6-v2/);
+  });
+
+  it('“New run with these settings…” asks for a new tab with the run’s settings; this tab keeps the results', async () => {
+    const page = await open('results-12');
+    await page.click('#ft-new-run');
+    await settle(page);
+    const sent = (await facts(page)).sent.find((m) => m.type === 'new-run');
+    assert.ok(sent, 'new-run sent');
+    assert.equal(fromWebview(sent), '');
+    const form = sent.form as { model: string; mode: string; seed: string; options: { encoder: Record<string, string> } };
+    assert.equal(form.model, 'Xenova/all-MiniLM-L6-v2');
+    assert.equal(form.mode, 'head');
+    assert.equal(form.options.encoder.epochs, '3');
+    assert.ok(await page.isVisible('.ft-cm-table'), 'the results stay in this tab');
+    const cancelled = await open('cancelled');
+    assert.equal(await cancelled.$('#ft-run-again'), null, 'no settings to repeat without a record (the scene has none)');
+  });
+
+  it('during encoding shows what runs where the charts will be, not two empty charts', async () => {
+    const page = await open('encoding');
+    assert.equal(await page.isVisible('.ft-training .ft-grid-2'), false, 'no empty chart cards');
+    const text = (await page.textContent('#ft-chart-placeholder'))!;
+    assert.match(text, /Encoding — 4,637 texts with all-MiniLM-L6-v2 on cpu/);
+    assert.match(text, /1,536 of 4,637 texts · 33% · 28 texts\/s · about 1 min \d\d s left/);
+    await play(page, [{ type: 'metric', event: { kind: 'phase', t: Date.now(), phase: 'training head' } }, { type: 'metric', event: { kind: 'step', t: Date.now(), epoch: 1, step: 10, loss: 0.5 } }]);
+    assert.equal(await page.isVisible('.ft-training .ft-grid-2'), true, 'the charts once there is a point');
+    assert.equal(await page.isVisible('#ft-chart-placeholder'), false);
+  });
+
+  it('“Try it” sends the text to the host and shows the probabilities it answers', async () => {
+    const page = await open('results-12');
+    await page.fill('#ft-try-text >> textarea', 'I was charged twice this month, please refund');
+    await page.click('#ft-try-go');
+    await settle(page);
+    const sent = (await facts(page)).sent.find((m) => m.type === 'try');
+    assert.deepEqual(sent, { type: 'try', id: 1, text: 'I was charged twice this month, please refund' });
+    assert.equal(fromWebview(sent), '');
+    const scores = Object.fromEntries(['billing', 'refund', 'cancellation', 'delivery', 'login', 'password_reset', 'shipping_address', 'order_status'].map((l, i) => [l, [0.62, 0.3, 0.05, 0.01, 0.01, 0.005, 0.003, 0.002][i]]));
+    await play(page, [{ type: 'try-result', id: 1, prediction: { label: 'billing', score: 0.62, scores } }]);
+    assert.match((await page.textContent('.ft-try-label'))!, /^billing 62\.0%/);
+    const rows = await page.$$eval('.ft-try-table tr', (trs) => trs.map((tr) => (tr as unknown as { textContent: string }).textContent));
+    assert.equal(rows.length, 6, 'top 5 and “n more”');
+    assert.match(rows[5], /3 more/);
+    await play(page, [{ type: 'try-result', id: 7, error: 'stale' }]);
+    assert.match((await page.textContent('.ft-try-label'))!, /billing/, 'an answer to another request is ignored');
+    await expectClean(page, 'try it');
   });
 
   it('shows a failure with its message and the trainer’s last output', async () => {

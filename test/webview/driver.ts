@@ -31,15 +31,18 @@ export async function launch(): Promise<Browser> {
 /** What each scene's last message makes appear, to know when rendering is done. */
 const READY: Record<string, string> = {
   'new-run': '.ft-preview tbody tr',
+  'new-run-from-transformer-run': '.ft-preview tbody tr',
   'dataset-loading': '.ft-dataset .ft-loading',
   'dataset-error': '.ft-dataset .ft-callout-error',
   untrusted: '.ft-preview tbody tr',
   training: '.ft-chart canvas',
   'results-3': '.ft-cm-cell',
+  'results-2': '.ft-cm-cell',
   'results-12': '.ft-cm-cell',
   failed: '#ft-failure-message',
   cancelled: '#ft-failure-message',
   queued: '.ft-training .ft-callout',
+  encoding: '#ft-chart-placeholder',
   compare: '.ft-diff-table',
 };
 

@@ -26,7 +26,7 @@ const ngramOptions: OptionSpec[] = [
   { key: 'charNgrams', flag: 'char-ngrams', type: 'enum', default: '3-5', choices: ['none', '2-4', '3-5', '3-6'], help: 'Character n-gram range (subwords help with typos).' },
   { key: 'hashBits', flag: 'hash-bits', type: 'int', default: 20, min: 10, max: 26, help: 'Feature table size: 2^bits buckets.', advanced: true },
   { key: 'l2', flag: 'l2', type: 'float', default: 1e-6, min: 0, help: 'L2 regularisation strength.', advanced: true },
-  { key: 'classWeight', flag: 'class-weight', type: 'enum', default: 'none', choices: ['none', 'balanced'], help: 'Weigh rare classes up.', advanced: true },
+  { key: 'classWeights', flag: 'class-weights', type: 'enum', default: 'none', choices: ['none', 'balanced'], help: 'Weigh rare classes up.', advanced: true },
   { key: 'lowercase', flag: 'lowercase', type: 'bool', default: true, help: 'Lowercase text before hashing.', advanced: true },
 ];
 
@@ -243,7 +243,7 @@ export function runRecord(opts: {
       device: 'auto',
       valid_fraction: 0.1,
       test_fraction: 0.2,
-      options: opts.options ?? { epochs: 8, lr: 0.5, ngrams: 2, charNgrams: '3-5', hashBits: 20, l2: 1e-6, classWeight: 'none', lowercase: true },
+      options: opts.options ?? { epochs: 8, lr: 0.5, ngrams: 2, charNgrams: '3-5', hashBits: 20, l2: 1e-6, classWeights: 'none', lowercase: true },
     },
     dataset: {
       train: summary,
@@ -282,6 +282,37 @@ export function finishedRun12(): { run: RunView; misclassified: PredictionRow[] 
     train_s: 312.4,
   });
   return { run: { record, events: trainingEvents(3, 200, 13, 0.78) }, misclassified: mistakesFor(INTENTS, confusion, 9, 200) };
+}
+
+/** A binary run (spamassassin-like): the per-class table has two rows and must not clip. Early stopping ended it. */
+export function finishedRun2(): { run: RunView; misclassified: PredictionRow[] } {
+  const labels = ['ham', 'spam'];
+  const confusion = confusionFor(labels, [780, 380], 0.96, 2);
+  const record = runRecord({
+    id: '20251128-160000-spam-minilm',
+    name: 'spamassassin · all-MiniLM-L6-v2 · 1600',
+    model: '/home/ada/models/all-MiniLM-L6-v2',
+    family: 'encoder',
+    labels,
+    confusion,
+    options: { epochs: 30, lr: 0.001, batchSize: 32, maxLength: 256, pooling: 'mean', maxExamples: null, patience: 5 },
+    train_s: 162.4,
+  });
+  // Encoding 2 min 41 s, a head that trains in under a second, stopping after epoch 9 of 30, evaluation 58 s.
+  const t = T0;
+  const events: MetricEvent[] = [
+    { kind: 'phase', t, phase: 'loading encoder', detail: 'all-MiniLM-L6-v2' },
+    { kind: 'phase', t: t + 1_800, phase: 'encoding', detail: '4,637 texts with all-MiniLM-L6-v2 on cpu' },
+    { kind: 'phase', t: t + 162_800, phase: 'training head', detail: 'linear on 4,057 × 384 features' },
+  ];
+  for (let e = 1; e <= 9; e++) {
+    events.push({ kind: 'step', t: t + 162_800 + e * 60, epoch: e, step: e * 127, loss: 0.4 * Math.exp(-e / 3) + 0.08 });
+    events.push({ kind: 'epoch', t: t + 162_800 + e * 66, epoch: e, train_loss: 0.4 * Math.exp(-e / 3) + 0.08, valid_loss: 0.15 + Math.abs(e - 4) * 0.01, valid_accuracy: 0.95 + (e === 4 ? 0.012 : 0.004), valid_macro_f1: 0.94 + (e === 4 ? 0.014 : 0.005), best: e <= 4 });
+  }
+  events.push({ kind: 'log', t: t + 163_400, message: 'early stopping after epoch 9: no better validation macro-F1 for 5 epochs; keeping epoch 4' });
+  events.push({ kind: 'phase', t: t + 163_400, phase: 'evaluating' });
+  events.push({ kind: 'phase', t: t + 221_400, phase: 'saving' });
+  return { run: { record: { ...record, finished_at: new Date(t + 221_700).toISOString(), metrics: { ...record.metrics!, best_epoch: 4 } }, events }, misclassified: mistakesFor(labels, confusion, 3) };
 }
 
 /** A distilled n-gram student: results carry the teacher / student / gold-only report. */
@@ -335,13 +366,23 @@ export function scenes(): Record<string, ToWebview[]> {
     const confusion = confusionFor(SENTIMENT, [412, 236, 511], 0.84, 5);
     const record = runRecord({
       id: '20251128-120000-ngram-seed7', name: 'sentiment ngram trigram', model: 'ngram', family: 'ngram', labels: SENTIMENT, confusion, seed: 7,
-      options: { epochs: 8, lr: 0.5, ngrams: 3, charNgrams: '3-5', hashBits: 22, l2: 1e-6, classWeight: 'balanced', lowercase: true }, train_s: 52.8,
+      options: { epochs: 8, lr: 0.5, ngrams: 3, charNgrams: '3-5', hashBits: 22, l2: 1e-6, classWeights: 'balanced', lowercase: true }, train_s: 52.8,
     });
     return { record, events: trainingEvents(8, 120, 19, 0.84) };
   })();
   return {
     'new-run': [init('new-run'), { type: 'dataset-loading', path }, { type: 'dataset', ...ds }],
     'dataset-loading': [init('new-run'), { type: 'dataset-loading', path }],
+    // "New run…" from a finished transformer run: the host vouches for the run's local model folder and the draft holds it.
+    'new-run-from-transformer-run': [
+      {
+        type: 'init',
+        view: 'new-run',
+        state: { datasetPath: path, form: { model: '/home/ada/models/minilm-from-run', mode: 'head', device: 'auto', seed: '42', valid_fraction: '0.1', test_fraction: '0.2', options: {} } },
+        form: { ...sampleSchema(), folders: ['/home/ada/models/minilm-from-run'] },
+      },
+      { type: 'dataset', ...ds },
+    ],
     'dataset-error': [
       init('new-run'),
       { type: 'dataset-loading', path },
@@ -350,12 +391,21 @@ export function scenes(): Record<string, ToWebview[]> {
     untrusted: [init('new-run', false), { type: 'dataset', ...ds }],
     training: [
       init('run'),
-      { type: 'run-started', run_dir: '/home/ada/projects/mail/.finetune/runs/20251128-093000-ngram', id: '20251128-093000-ngram' },
+      { type: 'run-started', run_dir: '/home/ada/projects/mail/.finetune/runs/20251128-093000-ngram', id: '20251128-093000-ngram', name: 'sentiment ngram · ngram · 09:30:00' },
       ...live.slice(0, cut + 5).map((event): ToWebview => ({ type: 'metric', event })),
-      { type: 'progress', phase: 'training', done: 4 * 120 + 40, total: 8 * 120, unit: 'steps', eta_s: 94 },
+      // Like the trainers: counted within the epoch (epoch 5 of 8, "8 epochs" in the phase detail).
+      { type: 'progress', phase: 'training', done: 40, total: 120, unit: 'steps', eta_s: 94 },
       { type: 'notice', level: 'warning', message: 'finetune.device is "cuda" but no CUDA GPU is usable here; training on the CPU.' },
     ],
     queued: [init('run'), { type: 'run-queued', position: 2 }],
+    // An encoder run minutes into encoding: no curve yet, so the chart area says what runs.
+    encoding: [
+      init('run'),
+      { type: 'run-started', run_dir: '/home/ada/projects/mail/.finetune/runs/20251128-101500-spam-c0de', id: '20251128-101500-spam-c0de', name: 'spamassassin · all-MiniLM-L6-v2 head · c0de' },
+      { type: 'metric', event: { kind: 'phase', t: T0, phase: 'loading encoder', detail: 'all-MiniLM-L6-v2' } },
+      { type: 'metric', event: { kind: 'phase', t: T0 + 1800, phase: 'encoding', detail: '4,637 texts with all-MiniLM-L6-v2 on cpu' } },
+      { type: 'progress', phase: 'encoding', done: 1_536, total: 4_637, unit: 'texts', eta_s: 110, rate: 28.4 },
+    ],
     cancelled: [
       init('run'),
       { type: 'run-started', run_dir: '/home/ada/projects/mail/.finetune/runs/20251128-140000-ngram', id: '20251128-140000-ngram' },
@@ -363,6 +413,7 @@ export function scenes(): Record<string, ToWebview[]> {
       { type: 'run-failed', kind: 'cancelled', message: 'Cancelled from the panel after 12 s; the partial run folder was kept.' },
     ],
     'results-3': [init('run'), { type: 'run-finished', ...r3 }],
+    'results-2': [init('run'), { type: 'run-finished', ...finishedRun2() }],
     'results-distilled': [init('run'), { type: 'run-finished', ...distilledRun() }],
     'results-12': [init('run'), { type: 'run-finished', ...r12 }],
     failed: [

@@ -21,12 +21,16 @@ interface Shot {
 }
 
 const THEMES = ['dark', 'light', 'high-contrast'];
-const MAIN = ['new-run', 'training', 'results-3', 'results-12', 'failed', 'compare'];
+const MAIN = ['new-run', 'training', 'results-2', 'results-3', 'results-12', 'failed', 'compare'];
+/** Every card must reflow from a narrow editor group to a wide monitor (1,000 px: a 1,400 px window with the sidebar open). */
+const WIDTHS = [600, 1000, 2000];
 
 function shots(): Shot[] {
   const out: Shot[] = [];
   for (const theme of THEMES) for (const scene of MAIN) out.push({ name: `${scene}-${theme}`, scene, theme });
+  for (const width of WIDTHS) for (const scene of ['new-run', 'training', 'results-2', 'results-12']) out.push({ name: `${scene}-${width}px-dark`, scene, theme: 'dark', width });
   out.push(
+    { name: 'new-run-viewport-1000px-dark', scene: 'new-run', theme: 'dark', width: 1000, height: 700, fullPage: false },
     { name: 'dataset-loading-dark', scene: 'dataset-loading', theme: 'dark', fullPage: false },
     { name: 'dataset-error-dark', scene: 'dataset-error', theme: 'dark', fullPage: false },
     { name: 'untrusted-light', scene: 'untrusted', theme: 'light' },
@@ -64,6 +68,7 @@ function shots(): Shot[] {
     },
     { name: 'compare-narrow-light', scene: 'compare', theme: 'light', width: 760 },
     { name: 'queued-dark', scene: 'queued', theme: 'dark', fullPage: false },
+    { name: 'encoding-dark', scene: 'encoding', theme: 'dark', fullPage: false },
     { name: 'results-distilled-light', scene: 'results-distilled', theme: 'light', fullPage: false },
     { name: 'results-distilled-dark', scene: 'results-distilled', theme: 'dark', fullPage: false },
     { name: 'cancelled-light', scene: 'cancelled', theme: 'light' },

@@ -74,3 +74,26 @@ export function heatColors(background: Rgb, tone: Rgb, intensity: number, foregr
   const fg = readableOn(bg, [foreground, background, { r: 0, g: 0, b: 0, a: 1 }, { r: 255, g: 255, b: 255, a: 1 }]);
   return { bg: toCss(bg), fg: toCss(fg) };
 }
+
+/** WCAG minimums: chart lines and other graphics 3:1, text 4.5:1. */
+export const MIN_GRAPHIC_CONTRAST = 3;
+export const MIN_TEXT_CONTRAST = 4.5;
+
+/**
+ * `color`, moved toward `toward` (the theme's foreground) just enough to reach `min` contrast against `bg`;
+ * unchanged when it already does. A theme's dim chart color on a dark editor stays its hue, only lighter.
+ */
+export function ensureContrast(color: Rgb, bg: Rgb, toward: Rgb, min: number): Rgb {
+  const opaque = mix(bg, color, 1);
+  if (contrast(opaque, bg) >= min) return opaque;
+  // The far end: whichever of the foreground, white or black contrasts most with the background.
+  const end = readableOn(bg, [toward, { r: 255, g: 255, b: 255, a: 1 }, { r: 0, g: 0, b: 0, a: 1 }]);
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 20; i++) {
+    const m = (lo + hi) / 2;
+    if (contrast(mix(opaque, end, m), bg) >= min) hi = m;
+    else lo = m;
+  }
+  return mix(opaque, end, hi);
+}

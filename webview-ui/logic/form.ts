@@ -2,7 +2,8 @@
  * The hyperparameter form's model: defaults from the FormSchema, raw field text → typed values by
  * OptionSpec, inline validation messages, and the `start` message. DOM-free.
  */
-import type { OptionSpec } from '../../src/protocol/types';
+import type { DatasetSummary, OptionSpec, RunRecord } from '../../src/protocol/types';
+import { classBars, IMBALANCE_WARN } from './lengths';
 import type { FamilyForm, FormDraft, FormSchema, StartRun } from '../../src/protocol/webview';
 import { DEVICES, familyFor, isHubId, isLocalPath } from '../../src/protocol/vocabulary';
 
@@ -69,6 +70,49 @@ export function completeDraft(schema: FormSchema, saved: Partial<FormDraft> | un
     options,
     ...(typeof saved.name === 'string' ? { name: saved.name } : {}),
   };
+}
+
+/** "Run again with these settings": a run's configuration as form text (completed with defaults). */
+export function draftFromRecord(schema: FormSchema, record: RunRecord): FormDraft {
+  const c = record.config;
+  const family = (c.family === 'encoder' || c.family === 'finetune' ? c.family : 'ngram') as FamilyName;
+  const opts: Record<string, OptionRaw> = {};
+  for (const [k, v] of Object.entries(c.options ?? {})) {
+    if (typeof v === 'boolean') opts[k] = v;
+    else if (v === null || v === undefined) opts[k] = '';
+    else opts[k] = String(v);
+  }
+  return completeDraft(schema, {
+    model: c.model,
+    mode: family === 'finetune' ? 'full' : 'head',
+    ...(c.device === 'auto' || c.device === 'cpu' || c.device === 'cuda' ? { device: c.device } : {}),
+    ...(c.seed !== undefined ? { seed: String(c.seed) } : {}),
+    ...(c.valid_fraction !== undefined ? { valid_fraction: String(c.valid_fraction) } : {}),
+    ...(c.test_fraction !== undefined ? { test_fraction: String(c.test_fraction) } : {}),
+    options: { [family]: opts },
+  });
+}
+
+/**
+ * Defaults that follow the dataset card: when it warns about imbalance, every family that can weigh classes
+ * does ("balanced"), with the reason the form shows. Undefined when nothing changes.
+ */
+export function datasetDefaults(schema: FormSchema, draft: FormDraft, summary: DatasetSummary): { draft: FormDraft; reason: string } | undefined {
+  const { imbalance } = classBars(summary.classes);
+  if (!(imbalance >= IMBALANCE_WARN) || !Number.isFinite(imbalance)) return undefined;
+  const options = { ...draft.options };
+  let changed = false;
+  for (const f of schema.families) {
+    const spec = f.options.find((o) => o.key === 'classWeights' && o.type === 'enum' && o.choices?.includes('balanced'));
+    if (!spec) continue;
+    const current = options[f.name]?.[spec.key] ?? rawDefault(schema, spec);
+    if (current !== 'balanced') {
+      options[f.name] = { ...options[f.name], [spec.key]: 'balanced' };
+      changed = true;
+    }
+  }
+  const reason = `Class weights are “balanced” for every model: the largest class is ${imbalance.toFixed(1)}× the smallest (see Class distribution).`;
+  return { draft: changed ? { ...draft, options } : draft, reason };
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };

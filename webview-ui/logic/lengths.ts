@@ -49,6 +49,9 @@ export interface ClassBar {
   width: number;
 }
 
+/** From this ratio of largest to smallest class on, the dataset card warns and the form weighs classes. */
+export const IMBALANCE_WARN = 3;
+
 /** Class distribution, biggest first, with the imbalance ratio (biggest / smallest). */
 export function classBars(classes: DatasetSummary['classes']): { bars: ClassBar[]; imbalance: number } {
   const total = classes.reduce((a, c) => a + c.count, 0);

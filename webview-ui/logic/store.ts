@@ -5,13 +5,13 @@
  * Slices are replaced (new objects) when they change so views can skip work by reference, except the
  * metric event list, which is appended in place for speed (the run slice's `version` changes instead).
  */
-import type { DatasetSummary, MetricEvent, RunRecord } from '../../src/protocol/types';
+import type { DatasetSummary, MetricEvent, Prediction, RunRecord } from '../../src/protocol/types';
 import { RUN_STATUSES, type RunStatus as StoredRunStatus } from '../../src/protocol/vocabulary';
 import type { FormDraft, FormSchema, PanelState, PredictionRow, PreviewRow, RunView, ToWebview } from '../../src/protocol/webview';
 import type { MistakeFilter } from './confusion';
 import { lastPhase } from './curves';
-import { ProgressTrack, trackProgress } from './eta';
-import { completeDraft } from './form';
+import { ProgressTracker } from '../../src/protocol/progress';
+import { completeDraft, datasetDefaults } from './form';
 
 /** A run's status in run.json, plus the panel's own states before a run exists or while it waits. */
 export type RunStatus = 'none' | 'queued' | StoredRunStatus;
@@ -33,17 +33,22 @@ export interface Failure {
 export interface RunSlice {
   status: RunStatus;
   id?: string;
+  /** The display name the host sent with run-started (the header uses the record's once it arrives: the same). */
+  name?: string;
   runDir?: string;
   queuePosition?: number;
   record?: RunRecord;
   events: MetricEvent[];
   /** Bumped whenever `events` changes (appended or replaced). */
   version: number;
-  progress?: ProgressTrack;
+  /** The one progress model (shared with the notification and the CLI), fed by progress messages and events. */
+  tracker: ProgressTracker;
   /** The phase shown when no progress message has arrived yet (replay). */
   phase?: { phase: string; detail?: string };
   misclassified?: PredictionRow[];
   failure?: Failure;
+  /** Cancel was pressed; the host has not reported the end yet (no ETA, no second Cancel). */
+  cancelling?: boolean;
 }
 
 export interface Notice {
@@ -65,6 +70,10 @@ export interface AppState {
   filter?: MistakeFilter;
   notices: Notice[];
   nextNoticeId: number;
+  /** Defaults the dataset changed (class weights when imbalanced), once per file, with the reason shown in the form. */
+  autoDefaults?: { path: string; reason: string };
+  /** "Try it" in the results: the last request and its answer (an answer to an older request is dropped). */
+  tryIt?: { id: number; text: string; prediction?: Prediction; error?: string; pending: boolean };
   /** Start was pressed and the host has not answered yet (the button shows busy, no double start). */
   pendingStart: boolean;
 }
@@ -73,8 +82,9 @@ export type UiAction =
   | { type: 'ui/draft'; draft: FormDraft }
   | { type: 'ui/filter'; filter: MistakeFilter | undefined }
   | { type: 'ui/dismiss'; id: number }
-  | { type: 'ui/configure' }
   | { type: 'ui/start-sent' }
+  | { type: 'ui/cancel-sent' }
+  | { type: 'ui/try-sent'; id: number; text: string }
   | { type: 'ui/protocol-error'; message: string };
 
 export type Action = ToWebview | UiAction;
@@ -82,7 +92,7 @@ export type Action = ToWebview | UiAction;
 const MAX_NOTICES = 4;
 
 export function emptyRun(): RunSlice {
-  return { status: 'none', events: [], version: 0 };
+  return { status: 'none', events: [], version: 0, tracker: new ProgressTracker() };
 }
 
 export function initialState(saved?: PanelState): AppState {
@@ -116,6 +126,8 @@ function runFromView(prev: RunSlice, run: RunView, running: boolean, misclassifi
   const record = run.record;
   const status = statusOf(record, running);
   const phase = lastPhase(run.events);
+  const tracker = new ProgressTracker();
+  for (const e of run.events) tracker.event(e);
   const failure: Failure | undefined =
     (status === 'failed' || status === 'cancelled') && record.error
       ? { message: record.error.message, kind: record.error.kind, ...(record.error.stderr_tail ? { stderr_tail: record.error.stderr_tail } : {}) }
@@ -127,9 +139,11 @@ function runFromView(prev: RunSlice, run: RunView, running: boolean, misclassifi
     record,
     events: [...run.events],
     version: prev.version + 1,
+    tracker,
     ...(phase ? { phase } : {}),
     ...(misclassified ? { misclassified } : {}),
     ...(failure ? { failure } : {}),
+    ...(running && prev.cancelling ? { cancelling: true } : {}),
   };
 }
 
@@ -145,12 +159,18 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
       return { ...s, dataset: { status: 'loading', path: a.path, preview: [] }, panel: { ...s.panel, datasetPath: a.path } };
     case 'dataset-error':
       return { ...s, dataset: { status: 'error', path: a.path, preview: [], error: a.message } };
-    case 'dataset':
-      return {
+    case 'dataset': {
+      const next: AppState = {
         ...s,
         dataset: { status: 'ready', path: a.summary.path, summary: a.summary, preview: a.preview },
         panel: { ...s.panel, datasetPath: a.summary.path },
       };
+      // Once per file, on the full statistics (a quick look's classes come from the first rows only).
+      if (a.summary.partial || !s.schema || !s.draft || s.autoDefaults?.path === a.summary.path) return next;
+      const auto = datasetDefaults(s.schema, s.draft, a.summary);
+      if (!auto) return next;
+      return { ...next, draft: auto.draft, panel: { ...next.panel, form: auto.draft }, autoDefaults: { path: a.summary.path, reason: auto.reason } };
+    }
     case 'model-folder': {
       const pickedFolders = s.pickedFolders.includes(a.path) ? s.pickedFolders : [...s.pickedFolders, a.path];
       const draft = s.draft ? { ...s.draft, model: a.path } : s.draft;
@@ -166,15 +186,16 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
       };
     case 'run-started': {
       // A queued run that starts keeps nothing but its identity; a fresh start resets the slice.
-      const run: RunSlice = { ...emptyRun(), version: s.run.version + 1, status: 'running', id: a.id, runDir: a.run_dir };
+      const run: RunSlice = { ...emptyRun(), version: s.run.version + 1, status: 'running', id: a.id, runDir: a.run_dir, ...(a.name ? { name: a.name } : {}) };
       return { ...s, view: 'run', pendingStart: false, filter: undefined, run, panel: { ...s.panel, runDir: a.run_dir } };
     }
     case 'progress': {
-      const progress = trackProgress(s.run.progress, a, now);
-      return { ...s, run: { ...s.run, progress, status: s.run.status === 'queued' ? 'running' : s.run.status } };
+      s.run.tracker.update(a, now);
+      return { ...s, run: { ...s.run, status: s.run.status === 'queued' ? 'running' : s.run.status } };
     }
     case 'metric': {
       s.run.events.push(a.event);
+      s.run.tracker.event(a.event, now);
       const e = a.event;
       const phase = e.kind === 'phase' ? { phase: e.phase, ...(e.detail !== undefined ? { detail: e.detail } : {}) } : s.run.phase;
       return { ...s, run: { ...s.run, version: s.run.version + 1, ...(phase ? { phase } : {}) } };
@@ -191,7 +212,7 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
         ...s,
         view: 'run',
         pendingStart: false,
-        run: { ...s.run, status, failure, ...(runDir !== undefined ? { runDir } : {}), progress: undefined },
+        run: { ...s.run, status, failure, ...(runDir !== undefined ? { runDir } : {}), cancelling: false },
       };
     }
     case 'compare':
@@ -204,10 +225,15 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
       return { ...s, filter: a.filter };
     case 'ui/dismiss':
       return { ...s, notices: s.notices.filter((n) => n.id !== a.id) };
-    case 'ui/configure':
-      return { ...s, view: 'new-run' };
     case 'ui/start-sent':
       return { ...s, pendingStart: true };
+    case 'ui/try-sent':
+      return { ...s, tryIt: { id: a.id, text: a.text, pending: true } };
+    case 'try-result':
+      if (s.tryIt?.id !== a.id) return s;
+      return { ...s, tryIt: { ...s.tryIt, pending: false, ...(a.prediction ? { prediction: a.prediction } : {}), ...(a.error ? { error: a.error } : {}) } };
+    case 'ui/cancel-sent':
+      return isActive(s.run) ? { ...s, run: { ...s.run, cancelling: true } } : s;
     case 'ui/protocol-error':
       return notice(s, 'error', `The panel received a message it does not understand (${a.message}). Reload the window if the extension was just updated.`);
   }

@@ -1,6 +1,7 @@
 /** Two or more runs side by side: metrics, overlaid validation curves, configuration diff. */
 import type { RunView } from '../../src/protocol/webview';
 import { Columns, LineChart } from '../charts';
+import { runDisplayName } from '../../src/protocol/runName';
 import type { Ctx, View } from '../context';
 import { h, replace, section } from '../dom';
 import { hasPoints, overlayEpochs } from '../logic/curves';
@@ -43,7 +44,7 @@ export class ComparePage implements View {
   }
 
   private names(runs: RunView[]): string[] {
-    return runs.map((r) => r.record.name || r.record.id);
+    return runs.map((r) => runDisplayName(r.record));
   }
 
   private render(runs: RunView[]): void {

@@ -4,7 +4,7 @@ import type { PreviewRow } from '../../src/protocol/webview';
 import type { Ctx, View } from '../context';
 import { callout, h, icon, replace, section, stat } from '../dom';
 import { baseName, formatBytes, formatCount, formatPercent, truncate } from '../logic/format';
-import { classBars, histogramBars, percentileStrip } from '../logic/lengths';
+import { classBars, histogramBars, percentileStrip, IMBALANCE_WARN } from '../logic/lengths';
 import type { AppState, DatasetSlice } from '../logic/store';
 import { lineLink } from './common';
 
@@ -125,7 +125,7 @@ export class DatasetView implements View {
     return h(
       'figure',
       { class: 'ft-card ft-class-chart' },
-      h('figcaption', null, 'Class distribution', Number.isFinite(imbalance) && imbalance >= 3 ? h('span', { class: 'ft-tag ft-warn', attrs: { title: 'Largest class / smallest class' } }, `imbalance ${imbalance.toFixed(1)}×`) : null),
+      h('figcaption', null, 'Class distribution', Number.isFinite(imbalance) && imbalance >= IMBALANCE_WARN ? h('span', { class: 'ft-tag ft-warn', attrs: { title: 'Largest class / smallest class' } }, `imbalance ${imbalance.toFixed(1)}×`) : null),
       h(
         'div',
         { class: 'ft-bars', attrs: { role: 'img', 'aria-label': summary } },

@@ -11,6 +11,8 @@ export type Control = HTMLElement & { value?: string; checked?: boolean; invalid
 export interface Field {
   control: Control;
   error: HTMLElement;
+  /** What the user reads next to it (named in the form's status line). */
+  label?: string;
 }
 
 export interface Choice {
@@ -51,7 +53,7 @@ export class Fields {
       onValue(input.value ?? '');
     });
     const error = errorSlot();
-    this.register(key, { control: input, error });
+    this.register(key, { control: input, error, label });
     return h('div', { class: 'ft-field', attrs: { title: opts.flag } }, h('vscode-label', { attrs: { for: id } }, label), input, hint ? h('div', { class: 'ft-hint' }, hint) : null, error);
   }
 
@@ -64,7 +66,7 @@ export class Fields {
     ) as Control;
     select.addEventListener('change', () => onValue(select.value ?? ''));
     const error = errorSlot();
-    this.register(key, { control: select, error });
+    this.register(key, { control: select, error, label });
     return h('div', { class: 'ft-field', attrs: { title: flag } }, h('vscode-label', { attrs: { for: id } }, label), select, hint ? h('div', { class: 'ft-hint' }, hint) : null, error);
   }
 
@@ -72,7 +74,7 @@ export class Fields {
     const box = h('vscode-checkbox', { id: fieldId(key), attrs: { label, checked } }) as Control;
     box.addEventListener('change', () => onValue(!!box.checked));
     const error = errorSlot();
-    this.register(key, { control: box, error });
+    this.register(key, { control: box, error, label });
     return h('div', { class: 'ft-field ft-field-bool', attrs: { title: flag } }, box, h('div', { class: 'ft-hint' }, hint), error);
   }
 

@@ -6,7 +6,8 @@
 import type { FormDraft, FormSchema } from '../../src/protocol/webview';
 import type { Ctx, View } from '../context';
 import { button, callout, Child, h, replace, section } from '../dom';
-import { baseName } from '../logic/format';
+import { modelLabel } from '../../src/protocol/runName';
+import { baseName, formatCount } from '../logic/format';
 import { FamilyName, familyFor, familyForm, isLocalPath, isTransformer, rawDefault, validateDraft, Validation } from '../logic/form';
 import { AppState, isActive } from '../logic/store';
 import { Control, Fields } from './fields';
@@ -18,7 +19,7 @@ const DEVICES = [
 ];
 
 /** Fields whose problems are shown before the user touches them (they come from choices, not typing). */
-const ALWAYS_SHOWN = new Set(['mode']);
+
 
 export class FormView implements View {
   readonly element: HTMLElement;
@@ -30,23 +31,23 @@ export class FormView implements View {
   private readonly status = h('div', { class: 'ft-form-status', attrs: { 'aria-live': 'polite' } });
   private readonly startButton: HTMLElement;
   private readonly cancelButton: HTMLElement;
-  private built?: { schema: FormSchema; folders: string[]; family: FamilyName; transformer: boolean };
-  private touched = new Set<string>();
-  private readonly fields = new Fields((key) => this.touched.add(key));
-  private showAll = false;
+  /** What Start will train, next to it in the action bar. */
+  private readonly choice = h('div', { class: 'ft-action-choice', id: 'ft-action-choice' });
+  /** Start, the chosen model and the form's state, stuck to the bottom of the panel (the page places it). */
+  readonly actionBar: HTMLElement;
+  private built?: { schema: FormSchema; folders: string[]; family: FamilyName; transformer: boolean; auto?: AppState['autoDefaults'] };
+  /** Why a default differs from the model's own (it follows the dataset card). */
+  private readonly reason = h('p', { class: 'ft-hint ft-form-reason', id: 'ft-form-reason' });
+  // Every message shows at once (Start is disabled while any field is invalid, so hiding them would hide why).
+  private readonly fields = new Fields(() => undefined);
   private modelHelp = h('div', { class: 'ft-hint' });
   private validation?: Validation;
 
   constructor(private readonly ctx: Ctx) {
     this.startButton = button('Start training', () => this.start(), { icon: 'play', id: 'ft-start' });
     this.cancelButton = button('Cancel', () => this.ctx.post({ type: 'cancel' }), { icon: 'debug-stop', secondary: true, id: 'ft-form-cancel' });
-    this.element = section(
-      'ft-form',
-      'Hyperparameters',
-      this.meta,
-      this.body,
-      h('div', { class: 'ft-form-actions' }, this.startButton, this.cancelButton, this.status),
-    );
+    this.element = section('ft-form', 'Hyperparameters', this.meta, this.body);
+    this.actionBar = h('div', { class: 'ft-action-bar', attrs: { role: 'region', 'aria-label': 'Start the run' } }, this.startButton, this.cancelButton, this.choice, this.status);
   }
 
   update(s: AppState): void {
@@ -57,10 +58,12 @@ export class FormView implements View {
     const b = this.built;
     if (!b || b.schema !== s.schema || b.folders !== s.pickedFolders) {
       this.build(s);
-    } else if (b.family !== family || b.transformer !== transformer) {
+    } else if (b.family !== family || b.transformer !== transformer || b.auto !== s.autoDefaults) {
       this.buildFamilyParts(s);
     }
-    this.built = { schema: s.schema, folders: s.pickedFolders, family, transformer };
+    this.built = { schema: s.schema, folders: s.pickedFolders, family, transformer, auto: s.autoDefaults };
+    this.reason.textContent = s.autoDefaults?.reason ?? '';
+    this.reason.hidden = !s.autoDefaults;
     this.refresh(s);
   }
 
@@ -78,6 +81,7 @@ export class FormView implements View {
       this.modelField(s),
       this.modeHost,
       h('h3', { class: 'ft-subhead' }, 'Training'),
+      this.reason,
       this.optionsHost,
       h('h3', { class: 'ft-subhead' }, 'Data split and run'),
       h(
@@ -123,7 +127,7 @@ export class FormView implements View {
       radio('head', 'Frozen encoder + trained head (fast)', head),
       radio('full', 'Full fine-tune (slower, usually more accurate)', full),
     ) as Control;
-    this.fields.register('mode', { control: group, error });
+    this.fields.register('mode', { control: group, error, label: 'Mode' });
     replace(
       this.modeHost,
       h('vscode-label', { attrs: { for: 'ft-mode' } }, 'Mode'),
@@ -149,7 +153,7 @@ export class FormView implements View {
     const schema = s.schema!;
     const model = s.draft!.model;
     const options: { value: string; label: string; description: string }[] = schema.modelSuggestions.map((m) => ({ value: m.id, label: m.id, description: m.description }));
-    for (const f of s.pickedFolders) options.push({ value: f, label: f, description: 'Local model folder' });
+    for (const f of s.pickedFolders.filter((p) => !options.some((o) => o.value === p))) options.push({ value: f, label: f, description: 'Local model folder' });
     if (model && !options.some((o) => o.value === model)) options.push({ value: model, label: model, description: isLocalPath(model) ? 'Local model folder' : 'Hugging Face model' });
     const combo = h(
       'vscode-single-select',
@@ -157,7 +161,6 @@ export class FormView implements View {
       ...options.map((o) => h('vscode-option', { attrs: { value: o.value, description: o.description, selected: o.value === model } }, o.label)),
     ) as Control;
     combo.addEventListener('change', () => {
-      this.touched.add('model');
       this.set({ model: combo.value ?? '' });
     });
     const pick = button('Local folder…', () => this.ctx.post({ type: 'pick-model-folder' }), {
@@ -168,7 +171,7 @@ export class FormView implements View {
       title: schema.trusted ? 'Choose a folder with a transformers.js model (config.json, tokenizer, ONNX weights)' : 'Disabled in Restricted Mode',
     });
     const error = h('div', { class: 'ft-field-error', attrs: { 'aria-live': 'polite' } });
-    this.fields.register('model', { control: combo, error });
+    this.fields.register('model', { control: combo, error, label: 'Model' });
     return h(
       'div',
       { class: 'ft-field ft-model-field' },
@@ -208,15 +211,22 @@ export class FormView implements View {
     this.validation = v;
     for (const [key, { control, error }] of this.fields.byKey) {
       const message = v.errors[key];
-      const shown = message && (this.showAll || this.touched.has(key) || ALWAYS_SHOWN.has(key) || (key === 'model' && s.draft.model.trim() !== '')) ? message : '';
+      const shown = message ?? '';
       if (error.textContent !== shown) error.textContent = shown;
       if ('invalid' in control) control.invalid = !!shown;
     }
     this.modelHelp.textContent = this.modelDescription(s);
+    const model = s.draft.model.trim();
+    const choice = model ? `${modelLabel(model, familyFor(model, s.draft.mode))}${s.dataset.summary ? ` on ${formatCount(s.dataset.summary.rows)} rows` : ''}` : 'no model chosen';
+    if (this.choice.textContent !== choice) {
+      this.choice.textContent = choice;
+      this.choice.title = model;
+    }
 
     const active = s.pendingStart || isActive(s.run);
     const errorCount = Object.keys(v.errors).length;
-    (this.startButton as Control).disabled = active || !!v.blocked;
+    // Start is disabled whenever the form is invalid; the status line says which field to fix.
+    (this.startButton as Control).disabled = active || !!v.blocked || errorCount > 0;
     (this.cancelButton as Control).disabled = !active;
     this.cancelButton.hidden = !active;
     const text = s.pendingStart
@@ -225,11 +235,18 @@ export class FormView implements View {
         ? 'A run from this panel is in progress.'
         : v.blocked
           ? v.blocked
-          : errorCount && this.showAll
-            ? `${errorCount} ${errorCount === 1 ? 'field needs' : 'fields need'} attention.`
+          : errorCount
+            ? `${errorCount} ${errorCount === 1 ? 'field needs' : 'fields need'} attention: ${this.firstError(v)}`
             : '';
     if (this.status.textContent !== text) this.status.textContent = text;
-    this.status.classList.toggle('ft-status-error', !!(errorCount && this.showAll && !active && !v.blocked));
+    this.status.classList.toggle('ft-status-error', !!(errorCount && !active && !v.blocked));
+  }
+
+  private firstError(v: Validation): string {
+    const key = [...this.fields.byKey.keys()].find((k) => v.errors[k]) ?? Object.keys(v.errors)[0];
+    const field = this.fields.byKey.get(key);
+    const label = field?.label ?? field?.control.getAttribute('aria-label') ?? key.replace(/^options\./, '');
+    return `${label} — ${v.errors[key]}`;
   }
 
   private modelDescription(s: AppState): string {
@@ -250,7 +267,6 @@ export class FormView implements View {
       this.ctx.dispatch({ type: 'ui/start-sent' });
       return;
     }
-    this.showAll = true;
     this.refresh(s);
     const first = [...this.fields.byKey.entries()].find(([key]) => v?.errors[key]);
     if (first) {

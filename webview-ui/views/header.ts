@@ -1,7 +1,9 @@
 /** The panel's title row: what this panel is about, the run status, and the run-level actions. */
 import type { Ctx, View } from '../context';
 import { button, h, icon, replace } from '../dom';
+import { modelLabel, runDisplayName } from '../../src/protocol/runName';
 import { baseName } from '../logic/format';
+import { draftFromRecord } from '../logic/form';
 import { AppState, isActive, RunStatus } from '../logic/store';
 
 const STATUS: Record<Exclude<RunStatus, 'none'>, { text: string; glyph: string }> = {
@@ -11,6 +13,14 @@ const STATUS: Record<Exclude<RunStatus, 'none'>, { text: string; glyph: string }
   failed: { text: 'Failed', glyph: 'error' },
   cancelled: { text: 'Cancelled', glyph: 'circle-slash' },
 };
+
+/** "28 Nov 09:30" in the viewer's time zone. */
+function formatStart(iso: string): string {
+  const d = new Date(iso);
+  if (!Number.isFinite(d.getTime())) return iso;
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  return `${d.getDate()} ${months[d.getMonth()]} ${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
 
 export function statusBadge(status: RunStatus, extra = ''): HTMLElement | null {
   if (status === 'none') return null;
@@ -30,7 +40,7 @@ export class HeaderView implements View {
   constructor(private readonly ctx: Ctx) {}
 
   update(s: AppState): void {
-    const key = JSON.stringify([s.view, s.initialised, s.dataset.path, s.run.status, s.run.id, s.run.record?.name, s.run.queuePosition, s.compare.length, !!s.schema, s.dataset.status]);
+    const key = JSON.stringify([s.view, s.initialised, s.dataset.path, s.run.status, s.run.cancelling, s.run.id, s.run.record?.name, s.run.name, s.run.queuePosition, s.compare.length, !!s.schema, s.dataset.status]);
     if (key === this.key) return;
     this.key = key;
     replace(this.element, ...this.content(s));
@@ -55,20 +65,35 @@ export class HeaderView implements View {
       ];
     }
     const r = s.run;
-    const title = r.record?.name || r.id || 'Training run';
+    const title = r.record ? runDisplayName(r.record) : r.name || r.id || 'Training run';
     const actions: HTMLElement[] = [];
-    if (isActive(r)) actions.push(button('Cancel run', () => this.ctx.post({ type: 'cancel' }), { icon: 'debug-stop', secondary: true, id: 'ft-cancel' }));
-    else if (s.schema && s.dataset.status === 'ready') actions.push(button('New run…', () => this.ctx.dispatch({ type: 'ui/configure' }), { icon: 'add', secondary: true }));
+    if (isActive(r)) {
+      const cancel = button(r.cancelling ? 'Cancelling…' : 'Cancel run', () => {
+        this.ctx.dispatch({ type: 'ui/cancel-sent' });
+        this.ctx.post({ type: 'cancel' });
+      }, { icon: 'debug-stop', secondary: true, id: 'ft-cancel', disabled: !!r.cancelling });
+      actions.push(cancel);
+    }
+    else if (s.schema && (r.record?.dataset || s.panel.datasetPath)) {
+      actions.push(
+        button('New run with these settings…', () => this.ctx.post({ type: 'new-run', ...(r.record && s.schema ? { form: { ...draftFromRecord(s.schema, r.record) } } : {}) }), {
+          icon: 'add',
+          secondary: true,
+          id: 'ft-new-run',
+          title: 'Opens the form in a new tab, filled in with this run’s settings; this tab keeps the results.',
+        }),
+      );
+    }
     const model = r.record?.config.model;
     return [
       h(
         'div',
         { class: 'ft-title' },
-        h('h1', null, icon('beaker'), title, statusBadge(r.status, r.status === 'queued' && r.queuePosition !== undefined ? ` · position ${r.queuePosition}` : '')),
+        h('h1', null, icon('beaker'), title, statusBadge(r.status, r.cancelling ? ' · cancelling' : r.status === 'queued' && r.queuePosition !== undefined ? ` · position ${r.queuePosition}` : '')),
         h(
           'div',
-          { class: 'ft-subtitle', attrs: { title: r.runDir } },
-          model ? [icon('symbol-class'), ' ', model, r.record?.config.family && r.record.config.family !== model ? ` · ${r.record.config.family}` : ''] : r.runDir ? [icon('folder'), ' ', r.runDir] : '',
+          { class: 'ft-subtitle', attrs: { title: [model, r.runDir].filter(Boolean).join('\n') } },
+          model ? [icon('symbol-class'), ' ', modelLabel(model, r.record?.config.family), r.record?.created_at ? ` · started ${formatStart(r.record.created_at)}` : ''] : r.runDir ? [icon('folder'), ' ', baseName(r.runDir)] : '',
         ),
       ),
       h('div', { class: 'ft-actions' }, ...actions),

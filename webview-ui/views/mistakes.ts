@@ -5,25 +5,45 @@ import { button, h, replace } from '../dom';
 import { describeFilter, errorsInMatrix, filterMistakes, MatrixView, MistakeFilter } from '../logic/confusion';
 import { formatCount, formatPercent, truncate } from '../logic/format';
 import { lineLink } from './common';
+import type { Control } from './fields';
 
 const PAGE = 25;
 const TEXT_CHARS = 200;
 
 export class MistakesList {
   readonly element = h('div', { class: 'ft-card ft-mistakes' });
+  private readonly body = h('div');
   private shown = PAGE;
+  /** Text search within the (matrix-filtered) mistakes; kept across re-renders, the field keeps its focus. */
+  private query = '';
+  private readonly search = h('vscode-textfield', { id: 'ft-mistake-search', attrs: { placeholder: 'Search the texts…', 'aria-label': 'Search the misclassified texts' } }) as Control;
+  private last?: { all: PredictionRow[] | undefined; filter: MistakeFilter | undefined; matrix: MatrixView | undefined };
 
-  constructor(private readonly ctx: Ctx) {}
+  constructor(private readonly ctx: Ctx) {
+    this.search.addEventListener('input', () => {
+      this.query = (this.search.value ?? '').trim().toLowerCase();
+      if (this.last) this.render(this.last.all, this.last.filter, this.last.matrix, true);
+    });
+    const tools = h(
+      'div',
+      { class: 'ft-mistake-tools' },
+      this.search,
+      button('Export CSV', () => this.ctx.post({ type: 'export-mistakes', format: 'csv' }), { icon: 'export', secondary: true, id: 'ft-export-csv', title: 'Save every misclassified test example as CSV' }),
+      button('Export JSONL', () => this.ctx.post({ type: 'export-mistakes', format: 'jsonl' }), { icon: 'export', secondary: true, id: 'ft-export-jsonl', title: 'Save every misclassified test example as JSON Lines' }),
+    );
+    replace(this.element, h('div', { class: 'ft-card-title' }, 'Misclassified test examples'), tools, this.body);
+  }
 
   /** `all` is undefined until the host sends run-finished (a replayed run-state has no predictions). */
   render(all: PredictionRow[] | undefined, filter: MistakeFilter | undefined, matrix: MatrixView | undefined, resetPage: boolean): void {
+    this.last = { all, filter, matrix };
     if (resetPage) this.shown = PAGE;
-    const title = h('div', { class: 'ft-card-title' }, 'Misclassified test examples');
     if (!all) {
-      replace(this.element, title, h('p', { class: 'ft-muted' }, 'The list of mistakes arrives when the run finishes.'));
+      replace(this.body, h('p', { class: 'ft-muted' }, 'The list of mistakes arrives when the run finishes.'));
       return;
     }
-    const rows = filterMistakes(all, filter);
+    const q = this.query;
+    const rows = filterMistakes(all, filter).filter((r) => !q || r.text.toLowerCase().includes(q));
     // The host may send only the first N mistakes; say so rather than implying the list is complete.
     const inMatrix = matrix ? errorsInMatrix(matrix, filter) : rows.length;
     const capped = inMatrix > rows.length ? ` (the run kept ${formatCount(rows.length)} of ${formatCount(inMatrix)})` : '';
@@ -33,14 +53,16 @@ export class MistakesList {
       filter
         ? [
             h('span', { class: 'ft-filter-chip' }, h('span', { class: 'codicon codicon-filter', attrs: { 'aria-hidden': 'true' } }), describeFilter(filter)),
-            h('span', { id: 'ft-mistake-count' }, `${formatCount(rows.length)} ${rows.length === 1 ? 'example' : 'examples'}${capped}`),
+            h('span', { id: 'ft-mistake-count' }, `${formatCount(rows.length)} ${rows.length === 1 ? 'example' : 'examples'}${q ? ` containing “${q}”` : capped}`),
             button('Clear filter', () => this.ctx.dispatch({ type: 'ui/filter', filter: undefined }), { icon: 'clear-all', secondary: true }),
           ]
         : [
             h(
               'span',
               { id: 'ft-mistake-count' },
-              `${formatCount(rows.length)} ${rows.length === 1 ? 'mistake' : 'mistakes'}${capped}, most confident first. Click a confusion-matrix cell to narrow the list.`,
+              q
+                ? `${formatCount(rows.length)} ${rows.length === 1 ? 'mistake' : 'mistakes'} containing “${q}”, most confident first.`
+                : `${formatCount(rows.length)} ${rows.length === 1 ? 'mistake' : 'mistakes'}${capped}, most confident first. Click a confusion-matrix cell to narrow the list.`,
             ),
           ],
     );
@@ -70,7 +92,7 @@ export class MistakesList {
             ),
           ),
         )
-      : h('p', { class: 'ft-muted' }, filter ? 'No mistakes of this kind among the listed examples.' : 'No mistakes on the test split.');
+      : h('p', { class: 'ft-muted' }, q ? 'No listed mistake contains this text.' : filter ? 'No mistakes of this kind among the listed examples.' : 'No mistakes on the test split.');
     const more =
       rows.length > visible.length
         ? button(
@@ -82,6 +104,6 @@ export class MistakesList {
             { secondary: true },
           )
         : null;
-    replace(this.element, title, bar, table, more);
+    replace(this.body, bar, table, more);
   }
 }

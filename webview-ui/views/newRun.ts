@@ -13,7 +13,8 @@ export class NewRunPage implements View {
   constructor(ctx: Ctx) {
     this.dataset = new DatasetView(ctx);
     this.form = new FormView(ctx);
-    this.element = h('div', { class: 'ft-page ft-new-run' }, this.dataset.element, this.form.element);
+    // The action bar is the page's last child, sticky at the bottom: Start is never screens away under the preview.
+    this.element = h('div', { class: 'ft-page ft-new-run' }, this.dataset.element, this.form.element, this.form.actionBar);
   }
 
   update(s: AppState): void {

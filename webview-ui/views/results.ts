@@ -2,7 +2,7 @@
  * Results of a finished run: summary figures, actions, the confusion matrix, per-class metrics and the
  * misclassified test examples (filtered by clicking the matrix).
  */
-import type { RunRecord } from '../../src/protocol/types';
+import type { MetricEvent, RunRecord } from '../../src/protocol/types';
 import type { PredictionRow } from '../../src/protocol/webview';
 import type { Ctx, View } from '../context';
 import { button, h, replace, section, stat } from '../dom';
@@ -10,22 +10,27 @@ import { analyseConfusion, MatrixView, MistakeFilter, toggleFilter } from '../lo
 import { distillationTable } from '../logic/distill';
 import { formatCount, formatDuration, formatMetric, formatPercent } from '../logic/format';
 import type { AppState } from '../logic/store';
+import { baselines, earlyStopNote, phaseTimes } from '../logic/summary';
 import { onThemeChange } from '../theme';
 import { cellColors, confusionMatrix, heatPalette } from './confusion';
 import { MistakesList } from './mistakes';
 import { PerClassTable } from './perClass';
+import { TryItCard } from './tryIt';
 
 export class ResultsView implements View {
   readonly element: HTMLElement;
   private readonly meta = h('span', { class: 'ft-section-meta' });
   private readonly body = h('div');
   private readonly matrixHost = h('div', { class: 'ft-cm-host' });
-  private readonly tooltip = h('div', { class: 'ft-tooltip', attrs: { role: 'tooltip' } });
+  /** The hovered / focused cell's numbers, in a fixed place under the matrix: it never covers neighbouring cells. */
+  private readonly readout = h('div', { class: 'ft-cm-readout ft-small', id: 'ft-cm-readout', attrs: { 'aria-live': 'polite' } });
   private readonly perClass = new PerClassTable((label) => this.select({ kind: 'gold', gold: label }));
   private readonly mistakes: MistakesList;
+  private readonly tryIt: TryItCard;
   private readonly legendCorrect = h('span', { class: 'ft-swatch' });
   private readonly legendError = h('span', { class: 'ft-swatch' });
   private record?: RunRecord;
+  private events: MetricEvent[] = [];
   private misclassified?: PredictionRow[];
   private filter?: MistakeFilter;
   private matrix?: MatrixView;
@@ -33,8 +38,9 @@ export class ResultsView implements View {
   private readonly stopThemeWatch: () => void;
 
   constructor(private readonly ctx: Ctx) {
-    this.tooltip.hidden = true;
+    this.showTooltip(null, []);
     this.mistakes = new MistakesList(ctx);
+    this.tryIt = new TryItCard(ctx);
     this.element = section('ft-results', 'Results', this.meta, this.body);
     this.stopThemeWatch = onThemeChange(() => this.renderMatrix());
   }
@@ -44,9 +50,11 @@ export class ResultsView implements View {
   }
 
   update(s: AppState): void {
+    this.tryIt.update(s);
     const r = s.run;
     if (r.record !== this.record || r.misclassified !== this.misclassified) {
       this.record = r.record;
+      this.events = r.events;
       this.misclassified = r.misclassified;
       this.filter = s.filter;
       this.build();
@@ -67,18 +75,32 @@ export class ResultsView implements View {
     const split = rec.metrics?.test ? 'test split' : 'validation split (no test split)';
     replace(this.meta, `${split} · ${formatCount(report.n)} examples`);
     this.matrix = analyseConfusion(report.labels, report.confusion);
+    const base = baselines(report);
     const summary = h(
       'div',
       { class: 'ft-stats' },
-      stat('Accuracy', formatPercent(report.accuracy), { tone: 'good' }),
-      stat('Macro F1', formatMetric(report.macro.f1), { tone: 'good' }),
+      stat('Accuracy', formatPercent(report.accuracy), {
+        tone: 'good',
+        ...(base ? { note: `majority class ${formatPercent(base.majority.accuracy)} · chance ${formatPercent(base.chance.accuracy)}`, title: `Always predicting “${base.majority.label}” scores ${formatPercent(base.majority.accuracy)}; guessing uniformly at random ${formatPercent(base.chance.accuracy)}.` } : {}),
+      }),
+      stat('Macro F1', formatMetric(report.macro.f1), {
+        tone: 'good',
+        ...(base ? { note: `majority class ${formatMetric(base.majority.macroF1)} · chance ${formatMetric(base.chance.macroF1)}`, title: 'The same baselines, scored by macro F1.' } : {}),
+      }),
       stat('Weighted F1', formatMetric(report.weighted.f1)),
       stat('Macro precision', formatMetric(report.macro.precision)),
       stat('Macro recall', formatMetric(report.macro.recall)),
       report.log_loss !== undefined ? stat('Log loss', formatMetric(report.log_loss)) : null,
       report.roc_auc !== undefined ? stat('ROC AUC', formatMetric(report.roc_auc)) : null,
-      rec.timings?.train_s !== undefined ? stat('Train time', formatDuration(rec.timings.train_s)) : null,
     );
+    const end = rec.finished_at ? Date.parse(rec.finished_at) : undefined;
+    const times = phaseTimes(this.events, end !== undefined && Number.isFinite(end) ? end : undefined);
+    const timeLine = times.length
+      ? h('p', { class: 'ft-times ft-small', id: 'ft-times' }, h('span', { class: 'ft-muted' }, 'Time: '), times.map((t) => `${t.name} ${formatDuration(t.seconds)}`).join(' · '))
+      : rec.timings?.train_s !== undefined
+        ? h('p', { class: 'ft-times ft-small', id: 'ft-times' }, h('span', { class: 'ft-muted' }, 'Time: '), `train ${formatDuration(rec.timings.train_s)}`)
+        : null;
+    const stopped = earlyStopNote(rec, this.events);
     const actions = h(
       'div',
       { class: 'ft-button-row' },
@@ -89,7 +111,10 @@ export class ResultsView implements View {
     replace(
       this.body,
       summary,
+      timeLine,
+      stopped ? h('p', { class: 'ft-early-stop ft-small', id: 'ft-early-stop' }, stopped) : null,
       actions,
+      this.tryIt.element,
       distillationCard(rec),
       h(
         'div',
@@ -100,27 +125,23 @@ export class ResultsView implements View {
           { class: 'ft-card ft-cm-card' },
           h('div', { class: 'ft-card-title' }, 'Confusion matrix', h('span', { class: 'ft-muted' }, ' count and share of each gold row')),
           this.matrixHost,
+          this.readout,
           h(
             'div',
             { class: 'ft-cm-legend ft-small ft-muted' },
-            this.legendCorrect,
-            'correct',
-            this.legendError,
-            'mistake · darker = larger share of the row · click a cell or a label to list its mistakes',
+            // Each swatch stays with its word when the legend wraps.
+            h('span', { class: 'ft-legend-item' }, this.legendCorrect, 'correct'),
+            h('span', { class: 'ft-legend-item' }, this.legendError, 'mistake'),
+            h('span', null, 'darker = larger share of the row · click a cell or a label to list its mistakes'),
           ),
-          this.tooltip,
         ),
-        h('div', { class: 'ft-card' }, h('div', { class: 'ft-card-title' }, 'Per class'), this.perClass.element),
+        h('div', { class: 'ft-card ft-per-class-card' }, h('div', { class: 'ft-card-title' }, 'Per class'), this.perClass.element),
       ),
       this.mistakes.element,
     );
     this.renderMatrix();
     this.perClass.render(report);
     this.mistakes.render(this.misclassified, this.filter, this.matrix, true);
-  }
-
-  private select(f: MistakeFilter): void {
-    this.ctx.dispatch({ type: 'ui/filter', filter: toggleFilter(this.filter, f) });
   }
 
   private renderMatrix(): void {
@@ -150,21 +171,24 @@ export class ResultsView implements View {
   }
 
   private showTooltip(target: HTMLElement | null, lines: string[]): void {
-    if (!target) {
-      this.tooltip.hidden = true;
+    if (!target || !lines.length) {
+      replace(this.readout, h('span', { class: 'ft-muted' }, 'Point at a cell to see its counts; click it to list its examples.'));
       return;
     }
-    replace(this.tooltip, ...lines.map((l, i) => h('div', { class: i < 2 ? 'ft-tooltip-strong' : '' }, l)));
-    this.tooltip.hidden = false;
-    const card = this.tooltip.parentElement!.getBoundingClientRect();
-    const r = target.getBoundingClientRect();
-    const tip = this.tooltip.getBoundingClientRect();
-    let left = r.left - card.left + r.width / 2 - tip.width / 2;
-    left = Math.max(4, Math.min(card.width - tip.width - 4, left));
-    const above = r.top - card.top - tip.height - 6;
-    const top = above >= 0 ? above : r.bottom - card.top + 6;
-    this.tooltip.style.left = `${left}px`;
-    this.tooltip.style.top = `${top}px`;
+    replace(this.readout, ...lines.map((l, i) => h('span', { class: i < 2 ? 'ft-tooltip-strong' : 'ft-muted' }, l)));
+  }
+
+  private select(f: MistakeFilter): void {
+    const next = toggleFilter(this.filter, f);
+    this.ctx.dispatch({ type: 'ui/filter', filter: next });
+    if (!next) return;
+    // With many classes the list starts below the viewport: bring its first rows into view after the render.
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        const r = this.mistakes.element.getBoundingClientRect();
+        if (r.top > window.innerHeight - 160 || r.top < 0) this.mistakes.element.scrollIntoView({ block: 'start' });
+      }),
+    );
   }
 }
 

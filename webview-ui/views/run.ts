@@ -3,6 +3,7 @@ import type { RunRecord } from '../../src/protocol/types';
 import type { Ctx, View } from '../context';
 import { button, callout, h, replace, section } from '../dom';
 import { flattenConfig } from '../logic/diff';
+import { draftFromRecord } from '../logic/form';
 import { formatCount, formatDuration } from '../logic/format';
 import type { AppState, RunSlice } from '../logic/store';
 import { ResultsView } from './results';
@@ -56,7 +57,9 @@ export class RunPage implements View {
       'div',
       { class: 'ft-button-row' },
       r.runDir || r.record ? button('Open run folder', () => this.ctx.post({ type: 'open-run-folder' }), { icon: 'folder-opened', secondary: true }) : null,
-      s.schema && s.dataset.status === 'ready' ? button('Change settings and retry', () => this.ctx.dispatch({ type: 'ui/configure' }), { icon: 'debug-restart', secondary: true }) : null,
+      s.schema && (r.record?.dataset || s.panel.datasetPath)
+        ? button('Run again with these settings…', () => this.ctx.post({ type: 'new-run', ...(r.record && s.schema ? { form: { ...draftFromRecord(s.schema, r.record) } } : {}) }), { icon: 'debug-restart', secondary: true, id: 'ft-run-again' })
+        : null,
     );
     replace(
       this.failure,

@@ -4,8 +4,8 @@ import { Columns, LineChart } from '../charts';
 import type { Ctx, View } from '../context';
 import { callout, h, replace, section, stat } from '../dom';
 import { epochEvents, epochSeries, hasPoints, lossSeries } from '../logic/curves';
-import { etaSeconds, progressFraction } from '../logic/eta';
-import { formatCount, formatDuration, formatMetric, formatPercent } from '../logic/format';
+import { describeProgress } from '../../src/protocol/progress';
+import { formatDuration, formatMetric, formatPercent } from '../logic/format';
 import type { AppState, RunSlice } from '../logic/store';
 
 const LOG_LINES = 200;
@@ -24,6 +24,9 @@ export class TrainingView implements View {
   private readonly lossEmpty = h('div', { class: 'ft-chart-empty' }, 'Waiting for the first training step…');
   private readonly metricEmpty = h('div', { class: 'ft-chart-empty' }, 'Validation metrics appear after the first epoch.');
   private readonly log = h('ol', { class: 'ft-log' });
+  /** Before the first point (loading, encoding, building the graph): what is happening, where the charts will be. */
+  private readonly placeholder = h('div', { class: 'ft-card ft-chart-placeholder', id: 'ft-chart-placeholder', attrs: { role: 'status' } });
+  private charts!: HTMLElement;
   private readonly logBox: HTMLElement;
   private lastVersion = -1;
   private lastRun?: RunSlice;
@@ -53,12 +56,13 @@ export class TrainingView implements View {
       this.queue,
       this.progress,
       this.latest,
-      h(
+      this.placeholder,
+      (this.charts = h(
         'div',
         { class: 'ft-grid-2' },
         h('div', { class: 'ft-card ft-chart-card' }, h('div', { class: 'ft-card-title' }, 'Loss'), h('div', { class: 'ft-chart-host' }, this.lossChart.element, this.lossEmpty)),
         h('div', { class: 'ft-card ft-chart-card' }, h('div', { class: 'ft-card-title' }, 'Validation accuracy and macro F1'), h('div', { class: 'ft-chart-host' }, this.metricChart.element, this.metricEmpty)),
-      ),
+      )),
       this.logBox,
     );
     // The ETA counts down between messages.
@@ -92,6 +96,7 @@ export class TrainingView implements View {
     if (r.version === this.lastVersion) return;
     this.lastVersion = r.version;
     this.renderCharts(r.events);
+    this.renderPlaceholder(r);
     this.renderLatest(r.events);
     this.renderLog(r.events);
   }
@@ -111,27 +116,39 @@ export class TrainingView implements View {
     } else replace(this.queue);
   }
 
+  private renderPlaceholder(r: RunSlice): void {
+    if (this.placeholder.hidden) return;
+    const v = r.tracker.view(Date.now());
+    const d = describeProgress(v);
+    const what = r.status === 'running' ? `${d.title}${v.detail ? ` — ${v.detail}` : ''}` : 'No training steps were recorded.';
+    const counts = [d.epoch, d.counts, d.rate, d.eta].filter(Boolean).join(' · ');
+    replace(
+      this.placeholder,
+      h('div', { class: 'ft-card-title' }, 'Training curves'),
+      h('div', { class: 'ft-placeholder-phase' }, what),
+      counts ? h('div', { class: 'ft-muted' }, counts) : null,
+      r.status === 'running' ? h('p', { class: 'ft-muted ft-small' }, 'The loss and validation curves appear here when training starts.') : null,
+    );
+  }
+
   private renderProgress(r: RunSlice): void {
+    this.renderPlaceholder(r);
     if (r.status !== 'running') {
       this.progress.hidden = true;
       return;
     }
     this.progress.hidden = false;
-    const t = r.progress;
-    const phase = t?.phase ?? r.phase?.phase ?? 'starting';
-    const detail = r.phase && r.phase.phase === phase ? r.phase.detail : undefined;
-    const fraction = progressFraction(t);
-    const eta = etaSeconds(t, Date.now());
-    const parts: string[] = [];
-    if (t && fraction !== undefined) parts.push(`${formatCount(t.done)} / ${formatCount(t.total)}${t.unit ? ' ' + t.unit : ''}`, formatPercent(fraction, 0));
-    if (eta !== undefined) parts.push(`about ${formatDuration(eta)} left`);
+    const v = r.tracker.view(Date.now());
+    const d = describeProgress(r.cancelling ? { ...v, eta_s: undefined } : v);
+    const detail = r.cancelling ? 'stopping…' : v.detail;
+    const parts = [d.epoch, d.counts, d.rate, d.eta].filter((x): x is string => !!x);
     const bar = h('vscode-progress-bar', {
-      attrs: { 'aria-label': `${capitalise(phase)} progress` },
-      props: fraction !== undefined ? { value: fraction * 100, max: 100 } : { indeterminate: true },
+      attrs: { 'aria-label': `${d.title} progress` },
+      props: v.fraction !== undefined && !r.cancelling ? { value: v.fraction * 100, max: 100 } : { indeterminate: true },
     });
     replace(
       this.progress,
-      h('div', { class: 'ft-progress-line' }, h('span', { class: 'ft-phase' }, capitalise(phase)), detail ? h('span', { class: 'ft-muted' }, detail) : null, h('span', { class: 'ft-progress-text', id: 'ft-progress-text' }, parts.join(' · '))),
+      h('div', { class: 'ft-progress-line' }, h('span', { class: 'ft-phase' }, d.title), detail ? h('span', { class: 'ft-muted ft-progress-detail' }, detail) : null, h('span', { class: 'ft-progress-text', id: 'ft-progress-text' }, parts.join(' · '))),
       bar,
     );
   }
@@ -170,6 +187,10 @@ export class TrainingView implements View {
     );
     this.metricEmpty.hidden = hasPoints(ep.accuracy) || hasPoints(ep.macroF1);
     this.metricChart.element.hidden = !this.metricEmpty.hidden;
+    // No point on either chart yet: one card saying what runs instead of two empty charts.
+    const nothing = !this.lossEmpty.hidden && !this.metricEmpty.hidden;
+    this.charts.hidden = nothing;
+    this.placeholder.hidden = !nothing;
   }
 
   private renderLatest(events: MetricEvent[]): void {

@@ -231,7 +231,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
       : undefined;
     const embedder = new Embedder(runtime, cache, o.normalize, o.batchSize);
     const texts = [...input.train.map((e) => e.text), ...input.valid.map((e) => e.text)];
-    reporter.phase('encoding', `${texts.length} texts with ${encoder.files.ref} on ${encoder.device}${cache ? ` (cache ${cache.dir})` : ''}`);
+    reporter.phase('encoding', `${texts.length} texts with ${encoder.files.ref} on ${encoder.device}${cache ? ' (features cached for the next run)' : ''}`);
     const features = await embedder.embed(texts, reporter, reporter.signal);
     await embedder.flush();
     const dim = embedder.dim;

@@ -64,4 +64,13 @@ describe('scenario 1: explorer → run panel → n-gram run → results equal ru
       assert.equal(shown[c.label].support, c.support, `${c.label} support`);
     }
   });
+
+  it('classifies a typed text with “Try it” in the results (the run’s own model, through the inference worker)', async function () {
+    this.timeout(120_000);
+    await panel.frame.locator('#ft-try-text textarea').fill('Congratulations! You won a free cruise, call now to claim your prize');
+    await panel.frame.locator('#ft-try-go').click();
+    const label = panel.frame.locator('.ft-try-label');
+    await label.waitFor({ state: 'visible', timeout: 90_000 });
+    assert.match(await label.innerText(), /^spam \d+\.\d%/);
+  });
 });

@@ -27,7 +27,7 @@ async function runsViewRows(wb: Workbench): Promise<string[]> {
   return (await pane.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
 }
 
-describe('scenario 2: palette runs, a local transformer model, cancel from the palette', function () {
+describe('scenario 2: palette runs, a local transformer model, cancel from the palette and from the panel', function () {
   let s: Session | undefined;
 
   before(async function () {
@@ -92,5 +92,27 @@ describe('scenario 2: palette runs, a local transformer model, cancel from the p
     let rows = await runsViewRows(wb);
     while (!rows.some((r) => /cancelled/.test(r)) && Date.now() < deadline) rows = await runsViewRows(wb);
     assert.ok(rows.some((r) => /cancelled/.test(r)), `a cancelled run in the Runs view: ${rows.join(' | ')}`);
+  });
+
+  it('cancels from the panel’s own Cancel button: the panel itself turns to "Cancelled", no process left', async function () {
+    const model = fixtureTransformerModel();
+    pendingUnless(this, !!model, 'no transformer model fixture (test/fixtures/**/config.json + onnx/*.onnx) yet');
+    this.timeout(480_000);
+    const { wb, ws, server } = s!;
+    await wb.openFile('big.csv');
+    await wb.runCommand(COMMANDS.startRun);
+    const panel = RunPanel.of(wb);
+    await panel.waitForRows(60000);
+    await panel.pickFolderButton.click();
+    await wb.answerOpenDialog(model!, { folder: true });
+    await panel.start();
+    await panel.waitForStatus(['running']);
+    await sleep(1_000);
+    await panel.cancelButton.click();
+    // Before the fix the panel stayed on "Running" when the trainer exited without a final message.
+    assert.equal(await panel.waitForStatus(['cancelled', 'completed', 'failed'], { timeoutMs: 10_000 }), 'cancelled');
+    assert.equal(await panel.cancelButton.count(), 0, 'no Cancel left on a cancelled run');
+    await waitForRun(ws, (r) => r.status === 'cancelled', { timeoutMs: 15_000 });
+    await assertNoTrainerLeft(server, { withinMs: 2_500 });
   });
 });

@@ -44,8 +44,8 @@ describe('scenario 4: inline classification of a selection', function () {
     await s!.wb.selectLines(1);
     await s!.wb.runCommand(COMMANDS.classifySelection);
     // Exactly `→ <label> <pct>%` after the selection.
-    const text = await s!.wb.waitForDecoration(/→ \S+ \d+%/, { timeoutMs: 60_000 });
-    const m = /^→ (\S+) (\d+)%$/.exec(text.trim());
+    const text = await s!.wb.waitForDecoration(/→ \S+ \d+(?:\.\d)?%/, { timeoutMs: 60_000 });
+    const m = /^→ (\S+) (\d+(?:\.\d)?)%$/.exec(text.trim());
     assert.ok(m, `decoration: ${text}`);
     assert.equal(m[1], 'spam', `decoration: ${text}`);
     assert.ok(Number(m[2]) > 50 && Number(m[2]) <= 100, `score ${m[2]}%`);

@@ -63,7 +63,21 @@ describe('inline classification: what is classified and shown', () => {
   it('writes the decoration as exactly "→ <label> <pct>%"', () => {
     assert.equal(decorationText({ label: 'spam', score: 0.9712, scores: { ham: 0.0288, spam: 0.9712 } }), '→ spam 97%');
     assert.equal(decorationText({ label: 'ham', score: 0.5, scores: { ham: 0.5, spam: 0.5 } }), '→ ham 50%');
-    assert.equal(percent(0.004), '0%');
+    assert.equal(percent(0.004), '0.4%', 'not "0%" for a 0.4% chance');
+    assert.equal(percent(0.998), '99.8%', 'not "100%" for a 99.8% chance');
+    assert.equal(percent(0.9999), '99.9%');
+    assert.equal(percent(1), '100%');
+    assert.equal(decorationText({ label: 'spam', score: 0.998, scores: { ham: 0.002, spam: 0.998 } }), '→ spam 99.8%');
+  });
+
+  it('lists the top few labels and "n more" for 12 classes, and says when several lines were one text', () => {
+    const labels = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'];
+    const scores = Object.fromEntries(labels.map((l, i) => [l, i === 0 ? 0.9 : i === 1 ? 0.06 : i === 2 ? 0.02 : 0.02 / 9]));
+    const md = hoverMarkdown({ label: 'a', score: 0.9, scores }, info);
+    const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Label'));
+    assert.deepEqual(rows, ['| **a** | **90.0%** |', '| b | 6.0% |', '| c | 2.0% |', '| *9 more* | *each ≤ 0.2%* |']);
+    assert.doesNotMatch(md, /one text/);
+    assert.match(hoverMarkdown({ label: 'a', score: 0.9, scores }, info, undefined, { lines: 3 }), /The 3 selected lines were classified as one text/);
   });
 
   it('lists every label, the model and the run in the hover, most likely first', () => {
@@ -72,7 +86,7 @@ describe('inline classification: what is classified and shown', () => {
     assert.deepEqual(rows, ['| **spam** | **97.1%** |', '| ham | 2.9% |']);
     assert.match(md, /^\*\*Fine-tune:\*\* spam \(97\.1%\)/);
     assert.match(md, /Model: `ngram` \(ngram\)/);
-    assert.match(md, /Run: \[spam\]\(command:finetune\.openRun\?%5B%22%2Fws%2F\.finetune%2Fruns%2F20261128-101500-spam-ab12%22%5D "Open the run"\) · `20261128-101500-spam-ab12`/);
+    assert.match(md, /Run: \[spam · ngram · ab12\]\(command:finetune\.openRun\?%5B%22%2Fws%2F\.finetune%2Fruns%2F20261128-101500-spam-ab12%22%5D "Open the run"\) · `20261128-101500-spam-ab12`/);
     assert.doesNotMatch(md, /Truncated/);
   });
 

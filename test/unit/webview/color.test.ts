@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { contrast, heatColors, mix, parseColor, readableOn } from '../../../webview-ui/logic/color';
+import { contrast, ensureContrast, heatColors, mix, parseColor, readableOn } from '../../../webview-ui/logic/color';
 
 describe('webview heatmap colors', () => {
   it('parses the color syntaxes themes use', () => {
@@ -46,5 +46,23 @@ describe('webview heatmap colors', () => {
     const bg = parseColor('#1f1f1f')!;
     assert.deepEqual(readableOn(bg, [parseColor('#cccccc')!, parseColor('#ffffff')!]), parseColor('#ffffff'));
     assert.deepEqual(readableOn(bg, [parseColor('#ffffff')!, parseColor('#ffffff')!]), parseColor('#ffffff'));
+  });
+});
+
+describe('ensureContrast (chart lines ≥ 3:1 in any theme)', () => {
+  const dark = parseColor('#1e1e1e')!;
+  const light = parseColor('#ffffff')!;
+  it('lifts a dim brown on a dark editor to 3:1 and leaves a readable color alone', () => {
+    const brown = parseColor('#6b4a12')!;
+    assert.ok(contrast(brown, dark) < 3, 'the fixture is too dim');
+    const fixed = ensureContrast(brown, dark, parseColor('#cccccc')!, 3);
+    assert.ok(contrast(fixed, dark) >= 3 && contrast(fixed, dark) < 3.2, `just enough: ${contrast(fixed, dark)}`);
+    const orange = parseColor('#d18616')!;
+    assert.deepEqual(ensureContrast(orange, dark, parseColor('#cccccc')!, 3), { ...orange, a: 1 });
+  });
+  it('darkens a pale yellow on a light editor', () => {
+    const yellow = parseColor('#e9d66b')!;
+    const fixed = ensureContrast(yellow, light, parseColor('#333333')!, 3);
+    assert.ok(contrast(fixed, light) >= 3);
   });
 });

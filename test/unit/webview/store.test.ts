@@ -58,7 +58,7 @@ describe('webview store', () => {
     assert.deepEqual(s.run.events, events);
     assert.notEqual(s.run.events, events, 'a copy: later appends do not touch the message');
     assert.ok(s.run.version > v0);
-    assert.equal(s.run.progress, undefined, 'progress from before the replay is not kept');
+    assert.equal(s.run.tracker.view(0).done, undefined, 'progress counts from before the replay are not kept');
     assert.equal(s.run.phase!.phase, 'training');
     assert.equal(s.run.runDir, '/runs/r1');
 
@@ -137,6 +137,22 @@ describe('webview store', () => {
     assert.deepEqual(Object.keys(p).sort(), ['datasetPath', 'form', 'runDir']);
     assert.equal(p.runDir, '/runs/a');
     assert.equal(JSON.stringify(JSON.parse(JSON.stringify(p))), JSON.stringify(p), 'plain JSON');
+  });
+
+  it('weighs classes for every model when the dataset card warns about imbalance, once per file, saying why', () => {
+    const ds = sampleDataset(['ham', 'spam'], [4260, 300]);
+    let s = play([{ type: 'init', view: 'new-run', state: {}, form: sampleSchema() }]);
+    assert.equal(s.draft!.options.ngram!.classWeights, 'none', 'the fixture family default');
+    s = reduce(s, { type: 'dataset', ...ds, summary: { ...ds.summary, partial: true } }, 0);
+    assert.equal(s.autoDefaults, undefined, 'not from a quick look at the first rows');
+    s = reduce(s, { type: 'dataset', ...ds }, 0);
+    assert.equal(s.draft!.options.ngram!.classWeights, 'balanced');
+    assert.match(s.autoDefaults!.reason, /largest class is 14\.2× the smallest/);
+    s = reduce(s, { type: 'ui/draft', draft: { ...s.draft!, options: { ...s.draft!.options, ngram: { ...s.draft!.options.ngram, classWeights: 'none' } } } }, 0);
+    s = reduce(s, { type: 'dataset', ...ds }, 0);
+    assert.equal(s.draft!.options.ngram!.classWeights, 'none', 'the user’s choice survives a re-read of the same file');
+    const balanced = play([{ type: 'init', view: 'new-run', state: {}, form: sampleSchema() }, { type: 'dataset', ...sampleDataset(['a', 'b'], [500, 400]) }]);
+    assert.equal(balanced.autoDefaults, undefined, 'no change for a balanced file');
   });
 });
 
