@@ -5,6 +5,7 @@
 import { DataError } from '../ml/data/types';
 import { CancelledError, UsageError } from '../ml/family';
 import { VERSION } from '../trainer/env';
+import { auditCommand } from './audit';
 import { Command, EXIT, Io } from './common';
 import { distillCommand } from './distill';
 import { evalCommand } from './evaluate';
@@ -13,7 +14,7 @@ import { predictCommand } from './predict';
 import { runsCommand } from './runs';
 import { trainCommand } from './train';
 
-export const commands: Command[] = [trainCommand, distillCommand, evalCommand, predictCommand, runsCommand, exportCommand];
+export const commands: Command[] = [trainCommand, distillCommand, evalCommand, predictCommand, runsCommand, exportCommand, auditCommand];
 
 function usage(): string {
   const w = Math.max(...commands.map((c) => c.name.length)) + 2;

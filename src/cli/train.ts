@@ -57,7 +57,7 @@ export function num(flags: Map<string, string | boolean>, name: string, integer:
 }
 
 /** Peek at --model/--mode before full parsing: they decide which hyperparameter flags exist. */
-function peek(argv: string[], flag: string): string | undefined {
+export function peek(argv: string[], flag: string): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === `--${flag}`) return argv[i + 1];
     if (argv[i].startsWith(`--${flag}=`)) return argv[i].slice(flag.length + 3);

@@ -1,0 +1,72 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Rng } from '../../../src/ml/random';
+import { ensureBuilt, finetune, lastJson } from '../cliHelpers';
+
+const TOPICS: Record<string, string[]> = {
+  sport: ['goal', 'match', 'team', 'coach', 'league', 'score', 'referee', 'striker'],
+  food: ['bread', 'cheese', 'soup', 'recipe', 'oven', 'salt', 'dinner', 'butter'],
+  music: ['guitar', 'song', 'album', 'drums', 'concert', 'melody', 'band', 'chorus'],
+};
+const FILLER = ['the', 'a', 'was', 'very', 'and', 'with', 'again', 'today'];
+
+describe('finetune audit (end to end on the built bundle)', function () {
+  this.timeout(120000);
+  let dir: string;
+  let file: string;
+  const flippedLines = new Set<number>();
+
+  before(() => {
+    ensureBuilt();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-audit-'));
+    const rng = new Rng(4);
+    const labels = Object.keys(TOPICS);
+    const lines = ['text,label'];
+    for (let i = 0; i < 240; i++) {
+      const label = labels[i % 3];
+      const words = Array.from({ length: 6 }, () => (rng.next() < 0.7 ? TOPICS[label][rng.int(8)] : FILLER[rng.int(8)]));
+      let given = label;
+      if (i % 20 === 7) {
+        given = labels[(i + 1) % 3];
+        flippedLines.add(lines.length + 1); // 1-based line of this row (the header is line 1)
+      }
+      lines.push(`${words.join(' ')},${given}`);
+    }
+    file = path.join(dir, 'topics.csv');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+  });
+
+  it('--json: the last line has suspects {line, given, suggested, confidence}, rows, folds, model', () => {
+    const r = finetune(['audit', file, '--folds', '4', '--epochs', '8', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = lastJson(r.stdout) as { suspects: { line: number; given: string; suggested: string; confidence: number; text: string }[]; rows: number; folds: number; model: string };
+    assert.equal(j.rows, 240);
+    assert.equal(j.folds, 4);
+    assert.equal(j.model, 'ngram');
+    const found = j.suspects.filter((s) => flippedLines.has(s.line));
+    assert.ok(found.length >= 10, `found ${found.length} of ${flippedLines.size} flipped rows`);
+    assert.ok(found.length / j.suspects.length >= 0.7, `precision ${found.length}/${j.suspects.length}`);
+    const rows = fs.readFileSync(file, 'utf8').split('\n');
+    for (const s of j.suspects) {
+      assert.notEqual(s.given, s.suggested);
+      assert.ok(s.confidence > 0 && s.confidence <= 1);
+      // `line` points at the row in the file: its text and given label are on that line.
+      assert.equal(rows[s.line - 1], `${s.text},${s.given}`);
+    }
+  });
+
+  it('prints a readable list without --json, and rejects bad flags', () => {
+    const r = finetune(['audit', file, '--folds', '3', '--epochs', '5', '--top', '3']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /suspected label errors/);
+    assert.match(r.stdout, /line +\d+ +\w+ → \w+/);
+    const bad = finetune(['audit', file, '--folds', '1']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--folds 1: needs at least 2 folds/);
+    const rank = finetune(['audit', file, '--rank-by', 'loss']);
+    assert.equal(rank.code, 2);
+    assert.match(rank.stderr, /--rank-by loss/);
+  });
+});
