@@ -17,6 +17,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   inline: () => import('./inline.js'),
   finetune: () => import('./finetune.js'),
   encoder: () => import('./encoder.js'),
+  audit: () => import('./audit.js'),
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -123,7 +123,7 @@ const SUBLINEAR = Float32Array.from({ length: 256 }, (_, tf) => (tf > 0 ? 1 + Ma
 const sublinear = (tf: number) => (tf < 256 ? SUBLINEAR[tf] : 1 + Math.log(tf));
 
 /** Block weights (word, char) whose squares sum to 1, or a single block at weight 1. */
-function blockWeights(recipe: FeatureRecipe, hasWords: boolean, hasChars: boolean): [number, number] {
+export function blockWeights(recipe: FeatureRecipe, hasWords: boolean, hasChars: boolean): [number, number] {
   if (!hasChars) return [1, 0];
   if (!hasWords) return [0, 1];
   return [Math.sqrt(1 - recipe.charWeight), Math.sqrt(recipe.charWeight)];

@@ -69,4 +69,27 @@ describe('finetune audit (end to end on the built bundle)', function () {
     assert.equal(rank.code, 2);
     assert.match(rank.stderr, /--rank-by loss/);
   });
+
+  it('predict --explain: the JSON line carries token scores; the topic word leads', () => {
+    const runs = path.join(dir, 'runs');
+    const t = finetune(['train', file, '--runs-dir', runs, '--epochs', '8', '--json']);
+    assert.equal(t.code, 0, t.stderr);
+    const runDir = lastJson(t.stdout).run_dir as string;
+    const r = finetune(['predict', runDir, '--explain', 'the guitar was very loud today']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = lastJson(r.stdout) as { label: string; explanation: { label: string; method: string; tokens: { token: string; start: number; end: number; score: number }[] } };
+    assert.equal(j.label, 'music');
+    assert.equal(j.explanation.label, 'music');
+    assert.equal(j.explanation.method, 'linear');
+    assert.deepEqual(
+      j.explanation.tokens.map((x) => x.token),
+      ['the', 'guitar', 'was', 'very', 'loud', 'today'],
+    );
+    const best = [...j.explanation.tokens].sort((a, b) => b.score - a.score)[0];
+    assert.equal(best.token, 'guitar');
+    assert.equal('the guitar was very loud today'.slice(best.start, best.end), 'guitar');
+    // Without --explain the line stays as before.
+    const plain = lastJson(finetune(['predict', runDir, 'the guitar']).stdout);
+    assert.equal('explanation' in plain, false);
+  });
 });
