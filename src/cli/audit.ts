@@ -3,6 +3,7 @@ import { loadDataset } from '../ml/data';
 import { UsageError } from '../ml/family';
 import { defaultModelFor, familyByName, familyNameFor } from '../ml/families';
 import { silentReporter } from '../ml/audit/crossval';
+import { DEFAULT_JACCARD, findDuplicates, summariseDuplicates } from '../ml/audit/duplicates';
 import { auditLabels } from '../ml/audit/labelIssues';
 import type { RankBy } from '../ml/audit/confident';
 import { defaultCacheDir } from '../trainer/cacheDir';
@@ -16,6 +17,7 @@ const baseFlags: FlagSpec[] = [
   { name: 'folds', type: 'string', valueName: 'K', help: 'cross-validation folds (default 5)' },
   { name: 'rank-by', type: 'string', valueName: 'self-confidence|normalized-margin', help: 'order of the suspects (default self-confidence)' },
   { name: 'seed', type: 'string', valueName: 'N', help: 'random seed for folds and training (default 42)' },
+  { name: 'jaccard', type: 'string', valueName: 'J', help: 'near-duplicate threshold on word 3-shingle Jaccard similarity (default 0.8)' },
   { name: 'top', type: 'string', valueName: 'N', help: 'suspects listed in the text output (default 20; --json lists all)' },
   ...columnFlags,
   deviceFlag,
@@ -53,6 +55,8 @@ export const auditCommand: Command = {
     if (rankBy !== 'self-confidence' && rankBy !== 'normalized-margin') throw new UsageError(`--rank-by ${rankBy}: expected self-confidence or normalized-margin`);
     const folds = num(flags, 'folds', true) ?? 5;
     const top = num(flags, 'top', true) ?? 20;
+    const threshold = num(flags, 'jaccard', false) ?? DEFAULT_JACCARD;
+    if (!(threshold > 0 && threshold <= 1)) throw new UsageError(`--jaccard ${threshold}: must be in (0, 1]`);
     const file = path.resolve(io.cwd, positionals[0]);
     const ds = await loadDataset(file, { textColumn: str(flags, 'text-column'), labelColumn: str(flags, 'label-column'), signal: io.signal });
     const modelArg = resolveModelArg(model, io.cwd);
@@ -74,11 +78,12 @@ export const auditCommand: Command = {
         onFold: (done, total) => io.stderr.write(`cross-validation: fold ${done}/${total} done\n`),
       },
     );
+    const duplicates = summariseDuplicates(ds.examples, findDuplicates(ds.examples, threshold, io.signal), threshold);
     const seconds = (Date.now() - started) / 1000;
     if (flags.get('json')) {
       const { probabilities: _omit, ...rest } = audit;
       void _omit;
-      io.stdout.write(JSON.stringify({ dataset: file, model: modelArg, ...rest, seconds }) + '\n');
+      io.stdout.write(JSON.stringify({ dataset: file, model: modelArg, ...rest, duplicates, seconds }) + '\n');
       return EXIT.ok;
     }
     io.stdout.write(
@@ -91,6 +96,13 @@ export const auditCommand: Command = {
       );
     }
     if (audit.suspects.length > top) io.stdout.write(`  … ${audit.suspects.length - top} more (--top N, or --json for all)\n`);
+    io.stdout.write(
+      `\nDuplicates: ${duplicates.exact_duplicate_rows} rows repeat an earlier text exactly, ${duplicates.near_duplicate_pairs} near-duplicate pairs ` +
+        `(Jaccard ≥ ${threshold}), ${duplicates.conflicting} with conflicting labels\n`,
+    );
+    const conflicts = [...duplicates.exact_groups.filter((g) => g.conflict).map((g) => `  lines ${g.lines.join(', ')}: identical text, labels ${g.labels.join(' / ')}`)];
+    conflicts.push(...duplicates.pairs.filter((p) => p.conflict).map((p) => `  lines ${p.lines.join(' and ')}: Jaccard ${p.jaccard}, labels ${p.labels.join(' / ')}`));
+    for (const c of conflicts.slice(0, top)) io.stdout.write(c + '\n');
     return EXIT.ok;
   },
 };

@@ -32,6 +32,8 @@ export const trainRequest = obj({
   test: optional(str),
   text_column: optional(str),
   label_column: optional(str),
+  /** Rows with the same value in this column (document, author, thread) stay in one split. */
+  group_column: optional(str),
   /** 'ngram', a Hub id, or a local model folder. */
   model: str,
   /** For transformer models: frozen encoder + head, or full fine-tuning. */

@@ -3,6 +3,8 @@
  * The CLI calls it in-process; the extension runs it in the trainer child process. It reports
  * through `emit` with the same messages the child sends to the extension.
  */
+import { stratifiedGroupSplit } from '../ml/data/groupSplit';
+import { crossSplitLeakage, leakageWarning, validTestGapWarning } from '../ml/audit/leakage';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadDataset, stratifiedSplit, summarizeDataset } from '../ml/data';
@@ -53,18 +55,20 @@ export function makeSplits(
   trainSet: Example[],
   validSet: Example[] | undefined,
   testSet: Example[] | undefined,
-  opts: { seed: number; validFraction: number; testFraction: number },
+  opts: { seed: number; validFraction: number; testFraction: number; groupOf?: (e: Example) => string | undefined },
 ): Splits {
+  const { groupOf } = opts;
+  const split = groupOf ? (xs: Example[], f: number, seed: number) => stratifiedGroupSplit(xs, f, seed, groupOf) : stratifiedSplit;
   let rest = trainSet;
   let test = testSet;
   if (!test) {
-    const s = stratifiedSplit(rest, opts.testFraction, opts.seed);
+    const s = split(rest, opts.testFraction, opts.seed);
     rest = s.rest;
     test = s.held;
   }
   let valid = validSet;
   if (!valid) {
-    const s = stratifiedSplit(rest, opts.validFraction, opts.seed + 1);
+    const s = split(rest, opts.validFraction, opts.seed + 1);
     rest = s.rest;
     valid = s.held;
   }
@@ -141,6 +145,13 @@ async function load(file: string, req: TrainRequest, signal: AbortSignal, emit: 
   });
 }
 
+/** --group-column: each row's group value, by the row's line (rows with an empty value are their own group). */
+async function groupsByLine(file: string, column: string, signal: AbortSignal): Promise<(e: Example) => string | undefined> {
+  const groups = await loadDataset(file, { textColumn: column, textOnly: true, signal });
+  const byLine = new Map(groups.examples.map((g) => [g.line, g.text]));
+  return (e) => byLine.get(e.line);
+}
+
 /** Batched prediction with progress (re-exported: the CLI's eval uses it). */
 export { predictAll };
 
@@ -182,7 +193,8 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
   if (validFile) emit({ type: 'dataset', role: 'valid', summary: (summaries.valid = summarizeDataset(validFile)) });
   if (testFile) emit({ type: 'dataset', role: 'test', summary: (summaries.test = summarizeDataset(testFile)) });
 
-  const splits = makeSplits(trainFile.examples, validFile?.examples, testFile?.examples, { seed, validFraction, testFraction });
+  const groupOf = req.group_column ? await groupsByLine(req.dataset, req.group_column, signal) : undefined;
+  const splits = makeSplits(trainFile.examples, validFile?.examples, testFile?.examples, { seed, validFraction, testFraction, groupOf });
   if (splits.labels.length < 2) {
     throw new DataError(
       `${req.dataset}: only one class (${JSON.stringify(splits.labels[0] ?? '')}) in the training data; a classifier needs at least two. ` +
@@ -235,6 +247,13 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
     }
   }
   distill?.logNotes(reporter);
+  // Held-out rows that repeat training rows make validation and test optimistic: say so before training.
+  const leakage = crossSplitLeakage(splits, undefined, signal);
+  const dataWarnings = [leakageWarning(leakage)].filter((w): w is string => !!w);
+  reporter.log(
+    dataWarnings[0] ??
+      `leakage check: ${leakage.valid_in_train} validation and ${leakage.test_in_train} test rows duplicate training rows (Jaccard ≥ ${leakage.threshold})`,
+  );
 
   // From here on, every exit path leaves run.json with a final status.
   const onExit = () =>
@@ -262,6 +281,11 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
     const testGold = gold(splits.test);
     const testMetrics = evaluate(testGold, testProbs, splits.labels);
     const evalSeconds = (Date.now() - tEval) / 1000;
+    const gap = validTestGapWarning(validMetrics.macro.f1, testMetrics.macro.f1);
+    if (gap) {
+      dataWarnings.push(gap);
+      reporter.log(gap);
+    }
 
     reporter.phase('saving');
     const modelDir = await run.writeModel((dir) => model.save(dir));
@@ -298,7 +322,7 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
     const described = model.describe();
     const deviceUsed = typeof described.device === 'string' ? described.device : 'cpu';
     const familyExtra = (described.extra as Record<string, unknown> | undefined) ?? {};
-    const extra = { ...familyExtra, ...(distillation ? { distillation } : {}) };
+    const extra = { ...familyExtra, ...(distillation ? { distillation } : {}), leakage, data_warnings: dataWarnings };
     const peak = peakRssMb();
     await run.finish('completed', {
       model: described,
@@ -327,6 +351,7 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
       peak_rss_mb: peak,
       ...familyExtra,
       ...(distillation ? distillationResultFields(distillation) : {}),
+      ...(dataWarnings.length ? { data_warnings: dataWarnings } : {}),
     };
     emit({ type: 'done', result });
     return { result, record: run.record };

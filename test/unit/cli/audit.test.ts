@@ -93,3 +93,50 @@ describe('finetune audit (end to end on the built bundle)', function () {
     assert.equal('explanation' in plain, false);
   });
 });
+
+describe('finetune train: leakage checks and --group-column (end to end)', function () {
+  this.timeout(120000);
+  let dir: string;
+  let file: string;
+
+  before(() => {
+    ensureBuilt();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-groups-'));
+    const rng = new Rng(8);
+    const vocab = Array.from({ length: 300 }, (_, i) => `v${i}`);
+    const lines = ['doc,text,label'];
+    // 45 documents × 6 passages; passages of a document differ in one word (near-duplicates of each other).
+    for (let d = 0; d < 45; d++) {
+      const base = Array.from({ length: 40 }, () => vocab[rng.int(vocab.length)]);
+      for (let p = 0; p < 6; p++) {
+        const words = [...base];
+        words[rng.int(40)] = `edit${p}`;
+        lines.push(`d${d},${words.join(' ')},${['x', 'y', 'z'][d % 3]}`);
+      }
+    }
+    file = path.join(dir, 'passages.csv');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+  });
+
+  it('random row splits report the leakage; --group-column removes it', () => {
+    const runs = path.join(dir, 'runs');
+    const plain = finetune(['train', file, '--text-column', 'text', '--label-column', 'label', '--runs-dir', runs, '--epochs', '3', '--json']);
+    assert.equal(plain.code, 0, plain.stderr);
+    const pj = lastJson(plain.stdout);
+    assert.match(String((pj.data_warnings as string[])[0]), /^leakage: \d+ validation rows/);
+    assert.match(plain.stderr, /leakage: /);
+    const rec = JSON.parse(fs.readFileSync(path.join(pj.run_dir as string, 'run.json'), 'utf8'));
+    assert.ok(rec.extra.leakage.test_in_train > 20, JSON.stringify(rec.extra.leakage));
+
+    const grouped = finetune(['train', file, '--text-column', 'text', '--label-column', 'label', '--group-column', 'doc', '--runs-dir', runs, '--epochs', '3', '--json']);
+    assert.equal(grouped.code, 0, grouped.stderr);
+    const gj = lastJson(grouped.stdout);
+    const grec = JSON.parse(fs.readFileSync(path.join(gj.run_dir as string, 'run.json'), 'utf8'));
+    assert.deepEqual([grec.extra.leakage.valid_in_train, grec.extra.leakage.test_in_train, grec.extra.leakage.test_in_valid], [0, 0, 0]);
+    assert.ok(!(gj.data_warnings as string[] | undefined)?.some((w) => w.startsWith('leakage')));
+
+    const bad = finetune(['train', file, '--text-column', 'text', '--label-column', 'label', '--group-column', 'nope', '--runs-dir', runs]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /nope/);
+  });
+});
