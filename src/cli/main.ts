@@ -12,9 +12,10 @@ import { evalCommand } from './evaluate';
 import { exportCommand } from './export';
 import { predictCommand } from './predict';
 import { runsCommand } from './runs';
+import { suggestCommand } from './suggest';
 import { trainCommand } from './train';
 
-export const commands: Command[] = [trainCommand, distillCommand, evalCommand, predictCommand, runsCommand, exportCommand, auditCommand];
+export const commands: Command[] = [trainCommand, distillCommand, evalCommand, predictCommand, runsCommand, exportCommand, auditCommand, suggestCommand];
 
 function usage(): string {
   const w = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -18,6 +18,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   finetune: () => import('./finetune.js'),
   encoder: () => import('./encoder.js'),
   audit: () => import('./audit.js'),
+  active: () => import('./active.js'),
 };
 
 async function main(argv: string[]): Promise<void> {

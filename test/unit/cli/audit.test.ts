@@ -140,3 +140,32 @@ describe('finetune train: leakage checks and --group-column (end to end)', funct
     assert.match(bad.stderr, /nope/);
   });
 });
+
+describe('finetune suggest (end to end on the built bundle)', function () {
+  this.timeout(120000);
+  it('--json: suggestions {line, text, guess, confidence, uncertainty}, least sure first, no copies', () => {
+    ensureBuilt();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-suggest-'));
+    const rng = new Rng(12);
+    const labels = Object.keys(TOPICS);
+    const rows = ['text,label'];
+    for (let i = 0; i < 150; i++) rows.push(`${Array.from({ length: 5 }, () => TOPICS[labels[i % 3]][rng.int(8)]).join(' ')},${labels[i % 3]}`);
+    fs.writeFileSync(path.join(dir, 'train.csv'), rows.join('\n') + '\n');
+    const t = finetune(['train', path.join(dir, 'train.csv'), '--runs-dir', path.join(dir, 'runs'), '--epochs', '8', '--json']);
+    assert.equal(t.code, 0, t.stderr);
+    const runDir = lastJson(t.stdout).run_dir as string;
+    const unlabeled = ['goal team striker league', '', 'guitar bread', 'guitar bread', 'guitar bread', 'soup oven salt', 'concert melody song', 'match referee soup'];
+    fs.writeFileSync(path.join(dir, 'pool.txt'), unlabeled.join('\n') + '\n');
+    const r = finetune(['suggest', runDir, path.join(dir, 'pool.txt'), '--n', '3', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = lastJson(r.stdout) as { rows: number; n: number; suggestions: { line: number; text: string; guess: string; confidence: number; uncertainty: number }[] };
+    assert.equal(j.rows, 7);
+    assert.equal(j.n, 3);
+    for (const s of j.suggestions) assert.equal(unlabeled[s.line - 1], s.text);
+    // The mixed texts are the least sure; the three copies of one of them are suggested once.
+    assert.ok(['guitar bread', 'match referee soup'].includes(j.suggestions[0].text), JSON.stringify(j.suggestions));
+    assert.equal(j.suggestions.filter((s) => s.text === 'guitar bread').length, 1);
+    const bad = finetune(['suggest', runDir, path.join(dir, 'pool.txt'), '--by', 'loss']);
+    assert.equal(bad.code, 2);
+  });
+});
