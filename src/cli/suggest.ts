@@ -64,7 +64,7 @@ export const suggestCommand: Command = {
       const probs = await predictAll(model, texts, { progress: (done, total) => view.handle({ type: 'progress', phase: 'scoring', done, total }) }, io.signal);
       view.done();
       const k = model.labels.length;
-      const picked = suggestRows(texts, probs, k, n, { measure, diversity: flags.get('no-diversity') !== true });
+      const picked = suggestRows(texts, probs, k, n, { measure, diversity: flags.get('no-diversity') === true ? 'none' : 'classes' });
       const suggestions = picked.map((s) => ({
         line: rows[s.index].line,
         text: rows[s.index].text,

@@ -7,7 +7,7 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { suggestRows } from '../../src/ml/audit/activeLearning';
+import { suggestRows, type DiversityStep } from '../../src/ml/audit/activeLearning';
 import { silentReporter } from '../../src/ml/audit/crossval';
 import { stratifiedSplit } from '../../src/ml/data/split';
 import type { Example } from '../../src/ml/data/types';
@@ -23,8 +23,13 @@ const STEP = 0.05;
 const ROUNDS = 5;
 const SEEDS = [42, 43, 44];
 
-type Strategy = 'ours: margin + diversity' | 'uncertainty only (margin)' | 'random';
-const STRATEGIES: Strategy[] = ['ours: margin + diversity', 'uncertainty only (margin)', 'random'];
+const STRATEGIES = ['ours: margin, round-robin over guessed class, no copies', 'margin + k-center over hashed words', 'uncertainty only (margin)', 'random'] as const;
+type Strategy = (typeof STRATEGIES)[number];
+const DIVERSITY: Record<Exclude<Strategy, 'random'>, DiversityStep> = {
+  'ours: margin, round-robin over guessed class, no copies': 'classes',
+  'margin + k-center over hashed words': 'k-center',
+  'uncertainty only (margin)': 'none',
+};
 
 async function trainAndScore(pool: Example[], labeled: Set<number>, test: Example[], labels: string[], seed: number) {
   const rows = [...labeled].map((i) => pool[i]);
@@ -68,7 +73,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
         } else {
           const texts = pool.map((e) => e.text);
           const probs = await model.predictProba(texts);
-          const chosen = suggestRows(texts, probs, labels.length, step, { exclude: labeled, diversity: strategy === 'ours: margin + diversity' });
+          const chosen = suggestRows(texts, probs, labels.length, step, { exclude: labeled, diversity: DIVERSITY[strategy] });
           for (const c of chosen) labeled.add(c.index);
         }
       }
@@ -83,7 +88,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   console.log('\n' + table(header, rows));
   const randomFinal = f1.get('random')![ROUNDS];
   const finalLabels = Math.round(START * pool.length) + ROUNDS * step;
-  for (const s of STRATEGIES.slice(0, 2)) {
+  for (const s of STRATEGIES.slice(0, 3)) {
     const r = f1.get(s)!.findIndex((x) => x >= randomFinal);
     const needed = r < 0 ? undefined : Math.round(START * pool.length) + r * step;
     console.log(

@@ -76,16 +76,24 @@ function cosine(a: Map<number, number>, b: Map<number, number>): number {
   return dot;
 }
 
+/** Cosine distance below which two texts count as copies of each other in one batch. */
+const COPY_DISTANCE = 0.2;
+
+export type DiversityStep = 'classes' | 'k-center' | 'none';
+
 /**
- * The `n` rows to label next, in order. `exclude`: rows already labeled (never suggested). `diversity`
- * false gives plain top-n uncertainty (the benchmark compares both).
+ * The `n` rows to label next, in order. `exclude`: rows already labeled (never suggested).
+ * Diversity (default 'classes'): round-robin over the model's guessed class — each class in turn gives its most
+ * uncertain row not yet taken — skipping rows within COPY_DISTANCE of one already chosen, so the batch covers
+ * rare classes (what macro-F1 rewards) and holds no near-copies. 'k-center' maximises uncertainty × distance to
+ * the batch over the 10·n most uncertain rows; 'none' is plain top-n uncertainty (the benchmark compares them).
  */
 export function suggestRows(
   texts: string[],
   probs: ArrayLike<number>,
   k: number,
   n: number,
-  opts: { measure?: UncertaintyMeasure; diversity?: boolean; exclude?: Set<number>; poolFactor?: number } = {},
+  opts: { measure?: UncertaintyMeasure; diversity?: DiversityStep; exclude?: Set<number>; poolFactor?: number } = {},
 ): Suggestion[] {
   const measure = opts.measure ?? 'margin';
   const candidates: Suggestion[] = [];
@@ -96,10 +104,37 @@ export function suggestRows(
     candidates.push({ index: i, guess, confidence: probs[i * k + guess], uncertainty: uncertainty(probs, i * k, k, measure) });
   }
   candidates.sort((a, b) => b.uncertainty - a.uncertainty || a.index - b.index);
-  if (opts.diversity === false) return candidates.slice(0, n);
-  const pool = candidates.slice(0, Math.max(n, n * (opts.poolFactor ?? 10)));
+  const diversity = opts.diversity ?? 'classes';
+  if (diversity === 'none') return candidates.slice(0, n);
+  if (diversity === 'k-center') return kCenter(texts, candidates.slice(0, Math.max(n, n * (opts.poolFactor ?? 10))), n);
+  const queues: Suggestion[][] = Array.from({ length: k }, () => []);
+  for (const c of candidates) queues[c.guess].push(c);
+  const heads = new Int32Array(k);
+  const chosen: { s: Suggestion; v: Map<number, number> }[] = [];
+  const isCopy = (v: Map<number, number>) => chosen.some((c) => 1 - cosine(c.v, v) < COPY_DISTANCE);
+  let progress = true;
+  while (chosen.length < n && progress) {
+    progress = false;
+    // Classes in order of their most uncertain remaining row, so ties in the round go to the least sure.
+    const order = queues.map((q, j) => j).filter((j) => heads[j] < queues[j].length).sort((a, b) => queues[b][heads[b]].uncertainty - queues[a][heads[a]].uncertainty);
+    for (const j of order) {
+      if (chosen.length >= n) break;
+      while (heads[j] < queues[j].length) {
+        const s = queues[j][heads[j]++];
+        const v = hashedVector(texts[s.index]);
+        if (isCopy(v)) continue;
+        chosen.push({ s, v });
+        progress = true;
+        break;
+      }
+    }
+  }
+  return chosen.map((c) => c.s);
+}
+
+/** Greedy weighted k-center over a pool: each next row maximises uncertainty × distance to the nearest chosen. */
+function kCenter(texts: string[], pool: Suggestion[], n: number): Suggestion[] {
   const vectors = pool.map((c) => hashedVector(texts[c.index]));
-  // nearest[p]: cosine distance from pool row p to the closest chosen row (1 = nothing chosen yet).
   const nearest = new Float64Array(pool.length).fill(1);
   const chosen = new Uint8Array(pool.length);
   const out: Suggestion[] = [];

@@ -21,7 +21,7 @@ describe('active learning: which rows to label next', () => {
       texts.push(t);
       probs.push(0.7 + i * 0.02, 0.3 - i * 0.02);
     });
-    const plain = suggestRows(texts, probs, 2, 5, { diversity: false });
+    const plain = suggestRows(texts, probs, 2, 5, { diversity: 'none' });
     assert.ok(plain.every((s) => s.index < 10), 'top-5 by uncertainty alone are the ten copies');
     const diverse = suggestRows(texts, probs, 2, 5);
     assert.equal(diverse.filter((s) => s.index < 10).length, 1);
