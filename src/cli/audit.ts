@@ -1,10 +1,9 @@
 import * as path from 'node:path';
-import { loadDataset } from '../ml/data';
 import { UsageError } from '../ml/family';
 import { defaultModelFor, familyByName, familyNameFor } from '../ml/families';
 import { silentReporter } from '../ml/audit/crossval';
-import { DEFAULT_JACCARD, findDuplicates, summariseDuplicates } from '../ml/audit/duplicates';
-import { auditLabels } from '../ml/audit/labelIssues';
+import { DEFAULT_JACCARD } from '../ml/audit/duplicates';
+import { dataIssuesReport } from '../trainer/dataIssues';
 import type { RankBy } from '../ml/audit/confident';
 import { defaultCacheDir } from '../trainer/cacheDir';
 import { formatFlags, parseArgs, type FlagSpec } from './args';
@@ -58,32 +57,29 @@ export const auditCommand: Command = {
     const threshold = num(flags, 'jaccard', false) ?? DEFAULT_JACCARD;
     if (!(threshold > 0 && threshold <= 1)) throw new UsageError(`--jaccard ${threshold}: must be in (0, 1]`);
     const file = path.resolve(io.cwd, positionals[0]);
-    const ds = await loadDataset(file, { textColumn: str(flags, 'text-column'), labelColumn: str(flags, 'label-column'), signal: io.signal });
     const modelArg = resolveModelArg(model, io.cwd);
-    const started = Date.now();
-    const audit = await auditLabels(
-      ds.examples,
+    const { report, audit } = await dataIssuesReport(
+      file,
       family,
+      { reporter: silentReporter(io.signal), model: modelArg, device: device(flags) ?? 'auto', cacheDir: str(flags, 'cache-dir') ?? defaultCacheDir() },
       {
-        reporter: silentReporter(io.signal),
-        model: modelArg,
-        device: device(flags) ?? 'auto',
-        cacheDir: str(flags, 'cache-dir') ?? defaultCacheDir(),
-      },
-      {
+        textColumn: str(flags, 'text-column'),
+        labelColumn: str(flags, 'label-column'),
         folds,
         seed: num(flags, 'seed', true) ?? 42,
         rankBy,
+        jaccard: threshold,
         options: familyOptionValues(family, flags),
+        signal: io.signal,
         onFold: (done, total) => io.stderr.write(`cross-validation: fold ${done}/${total} done\n`),
       },
     );
-    const duplicates = summariseDuplicates(ds.examples, findDuplicates(ds.examples, threshold, io.signal), threshold);
-    const seconds = (Date.now() - started) / 1000;
+    const { duplicates, leakage } = report;
+    const seconds = report.seconds;
     if (flags.get('json')) {
       const { probabilities: _omit, ...rest } = audit;
       void _omit;
-      io.stdout.write(JSON.stringify({ dataset: file, model: modelArg, ...rest, duplicates, seconds }) + '\n');
+      io.stdout.write(JSON.stringify({ dataset: file, model: modelArg, ...rest, duplicates, leakage, seconds }) + '\n');
       return EXIT.ok;
     }
     io.stdout.write(
@@ -103,6 +99,10 @@ export const auditCommand: Command = {
     const conflicts = [...duplicates.exact_groups.filter((g) => g.conflict).map((g) => `  lines ${g.lines.join(', ')}: identical text, labels ${g.labels.join(' / ')}`)];
     conflicts.push(...duplicates.pairs.filter((p) => p.conflict).map((p) => `  lines ${p.lines.join(' and ')}: Jaccard ${p.jaccard}, labels ${p.labels.join(' / ')}`));
     for (const c of conflicts.slice(0, top)) io.stdout.write(c + '\n');
+    io.stdout.write(
+      `Leakage under the default split (10 % validation, 20 % test): ${leakage.valid_in_train} of ${leakage.valid_rows} validation and ` +
+        `${leakage.test_in_train} of ${leakage.test_rows} test rows duplicate training rows\n`,
+    );
     return EXIT.ok;
   },
 };

@@ -21,6 +21,7 @@ import {
   union,
   unknownValue,
 } from './check';
+import { dataIssues } from './dataIssues';
 import type { DatasetSummary, MetricEvent, TrainResultJson } from './types';
 
 const optionValue = nullable(union(num, str, bool));
@@ -77,6 +78,8 @@ export const toTrainer = tagged({
   cancel: obj({ type: lit('cancel') }),
   /** The model families and their hyperparameters (the panel's form is built from them). */
   describe: obj({ type: lit('describe'), id: int }),
+  /** Data issues of a dataset (label suspects, duplicates, leakage): what `finetune audit` reports. */
+  audit: obj({ type: lit('audit'), id: int, request: obj({ path: str, text_column: optional(str), label_column: optional(str) }) }),
 });
 export type ToTrainer = Infer<typeof toTrainer>;
 
@@ -127,6 +130,7 @@ export const fromTrainer = tagged({
     id: int,
     families: arr(obj({ name: oneOf(['ngram', 'encoder', 'finetune'] as const), title: str, options: arr(unknownValue) })),
   }),
+  audited: obj({ type: lit('audited'), id: int, report: dataIssues }),
   done: obj({ type: lit('done'), result: trainResult }),
   error: obj({
     type: lit('error'),
