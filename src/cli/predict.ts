@@ -2,18 +2,27 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { UsageError } from '../ml/family';
 import { loadClassifier } from '../ml/families';
+import { explain, type Explanation } from '../ml/audit/explain';
 import type { Classifier } from '../ml/model';
 import { toPrediction } from '../protocol/prediction';
 import { defaultCacheDir } from '../ml/cacheDir';
 import { formatFlags, parseArgs } from './args';
 import { cacheDirFlag, Command, device, deviceFlag, EXIT, helpFlag, str } from './common';
 
-async function predictBatch(model: Classifier, texts: string[], io: { stdout: NodeJS.WritableStream }): Promise<void> {
+/** Token scores rounded for the JSON line. */
+function explanationJson(e: Explanation): Explanation {
+  return { ...e, tokens: e.tokens.map((t) => ({ ...t, score: Math.round(t.score * 1e5) / 1e5 })) };
+}
+
+async function predictBatch(model: Classifier, texts: string[], io: { stdout: NodeJS.WritableStream }, withExplanation = false): Promise<void> {
   if (texts.length === 0) return;
   const k = model.labels.length;
   const probs = await model.predictProba(texts);
   let out = '';
-  for (let i = 0; i < texts.length; i++) out += JSON.stringify(toPrediction(model.labels, probs.subarray(i * k, (i + 1) * k))) + '\n';
+  for (let i = 0; i < texts.length; i++) {
+    const prediction = toPrediction(model.labels, probs.subarray(i * k, (i + 1) * k));
+    out += JSON.stringify(withExplanation ? { ...prediction, explanation: explanationJson(await explain(model, texts[i])) } : prediction) + '\n';
+  }
   io.stdout.write(out);
 }
 
@@ -21,7 +30,16 @@ export const predictCommand: Command = {
   name: 'predict',
   usage: 'finetune predict <run-dir> [text …]',
   summary: 'classify texts with a trained run: one JSON line {"label","score","scores"} per input; reads lines from stdin when no text is given',
-  flags: [deviceFlag, cacheDirFlag, helpFlag],
+  flags: [
+    {
+      name: 'explain',
+      type: 'bool',
+      help: 'add "explanation": each token\'s contribution to the predicted class (exact for n-gram models, occlusion for transformers)',
+    },
+    deviceFlag,
+    cacheDirFlag,
+    helpFlag,
+  ],
   async run(argv, io) {
     const { positionals, flags } = parseArgs(argv, this.flags);
     if (flags.get('help')) {
@@ -33,10 +51,11 @@ export const predictCommand: Command = {
       device: device(flags) ?? 'auto',
       cacheDir: str(flags, 'cache-dir') ?? defaultCacheDir(),
     });
+    const withExplanation = flags.get('explain') === true;
     try {
       const texts = positionals.slice(1);
       if (texts.length > 0) {
-        await predictBatch(model, texts, io);
+        await predictBatch(model, texts, io, withExplanation);
         return EXIT.ok;
       }
       // Streaming stdin: answer in batches so a pipe of millions of lines never sits in memory.
@@ -45,11 +64,11 @@ export const predictCommand: Command = {
       for await (const line of rl) {
         batch.push(line);
         if (batch.length >= 256) {
-          await predictBatch(model, batch, io);
+          await predictBatch(model, batch, io, withExplanation);
           batch = [];
         }
       }
-      await predictBatch(model, batch, io);
+      await predictBatch(model, batch, io, withExplanation);
       return EXIT.ok;
     } finally {
       await model.dispose?.();

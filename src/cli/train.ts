@@ -36,6 +36,7 @@ const baseFlags: FlagSpec[] = [
   { name: 'valid', type: 'string', valueName: 'FILE', help: 'validation file (default: a stratified slice of the training data)' },
   { name: 'test', type: 'string', valueName: 'FILE', help: 'test file (default: a stratified slice of the training data)' },
   ...columnFlags,
+  { name: 'group-column', type: 'string', valueName: 'NAME', help: 'keep rows with the same value here (document, author, thread) in one split' },
   { name: 'seed', type: 'string', valueName: 'N', help: 'random seed for splits and training (default 42)' },
   { name: 'valid-fraction', type: 'string', valueName: 'F', help: 'validation share when no --valid file (default 0.1)' },
   { name: 'test-fraction', type: 'string', valueName: 'F', help: 'test share when no --test file (default 0.2)' },
@@ -58,7 +59,7 @@ export function num(flags: Map<string, string | boolean>, name: string, integer:
 }
 
 /** Peek at --model/--mode before full parsing: they decide which hyperparameter flags exist. */
-function peek(argv: string[], flag: string): string | undefined {
+export function peek(argv: string[], flag: string): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === `--${flag}`) return argv[i + 1];
     if (argv[i].startsWith(`--${flag}=`)) return argv[i].slice(flag.length + 3);
@@ -125,6 +126,7 @@ export const trainCommand: Command = {
       test: resolve(str(flags, 'test')),
       text_column: str(flags, 'text-column'),
       label_column: str(flags, 'label-column'),
+      group_column: str(flags, 'group-column'),
       model: resolveModelArg(model, io.cwd),
       mode,
       seed: num(flags, 'seed', true),

@@ -19,6 +19,8 @@ import type { ManagedRun } from '../runs/manager';
 import { buildFormSchema, looksLocal } from './formSchema';
 import { familyFor, isHubId } from '../protocol/vocabulary';
 import { mistakesFile } from './export';
+import type { DataIssues } from '../protocol/dataIssues';
+import { exportIssues, relabelInFile } from './dataIssues';
 import { panelHtml } from './html';
 import { readMisclassified, readRunView } from './runData';
 import type { Services } from './services';
@@ -37,6 +39,9 @@ export class RunPanel {
   private dataset?: Extract<ToWebview, { type: 'dataset' }>;
   private datasetError?: string;
   private columns: { text?: string; label?: string } = {};
+  /** The last data-issues report, and a counter so an older check finishing late is ignored. */
+  private issues?: DataIssues;
+  private auditTicket = 0;
   /** Folders the user picked in a dialog: the only local paths a run may use as --model. */
   private readonly pickedFolders = new Set<string>();
   /** Events already sent in the last replay, so live duplicates are dropped. */
@@ -231,6 +236,13 @@ export class RunPanel {
         RunPanel.forDataset(this.services, vscode.Uri.file(dataset), msg.form as PanelState['form']);
         return;
       }
+      case 'audit-data':
+        return this.auditData();
+      case 'export-issues':
+        if (this.issues) await exportIssues(this.issues);
+        return;
+      case 'relabel':
+        return this.relabel(msg);
       case 'reveal-line': {
         const file = msg.which === 'dataset' ? this.state.datasetPath : await this.testFile();
         if (!file) return;
@@ -264,6 +276,7 @@ export class RunPanel {
       return;
     }
     if (this.dataset) this.post(this.dataset);
+    if (this.dataset && this.issues) this.post({ type: 'data-issues', status: 'ready', report: this.issues });
     else if (this.datasetError && this.state.datasetPath) this.post({ type: 'dataset-error', path: this.state.datasetPath, message: this.datasetError });
     else if (this.state.datasetPath && !this.state.runDir) void this.inspect();
     if (this.state.runDir || this.run) await this.replay();
@@ -287,15 +300,46 @@ export class RunPanel {
       this.post({ type: 'dataset', summary: quick.summary, preview: quick.preview });
       if (!quick.summary.partial) {
         this.dataset = { type: 'dataset', ...quick };
+        void this.auditData();
         return;
       }
       const full = await this.services.manager.inspect(request);
       this.dataset = { type: 'dataset', ...full };
       this.post(this.dataset);
+      void this.auditData();
     } catch (e) {
       this.datasetError = (e as Error).message;
       this.services.output.appendLine(`[dataset] ${this.datasetError}`);
       this.post({ type: 'dataset-error', path: file, message: this.datasetError });
+    }
+  }
+
+  /** Label suspects, duplicates and leakage of the dataset, in the background; the card shows them before Start. */
+  private async auditData(): Promise<void> {
+    const file = this.state.datasetPath;
+    if (!file || this.state.runDir) return;
+    const ticket = ++this.auditTicket;
+    this.issues = undefined;
+    this.post({ type: 'data-issues', status: 'running' });
+    try {
+      const report = await this.services.manager.audit({ path: file, text_column: this.columns.text, label_column: this.columns.label });
+      if (ticket !== this.auditTicket) return;
+      this.issues = report;
+      this.post({ type: 'data-issues', status: 'ready', report });
+    } catch (e) {
+      if (ticket !== this.auditTicket) return;
+      this.services.output.appendLine(`[data issues] ${(e as Error).message}`);
+      this.post({ type: 'data-issues', status: 'error', message: (e as Error).message });
+    }
+  }
+
+  private async relabel(msg: Extract<FromWebview, { type: 'relabel' }>): Promise<void> {
+    const file = this.state.datasetPath;
+    if (!file || !this.issues) return;
+    try {
+      await relabelInFile(file, this.issues.format, this.issues.label_column, msg.line, msg.from, msg.to);
+    } catch (e) {
+      this.post({ type: 'notice', level: 'warning', message: `Line ${msg.line} was not changed: ${(e as Error).message}.` });
     }
   }
 

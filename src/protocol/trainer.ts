@@ -21,6 +21,7 @@ import {
   union,
   unknownValue,
 } from './check';
+import { dataIssues } from './dataIssues';
 import type { DatasetSummary, MetricEvent, TrainResultJson } from './types';
 import { DEVICES, ERROR_KINDS, MODES } from './vocabulary';
 
@@ -33,6 +34,8 @@ const trainRequest = obj({
   test: optional(str),
   text_column: optional(str),
   label_column: optional(str),
+  /** Rows with the same value in this column (document, author, thread) stay in one split. */
+  group_column: optional(str),
   /** 'ngram', a Hub id, or a local model folder. */
   model: str,
   /** For transformer models: frozen encoder + head, or full fine-tuning. */
@@ -76,6 +79,8 @@ export const toTrainer = tagged({
   cancel: obj({ type: lit('cancel') }),
   /** The model families and their hyperparameters (the panel's form is built from them). */
   describe: obj({ type: lit('describe'), id: int }),
+  /** Data issues of a dataset (label suspects, duplicates, leakage): what `finetune audit` reports. */
+  audit: obj({ type: lit('audit'), id: int, request: obj({ path: str, text_column: optional(str), label_column: optional(str) }) }),
 });
 export type ToTrainer = Infer<typeof toTrainer>;
 
@@ -131,6 +136,7 @@ export const fromTrainer = tagged({
     id: int,
     families: arr(obj({ name: oneOf(['ngram', 'encoder', 'finetune'] as const), title: str, options: arr(unknownValue) })),
   }),
+  audited: obj({ type: lit('audited'), id: int, report: dataIssues }),
   done: obj({ type: lit('done'), result: trainResult }),
   error: obj({
     type: lit('error'),

@@ -3,6 +3,7 @@
  * The webview imports only this folder. The host validates everything the webview sends;
  * the webview validates what it receives, so a version mismatch shows an error instead of a blank panel.
  */
+import { dataIssues, type DataIssues } from './dataIssues';
 import {
   anyNum,
   arr,
@@ -122,7 +123,9 @@ export type ToWebview =
   | { type: 'compare'; runs: RunView[] }
   | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
   /** The answer to a "Try it" request (`id` echoes it): the model's prediction, or why there is none. */
-  | { type: 'try-result'; id: number; prediction?: Prediction; error?: string };
+  | { type: 'try-result'; id: number; prediction?: Prediction; error?: string }
+
+  | { type: 'data-issues'; status: 'running' | 'ready' | 'error'; report?: DataIssues; message?: string };
 
 // What the webview dereferences is checked here, so a host/webview mismatch shows a notice naming the
 // field instead of a blank panel. Unknown extra fields stay allowed (forward compatibility).
@@ -222,6 +225,8 @@ export const toWebview = tagged({
   compare: obj({ type: lit('compare'), runs: arr(runView) }),
   notice: obj({ type: lit('notice'), level: oneOf(['info', 'warning', 'error'] as const), message: str }),
   'try-result': obj({ type: lit('try-result'), id: int, prediction: optional(obj({ label: str, score: anyNum, scores: record(anyNum), truncated: optional(bool) })), error: optional(str) }),
+  /** The dataset's data issues (label suspects, duplicates, leakage), checked in the background before Start. */
+  'data-issues': obj({ type: lit('data-issues'), status: oneOf(['running', 'ready', 'error'] as const), report: optional(dataIssues), message: optional(str) }),
 }) as unknown as Check<ToWebview>;
 
 // ---- webview → host -------------------------------------------------------------------------
@@ -258,6 +263,10 @@ export const fromWebview = tagged({
   'export-mistakes': obj({ type: lit('export-mistakes'), format: oneOf(['csv', 'jsonl'] as const) }),
   /** Open the dataset file at a line (a preview row or a misclassified example). */
   'reveal-line': obj({ type: lit('reveal-line'), line: int, which: oneOf(['dataset', 'test'] as const) }),
+  /** Data issues: check again, save the list, or write a suggested label into the dataset file (on click only). */
+  'audit-data': obj({ type: lit('audit-data') }),
+  'export-issues': obj({ type: lit('export-issues') }),
+  relabel: obj({ type: lit('relabel'), line: int, from: str, to: str }),
 });
 export type FromWebview = Infer<typeof fromWebview>;
 

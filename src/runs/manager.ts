@@ -4,6 +4,7 @@
  * and turns a crash into a failed run with the child's last stderr lines. No `vscode` import, so it
  * is unit-tested with a real child process.
  */
+import type { DataIssues } from '../protocol/dataIssues';
 import { ChildProcess, fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
@@ -246,6 +247,11 @@ export class RunManager extends EventEmitter {
     return this.ask({ type: 'inspect', id: 1, request }, timeoutMs, (msg) =>
       msg.type === 'inspected' ? { summary: msg.summary, preview: msg.preview } : undefined,
     );
+  }
+
+  /** Data issues of a dataset (n-gram cross-validation, duplicates, leakage), in a short-lived trainer process. */
+  audit(request: { path: string; text_column?: string; label_column?: string }, timeoutMs = 20 * 60_000): Promise<DataIssues> {
+    return this.ask({ type: 'audit', id: 1, request }, timeoutMs, (msg) => (msg.type === 'audited' ? msg.report : undefined));
   }
 
   private familiesCache?: Promise<Extract<FromTrainer, { type: 'described' }>['families']>;

@@ -4,6 +4,10 @@
  * (so a crash or an out-of-memory kill takes only that run down); dataset inspections may come
  * before it.
  */
+import { DEFAULT_JACCARD } from '../ml/audit/duplicates';
+import { silentReporter } from '../ml/audit/crossval';
+import { defaultCacheDir } from '../ml/cacheDir';
+import { dataIssuesReport } from './dataIssues';
 import { loadDataset, summarizeDataset } from '../ml/data';
 import { expectValid, ProtocolError } from '../protocol/check';
 import { FromTrainer, toTrainer, ToTrainer } from '../protocol/trainer';
@@ -39,6 +43,20 @@ async function handle(msg: ToTrainer): Promise<void> {
           summary: { ...summarizeDataset(preview), ...(preview.truncated ? { partial: true } : {}) },
           preview: preview.examples.slice(0, request.preview_rows ?? 50).map((e) => ({ text: e.text, label: e.label, line: e.line })),
         });
+      } catch (e) {
+        send({ type: 'error', id: msg.id, kind: errorKindOf(e), message: (e as Error).message });
+      }
+      return;
+    }
+    case 'audit': {
+      try {
+        const { report } = await dataIssuesReport(
+          msg.request.path,
+          await familyByName('ngram'),
+          { reporter: silentReporter(controller.signal), model: 'ngram', device: 'cpu', cacheDir: defaultCacheDir() },
+          { textColumn: msg.request.text_column, labelColumn: msg.request.label_column, folds: 5, seed: 42, rankBy: 'self-confidence', jaccard: DEFAULT_JACCARD, signal: controller.signal },
+        );
+        send({ type: 'audited', id: msg.id, report });
       } catch (e) {
         send({ type: 'error', id: msg.id, kind: errorKindOf(e), message: (e as Error).message });
       }

@@ -3,6 +3,8 @@
  * The CLI calls it in-process; the extension runs it in the trainer child process. It reports
  * through `emit` with the same messages the child sends to the extension.
  */
+import { stratifiedGroupSplit } from '../ml/data/groupSplit';
+import { crossSplitLeakage, leakageWarning, validTestGapWarning } from '../ml/audit/leakage';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultCacheDir } from '../ml/cacheDir';
@@ -31,9 +33,9 @@ export interface PipelineResult {
   record: RunRecord;
 }
 
-const DEFAULT_SEED = 42;
-const DEFAULT_VALID_FRACTION = 0.1;
-const DEFAULT_TEST_FRACTION = 0.2;
+export const DEFAULT_SEED = 42;
+export const DEFAULT_VALID_FRACTION = 0.1;
+export const DEFAULT_TEST_FRACTION = 0.2;
 /** Validation and test slices may not leave less than this share of the training file to train on. */
 const MIN_TRAIN_SHARE = 0.3;
 
@@ -50,18 +52,20 @@ export function makeSplits(
   trainSet: Example[],
   validSet: Example[] | undefined,
   testSet: Example[] | undefined,
-  opts: { seed: number; validFraction: number; testFraction: number },
+  opts: { seed: number; validFraction: number; testFraction: number; groupOf?: (e: Example) => string | undefined },
 ): Splits {
+  const { groupOf } = opts;
+  const split = groupOf ? (xs: Example[], f: number, seed: number) => stratifiedGroupSplit(xs, f, seed, groupOf) : stratifiedSplit;
   let rest = trainSet;
   let test = testSet;
   if (!test) {
-    const s = stratifiedSplit(rest, opts.testFraction, opts.seed);
+    const s = split(rest, opts.testFraction, opts.seed);
     rest = s.rest;
     test = s.held;
   }
   let valid = validSet;
   if (!valid) {
-    const s = stratifiedSplit(rest, opts.validFraction, opts.seed + 1);
+    const s = split(rest, opts.validFraction, opts.seed + 1);
     rest = s.rest;
     valid = s.held;
   }
@@ -144,6 +148,13 @@ async function load(file: string, req: TrainRequest, signal: AbortSignal, emit: 
   return ds;
 }
 
+/** --group-column: each row's group value, by the row's line (rows with an empty value are their own group). */
+async function groupsByLine(file: string, column: string, signal: AbortSignal): Promise<(e: Example) => string | undefined> {
+  const groups = await loadDataset(file, { textColumn: column, textOnly: true, signal });
+  const byLine = new Map(groups.examples.map((g) => [g.line, g.text]));
+  return (e) => byLine.get(e.line);
+}
+
 /** Batched prediction with progress (re-exported: the CLI's eval uses it). */
 export { predictAll };
 
@@ -188,6 +199,11 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
       const trainSeconds = (Date.now() - tTrain) / 1000;
       throwIfAborted(signal);
       const evaluated = await evaluateModel(model, prepared.splits, reporter, signal);
+      const gap = validTestGapWarning(evaluated.validMetrics.macro.f1, evaluated.testMetrics.macro.f1);
+      if (gap) {
+        prepared.dataWarnings.push(gap);
+        reporter.log(gap);
+      }
       const modelDir = await save(run, model, prepared.splits, evaluated.testProbs, reporter);
       const outcome: Outcome = { run, model, modelDir, ...evaluated, trainSeconds };
       const added = await stage.report(prepared, outcome, reporter);
@@ -228,7 +244,8 @@ async function prepare(stage: TrainingStage, emit: Emit, signal: AbortSignal, t0
   if (validFile) emit({ type: 'dataset', role: 'valid', summary: (summaries.valid = summarizeDataset(validFile)) });
   if (testFile) emit({ type: 'dataset', role: 'test', summary: (summaries.test = summarizeDataset(testFile)) });
 
-  const splits = makeSplits(trainFile.examples, validFile?.examples, testFile?.examples, { seed, validFraction, testFraction });
+  const groupOf = req.group_column ? await groupsByLine(req.dataset, req.group_column, signal) : undefined;
+  const splits = makeSplits(trainFile.examples, validFile?.examples, testFile?.examples, { seed, validFraction, testFraction, groupOf });
   if (splits.labels.length < 2) {
     throw new DataError(
       `${req.dataset}: only one class (${JSON.stringify(splits.labels[0] ?? '')}) in the training data; a classifier needs at least two. ` +
@@ -270,8 +287,20 @@ async function prepare(stage: TrainingStage, emit: Emit, signal: AbortSignal, t0
         : []),
       ...(trainFile.strategy ? [`data strategy: ${trainFile.strategy.name} (${trainFile.strategy.reason})`] : []),
     ],
+    dataWarnings: [],
     ...(trainFile.strategy ? { dataStrategy: trainFile.strategy } : {}),
   };
+  // Held-out rows that repeat training rows make validation and test optimistic: say so before training.
+  // (Skipped for a file too big to hold in memory: the check compares every text with every split.)
+  if (trainFile.strategy?.name === 'stream') prepared.notes.push('leakage check: skipped (the file is too big to compare every text in memory)');
+  else {
+    const leakage = (prepared.leakage = crossSplitLeakage(splits, undefined, signal));
+    const warning = leakageWarning(leakage);
+    if (warning) prepared.dataWarnings.push(warning);
+    prepared.notes.push(
+      warning ?? `leakage check: ${leakage.valid_in_train} validation and ${leakage.test_in_train} test rows duplicate training rows (Jaccard ≥ ${leakage.threshold})`,
+    );
+  }
   await stage.prepare(prepared, emit, signal);
   throwIfAborted(signal);
   prepared.loadSeconds = (Date.now() - t0) / 1000;
@@ -392,7 +421,13 @@ async function complete(
       ...(described.device_reason ? { device_reason: described.device_reason } : {}),
     },
     timings: { load_s: p.loadSeconds, train_s: o.trainSeconds, eval_s: o.evalSeconds, total_s: (Date.now() - t0) / 1000, peak_rss_mb: peak },
-    extra: { ...familyExtra, ...added?.extra, ...(p.dataStrategy ? { data_strategy: p.dataStrategy } : {}) },
+    extra: {
+      ...familyExtra,
+      ...added?.extra,
+      ...(p.dataStrategy ? { data_strategy: p.dataStrategy } : {}),
+      ...(p.leakage ? { leakage: p.leakage } : {}),
+      data_warnings: p.dataWarnings,
+    },
   });
   await model.dispose?.();
   const result: TrainResultJson = {
@@ -410,6 +445,7 @@ async function complete(
     peak_rss_mb: peak,
     ...familyExtra,
     ...added?.result,
+    ...(p.dataWarnings.length ? { data_warnings: p.dataWarnings } : {}),
   };
   emit({ type: 'done', result });
   return { result, record: run.record };

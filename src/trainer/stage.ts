@@ -7,6 +7,7 @@ import type { Example, LoadedDataset } from '../ml/data/types';
 import type { ModelFamily } from '../ml/family';
 import type { Classifier, TrainInput, TrainReporter } from '../ml/model';
 import type { RunWriter } from '../runs/runFolder';
+import type { LeakageReport } from '../ml/audit/leakage';
 
 export type Emit = (msg: FromTrainer) => void;
 
@@ -57,6 +58,10 @@ export interface Prepared {
   notes: string[];
   /** How a big training file is held (texts in a temp file, features spilled), when the loader chose for it. */
   dataStrategy?: NonNullable<LoadedDataset['strategy']>;
+  /** Held-out rows that (nearly) repeat training rows, checked before training. */
+  leakage?: LeakageReport;
+  /** Sentences for the results: leakage, a validation score far above the test score. */
+  dataWarnings: string[];
 }
 
 /** The trained model in its run, with its metrics. */

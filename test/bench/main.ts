@@ -19,6 +19,8 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   finetune: () => import('./finetune.js'),
   encoder: () => import('./encoder.js'),
   realmodel: () => import('./realmodel.js'),
+  audit: () => import('./audit.js'),
+  active: () => import('./active.js'),
 };
 
 async function main(argv: string[]): Promise<void> {

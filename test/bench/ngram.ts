@@ -119,12 +119,17 @@ function hasSklearn(): boolean {
   return spawnSync(PYTHON, ['-c', 'import sklearn'], { stdio: 'ignore' }).status === 0;
 }
 
-function runSklearn(dir: string, name: string, test: Example[], labels: string[]): Result[] {
-  // From dist/bench.js (bundle) or out/test/bench/ngram.js (tsc).
-  const scriptPath = [path.resolve(__dirname, '..', 'test', 'bench'), path.resolve(__dirname, '..', '..', '..', 'test', 'bench')]
-    .map((d) => path.join(d, 'sklearn_peer.py'))
+/** A peer script in test/bench/, from dist/bench.js (bundle) or out/test/bench/*.js (tsc). */
+export function benchScript(file: string): string {
+  const found = [path.resolve(__dirname, '..', 'test', 'bench'), path.resolve(__dirname, '..', '..', '..', 'test', 'bench')]
+    .map((d) => path.join(d, file))
     .find((f) => fs.existsSync(f));
-  if (!scriptPath) throw new Error('sklearn peer: test/bench/sklearn_peer.py not found');
+  if (!found) throw new Error(`bench: test/bench/${file} not found`);
+  return found;
+}
+
+function runSklearn(dir: string, name: string, test: Example[], labels: string[]): Result[] {
+  const scriptPath = benchScript('sklearn_peer.py');
   const r = spawnSync(PYTHON, [scriptPath, path.join(dir, `${name}.train.jsonl`), path.join(dir, `${name}.test.jsonl`)], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,

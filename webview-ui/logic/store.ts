@@ -5,6 +5,7 @@
  * Slices are replaced (new objects) when they change so views can skip work by reference, except the
  * metric event list, which is appended in place for speed (the run slice's `version` changes instead).
  */
+import type { DataIssues } from '../../src/protocol/dataIssues';
 import type { DatasetSummary, MetricEvent, Prediction, RunRecord } from '../../src/protocol/types';
 import { RUN_STATUSES, type RunStatus as StoredRunStatus } from '../../src/protocol/vocabulary';
 import type { FormDraft, FormSchema, PanelState, PredictionRow, PreviewRow, RunView, ToWebview } from '../../src/protocol/webview';
@@ -22,6 +23,13 @@ export interface DatasetSlice {
   summary?: DatasetSummary;
   preview: PreviewRow[];
   error?: string;
+}
+
+/** Data issues of the dataset (label suspects, duplicates, leakage), checked in the background before Start. */
+export interface DataIssuesSlice {
+  status: 'none' | 'running' | 'ready' | 'error';
+  report?: DataIssues;
+  message?: string;
 }
 
 export interface Failure {
@@ -65,6 +73,7 @@ export interface AppState {
   draft?: FormDraft;
   pickedFolders: string[];
   dataset: DatasetSlice;
+  dataIssues: DataIssuesSlice;
   run: RunSlice;
   compare: RunView[];
   filter?: MistakeFilter;
@@ -102,6 +111,7 @@ export function initialState(saved?: PanelState): AppState {
     panel: saved ?? {},
     pickedFolders: [],
     dataset: { status: 'none', preview: [] },
+    dataIssues: { status: 'none' },
     run: emptyRun(),
     compare: [],
     notices: [],
@@ -156,7 +166,9 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
       return { ...s, initialised: true, view: a.view, panel, schema: a.form, draft, pickedFolders };
     }
     case 'dataset-loading':
-      return { ...s, dataset: { status: 'loading', path: a.path, preview: [] }, panel: { ...s.panel, datasetPath: a.path } };
+      return { ...s, dataset: { status: 'loading', path: a.path, preview: [] }, dataIssues: { status: 'none' }, panel: { ...s.panel, datasetPath: a.path } };
+    case 'data-issues':
+      return { ...s, dataIssues: { status: a.status, ...(a.report ? { report: a.report } : {}), ...(a.message ? { message: a.message } : {}) } };
     case 'dataset-error':
       return { ...s, dataset: { status: 'error', path: a.path, preview: [], error: a.message } };
     case 'dataset': {

@@ -1,0 +1,89 @@
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { suggestRows, type UncertaintyMeasure } from '../ml/audit/activeLearning';
+import { formatFromExtension, loadDataset } from '../ml/data';
+import { DataError } from '../ml/data/types';
+import { UsageError } from '../ml/family';
+import { loadClassifier } from '../ml/families';
+import { defaultCacheDir } from '../ml/cacheDir';
+import { predictAll } from '../trainer/pipeline';
+import { formatFlags, parseArgs } from './args';
+import { cacheDirFlag, Command, device, deviceFlag, EXIT, helpFlag, jsonFlag, str } from './common';
+import { ProgressView } from './progress';
+import { num } from './train';
+
+/** Unlabeled rows with their 1-based lines: a table's text column, or a plain text file's non-blank lines. */
+export async function readUnlabeled(file: string, textColumn: string | undefined, signal: AbortSignal): Promise<{ text: string; line: number }[]> {
+  if (formatFromExtension(file)) return (await loadDataset(file, { textOnly: true, textColumn, signal })).examples;
+  let raw: string;
+  try {
+    raw = await fsp.readFile(file, 'utf8');
+  } catch (e) {
+    throw new DataError(`${file}: cannot read (${(e as Error).message})`, file);
+  }
+  const rows = raw
+    .split('\n')
+    .map((l, i) => ({ text: l.endsWith('\r') ? l.slice(0, -1) : l, line: i + 1 }))
+    .filter((r) => r.text.trim() !== '');
+  if (rows.length === 0) throw new DataError(`${file}: no text; give one example per line (or a .csv/.jsonl/.json file with a text column).`, file);
+  return rows;
+}
+
+export const suggestCommand: Command = {
+  name: 'suggest',
+  usage: 'finetune suggest <run-dir> <unlabeled-file> [options]',
+  summary: 'rank unlabeled rows to label next: where the model is least sure, spread over different kinds of text',
+  flags: [
+    { name: 'n', type: 'string', valueName: 'N', help: 'how many rows to suggest (default 50)' },
+    { name: 'by', type: 'string', valueName: 'margin|entropy', help: 'uncertainty measure (default margin)' },
+    { name: 'no-diversity', type: 'bool', help: 'plain top-N uncertainty, without the diversity step' },
+    { name: 'text-column', type: 'string', valueName: 'NAME', help: 'column holding the text (default: detected)' },
+    deviceFlag,
+    cacheDirFlag,
+    jsonFlag,
+    helpFlag,
+  ],
+  async run(argv, io) {
+    const { positionals, flags } = parseArgs(argv, this.flags);
+    if (flags.get('help')) {
+      io.stdout.write(`Usage: ${this.usage}\n\n${this.summary}.\n\nOptions:\n${formatFlags(this.flags)}\n`);
+      return EXIT.ok;
+    }
+    if (positionals.length !== 2) throw new UsageError('suggest takes a run folder and a file of unlabeled text; see finetune suggest --help');
+    const n = num(flags, 'n', true) ?? 50;
+    if (n < 1) throw new UsageError(`--n ${n}: must be at least 1`);
+    const measure = (str(flags, 'by') ?? 'margin') as UncertaintyMeasure;
+    if (measure !== 'margin' && measure !== 'entropy') throw new UsageError(`--by ${measure}: expected margin or entropy`);
+    const runDir = path.resolve(io.cwd, positionals[0]);
+    const file = path.resolve(io.cwd, positionals[1]);
+    const rows = await readUnlabeled(file, str(flags, 'text-column'), io.signal);
+    const model = await loadClassifier(runDir, { device: device(flags) ?? 'auto', cacheDir: str(flags, 'cache-dir') ?? defaultCacheDir() });
+    try {
+      const view = new ProgressView(io.stderr);
+      const texts = rows.map((r) => r.text);
+      const probs = await predictAll(model, texts, { progress: (done, total) => view.handle({ type: 'progress', phase: 'scoring', done, total }) }, io.signal);
+      view.done();
+      const k = model.labels.length;
+      const picked = suggestRows(texts, probs, k, n, { measure, diversity: flags.get('no-diversity') === true ? 'none' : 'classes' });
+      const suggestions = picked.map((s) => ({
+        line: rows[s.index].line,
+        text: rows[s.index].text,
+        guess: model.labels[s.guess],
+        confidence: Math.round(s.confidence * 1e4) / 1e4,
+        uncertainty: Math.round(s.uncertainty * 1e4) / 1e4,
+      }));
+      if (flags.get('json')) {
+        io.stdout.write(JSON.stringify({ run_dir: runDir, file, rows: rows.length, n: suggestions.length, by: measure, suggestions }) + '\n');
+        return EXIT.ok;
+      }
+      io.stdout.write(`${file} — ${rows.length} rows; label these ${suggestions.length} next (least sure first, spread over kinds of text):\n\n`);
+      for (const s of suggestions) {
+        const flat = s.text.replace(/\s+/g, ' ').trim();
+        io.stdout.write(`  line ${String(s.line).padStart(6)}  guess ${s.guess} (${(100 * s.confidence).toFixed(0)} %)  ${flat.length > 70 ? flat.slice(0, 69) + '…' : flat}\n`);
+      }
+      return EXIT.ok;
+    } finally {
+      await model.dispose?.();
+    }
+  },
+};
