@@ -22,7 +22,9 @@ import {
   runsDirFlag,
   str,
 } from './common';
+import { launcherKind, launcherFlags, launchTrain } from './launch';
 import { ProgressView } from './progress';
+import { markUnstarted } from '../launch/launcher';
 
 const baseFlags: FlagSpec[] = [
   {
@@ -42,6 +44,8 @@ const baseFlags: FlagSpec[] = [
   runsDirFlag,
   cacheDirFlag,
   { name: 'name', type: 'string', valueName: 'TEXT', help: 'a name for the run (default: the dataset file name)' },
+  { name: 'run-dir', type: 'string', valueName: 'DIR', help: 'write into this run folder prepared by a launcher (run.json "pending")' },
+  ...launcherFlags,
   jsonFlag,
   helpFlag,
 ];
@@ -131,11 +135,14 @@ export const trainCommand: Command = {
       test_fraction: num(flags, 'test-fraction', false),
       options,
       runs_dir: resolve(str(flags, 'runs-dir')) ?? defaultRunsDir(io.cwd),
+      run_dir: resolve(str(flags, 'run-dir')),
       name: str(flags, 'name'),
       cache_dir: resolve(str(flags, 'cache-dir')),
     };
     const json = flags.get('json') === true;
-    const { result, record } = await trainWithProgress(request, io, json);
+    const kind = launcherKind(flags, io);
+    const { result, record } = kind === 'local' ? await trainWithProgress(request, io, json) : ((await launchTrain(kind, request, family, flags, io, json)) ?? {});
+    if (!result || !record) return EXIT.ok; // --detach
     if (json) io.stdout.write(JSON.stringify(result) + '\n');
     else printTrainResult(io, result, formatMetricsTable(record.metrics!.test!));
     return EXIT.ok;
@@ -162,9 +169,11 @@ export async function trainWithProgress(request: TrainRequest, io: Io, json: boo
     return out;
   } catch (e) {
     view.done();
+    // A launcher's run folder that the pipeline never adopted (bad data, cancelled while loading) says why.
+    if (request.run_dir && !runDir) await markUnstarted(request.run_dir, e, errorKindOf(e));
     if (json) {
       const status = errorKindOf(e) === 'cancelled' ? 'cancelled' : 'failed';
-      io.stdout.write(JSON.stringify({ run_dir: runDir ?? null, status, model: request.model, error: (e as Error).message }) + '\n');
+      io.stdout.write(JSON.stringify({ run_dir: runDir ?? request.run_dir ?? null, status, model: request.model, error: (e as Error).message }) + '\n');
     }
     throw e;
   }

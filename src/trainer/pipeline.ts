@@ -226,7 +226,7 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
       labels: splits.labels,
       split: { train: splits.train.length, valid: splits.valid.length, test: splits.test.length, stratified: splits.stratified },
     },
-  });
+  }, req.run_dir);
   emit({ type: 'run-created', run_dir: run.dir, id: run.id });
   const reporter = makeReporter(run, emit, signal);
   for (const role of ['valid', 'test'] as const) {
