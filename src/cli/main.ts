@@ -6,14 +6,16 @@ import { DataError } from '../ml/data/types';
 import { CancelledError, UsageError } from '../ml/family';
 import { VERSION } from '../trainer/env';
 import { Command, EXIT, Io } from './common';
+import { cancelCommand } from './cancel';
 import { distillCommand } from './distill';
 import { evalCommand } from './evaluate';
 import { exportCommand } from './export';
 import { predictCommand } from './predict';
 import { runsCommand } from './runs';
+import { sweepCommand } from './sweep';
 import { trainCommand } from './train';
 
-export const commands: Command[] = [trainCommand, distillCommand, evalCommand, predictCommand, runsCommand, exportCommand];
+export const commands: Command[] = [trainCommand, sweepCommand, distillCommand, evalCommand, predictCommand, runsCommand, cancelCommand, exportCommand];
 
 function usage(): string {
   const w = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -26,7 +26,7 @@ import { launcherKind, launcherFlags, launchTrain } from './launch';
 import { ProgressView } from './progress';
 import { markUnstarted } from '../launch/launcher';
 
-const baseFlags: FlagSpec[] = [
+export const baseFlags: FlagSpec[] = [
   {
     name: 'model',
     type: 'string',
@@ -104,41 +104,12 @@ export const trainCommand: Command = {
   summary: 'train a classifier on a labeled CSV, TSV, JSONL or JSON file and write a run folder',
   flags: baseFlags,
   async run(argv, io) {
-    const mode = peek(argv, 'mode');
-    if (mode !== undefined && mode !== 'head' && mode !== 'full') throw new UsageError(`--mode ${mode}: expected head or full`);
-    const model = peek(argv, 'model') ?? defaultModelFor(mode);
-    const family = await familyByName(familyNameFor(model, mode));
-    const optionFlags = familyFlags(family);
-    const flagSpecs = [...baseFlags, ...optionFlags];
-    const { positionals, flags } = parseArgs(argv, flagSpecs);
-    if (flags.get('help')) {
-      io.stdout.write(
-        `Usage: ${this.usage}\n\n${this.summary}.\n\nOptions:\n${formatFlags(baseFlags)}\n\n` +
-          `${family.title} options (--model ${model}${mode ? ` --mode ${mode}` : ''}):\n${formatFlags(optionFlags)}\n`,
-      );
+    const parsed = await parseTrainArgs(argv, io, baseFlags, 'train');
+    if (parsed.help) {
+      io.stdout.write(`Usage: ${this.usage}\n\n${this.summary}.\n\nOptions:\n${parsed.help}`);
       return EXIT.ok;
     }
-    if (positionals.length !== 1) throw new UsageError(`train takes one dataset file (got ${positionals.length}); see finetune train --help`);
-    const options = familyOptionValues(family, flags);
-    const resolve = (p: string | undefined) => (p === undefined ? undefined : path.resolve(io.cwd, p));
-    const request: TrainRequest = {
-      dataset: resolve(positionals[0])!,
-      valid: resolve(str(flags, 'valid')),
-      test: resolve(str(flags, 'test')),
-      text_column: str(flags, 'text-column'),
-      label_column: str(flags, 'label-column'),
-      model: resolveModelArg(model, io.cwd),
-      mode: mode as 'head' | 'full' | undefined,
-      seed: num(flags, 'seed', true),
-      device: device(flags),
-      valid_fraction: num(flags, 'valid-fraction', false),
-      test_fraction: num(flags, 'test-fraction', false),
-      options,
-      runs_dir: resolve(str(flags, 'runs-dir')) ?? defaultRunsDir(io.cwd),
-      run_dir: resolve(str(flags, 'run-dir')),
-      name: str(flags, 'name'),
-      cache_dir: resolve(str(flags, 'cache-dir')),
-    };
+    const { request, family, flags } = parsed;
     const json = flags.get('json') === true;
     const kind = launcherKind(flags, io);
     const { result, record } = kind === 'local' ? await trainWithProgress(request, io, json) : ((await launchTrain(kind, request, family, flags, io, json)) ?? {});
@@ -148,6 +119,50 @@ export const trainCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/**
+ * The train flags (base flags, then the model family's hyperparameters, which depend on --model/--mode) as a
+ * TrainRequest with absolute paths; `help` holds the options text when --help was given. Shared with `sweep`.
+ */
+export async function parseTrainArgs(
+  argv: string[],
+  io: Io,
+  commandFlags: FlagSpec[],
+  command: string,
+): Promise<{ help: string; request: TrainRequest; family: ModelFamily; flags: Map<string, string | boolean> }> {
+  const mode = peek(argv, 'mode');
+  if (mode !== undefined && mode !== 'head' && mode !== 'full') throw new UsageError(`--mode ${mode}: expected head or full`);
+  const model = peek(argv, 'model') ?? defaultModelFor(mode);
+  const family = await familyByName(familyNameFor(model, mode));
+  const optionFlags = familyFlags(family);
+  const { positionals, flags } = parseArgs(argv, [...commandFlags, ...optionFlags]);
+  if (flags.get('help')) {
+    const help = `${formatFlags(commandFlags)}\n\n${family.title} options (--model ${model}${mode ? ` --mode ${mode}` : ''}):\n${formatFlags(optionFlags)}\n`;
+    return { help, request: undefined as never, family, flags };
+  }
+  if (positionals.length !== 1) throw new UsageError(`${command} takes one dataset file (got ${positionals.length}); see finetune ${command} --help`);
+  const options = familyOptionValues(family, flags);
+  const resolve = (p: string | undefined) => (p === undefined ? undefined : path.resolve(io.cwd, p));
+  const request: TrainRequest = {
+    dataset: resolve(positionals[0])!,
+    valid: resolve(str(flags, 'valid')),
+    test: resolve(str(flags, 'test')),
+    text_column: str(flags, 'text-column'),
+    label_column: str(flags, 'label-column'),
+    model: resolveModelArg(model, io.cwd),
+    mode: mode as 'head' | 'full' | undefined,
+    seed: num(flags, 'seed', true),
+    device: device(flags),
+    valid_fraction: num(flags, 'valid-fraction', false),
+    test_fraction: num(flags, 'test-fraction', false),
+    options,
+    runs_dir: resolve(str(flags, 'runs-dir')) ?? defaultRunsDir(io.cwd),
+    run_dir: resolve(str(flags, 'run-dir')),
+    name: str(flags, 'name'),
+    cache_dir: resolve(str(flags, 'cache-dir')),
+  };
+  return { help: '', request, family, flags };
+}
 
 /**
  * Runs the pipeline with the progress view on stderr. With --json, a failure still ends stdout with one

@@ -54,13 +54,14 @@ export class JsonlTail {
 
 /**
  * Follows a launched run until it finished (isFinished). When `signal` aborts, cancels it through the
- * launcher and keeps following until the cancel is recorded. Resolves with the final record.
+ * launcher and keeps following until the cancel is recorded. Resolves with the final record (or the
+ * latest one at `deadline`, a Date.now() value).
  */
 export async function followRun(
   dir: string,
   launcher: Launcher,
   handlers: FollowHandlers = {},
-  opts: { signal?: AbortSignal; pollMs?: number; refreshMs?: number } = {},
+  opts: { signal?: AbortSignal; pollMs?: number; refreshMs?: number; deadline?: number } = {},
 ): Promise<RunRecord> {
   const pollMs = opts.pollMs ?? 1000;
   const refreshMs = opts.refreshMs ?? 2000;
@@ -97,7 +98,7 @@ export async function followRun(
           lastJson = json;
           handlers.onRecord?.(record);
         }
-        if (isFinished(record)) {
+        if (isFinished(record) || (opts.deadline !== undefined && Date.now() > opts.deadline)) {
           for (const e of metrics.read()) handlers.onMetric?.(e);
           return record;
         }

@@ -180,3 +180,21 @@ export async function markUnstarted(dir: string, e: unknown, kind: NonNullable<R
         },
   );
 }
+
+/**
+ * Asks the scheduler about every launched run that is not finished (what `finetune runs` and the Runs view
+ * do before showing a list). Returns how many run.json files it looked at.
+ */
+export async function refreshLaunched(records: (RunRecord | undefined)[], dirs: string[], bundle: CliBundle): Promise<number> {
+  let n = 0;
+  for (const [i, r] of records.entries()) {
+    if (!r?.launcher || r.launcher.kind === 'local' || isFinished(r)) continue;
+    try {
+      await launcherFor(r.launcher.kind, { bundle }).refresh(dirs[i]);
+      n++;
+    } catch {
+      /* the scheduler is unreachable from here: show what the files say */
+    }
+  }
+  return n;
+}
