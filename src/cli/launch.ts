@@ -77,7 +77,7 @@ export function errorOfRecord(record: RunRecord): Error {
   const message = record.error?.message ?? `the run ended ${record.status}`;
   if (record.error?.kind === 'data' || record.error?.kind === 'usage') return new UsageError(message);
   if (record.status === 'cancelled') return new CancelledError(message);
-  return Object.assign(new Error(message), { runDir: undefined as string | undefined });
+  return new Error(message);
 }
 
 export async function launchTrain(kind: string, request: TrainRequest, family: ModelFamily, flags: Map<string, string | boolean>, io: Io, json: boolean): Promise<{ result: TrainResultJson; record: RunRecord } | undefined> {
@@ -110,5 +110,6 @@ export async function launchTrain(kind: string, request: TrainRequest, family: M
   if (record.status === 'completed') return { result: resultFromRecord(dir, record), record };
   if (json) io.stdout.write(JSON.stringify({ run_dir: dir, status: record.status, model: request.model, error: record.error?.message ?? null, job_id: record.launcher?.job_id ?? null }) + '\n');
   for (const l of record.launcher?.output_tail?.slice(-5) ?? []) io.stderr.write(`  | ${l}\n`);
-  throw Object.assign(errorOfRecord(record), { runDir: dir });
+  // Cancelled runs name their folder in main's message; for the others the folder was printed above.
+  throw record.status === 'cancelled' ? Object.assign(errorOfRecord(record), { runDir: dir }) : errorOfRecord(record);
 }

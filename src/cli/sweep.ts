@@ -4,7 +4,7 @@
  * from the run folders until all end; a failed trial does not stop the others; Ctrl-C cancels every trial.
  */
 import * as path from 'node:path';
-import { parseOptionValue, UsageError } from '../ml/family';
+import { parseOptionValue, resolveOptions, UsageError } from '../ml/family';
 import { describeState } from '../launch/follow';
 import { isFinished, launcherFor, prepareRunFolder, readRecord, trainArgv } from '../launch/launcher';
 import { chooseTrials, createSweepDir, parseGrid, summarize, SweepSpec, writeSpec, writeSummary } from '../launch/sweep';
@@ -55,7 +55,7 @@ export const sweepCommand: Command = {
       }
       const spec = byFlag.get(key);
       if (!spec) throw new UsageError(`--grid ${key}: not an option of ${family.title} (its options: ${[...byFlag.keys()].join(', ')}, seed)`);
-      for (const v of values) parseOptionValue(spec, v); // a bad value fails now, not in every trial
+      for (const v of values) parseOptionValue(spec, v);
     }
     const kind = launcherKind(flags, io);
     const random = num(flags, 'random', true);
@@ -66,20 +66,24 @@ export const sweepCommand: Command = {
     const launcher = launcherFor(kind, launcherSettings(flags, io));
     const optionFlags = optionFlagMap(family);
     const name = request.name ?? path.basename(request.dataset).replace(/\.[^.]+$/, '');
-    const sweepDir = await createSweepDir(request.runs_dir, `sweep-${name}`);
 
-    const trials: SweepSpec['trials'] = [];
-    const jobs = [];
-    for (const [index, combo] of combos.entries()) {
+    // Every trial's settings are checked (types and ranges) before any folder is made.
+    const trialRequests = combos.map((combo, index) => {
       const options = { ...request.options };
       let seed = request.seed;
       for (const [key, value] of Object.entries(combo)) {
         if (key === 'seed') seed = Number(value);
         else options[byFlag.get(key)!.key] = parseOptionValue(byFlag.get(key)!, value);
       }
-      const trialRequest = { ...request, options, seed, name: `${name}-t${index}` };
+      resolveOptions(family.options, options);
+      return { ...request, options, seed, name: `${name}-t${index}` };
+    });
+    const sweepDir = await createSweepDir(request.runs_dir, `sweep-${name}`);
+    const trials: SweepSpec['trials'] = [];
+    const jobs = [];
+    for (const [index, trialRequest] of trialRequests.entries()) {
       const dir = await prepareRunFolder(trialRequest, { kind, sweep: sweepDir, trial: index });
-      trials.push({ index, options: combo, run_dir: dir });
+      trials.push({ index, options: combos[index], run_dir: dir });
       jobs.push({ dir, argv: trainArgv(trialRequest, optionFlags) });
     }
     const spec: SweepSpec = {

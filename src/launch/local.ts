@@ -113,7 +113,7 @@ export function tail(file: string, lines = 20): string[] {
   try {
     const size = fs.statSync(file).size;
     const fd = fs.openSync(file, 'r');
-    const len = Math.min(size, 16384);
+    const len = Math.min(size, 65536);
     const buf = Buffer.alloc(len);
     fs.readSync(fd, buf, 0, len, size - len);
     fs.closeSync(fd);

@@ -154,6 +154,17 @@ async function finalState(jobId: string): Promise<QueueEntry | undefined> {
   return undefined;
 }
 
+/**
+ * The last lines of a job's output, plus Slurm's own lines from further up (slurmstepd writes "CANCELLED …
+ * DUE TO TIME LIMIT" before signalling, and the CLI may print more lines after it).
+ */
+export function jobOutputTail(file: string, lines = 15): string[] {
+  const all = tail(file, 400);
+  const last = all.slice(-lines);
+  const slurm = all.slice(0, -lines).filter((l) => /slurmstepd|\*\*\* JOB /.test(l));
+  return [...slurm, ...last];
+}
+
 /** What the job's output says when the scheduler no longer knows the job. */
 function stateFromOutput(lines: string[]): string | undefined {
   const text = lines.join('\n');
@@ -239,14 +250,15 @@ export class SlurmLauncher implements Launcher {
       return this.write(dir, () => ({ launcher: { ...info, state: queued.state, reason: queued.reason, node: queued.node } }), record.updated_at);
     }
     // The job left the queue, so its CLI is gone: run.json is ours to complete.
-    const output = info.output ? tail(info.output) : [];
+    const output = info.output ? jobOutputTail(info.output) : [];
     const end = (await finalState(info.job_id)) ?? { state: stateFromOutput(output) ?? 'UNKNOWN' };
     const slurmStatus = statusOfSlurmState(end.state);
     return this.write(dir, (r) => {
       const launcher: LaunchInfo = { ...r.launcher!, state: end.state, final: true, ...(end.exitCode !== undefined ? { exit_code: end.exitCode } : {}), ...(end.node ? { node: end.node } : {}) };
       // The scheduler's verdict wins where the CLI could not know it (SIGTERM at the time limit looks like a cancel).
       let status: RunStatus = r.status;
-      if (slurmStatus === 'timeout' || slurmStatus === 'out-of-memory') status = slurmStatus;
+      // (A run that wrote 'completed' before the kill is complete: its model and metrics are all there.)
+      if ((slurmStatus === 'timeout' || slurmStatus === 'out-of-memory') && r.status !== 'completed') status = slurmStatus;
       else if (!FINAL.has(r.status)) status = slurmStatus === 'cancelled' ? 'cancelled' : 'failed';
       if (status === 'completed') return { launcher };
       launcher.output_tail = output;
