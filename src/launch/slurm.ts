@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { UsageError } from '../ml/family';
 import type { LaunchInfo, RunRecord, RunStatus } from '../protocol/types';
 import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic';
 import { RUN_JSON } from '../runs/runFolder';
@@ -55,6 +56,9 @@ function sbatchLines(s: SlurmSettings): string[] {
   if (s.mem) lines.push(`--mem=${s.mem}`);
   if (s.time) lines.push(`--time=${s.time}`);
   for (const l of s.extra ?? []) if (l.trim()) lines.push(l.trim().replace(/^#SBATCH\s+/, ''));
+  // One setting, one line: a line break would end the #SBATCH comment and run the rest as a command.
+  const broken = lines.find((l) => /[\r\n]/.test(l));
+  if (broken) throw new UsageError(`Slurm setting ${JSON.stringify(broken)}: one line each, no line breaks`);
   return lines.map((l) => `#SBATCH ${l}`);
 }
 

@@ -36,6 +36,12 @@ describe('launch: job scripts and Slurm states', () => {
     assert.equal(spawnSync('bash', ['-n'], { input: script }).status, 0);
   });
 
+  it('refuses a setting with a line break (it would run as a command)', () => {
+    const opts = { name: 's', jobs: [{ dir: '/r', argv: [] }], output: '/r/o', node: 'node', cli: 'cli.js' };
+    assert.throws(() => jobScript({ ...opts, settings: { extra: ['--qos=x\nrm -rf ~'] } }), /line break/);
+    assert.throws(() => jobScript({ ...opts, settings: { partition: 'a\rb' } }), /line break/);
+  });
+
   it('quotes words for bash', () => {
     assert.equal(shellQuote('plain/path-1.csv'), 'plain/path-1.csv');
     assert.equal(shellQuote("it's"), `'it'\\''s'`);
