@@ -144,6 +144,14 @@ export function trainArgv(request: TrainRequest, optionFlags: Map<string, string
   return argv;
 }
 
+/**
+ * The extension's own CLI bundle: its dist/cli.js, run by this Node; under Electron (VS Code desktop) by
+ * `node` from the nodes' PATH, since the editor's binary cannot be copied alone.
+ */
+export function extensionBundle(extensionRoot: string): CliBundle {
+  return { node: process.versions.electron ? 'node' : process.execPath, cli: path.join(extensionRoot, 'dist', 'cli.js') };
+}
+
 /** Launchers by name: add a new one here. */
 export function launcherFor(kind: string, settings: LauncherSettings): Launcher {
   switch (kind) {

@@ -42,6 +42,18 @@ export interface SlurmSettings {
   node?: string;
 }
 
+/** True when `sbatch` is on the PATH (this machine can submit Slurm jobs). */
+export function slurmAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.PATH ?? '').split(path.delimiter).some((d) => {
+    try {
+      fs.accessSync(path.join(d, 'sbatch'), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Quotes one word for bash. */
 export function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
@@ -297,6 +309,8 @@ export async function stageBundle(bundle: CliBundle, stageRoot: string, nodeOnNo
   const target = path.join(stageRoot, `finetune-${VERSION}-${process.platform}-${process.arch}`);
   const cliStat = fs.statSync(bundle.cli);
   const stamp = JSON.stringify({ version: VERSION, cli_bytes: cliStat.size, cli_mtime: cliStat.mtimeMs });
+  // A node named without a path (the editor's Electron binary cannot be copied alone): the nodes' PATH.
+  if (!nodeOnNodes && !path.isAbsolute(bundle.node)) nodeOnNodes = bundle.node;
   const result = { node: nodeOnNodes ?? path.join(target, 'bin', 'node'), cli: path.join(target, 'dist', 'cli.js') };
   const stampFile = path.join(target, '.complete');
   if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) return result;

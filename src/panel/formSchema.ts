@@ -3,6 +3,7 @@ import type { OptionSpec } from '../protocol/types';
 import type { FormSchema } from '../protocol/webview';
 import type { RunManager } from '../runs/manager';
 import { readSettings } from '../commands/settings';
+import { slurmAvailable } from '../launch/slurm';
 
 export const MODEL_SUGGESTIONS = [
   { id: 'ngram', description: 'Built-in hashed n-gram model: no download, trains in seconds' },
@@ -49,6 +50,7 @@ export async function buildFormSchema(manager: RunManager, storage: vscode.Uri):
       options: {},
     },
     trusted,
+    ...(slurmAvailable() && trusted ? { where: { choices: ['local', 'slurm'], default: settings.launcher } } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import type { MetricEvent } from '../protocol/types';
 import { fromWebview, FromWebview, PanelState, ToWebview } from '../protocol/webview';
 import type { ManagedRun } from '../runs/manager';
 import { buildFormSchema, isHubId, looksLocal } from './formSchema';
+import { extensionBundle, launcherFor } from '../launch/launcher';
 import { panelHtml } from './html';
 import { readMisclassified, readRunView } from './runData';
 import type { Services } from './services';
@@ -297,7 +298,8 @@ export class RunPanel {
       ...(settings.cacheDir ? { cache_dir: settings.cacheDir } : {}),
     };
     this.services.output.appendLine(`[run] start ${path.basename(dataset)} with ${model}`);
-    const run = this.services.manager.start(request);
+    const where = msg.where ?? settings.launcher;
+    const run = this.services.manager.start(request, where === 'local' ? undefined : launcherFor(where, { bundle: extensionBundle(this.services.context.extensionUri.fsPath), slurm: settings.slurm }));
     this.attach(run);
     this.services.runsChanged.fire();
     if (run.state === 'queued') this.post({ type: 'run-queued', position: this.services.manager.queuePosition(run) });

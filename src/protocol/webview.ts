@@ -50,6 +50,8 @@ export interface FormSchema {
   };
   /** Workspace trust: false disables model folders and settings-controlled paths. */
   trusted: boolean;
+  /** Present when runs can go elsewhere (sbatch on the PATH): the form's "Where" choice and its default. */
+  where?: { choices: ('local' | 'slurm')[]; default: 'local' | 'slurm' };
 }
 
 export interface PreviewRow {
@@ -85,6 +87,7 @@ export interface FormDraft {
   test_fraction: string;
   options: Partial<Record<FamilyForm['name'], Record<string, string | boolean>>>;
   name?: string;
+  where?: 'local' | 'slurm';
 }
 
 /** What the panel persists with vscode.setState and the serializer restores. */
@@ -190,6 +193,7 @@ const formSchema = obj({
     options: record(nullable(union(num, str, bool))),
   }),
   trusted: bool,
+  where: optional(obj({ choices: arr(oneOf(['local', 'slurm'] as const)), default: oneOf(['local', 'slurm'] as const) })),
 });
 const previewRow = obj({ text: str, label: str, line: int });
 const predictionRow = obj({ line: int, text: str, gold: str, predicted: str, score: anyNum });
@@ -229,6 +233,8 @@ export const startRun = obj({
   label_column: optional(str),
   options: record(optionValue),
   name: optional(str),
+  /** Where the run trains (the form shows the choice when Slurm is available); absent: the setting. */
+  where: optional(oneOf(['local', 'slurm'] as const)),
 });
 export type StartRun = Infer<typeof startRun>;
 

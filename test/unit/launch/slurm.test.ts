@@ -6,7 +6,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { launcherFor } from '../../../src/launch/launcher';
+import type { FromTrainer } from '../../../src/protocol/trainer';
 import type { RunRecord } from '../../../src/protocol/types';
+import { RunManager } from '../../../src/runs/manager';
 import { cli, ensureBuilt, finetune, lastJson, sample } from '../cliHelpers';
 
 function slurmUp(): string | undefined {
@@ -195,6 +198,28 @@ describe('Slurm launcher, end to end (real slurmctld + slurmd)', function () {
     const ids = b.trials.map((_, i) => record(JSON.parse(fs.readFileSync(path.join(b.sweep_dir, 'sweep.json'), 'utf8')).trials[i].run_dir).launcher?.job_id);
     const arrayId = ids[0]!.split('_')[0];
     assert.deepEqual(ids, [0, 1, 2, 3].map((i) => `${arrayId}_${i}`));
+  });
+
+  it("the extension's run manager submits to Slurm, follows the curve from the run folder, and cancels with scancel", async () => {
+    const manager = new RunManager({ trainerPath: path.join(path.dirname(cli), 'trainer.js'), maxConcurrent: 1 });
+    const launcher = launcherFor('slurm', { bundle: { node: process.execPath, cli } });
+    const request = { dataset: sample, model: 'ngram', seed: 7, options: { epochs: 1000, patience: 0 }, runs_dir: runsDir, name: 'from-the-panel' };
+    const run = manager.start(request, launcher);
+    const seen: string[] = [];
+    let epochsSeen = 0;
+    run.on('message', (m: FromTrainer) => {
+      seen.push(m.type);
+      if (m.type === 'metric' && m.event.kind === 'epoch') epochsSeen++;
+    });
+    await until('epochs streamed from metrics.jsonl', () => (epochsSeen >= 3 ? true : undefined), 120_000);
+    assert.equal(seen[0], 'run-created');
+    assert.equal(run.state, 'running');
+    run.cancel();
+    assert.equal(await run.whenDone(), 'cancelled');
+    const rec = record(run.runDir!);
+    assert.equal(rec.status, 'cancelled');
+    assert.equal(rec.launcher?.state, 'CANCELLED');
+    assert.ok(fs.readFileSync(path.join(run.runDir!, 'job.sh'), 'utf8').includes('#SBATCH'));
   });
 
   it('uses the CLI bundle staged once on the shared filesystem', () => {
