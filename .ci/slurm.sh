@@ -48,9 +48,12 @@ esac
 
 t0=$(date +%s.%N)
 if ! command -v sbatch >/dev/null || ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
-  log "apt-get install slurm-wlm munge"
-  $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends slurm-wlm munge >&2
+  log "apt-get install slurm-wlm munge (log: $LOGS/apt.log)"
+  mkdir -p "$LOGS"
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends slurm-wlm munge; } >"$LOGS/apt.log" 2>&1; then
+    tail -n 20 "$LOGS/apt.log" >&2
+    exit 1
+  fi
 fi
 # The packages enable systemd units; on a machine with systemd they may have started with Debian's
 # (absent) config. This script runs its own daemons, so stop those.
