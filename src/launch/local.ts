@@ -10,11 +10,13 @@ import * as path from 'node:path';
 import { CliBundle, FINAL, Launcher, LaunchJob, patchRecord, readRecord } from './launcher';
 
 const OUTPUT = 'job.out';
+const KILL_AFTER_MS = 5000;
 
 export class LocalLauncher implements Launcher {
   readonly kind = 'local';
   private readonly queue: LaunchJob[] = [];
   private readonly children = new Map<string, ChildProcess>();
+  private readonly cancelled = new Set<string>();
   private maxParallel = Math.max(1, os.cpus().length);
 
   constructor(private readonly bundle: CliBundle) {}
@@ -60,6 +62,9 @@ export class LocalLauncher implements Launcher {
     await patchRecord(dir, (r) => {
       const launcher = { ...r.launcher!, state: 'exited', final: true, ...(code !== null ? { exit_code: code } : {}) };
       if (FINAL.has(r.status)) return { launcher };
+      if (this.cancelled.has(dir)) {
+        return { launcher, status: 'cancelled', finished_at: new Date().toISOString(), error: { message: 'cancelled by the user', kind: 'cancelled' } };
+      }
       const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
       return {
         launcher: { ...launcher, output_tail: tail(path.join(dir, OUTPUT)) },
@@ -88,7 +93,13 @@ export class LocalLauncher implements Launcher {
     }
     const child = this.children.get(dir);
     if (child) {
+      // SIGTERM: the CLI marks the run cancelled and exits; SIGKILL if it has not within the grace period.
+      this.cancelled.add(dir);
       child.kill('SIGTERM');
+      const timer = setTimeout(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }, KILL_AFTER_MS);
+      timer.unref();
       return;
     }
     // Started by another process on this host: signal the writer named in run.json.

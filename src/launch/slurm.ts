@@ -300,15 +300,27 @@ export class SlurmLauncher implements Launcher {
   }
 }
 
+/** The version of the bundle being staged (its package.json beside dist/), not of the process staging it. */
+function bundleVersion(cli: string): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(path.dirname(path.dirname(cli)), 'package.json'), 'utf8')) as { version?: unknown };
+    if (typeof pkg.version === 'string') return pkg.version;
+  } catch {
+    /* no package.json beside dist/ */
+  }
+  return VERSION;
+}
+
 /**
  * Copies this machine's CLI bundle (dist/, onnxruntime-node with this platform's binaries, onnxruntime-common)
  * and node binary to `<stageRoot>/finetune-<version>-<platform>-<arch>/` once: a later call with the same
  * build finds it complete. Returns the node binary and cli.js to put in job scripts.
  */
 export async function stageBundle(bundle: CliBundle, stageRoot: string, nodeOnNodes?: string): Promise<CliBundle> {
-  const target = path.join(stageRoot, `finetune-${VERSION}-${process.platform}-${process.arch}`);
+  const version = bundleVersion(bundle.cli);
+  const target = path.join(stageRoot, `finetune-${version}-${process.platform}-${process.arch}`);
   const cliStat = fs.statSync(bundle.cli);
-  const stamp = JSON.stringify({ version: VERSION, cli_bytes: cliStat.size, cli_mtime: cliStat.mtimeMs });
+  const stamp = JSON.stringify({ version, cli_bytes: cliStat.size, cli_mtime: cliStat.mtimeMs });
   // A node named without a path (the editor's Electron binary cannot be copied alone): the nodes' PATH.
   if (!nodeOnNodes && !path.isAbsolute(bundle.node)) nodeOnNodes = bundle.node;
   const result = { node: nodeOnNodes ?? path.join(target, 'bin', 'node'), cli: path.join(target, 'dist', 'cli.js') };

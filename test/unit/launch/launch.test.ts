@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { jobScript, shellQuote, statusOfSlurmState } from '../../../src/launch/slurm';
 import { chooseTrials, expandGrid, parseGrid, summarize, type SweepSpec } from '../../../src/launch/sweep';
 import type { RunRecord } from '../../../src/protocol/types';
-import { ensureBuilt, finetune, lastJson, sample } from '../cliHelpers';
+import { cli, ensureBuilt, finetune, lastJson, sample } from '../cliHelpers';
 
 describe('launch: job scripts and Slurm states', () => {
   it('writes #SBATCH lines from the settings and runs the CLI on the prepared folder', () => {
@@ -125,6 +125,26 @@ describe('launch: local launcher through the CLI', function () {
     const listed = finetune(['runs', '--runs-dir', runsDir]);
     assert.equal(listed.code, 0);
     assert.doesNotMatch(listed.stdout, /unreadable/, 'the sweeps folder is not listed as a run');
+  });
+
+  it('Ctrl-C on a sweep cancels every trial, running or queued', async () => {
+    const runsDir = path.join(tmp, 'runs3');
+    const child = spawn(process.execPath, [cli, 'sweep', sample, '--runs-dir', runsDir, '--grid', 'seed=1,2,3', '--epochs', '1000', '--patience', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c));
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 60_000;
+    while (!/trial 0 .*: running/.test(stderr)) {
+      assert.ok(Date.now() < deadline, `the first trial never ran:\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    const s = lastJson(stdout) as { status: string; trials: { status: string }[] };
+    assert.equal(s.status, 'cancelled');
+    assert.deepEqual(s.trials.map((t) => t.status), ['cancelled', 'cancelled', 'cancelled']);
   });
 
   it('failed trials are reported with their errors; no best, exit 1', () => {

@@ -128,7 +128,7 @@ describe('Slurm launcher, end to end (real slurmctld + slurmd)', function () {
     assert.equal(epochs(waiting), 3);
   });
 
-  it('cancel while running: the CLI on the node handles SIGTERM, run.json says cancelled, metrics so far are kept', async () => {
+  it('cancel while running (scancel): run.json says cancelled, metrics so far are kept', async () => {
     const r = finetune(['train', sample, '--runs-dir', runsDir, '--seed', '7', '--epochs', '1000', '--patience', '0', '--name', 'long', '--launcher', 'slurm', '--detach', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const dir = String(lastJson(r.stdout).run_dir);
@@ -224,7 +224,7 @@ describe('Slurm launcher, end to end (real slurmctld + slurmd)', function () {
 
   it('uses the CLI bundle staged once on the shared filesystem', () => {
     const staged = fs.readdirSync(path.join(runsDir, '.bundles'));
-    assert.equal(staged.length, 1);
+    assert.equal(staged.length, 1, staged.join(', '));
     const stage = path.join(runsDir, '.bundles', staged[0]);
     assert.ok(fs.existsSync(path.join(stage, 'dist', 'cli.js')));
     assert.ok(fs.existsSync(path.join(stage, 'bin', 'node')));
