@@ -12,7 +12,8 @@ import { registerInline } from './inline/register';
 import { RUN_PANEL_VIEW_TYPE, RunPanel } from './panel/runPanel';
 import { RunsTreeProvider } from './panel/runsTree';
 import type { Services } from './panel/services';
-import { RunManager } from './runs/manager';
+import type { PanelState } from './protocol/webview';
+import { ManagedRun, RunManager } from './runs/manager';
 
 let manager: RunManager | undefined;
 
@@ -51,6 +52,8 @@ export function activate(context: vscode.ExtensionContext): { services: Services
     vscode.workspace.onDidGrantWorkspaceTrust(() => runsChanged.fire()),
   );
   manager.on('started', (run) => output.appendLine(`[run] started ${run.request.dataset} (${run.request.model})`));
+  // Launched runs (Slurm): queue reason, node and final state come from refreshes of run.json; show them.
+  manager.on('added', (run: ManagedRun) => run.on('record', () => runsChanged.fire()));
   return { services };
 }
 

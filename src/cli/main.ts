@@ -7,16 +7,18 @@ import { CancelledError, UsageError } from '../ml/family';
 import { VERSION } from '../ml/env';
 import { auditCommand } from './audit';
 import { Command, EXIT, Io } from './common';
+import { cancelCommand } from './cancel';
 import { distillCommand } from './distill';
 import { evalCommand } from './evaluate';
 import { exportCommand } from './export';
 import { predictCommand } from './predict';
 import { runsCommand } from './runs';
 import { suggestCommand } from './suggest';
+import { sweepCommand } from './sweep';
 import { trainCommand } from './train';
 import { Cancelled } from '../ml/cancel';
 
-export const commands: Command[] = [trainCommand, distillCommand, evalCommand, predictCommand, runsCommand, exportCommand, auditCommand, suggestCommand];
+export const commands: Command[] = [trainCommand, sweepCommand, distillCommand, evalCommand, predictCommand, runsCommand, cancelCommand, exportCommand, auditCommand, suggestCommand];
 
 function usage(): string {
   const w = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -4,11 +4,14 @@ import { defaultRunsDir } from '../runs/runFolder';
 import { formatFlags, parseArgs } from './args';
 import { Command, EXIT, helpFlag, jsonFlag, printable, runsDirFlag, str } from './common';
 import { formatDuration } from '../protocol/format';
+import { describeState } from '../launch/follow';
+import { refreshLaunched } from '../launch/launcher';
+import { ownBundle } from './launch';
 
 function row(r: RunListing): string[] {
   const rec = r.record;
   const test = rec?.metrics?.test;
-  const status = r.stale ? 'failed (stale)' : r.status;
+  const status = r.stale ? 'failed (stale)' : rec?.launcher ? `${describeState(rec)}${rec.launcher.kind === 'local' ? '' : ` [${rec.launcher.kind}${rec.launcher.job_id ? ` ${rec.launcher.job_id}` : ''}]`}` : r.status;
   const took = rec?.timings?.total_s ?? (rec?.finished_at ? (Date.parse(rec.finished_at) - Date.parse(rec.created_at)) / 1000 : undefined);
   return [
     printable(r.id),
@@ -40,7 +43,9 @@ export const runsCommand: Command = {
       return positionals.length > 0 ? EXIT.usage : EXIT.ok;
     }
     const dir = path.resolve(io.cwd, str(flags, 'runs-dir') ?? defaultRunsDir(io.cwd));
-    const runs = await listRuns(dir);
+    let runs = await listRuns(dir);
+    // Runs on a cluster: the scheduler says what run.json cannot yet (queue reason, a job it ended).
+    if (await refreshLaunched(runs.map((r) => r.record), runs.map((r) => r.dir), ownBundle())) runs = await listRuns(dir);
     if (flags.get('json')) {
       io.stdout.write(
         JSON.stringify(
@@ -54,6 +59,7 @@ export const runsCommand: Command = {
             macro_f1: r.record?.metrics?.test?.macro.f1,
             accuracy: r.record?.metrics?.test?.accuracy,
             created_at: r.record?.created_at,
+            ...(r.record?.launcher ? { launcher: r.record.launcher } : {}),
           })),
         ) + '\n',
       );

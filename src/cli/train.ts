@@ -23,9 +23,11 @@ import {
   runsDirFlag,
   str,
 } from './common';
+import { launcherKind, launcherFlags, launchTrain } from './launch';
 import { ProgressView } from './progress';
+import { markUnstarted } from '../launch/launcher';
 
-const baseFlags: FlagSpec[] = [
+export const baseFlags: FlagSpec[] = [
   {
     name: 'model',
     type: 'string',
@@ -44,6 +46,8 @@ const baseFlags: FlagSpec[] = [
   runsDirFlag,
   cacheDirFlag,
   { name: 'name', type: 'string', valueName: 'TEXT', help: 'a name for the run (default: the dataset file name)' },
+  { name: 'run-dir', type: 'string', valueName: 'DIR', help: 'write into this run folder prepared by a launcher (run.json "pending")' },
+  ...launcherFlags,
   jsonFlag,
   helpFlag,
 ];
@@ -102,49 +106,67 @@ export const trainCommand: Command = {
   summary: 'train a classifier on a labeled CSV, TSV, JSONL or JSON file and write a run folder',
   flags: baseFlags,
   async run(argv, io) {
-    const given = peek(argv, 'mode');
-    if (given !== undefined && !(MODES as readonly string[]).includes(given)) throw new UsageError(`--mode ${given}: expected ${MODES.join(', ')}`);
-    const mode = given as Mode | undefined;
-    const model = peek(argv, 'model') ?? defaultModelFor(mode);
-    const family = await familyByName(familyNameFor(model, mode));
-    const optionFlags = familyFlags(family);
-    const flagSpecs = [...baseFlags, ...optionFlags];
-    const { positionals, flags } = parseArgs(argv, flagSpecs);
-    if (flags.get('help')) {
-      io.stdout.write(
-        `Usage: ${this.usage}\n\n${this.summary}.\n\nOptions:\n${formatFlags(baseFlags)}\n\n` +
-          `${family.title} options (--model ${model}${mode ? ` --mode ${mode}` : ''}):\n${formatFlags(optionFlags)}\n`,
-      );
+    const parsed = await parseTrainArgs(argv, io, baseFlags, 'train');
+    if (parsed.help) {
+      io.stdout.write(`Usage: ${this.usage}\n\n${this.summary}.\n\nOptions:\n${parsed.help}`);
       return EXIT.ok;
     }
-    if (positionals.length !== 1) throw new UsageError(`train takes one dataset file (got ${positionals.length}); see finetune train --help`);
-    const options = familyOptionValues(family, flags);
-    const resolve = (p: string | undefined) => (p === undefined ? undefined : path.resolve(io.cwd, p));
-    const request: TrainRequest = {
-      dataset: resolve(positionals[0])!,
-      valid: resolve(str(flags, 'valid')),
-      test: resolve(str(flags, 'test')),
-      text_column: str(flags, 'text-column'),
-      label_column: str(flags, 'label-column'),
-      group_column: str(flags, 'group-column'),
-      model: resolveModelArg(model, io.cwd),
-      mode,
-      seed: num(flags, 'seed', true),
-      device: device(flags),
-      valid_fraction: num(flags, 'valid-fraction', false),
-      test_fraction: num(flags, 'test-fraction', false),
-      options,
-      runs_dir: resolve(str(flags, 'runs-dir')) ?? defaultRunsDir(io.cwd),
-      name: str(flags, 'name'),
-      cache_dir: resolve(str(flags, 'cache-dir')),
-    };
+    const { request, family, flags } = parsed;
     const json = flags.get('json') === true;
-    const { result, record } = await trainWithProgress(request, io, json);
+    const kind = launcherKind(flags, io);
+    const { result, record } = kind === 'local' ? await trainWithProgress(request, io, json) : ((await launchTrain(kind, request, family, flags, io, json)) ?? {});
+    if (!result || !record) return EXIT.ok; // --detach
     if (json) io.stdout.write(JSON.stringify(result) + '\n');
     else printTrainResult(io, result, formatMetricsTable(record.metrics!.test!));
     return EXIT.ok;
   },
 };
+
+/**
+ * The train flags (base flags, then the model family's hyperparameters, which depend on --model/--mode) as a
+ * TrainRequest with absolute paths; `help` holds the options text when --help was given. Shared with `sweep`.
+ */
+export async function parseTrainArgs(
+  argv: string[],
+  io: Io,
+  commandFlags: FlagSpec[],
+  command: string,
+): Promise<{ help: string; request: TrainRequest; family: ModelFamily; flags: Map<string, string | boolean> }> {
+  const given = peek(argv, 'mode');
+  if (given !== undefined && !(MODES as readonly string[]).includes(given)) throw new UsageError(`--mode ${given}: expected ${MODES.join(', ')}`);
+  const mode = given as Mode | undefined;
+  const model = peek(argv, 'model') ?? defaultModelFor(mode);
+  const family = await familyByName(familyNameFor(model, mode));
+  const optionFlags = familyFlags(family);
+  const { positionals, flags } = parseArgs(argv, [...commandFlags, ...optionFlags]);
+  if (flags.get('help')) {
+    const help = `${formatFlags(commandFlags)}\n\n${family.title} options (--model ${model}${mode ? ` --mode ${mode}` : ''}):\n${formatFlags(optionFlags)}\n`;
+    return { help, request: undefined as never, family, flags };
+  }
+  if (positionals.length !== 1) throw new UsageError(`${command} takes one dataset file (got ${positionals.length}); see finetune ${command} --help`);
+  const options = familyOptionValues(family, flags);
+  const resolve = (p: string | undefined) => (p === undefined ? undefined : path.resolve(io.cwd, p));
+  const request: TrainRequest = {
+    dataset: resolve(positionals[0])!,
+    valid: resolve(str(flags, 'valid')),
+    test: resolve(str(flags, 'test')),
+    text_column: str(flags, 'text-column'),
+    label_column: str(flags, 'label-column'),
+    group_column: str(flags, 'group-column'),
+    model: resolveModelArg(model, io.cwd),
+    mode,
+    seed: num(flags, 'seed', true),
+    device: device(flags),
+    valid_fraction: num(flags, 'valid-fraction', false),
+    test_fraction: num(flags, 'test-fraction', false),
+    options,
+    runs_dir: resolve(str(flags, 'runs-dir')) ?? defaultRunsDir(io.cwd),
+    run_dir: resolve(str(flags, 'run-dir')),
+    name: str(flags, 'name'),
+    cache_dir: resolve(str(flags, 'cache-dir')),
+  };
+  return { help: '', request, family, flags };
+}
 
 /**
  * Runs the pipeline with the progress view on stderr. With --json, a failure still ends stdout with one
@@ -166,9 +188,11 @@ export async function trainWithProgress(request: TrainRequest, io: Io, json: boo
     return out;
   } catch (e) {
     view.done();
+    // A launcher's run folder that the pipeline never adopted (bad data, cancelled while loading) says why.
+    if (request.run_dir && !runDir) await markUnstarted(request.run_dir, e, errorKindOf(e));
     if (json) {
       const status = errorKindOf(e) === 'cancelled' ? 'cancelled' : 'failed';
-      io.stdout.write(JSON.stringify({ run_dir: runDir ?? null, status, model: request.model, error: (e as Error).message }) + '\n');
+      io.stdout.write(JSON.stringify({ run_dir: runDir ?? request.run_dir ?? null, status, model: request.model, error: (e as Error).message }) + '\n');
     }
     throw e;
   }

@@ -2,6 +2,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { extensionBundle, launcherFor, readRecord } from '../launch/launcher';
 import { RunPanel } from '../panel/runPanel';
 import type { RunNode } from '../panel/runsTree';
 import type { Services } from '../panel/services';
@@ -101,6 +102,13 @@ export function registerRunCommands(services: Services): vscode.Disposable[] {
       let run = typeof arg === 'object' && !(arg instanceof vscode.Uri) && arg?.managed ? arg.managed : undefined;
       const dir = rawRunDirOf(arg);
       if (!run && dir) run = manager.byRunDir(dir);
+      // A run another window or the CLI submitted to a launcher (Slurm): cancel it there, from its folder.
+      const launched = !run && dir ? (await readRecord(dir))?.launcher : undefined;
+      if (launched && dir) {
+        await launcherFor(launched.kind, { bundle: extensionBundle(services.context.extensionUri.fsPath) }).cancel(dir);
+        services.runsChanged.fire();
+        return;
+      }
       if (!run) {
         const active = manager.runs.filter((r) => r.active);
         if (active.length === 0) {

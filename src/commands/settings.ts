@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Device } from '../protocol/vocabulary';
+import type { SlurmSettings } from '../launch/slurm';
 
 export interface Settings {
   runsDir: string;
@@ -8,6 +9,9 @@ export interface Settings {
   defaultModel: string;
   device: Device;
   maxConcurrentRuns: number;
+  /** finetune.launcher and finetune.slurm.* (src/launch). */
+  launcher: 'local' | 'slurm';
+  slurm: SlurmSettings;
   defaults: {
     epochs: number | null;
     learningRate: number | null;
@@ -38,6 +42,8 @@ export function readSettings(storage: vscode.Uri): Settings {
     defaultModel: cfg.get<string>('defaultModel', 'ngram').trim() || 'ngram',
     device: cfg.get<Device>('device', 'auto'),
     maxConcurrentRuns: Math.max(1, cfg.get<number>('maxConcurrentRuns', 1)),
+    launcher: cfg.get<string>('launcher', 'local') === 'slurm' ? 'slurm' : 'local',
+    slurm: slurmSettings(cfg),
     defaults: {
       epochs: cfg.get<number | null>('defaults.epochs', null),
       learningRate: cfg.get<number | null>('defaults.learningRate', null),
@@ -47,6 +53,23 @@ export function readSettings(storage: vscode.Uri): Settings {
       validFraction: cfg.get<number>('defaults.validFraction', 0.1),
       testFraction: cfg.get<number>('defaults.testFraction', 0.2),
     },
+  };
+}
+
+function slurmSettings(cfg: vscode.WorkspaceConfiguration): SlurmSettings {
+  const text = (key: string) => cfg.get<string>(`slurm.${key}`, '').trim() || undefined;
+  const count = (key: string) => Math.max(0, Math.floor(cfg.get<number>(`slurm.${key}`, 0))) || undefined;
+  return {
+    partition: text('partition'),
+    account: text('account'),
+    gpus: count('gpus'),
+    gpuFlag: cfg.get<string>('slurm.gpuFlag', 'gpus') === 'gres' ? 'gres' : 'gpus',
+    cpus: count('cpus'),
+    mem: text('memory'),
+    time: text('time'),
+    extra: cfg.get<string[]>('slurm.extraLines', []).filter((l) => typeof l === 'string' && l.trim()),
+    bundleDir: text('bundleDirectory'),
+    node: text('node'),
   };
 }
 

@@ -4,6 +4,7 @@ import { modelRefKind } from '../protocol/vocabulary';
 import type { FormSchema } from '../protocol/webview';
 import type { RunManager } from '../runs/manager';
 import { readSettings } from '../commands/settings';
+import { slurmAvailable } from '../launch/slurm';
 
 export const MODEL_SUGGESTIONS = [
   { id: 'ngram', description: 'Built-in hashed n-gram model: no download, trains in seconds' },
@@ -51,6 +52,7 @@ export async function buildFormSchema(manager: RunManager, storage: vscode.Uri, 
     },
     trusted,
     folders: trusted ? [...new Set([...folders, ...(looksLocal(settings.defaultModel) ? [settings.defaultModel] : [])])] : [],
+    ...(slurmAvailable() && trusted ? { where: { choices: ['local', 'slurm'], default: settings.launcher } } : {}),
   };
 }
 

@@ -21,6 +21,7 @@ import { familyFor, isHubId } from '../protocol/vocabulary';
 import { mistakesFile } from './export';
 import type { DataIssues } from '../protocol/dataIssues';
 import { exportIssues, relabelInFile } from './dataIssues';
+import { extensionBundle, launcherFor } from '../launch/launcher';
 import { panelHtml } from './html';
 import { readMisclassified, readRunView } from './runData';
 import type { Services } from './services';
@@ -406,7 +407,8 @@ export class RunPanel {
       ...(settings.cacheDir ? { cache_dir: settings.cacheDir } : {}),
     };
     this.services.output.appendLine(`[run] start ${path.basename(dataset)} with ${model}`);
-    const run = this.services.manager.start(request);
+    const where = msg.where ?? settings.launcher;
+    const run = this.services.manager.start(request, where === 'local' ? undefined : launcherFor(where, { bundle: extensionBundle(this.services.context.extensionUri.fsPath), slurm: settings.slurm }));
     this.attach(run);
     this.services.runsChanged.fire();
     if (run.state === 'queued') this.post({ type: 'run-queued', position: this.services.manager.queuePosition(run) });

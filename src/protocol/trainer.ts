@@ -47,6 +47,8 @@ const trainRequest = obj({
   /** Family hyperparameters by OptionSpec.key. */
   options: optional(record(optionValue)),
   runs_dir: str,
+  /** Write into this existing run folder (created by a launcher, run.json 'pending') instead of a new one. */
+  run_dir: optional(str),
   name: optional(str),
   cache_dir: optional(str),
   /**

@@ -174,6 +174,29 @@ export interface RunRecord {
   error?: { message: string; kind: ErrorKind; stderr_tail?: string[] };
   /** Extra facts a family adds (e.g. truncated, encode_tokens_per_s). */
   extra?: Record<string, unknown>;
+  /** Set when a launcher (src/launch) started the run: how to follow and cancel it from the folder alone. */
+  launcher?: LaunchInfo;
+}
+
+/** run.json's `launcher`: written by the submitting side, refreshed by whoever reads the run folder. */
+export interface LaunchInfo {
+  kind: string;
+  /** The scheduler's id for the job (Slurm: "123" or "123_4" for an array task). */
+  job_id?: string;
+  /** The scheduler's own state name (Slurm: PENDING, RUNNING, TIMEOUT, ...), the queue reason, the node. */
+  state?: string;
+  reason?: string;
+  node?: string;
+  /** File the job's stdout/stderr go to (absolute). */
+  output?: string;
+  exit_code?: number;
+  /** Last lines of the job's output, kept when the job did not complete. */
+  output_tail?: string[];
+  /** True once the scheduler's final state is recorded: readers stop asking. */
+  final?: boolean;
+  /** Sweep this run is a trial of (the sweep folder) and its index. */
+  sweep?: string;
+  trial?: number;
 }
 
 /** The last line of `finetune train --json`: the CLI contract. Metrics are on the test split. */

@@ -16,7 +16,11 @@ export const FAMILY_NAMES = ['ngram', 'encoder', 'finetune', 'hybrid'] as const;
 export type FamilyName = (typeof FAMILY_NAMES)[number];
 
 /** A run's status in run.json. */
-export const RUN_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;
+/**
+ * 'pending': submitted to a launcher (a Slurm queue, or a local sweep's queue) and not started yet;
+ * 'timeout' and 'out-of-memory': the scheduler ended the job (its time or memory limit).
+ */
+export const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled', 'timeout', 'out-of-memory'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** The built-in model's --model value. */

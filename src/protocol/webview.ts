@@ -57,6 +57,8 @@ export interface FormSchema {
    * accepts these as models; any other path must come from "Local folder…".
    */
   folders?: string[];
+  /** Present when runs can go elsewhere (sbatch on the PATH): the form's "Where" choice and its default. */
+  where?: { choices: ('local' | 'slurm')[]; default: 'local' | 'slurm' };
 }
 
 export interface PreviewRow {
@@ -92,6 +94,7 @@ export interface FormDraft {
   test_fraction: string;
   options: Partial<Record<FamilyForm['name'], Record<string, string | boolean>>>;
   name?: string;
+  where?: 'local' | 'slurm';
 }
 
 /** What the panel persists with vscode.setState and the serializer restores. */
@@ -204,6 +207,7 @@ const formSchema = obj({
   defaults: obj({ ...runChoices, options: record(nullable(union(num, str, bool))) }),
   trusted: bool,
   folders: optional(arr(str)),
+  where: optional(obj({ choices: arr(oneOf(['local', 'slurm'] as const)), default: oneOf(['local', 'slurm'] as const) })),
 });
 const previewRow = obj({ text: str, label: str, line: int });
 const predictionRow = obj({ line: int, text: str, gold: str, predicted: str, score: anyNum });
@@ -241,6 +245,8 @@ export const startRun = obj({
   label_column: optional(str),
   options: record(optionValue),
   name: optional(str),
+  /** Where the run trains (the form shows the choice when Slurm is available); absent: the setting. */
+  where: optional(oneOf(['local', 'slurm'] as const)),
 });
 export type StartRun = Infer<typeof startRun>;
 

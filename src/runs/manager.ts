@@ -11,6 +11,10 @@ import * as path from 'node:path';
 import { expectValid } from '../protocol/check';
 import { FromTrainer, fromTrainer, InspectRequest, ToTrainer, TrainRequest } from '../protocol/trainer';
 import type { DatasetSummary, RunRecord } from '../protocol/types';
+import { followRun, resultFromRecord } from '../launch/follow';
+import { Launcher, prepareRunFolder, trainArgv } from '../launch/launcher';
+import { familyNameFor } from '../ml/families';
+import type { OptionSpec } from '../protocol/types';
 import { readJsonIfValid, writeJsonAtomic } from './atomic';
 import { RUN_JSON } from './runFolder';
 
@@ -42,11 +46,15 @@ export class ManagedRun extends EventEmitter {
   child?: ChildProcess;
   private cancelRequested = false;
   private finished = false;
+  /** Cancels a launched run (followRun turns it into the launcher's cancel). */
+  private readonly launchAbort = new AbortController();
 
   constructor(
     readonly key: number,
     readonly request: TrainRequest,
     private readonly manager: RunManager,
+    /** Set when a launcher (e.g. Slurm) runs it instead of a trainer child process of this host. */
+    readonly launcher?: Launcher,
   ) {
     super();
   }
@@ -68,6 +76,10 @@ export class ManagedRun extends EventEmitter {
       this.finish('cancelled', { message: 'cancelled before it started', kind: 'cancelled' });
       return;
     }
+    if (this.launcher) {
+      this.launchAbort.abort();
+      return;
+    }
     const child = this.child;
     if (!child) return;
     try {
@@ -84,6 +96,10 @@ export class ManagedRun extends EventEmitter {
 
   /** @internal */
   start(): void {
+    if (this.launcher) {
+      void this.startLaunched(this.launcher);
+      return;
+    }
     const opts = this.manager.options;
     const child = fork(opts.trainerPath, [], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -136,6 +152,40 @@ export class ManagedRun extends EventEmitter {
   }
 
   private finishedBy?: 'done' | 'error' | 'cancelled';
+
+  /**
+   * A launched run is followed from its folder alone: metrics.jsonl lines become 'metric' messages and
+   * the final run.json becomes 'done' or 'error', so the panel shows it like a local run.
+   */
+  private async startLaunched(launcher: Launcher): Promise<void> {
+    this.setState('running');
+    try {
+      const familyName = familyNameFor(this.request.model, this.request.mode);
+      const family = (await this.manager.describeFamilies()).find((f) => f.name === familyName);
+      const optionFlags = new Map((family?.options ?? []).map((o) => [(o as OptionSpec).key, (o as OptionSpec).flag]));
+      const dir = await prepareRunFolder(this.request, { kind: launcher.kind });
+      this.onMessage({ type: 'run-created', run_dir: dir, id: path.basename(dir) });
+      await launcher.submit([{ dir, argv: trainArgv(this.request, optionFlags) }], { name: this.request.name });
+      const record = await followRun(
+        dir,
+        launcher,
+        { onMetric: (event) => this.onMessage({ type: 'metric', event }), onRecord: (r) => this.emit('record', r) },
+        { signal: this.launchAbort.signal },
+      );
+      if (record.status === 'completed') {
+        this.onMessage({ type: 'done', result: resultFromRecord(dir, record) });
+        return this.finish('completed');
+      }
+      const kind = record.status === 'cancelled' ? 'cancelled' : (record.error?.kind ?? 'crash');
+      const message = record.error?.message ?? `the run ended ${record.status}`;
+      this.onMessage({ type: 'error', kind, message, run_dir: dir });
+      this.finish(record.status === 'cancelled' ? 'cancelled' : 'failed', { message, kind });
+    } catch (e) {
+      const message = (e as Error).message;
+      this.onMessage({ type: 'error', kind: 'crash', message, ...(this.runDir ? { run_dir: this.runDir } : {}) });
+      this.finish('failed', { message, kind: 'crash' });
+    }
+  }
 
   private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     if (this.finishedBy === 'done') return this.finish('completed');
@@ -201,9 +251,9 @@ export class RunManager extends EventEmitter {
     this.pump();
   }
 
-  /** Start (or queue) a run. */
-  start(request: TrainRequest): ManagedRun {
-    const run = new ManagedRun(this.nextKey++, request, this);
+  /** Start (or queue) a run; with a launcher, submit it there (its scheduler queues it, not this manager). */
+  start(request: TrainRequest, launcher?: Launcher): ManagedRun {
+    const run = new ManagedRun(this.nextKey++, request, this, launcher);
     this.runs.push(run);
     this.emit('added', run);
     this.pump();
@@ -216,6 +266,11 @@ export class RunManager extends EventEmitter {
 
   get running(): ManagedRun[] {
     return this.runs.filter((r) => r.state === 'running');
+  }
+
+  /** Runs that take a local slot: launched runs wait in their scheduler's queue instead. */
+  private get runningHere(): ManagedRun[] {
+    return this.running.filter((r) => !r.launcher);
   }
 
   /** Position in the queue (1-based), or 0 when not queued. */
@@ -234,7 +289,11 @@ export class RunManager extends EventEmitter {
   }
 
   private pump(): void {
-    while (this.running.length < this.options.maxConcurrent && this.queued.length > 0) {
+    for (const next of this.queued.filter((r) => r.launcher)) {
+      next.start();
+      this.emit('started', next);
+    }
+    while (this.runningHere.length < this.options.maxConcurrent && this.queued.length > 0) {
       const next = this.queued[0];
       next.start();
       this.emit('started', next);

@@ -55,7 +55,12 @@ export class RunWriter {
     return this.record.id;
   }
 
-  static async create(runsDir: string, init: NewRun): Promise<RunWriter> {
+  /**
+   * A new run folder under runsDir; or, with `existingDir`, the folder a launcher created (run.json
+   * 'pending', see src/launch): its id, creation time and `launcher` facts are kept.
+   */
+  static async create(runsDir: string, init: NewRun, existingDir?: string): Promise<RunWriter> {
+    if (existingDir) return RunWriter.adopt(existingDir, init);
     try {
       await fsp.mkdir(runsDir, { recursive: true });
     } catch (e) {
@@ -87,6 +92,24 @@ export class RunWriter {
       pid: process.pid,
       host: os.hostname(),
       ...init,
+    };
+    const w = new RunWriter(dir, record);
+    await w.flush();
+    return w;
+  }
+
+  private static async adopt(dir: string, init: NewRun): Promise<RunWriter> {
+    const before = await readJsonIfValid<RunRecord>(path.join(dir, RUN_JSON));
+    if (!before || before.format !== 'finetune-run') throw new Error(`${dir}: not a run folder prepared by a launcher (run.json missing or invalid)`);
+    const now = new Date().toISOString();
+    const record: RunRecord = {
+      ...before,
+      ...init,
+      status: 'running',
+      updated_at: now,
+      pid: process.pid,
+      host: os.hostname(),
+      ...(before.launcher ? { launcher: before.launcher } : {}),
     };
     const w = new RunWriter(dir, record);
     await w.flush();
@@ -137,7 +160,7 @@ export class RunWriter {
   }
 
   /** Final status. Resolves once run.json is on disk. */
-  finish(status: Exclude<RunStatus, 'running'>, patch: Partial<RunRecord> = {}): Promise<void> {
+  finish(status: Exclude<RunStatus, 'running' | 'pending'>, patch: Partial<RunRecord> = {}): Promise<void> {
     return this.update({ ...patch, status, finished_at: new Date().toISOString() });
   }
 

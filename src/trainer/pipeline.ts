@@ -332,7 +332,7 @@ async function openRun(p: Prepared, emit: Emit): Promise<RunWriter> {
       labels: splits.labels,
       split: { train: splits.train.length, valid: splits.valid.length, test: splits.test.length, stratified: splits.stratified },
     },
-  });
+  }, req.run_dir);
   emit({ type: 'run-created', run_dir: run.dir, id: run.id });
   return run;
 }

@@ -41,6 +41,7 @@ export function initialDraft(schema: FormSchema): FormDraft {
     valid_fraction: String(schema.defaults.valid_fraction),
     test_fraction: String(schema.defaults.test_fraction),
     options,
+    ...(schema.where ? { where: schema.where.default } : {}),
   };
 }
 
@@ -69,6 +70,7 @@ export function completeDraft(schema: FormSchema, saved: Partial<FormDraft> | un
     test_fraction: pick('test_fraction', isStr),
     options,
     ...(typeof saved.name === 'string' ? { name: saved.name } : {}),
+    ...(schema.where ? { where: saved.where && schema.where.choices.includes(saved.where) ? saved.where : schema.where.default } : {}),
   };
 }
 
@@ -248,6 +250,7 @@ export function validateDraft(schema: FormSchema, draft: FormDraft, ctx: FormCon
       label_column: ctx.dataset!.label_column,
       options,
       ...(name ? { name } : {}),
+      ...(draft.where ? { where: draft.where } : {}),
     },
   };
 }

@@ -253,7 +253,7 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
 
 /** Whether Cancel applies. */
 export function isActive(run: RunSlice): boolean {
-  return run.status === 'queued' || run.status === 'running';
+  return run.status === 'queued' || run.status === 'pending' || run.status === 'running';
 }
 
 /** The state worth persisting with vscode.setState (what the serializer hands back on reload). */

@@ -12,6 +12,11 @@ import { FamilyName, familyFor, familyForm, isLocalPath, isTransformer, rawDefau
 import { AppState, isActive } from '../logic/store';
 import { Control, Fields } from './fields';
 
+const WHERE: Record<'local' | 'slurm', { value: string; label: string; description: string }> = {
+  local: { value: 'local', label: 'This machine', description: 'A child process of the editor' },
+  slurm: { value: 'slurm', label: 'Slurm', description: 'A Slurm job (finetune.slurm.* settings); followed from the run folder' },
+};
+
 const DEVICES = [
   { value: 'auto', label: 'Auto', description: 'A CUDA GPU when one is usable, else the CPU' },
   { value: 'cpu', label: 'CPU', description: 'Always the CPU' },
@@ -91,6 +96,9 @@ export class FormView implements View {
         this.draftText('test_fraction', 'Test split', s.draft!.test_fraction, 'Fraction of rows held out for the final metrics.', { placeholder: '0.2', inputmode: 'decimal' }),
         this.draftText('seed', 'Seed', s.draft!.seed, 'Same seed, same data, same settings → the same model.', { placeholder: '42', inputmode: 'numeric' }),
         this.fields.select('device', 'Device', DEVICES, s.draft!.device, 'Where training runs.', (v) => this.set({ device: v as FormDraft['device'] })),
+        ...(s.schema!.where
+          ? [this.fields.select('where', 'Where', s.schema!.where.choices.map((c) => WHERE[c]), s.draft!.where ?? s.schema!.where.default, 'This machine, or a job on the Slurm cluster.', (v) => this.set({ where: v as FormDraft['where'] }))]
+          : []),
       ),
       advanced,
     );

@@ -8,10 +8,13 @@ import { AppState, isActive, RunStatus } from '../logic/store';
 
 const STATUS: Record<Exclude<RunStatus, 'none'>, { text: string; glyph: string }> = {
   queued: { text: 'Queued', glyph: 'clock' },
+  pending: { text: 'Pending', glyph: 'clock' },
   running: { text: 'Running', glyph: 'sync' },
   completed: { text: 'Completed', glyph: 'pass' },
   failed: { text: 'Failed', glyph: 'error' },
   cancelled: { text: 'Cancelled', glyph: 'circle-slash' },
+  timeout: { text: 'Timed out', glyph: 'watch' },
+  'out-of-memory': { text: 'Out of memory', glyph: 'error' },
 };
 
 /** "28 Nov 09:30" in the viewer's time zone. */

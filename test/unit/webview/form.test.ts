@@ -72,6 +72,18 @@ describe('webview form', () => {
     assert.equal(v.start.text_column, 'text');
   });
 
+  it('the "Where" choice: only when the host offers it, defaulting to the setting, sent with Start', () => {
+    const plain = sampleSchema();
+    assert.equal(initialDraft(plain).where, undefined);
+    assert.ok(!('where' in validateDraft(plain, initialDraft(plain), { pickedFolders: [], dataset }).start!));
+    const schema = { ...sampleSchema(), where: { choices: ['local', 'slurm'] as ('local' | 'slurm')[], default: 'slurm' as const } };
+    assert.equal(initialDraft(schema).where, 'slurm');
+    const v = validateDraft(schema, { ...initialDraft(schema), where: 'local' }, { pickedFolders: [], dataset });
+    assert.equal(v.start?.where, 'local');
+    assert.equal(startRun(v.start), '', 'the message passes the host’s validator');
+    assert.equal(completeDraft(schema, { where: 'elsewhere' as 'local' }).where, 'slurm', 'an unknown saved choice falls back to the default');
+  });
+
   it('sends the encoder options and mode for a Hub model', () => {
     const schema = sampleSchema();
     const d: FormDraft = { ...initialDraft(schema), model: 'Xenova/all-MiniLM-L6-v2', mode: 'head' };
