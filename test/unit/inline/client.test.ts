@@ -202,7 +202,9 @@ describe('inference client and worker with trained n-gram runs', function () {
 
     const inProcess = await loadClassifier(spamRun, { device: 'cpu', cacheDir: os.tmpdir() });
     const probs = await inProcess.predictProba(texts);
-    assert.deepEqual(first.predictions, texts.map((_, i) => toPrediction(inProcess.labels, probs.subarray(i * 2, i * 2 + 2))));
+    // The worker's answers cross the process boundary as JSON (label-keyed objects lose their null prototype).
+    const expected = texts.map((_, i) => toPrediction(inProcess.labels, probs.subarray(i * 2, i * 2 + 2)));
+    assert.deepEqual(first.predictions, JSON.parse(JSON.stringify(expected)));
 
     const pid = client.pid;
     phases.length = 0;
