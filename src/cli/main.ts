@@ -12,7 +12,6 @@ import { exportCommand } from './export';
 import { predictCommand } from './predict';
 import { runsCommand } from './runs';
 import { trainCommand } from './train';
-import { Cancelled } from '../ml/cancel';
 
 export const commands: Command[] = [trainCommand, distillCommand, evalCommand, predictCommand, runsCommand, exportCommand];
 
@@ -49,7 +48,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr.write(`finetune ${name}: ${e.message}\n`);
       return EXIT.usage;
     }
-    if (e instanceof Cancelled || io.signal.aborted) {
+    if (e instanceof CancelledError || io.signal.aborted) {
       const dir = (e as { runDir?: string }).runDir;
       io.stderr.write(`finetune ${name}: cancelled${dir ? ` (run marked cancelled: ${dir})` : ''}\n`);
       return EXIT.interrupted;

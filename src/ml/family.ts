@@ -1,6 +1,6 @@
+import { Cancelled } from './cancel';
 import type { Device, OptionSpec, OptionValues } from '../protocol/types';
 import type { Classifier, FamilyName, ModelManifest, TrainInput, TrainReporter } from './model';
-import { Cancelled } from './cancel';
 
 /** What a family gets besides its data and hyperparameters. */
 export interface FamilyContext {
@@ -97,16 +97,11 @@ export class UsageError extends Error {
   }
 }
 
-/** The run was cancelled (AbortSignal); a Cancelled, like what src/ml/cancel.ts checkpoint() throws. */
-export class CancelledError extends Cancelled {
-  constructor(message = 'cancelled') {
-    super(message);
-    this.name = 'CancelledError';
-  }
-}
+/** The run was cancelled (AbortSignal): the one Cancelled error of src/ml/cancel.ts, under its older name. */
+export { Cancelled as CancelledError } from './cancel';
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new CancelledError();
+  if (signal?.aborted) throw new Cancelled();
 }
 
 type OptionValueOf<S> = S extends { type: 'int' | 'float' }
