@@ -16,7 +16,6 @@ import { runsCommand } from './runs';
 import { suggestCommand } from './suggest';
 import { sweepCommand } from './sweep';
 import { trainCommand } from './train';
-import { Cancelled } from '../ml/cancel';
 
 export const commands: Command[] = [trainCommand, sweepCommand, distillCommand, evalCommand, predictCommand, runsCommand, cancelCommand, exportCommand, auditCommand, suggestCommand];
 
@@ -53,7 +52,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr.write(`finetune ${name}: ${e.message}\n`);
       return EXIT.usage;
     }
-    if (e instanceof Cancelled || io.signal.aborted) {
+    if (e instanceof CancelledError || io.signal.aborted) {
       const dir = (e as { runDir?: string }).runDir;
       io.stderr.write(`finetune ${name}: cancelled${dir ? ` (run marked cancelled: ${dir})` : ''}\n`);
       return EXIT.interrupted;

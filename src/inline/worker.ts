@@ -18,7 +18,6 @@ import type { Classifier } from '../ml/model';
 import { expectValid, ProtocolError } from '../protocol/check';
 import type { Prediction, RunRecord } from '../protocol/types';
 import { FromWorker, LoadTarget, ModelInfo, toWorker, ToWorker, WorkerErrorKind } from '../protocol/worker';
-import { Cancelled } from '../ml/cancel';
 import { errorKindOf } from '../ml/errorKind';
 
 function argValue(name: string, fallback: number): number {

@@ -23,7 +23,8 @@ import { loadTokenizer } from '../runtime/transformers';
 import { readHeadWeights, type EncoderManifest } from './family';
 import type { HeadWeights } from './head';
 import { specialSuffixLength, type Pooling } from './runtime';
-import { classifyModelRef, ensureEncoderFiles, fileFingerprint, resolveEncoderFiles, tokenizerFingerprint, type TokenizerLike } from './source';
+import { classifyModelRef, ensureEncoderFiles, fileFingerprint, resolveEncoderFiles, tokenizerFingerprint } from './source';
+import type { Tokenizer } from '../runtime/transformers';
 
 export interface EncoderGraphOptions {
   /** Tokens per text, special tokens included (the run's effective max length). */

@@ -6,7 +6,8 @@
  */
 import type { ort as ortTypes } from '../runtime/ort';
 import { throwIfAborted, UsageError } from '../family';
-import type { LoadedEncoder, TokenizerLike } from './source';
+import type { LoadedEncoder } from './source';
+import type { Tokenizer } from '../runtime/transformers';
 
 export type { Pooling } from '../onnx/pooling';
 import type { Pooling } from '../onnx/pooling';
@@ -44,7 +45,7 @@ export interface EmbedOptions {
 }
 
 /** The largest length the model's positions allow, from the tokenizer (else the config). */
-function modelMaxLength(tokenizer: TokenizerLike, config: Record<string, unknown>): number {
+function modelMaxLength(tokenizer: Tokenizer, config: Record<string, unknown>): number {
   const fromTokenizer = Number(tokenizer.model_max_length);
   if (Number.isFinite(fromTokenizer) && fromTokenizer > 0 && fromTokenizer < 1e6) return fromTokenizer;
   const positions = Number(config.max_position_embeddings);
@@ -217,7 +218,7 @@ export class EncoderRuntime {
 }
 
 /** How many special tokens the tokenizer puts after the text, found by encoding a word with and without them. */
-export function specialSuffixLength(tokenizer: TokenizerLike): number {
+export function specialSuffixLength(tokenizer: Tokenizer): number {
   const plain = tokenizer.encode('hello world', { add_special_tokens: false });
   const full = tokenizer.encode('hello world', { add_special_tokens: true });
   if (plain.length === 0 || full.length <= plain.length) return 0;

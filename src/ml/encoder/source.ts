@@ -15,16 +15,13 @@ import { DEFAULT_TRANSFORMER_MODEL, isHubId, isLocalPath } from '../../protocol/
 import { throwIfAborted, UsageError } from '../family';
 import type { TrainReporter } from '../model';
 import { cudaFailureReason, probeCuda, resolveDevice, type CudaProbe } from '../runtime/device';
-import { configureTransformers, hubCacheDir, isOffline, TOKENIZER_FILES, type Tokenizer } from '../runtime/transformers';
+import { configureTransformers, hubCacheDir, hubModelDir, isOffline, TOKENIZER_FILES, type Tokenizer } from '../runtime/transformers';
 
-export { configureTransformers, hubCacheDir, isOffline, loadTransformers, TOKENIZER_FILES } from '../runtime/transformers';
 
 export const DEFAULT_ENCODER_MODEL = DEFAULT_TRANSFORMER_MODEL;
 export type Dtype = 'fp32' | 'fp16' | 'q8';
 const DTYPE_SUFFIX: Record<Dtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized' };
 
-/** The transformers.js tokenizer (src/ml/runtime/transformers.ts). */
-export type TokenizerLike = Tokenizer;
 interface PretrainedModelLike {
   sessions: Record<string, ortTypes.InferenceSession>;
   config: Record<string, unknown>;
@@ -86,7 +83,7 @@ function checkModelFolder(dir: string, dtype: Dtype): void {
 /** The local files of a model for a dtype (Hub ids: where transformers.js caches them). Does not download. */
 export function resolveEncoderFiles(model: string, dtype: Dtype, cacheDir: string): EncoderFiles {
   const { kind, ref } = classifyModelRef(model);
-  const dir = kind === 'folder' ? ref : path.join(hubCacheDir(cacheDir), ...ref.split('/'));
+  const dir = kind === 'folder' ? ref : hubModelDir(cacheDir, ref);
   return { ref, kind, dir, onnxFile: path.join(dir, 'onnx', onnxFileName(dtype)), dtype };
 }
 
@@ -139,7 +136,7 @@ export interface LoadedEncoder {
   files: EncoderFiles;
   fingerprint: string;
   tokenizerFingerprint: string;
-  tokenizer: TokenizerLike;
+  tokenizer: Tokenizer;
   session: ortTypes.InferenceSession;
   config: Record<string, unknown>;
   device: 'cpu' | 'cuda';
@@ -153,7 +150,7 @@ function offlineError(ref: string, cacheDir: string, cause: unknown): UsageError
     return new UsageError(`model "${ref}" was not found on the Hugging Face Hub (${why.slice(0, 200)}). Check the id, or pass --model <folder> with a transformers.js model.`);
   }
   return new UsageError(
-    `model "${ref}" is not in the cache (${path.join(hubCacheDir(cacheDir), ...ref.split('/'))}) and could not be downloaded` +
+    `model "${ref}" is not in the cache (${hubModelDir(cacheDir, ref)}) and could not be downloaded` +
       (isOffline() ? ' (HF_HUB_OFFLINE is set)' : ` from the Hugging Face Hub (${why.slice(0, 200)})`) +
       `. Connect once so it can be downloaded into the cache (--cache-dir, FINETUNE_CACHE_DIR), pass --model <folder> with a model in transformers.js layout, or use --model ngram.`,
   );
@@ -181,11 +178,11 @@ export async function loadEncoder(opts: LoadEncoderOptions): Promise<LoadedEncod
   if (needsDownload) reporter?.phase('downloading', `${files.ref} into ${files.dir}`);
   const common = { cache_dir: hubCacheDir(opts.cacheDir), ...(progress_callback ? { progress_callback } : {}) };
 
-  let tokenizer: TokenizerLike;
+  let tokenizer: Tokenizer;
   try {
     // config.json first: a missing model or an unreachable Hub shows up here with a clear cause.
     await t.AutoConfig.from_pretrained(files.ref, common);
-    tokenizer = (await t.AutoTokenizer.from_pretrained(files.ref, common)) as unknown as TokenizerLike;
+    tokenizer = (await t.AutoTokenizer.from_pretrained(files.ref, common)) as unknown as Tokenizer;
   } catch (e) {
     if (files.kind === 'hub') throw offlineError(files.ref, opts.cacheDir, e);
     throw new UsageError(`--model ${files.ref}: the tokenizer could not be loaded (${(e as Error).message})`);

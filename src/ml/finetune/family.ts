@@ -14,7 +14,7 @@ import { UsageError } from '../family';
 import { modelFile } from '../modelFiles';
 import type { Classifier, ModelManifest, TrainInput } from '../model';
 import { resolveDevice } from '../runtime/device';
-import { hubCacheDir, loadTokenizer, type Tokenizer } from '../runtime/transformers';
+import { hubModelDir, loadTokenizer, type Tokenizer } from '../runtime/transformers';
 import { FinetunedClassifier } from './classifier';
 import { FINETUNE_OPTIONS, finetuneOptions } from './options';
 import { trainFinetune } from './train';
@@ -26,7 +26,7 @@ import type { Pooling } from './graph';
  * `<cacheDir>/<org>/<name>/`).
  */
 export function resolveModelFolder(model: string, cacheDir: string): string {
-  const candidates = [path.resolve(model), path.join(hubCacheDir(cacheDir), model), path.join(cacheDir, model)];
+  const candidates = [path.resolve(model), hubModelDir(cacheDir, model), path.join(cacheDir, model)];
   for (const dir of candidates) {
     if (existsSync(path.join(dir, 'onnx', 'model.onnx'))) return dir;
   }
@@ -36,7 +36,7 @@ export function resolveModelFolder(model: string, cacheDir: string): string {
     );
   }
   throw new UsageError(
-    `--model ${model}: not a local model folder, and not in the cache (${path.join(hubCacheDir(cacheDir), model)}). This build fine-tunes local folders only: ` +
+    `--model ${model}: not a local model folder, and not in the cache (${hubModelDir(cacheDir, model)}). This build fine-tunes local folders only: ` +
       `download the model once (e.g. with the frozen-encoder mode, which caches it) or pass a folder in transformers.js layout ` +
       `(config.json, tokenizer.json, onnx/model.onnx); or use --model ngram.`,
   );

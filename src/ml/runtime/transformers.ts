@@ -43,6 +43,11 @@ export function hubCacheDir(cacheDir: string): string {
   return path.join(cacheDir, 'hub');
 }
 
+/** Where a Hub model id (`owner/name`) is cached: `<cacheDir>/hub/owner/name`, for every transformer family. */
+export function hubModelDir(cacheDir: string, id: string): string {
+  return path.join(hubCacheDir(cacheDir), ...id.split('/'));
+}
+
 /** HF_HUB_OFFLINE=1 (the Hugging Face convention) disables downloads. */
 export function isOffline(): boolean {
   return /^(1|true|yes|on)$/i.test(process.env.HF_HUB_OFFLINE ?? '');
