@@ -45,6 +45,8 @@ export class CsvParser {
   private recordQuoted = false;
   /** Line endings, decided at the first CR or LF: CR-only files (classic Mac OS) are read with CR as the line end. */
   private eol: 'unknown' | 'lf' | 'cr' = 'unknown';
+  /** Undecided, and the chunk ended on that first CR: held back until the next character is known. */
+  private heldCR = false;
   private readonly delim: string;
 
   constructor(
@@ -168,6 +170,12 @@ export class CsvParser {
   /** Flushes the last record (a file need not end with a newline). Throws on a quoted field left open. */
   end(): boolean {
     if (this.stopped) return true;
+    if (this.heldCR) {
+      // The file ends on its first line break, a CR: a line end either way.
+      this.eol = 'cr';
+      this.heldCR = false;
+      if (this.feed('\r')) return true;
+    }
     if (this.state === State.Quoted) {
       throw new DataError(
         `${this.file}:${this.recordLine}: a quoted field that starts on this line is never closed (the file ends inside it). ` +
@@ -186,18 +194,23 @@ export class CsvParser {
     return false;
   }
 
-  /** Decides the line endings at the first line break; in a CR-only file every CR becomes LF. */
+  /**
+   * Decides the line endings at the first line break (the same decision however the text is cut into chunks); in a
+   * CR-only file every CR becomes LF.
+   */
   private lineEndings(s: string): string {
     if (this.eol === 'unknown') {
+      if (this.heldCR) {
+        this.heldCR = false;
+        s = '\r' + s;
+      }
       const lf = s.indexOf('\n');
       const cr = s.indexOf('\r');
-      if (this.pendingCR && s.length > 0) this.eol = s.charCodeAt(0) === LF ? 'lf' : 'cr';
-      else if (lf >= 0 && (cr < 0 || lf < cr)) this.eol = 'lf';
+      if (lf >= 0 && (cr < 0 || lf < cr)) this.eol = 'lf';
       else if (cr >= 0 && cr + 1 < s.length) this.eol = s.charCodeAt(cr + 1) === LF ? 'lf' : 'cr';
-      if (this.eol === 'cr' && this.pendingCR) {
-        // The previous chunk ended on that CR: it ended a record.
-        this.pendingCR = false;
-        s = '\r' + s;
+      else if (cr >= 0) {
+        this.heldCR = true;
+        return s.slice(0, -1);
       }
     }
     return this.eol === 'cr' ? s.replaceAll('\r', '\n') : s;
