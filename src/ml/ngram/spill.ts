@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkpoint } from '../cancel';
+import { makeTempDir, removeStaleTempDirs } from '../data/store';
 import { BlockCounter, blockWeights, keepFrequent, sublinear, Vocabulary, type FeatureRecipe } from './features';
 import type { RowSource, RowView } from './sgd';
 import { Hasher, IntBuffer } from './tokenize';
@@ -157,7 +158,9 @@ export async function spillFeatures(
   opts: { parent?: string; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<Spilled> {
   if (recipe.buckets > 1 << 24) throw new RangeError(`feature spill: ${recipe.buckets} buckets (at most 2^24)`);
-  const dir = fs.mkdtempSync(path.join(opts.parent ?? os.tmpdir(), 'finetune-features-'));
+  const parent = opts.parent ?? os.tmpdir();
+  removeStaleTempDirs(parent);
+  const dir = makeTempDir(parent, 'finetune-features-');
   const files: PairFile[] = [];
   let disposed = false;
   const dispose = () => {
