@@ -27,7 +27,8 @@ export class TextStore {
 
   /** A store in a fresh temp folder under `parent` (default: the OS temp folder). */
   constructor(parent = os.tmpdir()) {
-    this.dir = fs.mkdtempSync(path.join(parent, 'finetune-texts-'));
+    removeStaleTempDirs(parent);
+    this.dir = makeTempDir(parent, 'finetune-texts-');
     this.file = path.join(this.dir, 'texts.bin');
     this.fd = fs.openSync(this.file, 'w+');
     process.once('exit', this.removeAtExit);
@@ -111,6 +112,44 @@ export class TextStore {
       // already closed
     }
     fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A fresh temp folder `<prefix><pid>-XXXXXX`: the process id lets a later run remove what a killed one
+ * (SIGKILL, power loss) left behind, see removeStaleTempDirs.
+ */
+export function makeTempDir(parent: string, prefix: string): string {
+  return fs.mkdtempSync(path.join(parent, `${prefix}${process.pid}-`));
+}
+
+const TEMP_DIR = /^finetune-(texts|features)-(\d+)-/;
+
+/** Removes the temp folders of processes that no longer exist (best effort: never throws). */
+export function removeStaleTempDirs(parent = os.tmpdir()): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = TEMP_DIR.exec(name);
+    if (!m || Number(m[2]) === process.pid || isAlive(Number(m[2]))) continue;
+    try {
+      fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+    } catch {
+      // someone else's, or already gone
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

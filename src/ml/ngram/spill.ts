@@ -1,17 +1,20 @@
 /**
  * The `spill` feature strategy for big data: each text is tokenised and hashed once, its distinct n-gram
- * buckets and counts go to a temp file (4 bytes a pair), and every epoch reads the rows back in its shuffled
- * order and turns them into TF-IDF rows with the fitted vocabulary. Memory: the buckets-sized counts and 12
- * bytes of index per row, whatever the data size; the page cache holds the file. The rows equal those
- * fitTransform holds in memory, so both strategies train the same model.
+ * buckets and counts go to a temp file (4 bytes a pair) while the vocabulary is counted; then one sequential
+ * pass turns them into TF-IDF rows in a second file (8 bytes a non-zero), and every epoch reads those back in
+ * its shuffled order. Memory: the buckets-sized counts and 12 bytes of index per row, whatever the data size;
+ * the page cache holds the files. The rows equal those fitTransform holds in memory, so both strategies
+ * train the same model.
  *
- * Row record, Int32 words: [word pairs, char pairs, pair…] with pair = bucket | min(count, 255) << 24 and,
+ * Pair row, Int32 words: [word pairs, char pairs, pair…] with pair = bucket | min(count, 255) << 24 and,
  * when the count is ≥ 255, the full count in the next word (buckets < 2^24: the option's maximum).
+ * TF-IDF row: [n, column…, float32 bits of value…].
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkpoint } from '../cancel';
+import { makeTempDir, removeStaleTempDirs } from '../data/store';
 import { BlockCounter, blockWeights, keepFrequent, sublinear, Vocabulary, type FeatureRecipe } from './features';
 import type { RowSource, RowView } from './sgd';
 import { Hasher, IntBuffer } from './tokenize';
@@ -155,7 +158,9 @@ export async function spillFeatures(
   opts: { parent?: string; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<Spilled> {
   if (recipe.buckets > 1 << 24) throw new RangeError(`feature spill: ${recipe.buckets} buckets (at most 2^24)`);
-  const dir = fs.mkdtempSync(path.join(opts.parent ?? os.tmpdir(), 'finetune-features-'));
+  const parent = opts.parent ?? os.tmpdir();
+  removeStaleTempDirs(parent);
+  const dir = makeTempDir(parent, 'finetune-features-');
   const files: PairFile[] = [];
   let disposed = false;
   const dispose = () => {
@@ -193,65 +198,90 @@ export async function spillFeatures(
     validFile.flush();
     opts.onProgress?.(total, total);
     const { bucketIds, idf } = keepFrequent(state, train.length, recipe);
+    const sources: RowSource[] = [];
+    for (const pairs of [trainFile, validFile]) {
+      const rows = new PairFile(pairs.file.replace(/\.bin$/, '.rows.bin'));
+      files.push(rows);
+      await tfidfRows(pairs, rows, state, idf, recipe, opts.signal);
+      pairs.close();
+      fs.rmSync(pairs.file);
+      sources.push(tfidfSource(rows));
+    }
     let bytes = 0;
     for (const f of fs.readdirSync(dir)) bytes += fs.statSync(path.join(dir, f)).size;
-    return {
-      vocab: new Vocabulary(bucketIds, idf),
-      train: pairRows(trainFile, state, idf, recipe),
-      valid: pairRows(validFile, state, idf, recipe),
-      bytes,
-      dispose,
-    };
+    return { vocab: new Vocabulary(bucketIds, idf), train: sources[0], valid: sources[1], bytes, dispose };
   } catch (e) {
     dispose();
     throw e;
   }
 }
 
-/** TF-IDF rows from pair rows: the arithmetic of fitTransform's second pass, row by row. */
-function pairRows(file: PairFile, columnOf: Int32Array, idf: Float32Array, recipe: FeatureRecipe): RowSource {
+/**
+ * Turns every pair row of `pairs` into its TF-IDF row (the arithmetic of fitTransform's second pass) and
+ * writes it to `out` as [n, cols…, float32 bits of vals…]: done once, so epochs only read. Mapping buckets to
+ * columns touches the buckets-sized table at random, which would cost a cache miss per pair per epoch.
+ */
+async function tfidfRows(pairs: PairFile, out: PairFile, columnOf: Int32Array, idf: Float32Array, recipe: FeatureRecipe, signal?: AbortSignal): Promise<void> {
+  let w: Int32Array = new Int32Array(4096);
+  let row = new Int32Array(4096);
+  let vals = new Float32Array(row.buffer);
+  for (let i = 0; i < pairs.rows; i++) {
+    if ((i & 1023) === 0) await checkpoint(signal);
+    w = pairs.read(i, w);
+    const wordPairs = w[0];
+    const charPairs = w[1];
+    const max = wordPairs + charPairs;
+    if (row.length < 1 + 2 * max) {
+      row = new Int32Array(2 + 4 * max);
+      vals = new Float32Array(row.buffer);
+    }
+    const [ww, cw] = blockWeights(recipe, wordPairs > 0, charPairs > 0);
+    let p = 2;
+    let n = 0;
+    // Columns go to row[1 + q], values to vals[1 + max + q]; compacted after.
+    for (const [count, weight] of [
+      [wordPairs, ww],
+      [charPairs, cw],
+    ]) {
+      const start = n;
+      let norm = 0;
+      for (let k = 0; k < count; k++) {
+        const word = w[p++];
+        let tf = word >>> 24;
+        if (tf === 255) tf = w[p++];
+        const c = columnOf[(word & 0xffffff) * 2] - 1;
+        if (c < 0) continue;
+        const x = sublinear(tf) * idf[c];
+        norm += x * x;
+        row[1 + n] = c;
+        vals[1 + max + n++] = x;
+      }
+      if (norm > 0) {
+        const scale = weight / Math.sqrt(norm);
+        for (let q = start; q < n; q++) vals[1 + max + q] *= scale;
+      }
+    }
+    row[0] = n;
+    vals.copyWithin(1 + n, 1 + max, 1 + max + n);
+    out.add(row, 1 + 2 * n);
+  }
+  out.flush();
+}
+
+/** Rows written by tfidfRows, read back by index; each slot has its own buffer (a batch's rows stay valid). */
+function tfidfSource(file: PairFile): RowSource {
   const slots: { words: Int32Array; view: RowView }[] = [];
   return {
     rows: file.rows,
     row(i, slot) {
-      let s = slots[slot];
-      if (!s) s = slots[slot] = { words: new Int32Array(4096), view: { cols: new Int32Array(4096), vals: new Float32Array(4096), from: 0, to: 0 } };
-      const w = (s.words = file.read(i, s.words));
-      const wordPairs = w[0];
-      const charPairs = w[1];
-      const v = s.view;
-      if (v.cols.length < wordPairs + charPairs) {
-        v.cols = new Int32Array((wordPairs + charPairs) * 2);
-        v.vals = new Float32Array((wordPairs + charPairs) * 2);
-      }
-      const [ww, cw] = blockWeights(recipe, wordPairs > 0, charPairs > 0);
-      let p = 2;
-      let len = 0;
-      for (const [pairs, weight] of [
-        [wordPairs, ww],
-        [charPairs, cw],
-      ]) {
-        const start = len;
-        let norm = 0;
-        for (let k = 0; k < pairs; k++) {
-          const word = w[p++];
-          let count = word >>> 24;
-          if (count === 255) count = w[p++];
-          const c = columnOf[(word & 0xffffff) * 2] - 1;
-          if (c < 0) continue;
-          const x = sublinear(count) * idf[c];
-          norm += x * x;
-          v.cols[len] = c;
-          v.vals[len++] = x;
-        }
-        if (norm > 0) {
-          const scale = weight / Math.sqrt(norm);
-          for (let q = start; q < len; q++) v.vals[q] *= scale;
-        }
-      }
-      v.from = 0;
-      v.to = len;
-      return v;
+      const s = (slots[slot] ??= { words: new Int32Array(4096), view: { cols: new Int32Array(0), vals: new Float32Array(0), from: 1, to: 1 } });
+      const words = file.read(i, s.words);
+      const n = words[0];
+      s.words = s.view.cols = words;
+      // Values sit n words after their columns: a float view shifted by n words lines them up with cols[1 .. 1+n).
+      s.view.vals = new Float32Array(words.buffer, words.byteOffset + n * 4, words.length - n);
+      s.view.to = 1 + n;
+      return s.view;
     },
   };
 }

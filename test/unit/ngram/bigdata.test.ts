@@ -126,6 +126,21 @@ describe('ngram: big data in bounded memory', () => {
     assert.ok(!(plain.examples[0] instanceof StoredExample));
   });
 
+  it('removes the temp folders a killed run left behind (dead process id), and only those', () => {
+    const stale = path.join(dir, 'finetune-texts-2147483646-abcdef');
+    const staleFeatures = path.join(dir, 'finetune-features-2147483646-abcdef');
+    const mine = path.join(dir, `finetune-features-${process.pid}-abcdef`);
+    const other = path.join(dir, 'finetune-texts-notapid');
+    for (const d of [stale, staleFeatures, mine, other]) fs.mkdirSync(d);
+    fs.writeFileSync(path.join(stale, 'texts.bin'), 'x');
+    const store = new TextStore(dir);
+    assert.ok(!fs.existsSync(stale) && !fs.existsSync(staleFeatures));
+    assert.ok(fs.existsSync(mine) && fs.existsSync(other));
+    assert.match(path.basename(store.dir), new RegExp(`^finetune-texts-${process.pid}-`));
+    store.dispose();
+    for (const d of [mine, other]) fs.rmdirSync(d);
+  });
+
   it('a text store reads back what was appended, long texts and non-ASCII included', () => {
     const store = new TextStore(dir);
     const texts = ['héllo wörld 日本語 🎉', 'x'.repeat(5 << 20), '', 'last'];
