@@ -117,6 +117,8 @@ export const trainCommand: Command = {
     }
     if (positionals.length !== 1) throw new UsageError(`train takes one dataset file (got ${positionals.length}); see finetune train --help`);
     const options = familyOptionValues(family, flags);
+    // --model auto's --encoder is a model reference too: a folder resolves against the user's directory.
+    if (model === 'auto' && typeof options.encoder === 'string') options.encoder = resolveModelArg(options.encoder, io.cwd);
     const resolve = (p: string | undefined) => (p === undefined ? undefined : path.resolve(io.cwd, p));
     const request: TrainRequest = {
       dataset: resolve(positionals[0])!,

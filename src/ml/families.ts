@@ -18,6 +18,8 @@ export async function familyByName(name: FamilyName): Promise<ModelFamily> {
       return (await import('./finetune/family.js')).finetuneFamily;
     case 'hybrid':
       return (await import('./hybrid/family.js')).hybridFamily;
+    case 'auto':
+      return (await import('./auto/family.js')).autoFamily;
   }
   throw new UsageError(`unknown model family "${name as string}"`);
 }
@@ -36,6 +38,10 @@ export const TRANSFORMER_MODES: readonly TransformerMode[] = ['head', 'full', 'h
 
 /** 'ngram' is the built-in model; anything else is a transformer (Hub id or folder), frozen head by default. */
 export function familyNameFor(model: string, mode: TransformerMode | undefined): FamilyName {
+  if (model === 'auto') {
+    if (mode) throw new UsageError(`--model auto chooses the mode itself; drop --mode ${mode} (give the transformer with --encoder)`);
+    return 'auto';
+  }
   if (model === 'ngram') {
     if (mode === 'full' || mode === 'hybrid') throw new UsageError(`--mode ${mode} needs a transformer --model (a Hub id or a model folder), not ngram`);
     return 'ngram';

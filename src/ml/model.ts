@@ -1,7 +1,7 @@
 import type { Example } from './data/types';
 
 /** The model families `finetune train` knows. */
-export type FamilyName = 'ngram' | 'encoder' | 'finetune' | 'hybrid';
+export type FamilyName = 'ngram' | 'encoder' | 'finetune' | 'hybrid' | 'auto';
 
 /** What a trainer reports while it works; the pipeline turns these into protocol events and metrics.jsonl lines. */
 export interface TrainReporter {

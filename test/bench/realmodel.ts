@@ -7,7 +7,8 @@
  * $FINETUNE_SHARED_MODEL / $FINETUNE_SHARED_DATASETS); skips loudly without them.
  *
  * Environment: FINETUNE_BENCH_DTYPE (fp32 | q8, default fp32), FINETUNE_CACHE_DIR (embedding cache reused across
- * runs: the first head run encodes, the others read), FINETUNE_BENCH_MODES (comma list, default all).
+ * runs: the first head run encodes, the others read), FINETUNE_BENCH_MODES and FINETUNE_BENCH_SETS (comma lists,
+ * default all).
  * --quick: sotu-party only.
  */
 import { execFile } from 'node:child_process';
@@ -126,7 +127,8 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-realmodel-'));
   const all = modeArgs(model, dtype);
   const modes = (process.env.FINETUNE_BENCH_MODES ?? Object.keys(all).join(',')).split(',').filter((m) => all[m]);
-  const sets = opts.quick ? DATASETS.slice(0, 1) : DATASETS;
+  const only = process.env.FINETUNE_BENCH_SETS?.split(',');
+  const sets = opts.quick ? DATASETS.slice(0, 1) : only ? DATASETS.filter((d) => only.includes(d)) : DATASETS;
   console.log(`\nreal model ${model} (${dtype}), CPU, ${os.cpus().length} cores; embedding cache ${cacheDir}; modes ${modes.join(', ')}`);
   const rows: Row[] = [];
   try {

@@ -13,7 +13,7 @@ import type { OptionValues } from '../../protocol/types';
 import { encoderFamily, encoderOptions } from '../encoder/family';
 import { throwIfAborted, UsageError, resolveOptions, type FamilyContext, type LoadContext, type ModelFamily } from '../family';
 import { logLoss, macroF1 } from '../metrics';
-import { argmax, type Classifier, type ModelManifest, type TrainInput } from '../model';
+import { argmax, type Classifier, type ModelManifest, type TrainInput, type TrainReporter } from '../model';
 import { ngramFamily } from '../ngram/family';
 
 export const hybridOptions = [
@@ -145,6 +145,29 @@ class HybridClassifier implements Classifier {
   }
 }
 
+/** Weighs two trained models on validation (temperatures, then α) and returns the hybrid; owns both from here on. */
+export async function combineHybrid(ngram: Classifier, encoder: Classifier, input: TrainInput, reporter: TrainReporter, ngramWeight?: number): Promise<Classifier> {
+  reporter.phase('weighing the n-gram model and the head on validation');
+  const k = input.labels.length;
+  const index = new Map(input.labels.map((l, i) => [l, i]));
+  const gold = Int32Array.from(input.valid, (e) => index.get(e.label)!);
+  const texts = input.valid.map((e) => e.text);
+  const pn = await ngram.predictProba(texts, reporter.signal);
+  const pe = await encoder.predictProba(texts, reporter.signal);
+  const tNgram = calibrate(pn, gold, k);
+  const tEncoder = calibrate(pe, gold, k);
+  const an = temper(pn, k, tNgram);
+  const ae = temper(pe, k, tEncoder);
+  const f1 = (p: Float32Array) => macroF1(gold, predictions(p, k), k);
+  const chosen = ngramWeight !== undefined ? { alpha: ngramWeight, macroF1: f1(mix(an, ae, ngramWeight)) } : chooseWeight(an, ae, gold, k);
+  const facts = { valid_macro_f1_ngram: f1(an), valid_macro_f1_encoder: f1(ae), valid_macro_f1_hybrid: chosen.macroF1 };
+  reporter.log(
+    `hybrid: n-gram weight ${chosen.alpha.toFixed(2)}${ngramWeight !== undefined ? ' (given)' : ' (best validation macro-F1)'}; temperatures n-gram ${tNgram}, head ${tEncoder}; ` +
+      `validation macro-F1 n-gram ${facts.valid_macro_f1_ngram.toFixed(4)}, head ${facts.valid_macro_f1_encoder.toFixed(4)}, hybrid ${chosen.macroF1.toFixed(4)}`,
+  );
+  return new HybridClassifier(input.labels, ngram, encoder, { alpha: chosen.alpha, tNgram, tEncoder }, facts);
+}
+
 async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext): Promise<Classifier> {
   const { reporter } = ctx;
   if (input.valid.length === 0) throw new UsageError('--mode hybrid needs validation data to weigh its two models (set --valid-fraction above 0 or give --valid)');
@@ -154,26 +177,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
   let encoder: Classifier | undefined;
   try {
     encoder = await encoderFamily.train(input, encoderValues, ctx);
-    reporter.phase('weighing the n-gram model and the head on validation');
-    const k = input.labels.length;
-    const index = new Map(input.labels.map((l, i) => [l, i]));
-    const gold = Int32Array.from(input.valid, (e) => index.get(e.label)!);
-    const texts = input.valid.map((e) => e.text);
-    const pn = await ngram.predictProba(texts, reporter.signal);
-    const pe = await encoder.predictProba(texts, reporter.signal);
-    const tNgram = calibrate(pn, gold, k);
-    const tEncoder = calibrate(pe, gold, k);
-    const an = temper(pn, k, tNgram);
-    const ae = temper(pe, k, tEncoder);
-    const f1 = (p: Float32Array) => macroF1(gold, predictions(p, k), k);
-    const given = typeof ngramWeight === 'number' && ngramWeight >= 0 ? ngramWeight : undefined;
-    const chosen = given !== undefined ? { alpha: given, macroF1: f1(mix(an, ae, given)) } : chooseWeight(an, ae, gold, k);
-    const facts = { valid_macro_f1_ngram: f1(an), valid_macro_f1_encoder: f1(ae), valid_macro_f1_hybrid: chosen.macroF1 };
-    reporter.log(
-      `hybrid: n-gram weight ${chosen.alpha.toFixed(2)}${given !== undefined ? ' (given)' : ' (best validation macro-F1)'}; temperatures n-gram ${tNgram}, head ${tEncoder}; ` +
-        `validation macro-F1 n-gram ${facts.valid_macro_f1_ngram.toFixed(4)}, head ${facts.valid_macro_f1_encoder.toFixed(4)}, hybrid ${chosen.macroF1.toFixed(4)}`,
-    );
-    return new HybridClassifier(input.labels, ngram, encoder, { alpha: chosen.alpha, tNgram, tEncoder }, facts);
+    return await combineHybrid(ngram, encoder, input, reporter, typeof ngramWeight === 'number' && ngramWeight >= 0 ? ngramWeight : undefined);
   } catch (e) {
     await ngram.dispose?.();
     await encoder?.dispose?.();
