@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseOptionValue, UsageError, type ModelFamily } from '../ml/family';
 import { familyByName, familyNameFor } from '../ml/families';
-import { DEFAULT_TRANSFORMER_MODEL, defaultModelFor, isLocalPath, MODES, type Mode } from '../protocol/vocabulary';
+import { AUTO_MODEL, DEFAULT_TRANSFORMER_MODEL, defaultModelFor, isLocalPath, MODES, type Mode } from '../protocol/vocabulary';
 import { formatMetricsTable } from '../ml/metrics';
 import type { TrainRequest } from '../protocol/trainer';
 import type { OptionValues, TrainResultJson } from '../protocol/types';
@@ -145,6 +145,8 @@ export async function parseTrainArgs(
   }
   if (positionals.length !== 1) throw new UsageError(`${command} takes one dataset file (got ${positionals.length}); see finetune ${command} --help`);
   const options = familyOptionValues(family, flags);
+  // --model auto's --encoder is a model reference too: a folder resolves against the user's directory.
+  if (model === AUTO_MODEL && typeof options.encoder === 'string') options.encoder = resolveModelArg(options.encoder, io.cwd);
   const resolve = (p: string | undefined) => (p === undefined ? undefined : path.resolve(io.cwd, p));
   const request: TrainRequest = {
     dataset: resolve(positionals[0])!,

@@ -20,13 +20,16 @@ export async function familyByName(name: FamilyName): Promise<ModelFamily> {
       return (await import('./finetune/family.js')).finetuneFamily;
     case 'hybrid':
       return (await import('./hybrid/family.js')).hybridFamily;
+    case 'auto':
+      return (await import('./auto/family.js')).autoFamily;
   }
   throw new UsageError(`unknown model family "${name as string}"`);
 }
 
-/** familyFor (src/protocol/vocabulary), refusing --mode full with the built-in n-gram model. */
+/** familyFor (src/protocol/vocabulary), refusing modes that need a transformer with the built-in n-gram model. */
 export function familyNameFor(model: string, mode: Mode | undefined): FamilyName {
   const family = familyFor(model, mode);
+  if (family === 'auto' && mode) throw new UsageError(`--model auto chooses the mode itself; drop --mode ${mode} (give the transformer with --encoder)`);
   if (family === 'ngram' && (mode === 'full' || mode === 'hybrid')) throw new UsageError(`--mode ${mode} needs a transformer --model (a Hub id or a model folder), not ngram`);
   return family;
 }

@@ -12,7 +12,7 @@ export type Device = (typeof DEVICES)[number];
 export const MODES = ['head', 'full', 'hybrid'] as const;
 export type Mode = (typeof MODES)[number];
 
-export const FAMILY_NAMES = ['ngram', 'encoder', 'finetune', 'hybrid'] as const;
+export const FAMILY_NAMES = ['ngram', 'encoder', 'finetune', 'hybrid', 'auto'] as const;
 export type FamilyName = (typeof FAMILY_NAMES)[number];
 
 /** A run's status in run.json. */
@@ -22,6 +22,9 @@ export type FamilyName = (typeof FAMILY_NAMES)[number];
  */
 export const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled', 'timeout', 'out-of-memory'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** --model auto: try the families within a time budget and keep the best on validation. */
+export const AUTO_MODEL = 'auto';
 
 /** The built-in model's --model value. */
 export const NGRAM_MODEL = 'ngram';
@@ -62,6 +65,7 @@ export function modelRefKind(model: string): 'ngram' | 'hub' | 'path' | 'invalid
 /** Which family trains a --model string in a mode: 'ngram' is the built-in model, anything else a transformer. */
 export function familyFor(model: string, mode: Mode | undefined): FamilyName {
   if (model.trim() === NGRAM_MODEL) return 'ngram';
+  if (model.trim() === AUTO_MODEL) return 'auto';
   return mode === 'full' ? 'finetune' : mode === 'hybrid' ? 'hybrid' : 'encoder';
 }
 

@@ -55,7 +55,7 @@ export type ToWorker = Infer<typeof toWorker>;
 const modelInfo = obj({
   /** The folder the request named (the key the worker caches by). */
   model_dir: str,
-  family: oneOf(['ngram', 'encoder', 'finetune', 'hybrid'] as const),
+  family: oneOf(['ngram', 'encoder', 'finetune', 'hybrid', 'auto'] as const),
   labels: arr(str),
   /** The run folder holding the model, when it is one. */
   run_dir: optional(str),

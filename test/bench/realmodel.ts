@@ -7,8 +7,14 @@
  * $FINETUNE_SHARED_MODEL / $FINETUNE_SHARED_DATASETS); skips loudly without them.
  *
  * Environment: FINETUNE_BENCH_DTYPE (fp32 | q8, default fp32), FINETUNE_CACHE_DIR (embedding cache reused across
- * runs: the first head run encodes, the others read), FINETUNE_BENCH_MODES (comma list, default all).
+ * runs: the first head run encodes, the others read), FINETUNE_BENCH_MODES and FINETUNE_BENCH_SETS (comma lists,
+ * default all).
  * --quick: sotu-party only.
+ *
+ * Encode speed (when $FINETUNE_PEER_MODEL_DIR names the Hugging Face checkpoint of the same model, and the shared
+ * peers are in shared/tools/peers): the first ENCODE_TEXTS texts of each set, batches of 32 sorted by length,
+ * max length 256, real tokens only — our runtime (fp32 and q8) vs the shared frozen_peer.py (torch fp32), one
+ * after the other in this process's run.
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -109,6 +115,51 @@ async function exportEmbeddings(model: string, dtype: Dtype, cacheDir: string, d
   }
 }
 
+const ENCODE_TEXTS = 384;
+
+/** Tokens per second of our encoder on these texts (no cache). */
+async function ourEncodeSpeed(model: string, dtype: Dtype, texts: string[]): Promise<number> {
+  const encoder = await loadEncoder({ model, dtype, device: 'cpu', cacheDir: defaultCacheDir() });
+  try {
+    const r = await new EncoderRuntime(encoder, 'mean', 256).embed(texts, { batchSize: 32 });
+    return r.tokensEncoded / r.seconds;
+  } finally {
+    await encoder.dispose();
+  }
+}
+
+async function encodeSpeed(model: string, dataDir: string, sets: string[]): Promise<void> {
+  const peerModel = process.env.FINETUNE_PEER_MODEL_DIR;
+  const peers = path.join(path.dirname(dataDir), 'tools', 'peers', 'frozen_peer.py');
+  if (!peerModel || !fs.existsSync(peers)) {
+    console.log(`
+encode speed: SKIPPED — set FINETUNE_PEER_MODEL_DIR to the Hugging Face checkpoint of the model (and keep shared/tools/peers) to compare with torch`);
+    return;
+  }
+  console.log(`
+encode speed, first ${ENCODE_TEXTS} texts of each training file, batch 32 by length, max length 256, real tokens/s:`);
+  console.log('| set | ours fp32 | ours q8 | torch fp32 | fp32 ratio | q8 ratio |');
+  console.log('|---|---|---|---|---|---|');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-encode-'));
+  try {
+    for (const name of sets) {
+      const rows = readJsonl(path.join(dataDir, `${name}.train.jsonl`)).slice(0, ENCODE_TEXTS);
+      const prefix = path.join(tmp, name);
+      const lines = rows.map((e) => JSON.stringify({ text: e.text, label: e.label })).join('\n') + '\n';
+      // frozen_peer.py encodes train and test files; the test file is a copy of the first few rows.
+      fs.writeFileSync(`${prefix}.train.jsonl`, lines);
+      fs.writeFileSync(`${prefix}.test.jsonl`, rows.slice(0, 8).map((e) => JSON.stringify({ text: e.text, label: e.label })).join('\n') + '\n');
+      const fp32 = await ourEncodeSpeed(model, 'fp32', rows.map((e) => e.text));
+      const q8 = await ourEncodeSpeed(model, 'q8', rows.map((e) => e.text));
+      const p = await exec(PYTHON, [peers, peerModel, prefix, '--max-length', '256', '--batch', '32', '--threads', String(os.cpus().length)]);
+      const torch = lastJson(p.stdout)?.encode_tokens_per_s as number | undefined;
+      console.log(`| ${name} | ${Math.round(fp32)} | ${Math.round(q8)} | ${torch ?? 'failed'} | ${torch ? (fp32 / torch).toFixed(2) + '×' : '–'} | ${torch ? (q8 / torch).toFixed(2) + '×' : '–'} |`);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 function fmt(v: number | undefined, digits = 3): string {
   return v === undefined ? '–' : v.toFixed(digits);
 }
@@ -126,7 +177,8 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-realmodel-'));
   const all = modeArgs(model, dtype);
   const modes = (process.env.FINETUNE_BENCH_MODES ?? Object.keys(all).join(',')).split(',').filter((m) => all[m]);
-  const sets = opts.quick ? DATASETS.slice(0, 1) : DATASETS;
+  const only = process.env.FINETUNE_BENCH_SETS?.split(',');
+  const sets = opts.quick ? DATASETS.slice(0, 1) : only ? DATASETS.filter((d) => only.includes(d)) : DATASETS;
   console.log(`\nreal model ${model} (${dtype}), CPU, ${os.cpus().length} cores; embedding cache ${cacheDir}; modes ${modes.join(', ')}`);
   const rows: Row[] = [];
   try {
@@ -152,6 +204,7 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   } finally {
     fs.rmSync(runsDir, { recursive: true, force: true });
   }
+  if (process.env.FINETUNE_BENCH_ENCODE !== '0') await encodeSpeed(model, dataDir, sets);
   console.log('\n| set | mode | macro-F1 | accuracy | train s | peak RSS MB | encode tokens/s |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {

@@ -29,7 +29,9 @@ export interface LogregFit {
 }
 
 export function logregObjective(data: LogregData, lambda: number): (theta: Float64Array, grad: Float64Array) => number {
-  const { x, targets, weights, d, k } = data;
+  const { targets, weights, d, k } = data;
+  // One float64 copy: the inner loops then never convert (the objective runs a few hundred times).
+  const x = Float64Array.from(data.x);
   const n = x.length / d;
   let wsum = 0;
   for (let i = 0; i < n; i++) wsum += weights ? weights[i] : 1;

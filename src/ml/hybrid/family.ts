@@ -2,7 +2,7 @@
  * The `hybrid` family (`--mode hybrid`): the n-gram model and the frozen-encoder head, each trained as usual,
  * each calibrated by a temperature fitted on validation log loss, then mixed
  *   p = α · p_ngram + (1 − α) · p_head
- * with α chosen on validation macro-F1 (ties: lower validation log loss, then the α nearer ½). The two models
+ * with α chosen on validation log loss (see chooseWeight). The two models
  * see different evidence (surface n-grams vs sentence meaning), so their errors differ and the mix beats both
  * on most data; α = 0 or 1 falls back to one of them when the other only adds noise.
  * Saved as `model/ngram/` + `model/encoder/` (each the family's own format) and model.json's `hybrid` section.
@@ -13,12 +13,12 @@ import type { ModelDescription, OptionValues } from '../../protocol/types';
 import { encoderFamily, encoderOptions } from '../encoder/family';
 import { throwIfAborted, UsageError, resolveOptions, type FamilyContext, type LoadContext, type ModelFamily } from '../family';
 import { logLoss, macroF1 } from '../metrics';
-import { argmax, type Classifier, type ModelManifest, type TrainInput } from '../model';
+import { argmax, type Classifier, type ModelManifest, type TrainInput, type TrainReporter } from '../model';
 import { ngramFamily } from '../ngram/family';
 
 export const hybridOptions = [
   ...encoderOptions,
-  { key: 'ngramWeight', flag: 'ngram-weight', type: 'float' as const, default: -1, min: -1, max: 1, help: 'Weight of the n-gram model in the mix (−1 = choose on validation macro-F1)', advanced: true },
+  { key: 'ngramWeight', flag: 'ngram-weight', type: 'float' as const, default: -1, min: -1, max: 1, help: 'Weight of the n-gram model in the mix (−1 = choose on validation log loss)', advanced: true },
 ];
 
 export interface HybridManifest extends ModelManifest {
@@ -63,18 +63,22 @@ export function calibrate(p: Float32Array, gold: Int32Array, k: number): number 
   return best.t;
 }
 
-/** α by validation macro-F1, then log loss, then nearness to ½. */
-export function chooseWeight(pa: Float32Array, pb: Float32Array, gold: Int32Array, k: number): { alpha: number; macroF1: number } {
+/**
+ * α by validation log loss of the mix (ties: higher macro-F1, then the α nearer ½). A mixing weight is a
+ * calibration parameter: log loss scores every example's probability, where macro-F1 on a validation slice of a
+ * few hundred texts flips with a handful of argmax decisions (measured on the shared sets, README "Hybrid").
+ */
+export function chooseWeight(pa: Float32Array, pb: Float32Array, gold: Int32Array, k: number): { alpha: number; macroF1: number; logLoss: number } {
   let best: { alpha: number; f1: number; loss: number } | undefined;
   for (const alpha of WEIGHTS) {
     const p = mix(pa, pb, alpha);
     const f1 = macroF1(gold, predictions(p, k), k);
     const loss = logLoss(gold, p, k);
     const better =
-      !best || f1 > best.f1 + 1e-12 || (Math.abs(f1 - best.f1) <= 1e-12 && (loss < best.loss - 1e-12 || (Math.abs(loss - best.loss) <= 1e-12 && Math.abs(alpha - 0.5) < Math.abs(best.alpha - 0.5))));
+      !best || loss < best.loss - 1e-12 || (Math.abs(loss - best.loss) <= 1e-12 && (f1 > best.f1 + 1e-12 || (Math.abs(f1 - best.f1) <= 1e-12 && Math.abs(alpha - 0.5) < Math.abs(best.alpha - 0.5))));
     if (better) best = { alpha, f1, loss };
   }
-  return { alpha: best!.alpha, macroF1: best!.f1 };
+  return { alpha: best!.alpha, macroF1: best!.f1, logLoss: best!.loss };
 }
 
 interface Mixing {
@@ -145,6 +149,29 @@ class HybridClassifier implements Classifier {
   }
 }
 
+/** Weighs two trained models on validation (temperatures, then α) and returns the hybrid; owns both from here on. */
+export async function combineHybrid(ngram: Classifier, encoder: Classifier, input: TrainInput, reporter: TrainReporter, ngramWeight?: number): Promise<Classifier> {
+  reporter.phase('weighing the n-gram model and the head on validation');
+  const k = input.labels.length;
+  const index = new Map(input.labels.map((l, i) => [l, i]));
+  const gold = Int32Array.from(input.valid, (e) => index.get(e.label)!);
+  const texts = input.valid.map((e) => e.text);
+  const pn = await ngram.predictProba(texts, reporter.signal);
+  const pe = await encoder.predictProba(texts, reporter.signal);
+  const tNgram = calibrate(pn, gold, k);
+  const tEncoder = calibrate(pe, gold, k);
+  const an = temper(pn, k, tNgram);
+  const ae = temper(pe, k, tEncoder);
+  const f1 = (p: Float32Array) => macroF1(gold, predictions(p, k), k);
+  const chosen = ngramWeight !== undefined ? { alpha: ngramWeight, macroF1: f1(mix(an, ae, ngramWeight)) } : chooseWeight(an, ae, gold, k);
+  const facts = { valid_macro_f1_ngram: f1(an), valid_macro_f1_encoder: f1(ae), valid_macro_f1_hybrid: chosen.macroF1 };
+  reporter.log(
+    `hybrid: n-gram weight ${chosen.alpha.toFixed(2)}${ngramWeight !== undefined ? ' (given)' : ' (lowest validation log loss)'}; temperatures n-gram ${tNgram}, head ${tEncoder}; ` +
+      `validation macro-F1 n-gram ${facts.valid_macro_f1_ngram.toFixed(4)}, head ${facts.valid_macro_f1_encoder.toFixed(4)}, hybrid ${chosen.macroF1.toFixed(4)}`,
+  );
+  return new HybridClassifier(input.labels, ngram, encoder, { alpha: chosen.alpha, tNgram, tEncoder }, facts);
+}
+
 async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext): Promise<Classifier> {
   const { reporter } = ctx;
   if (input.valid.length === 0) throw new UsageError('--mode hybrid needs validation data to weigh its two models (set --valid-fraction above 0 or give --valid)');
@@ -154,26 +181,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
   let encoder: Classifier | undefined;
   try {
     encoder = await encoderFamily.train(input, encoderValues, ctx);
-    reporter.phase('weighing the n-gram model and the head on validation');
-    const k = input.labels.length;
-    const index = new Map(input.labels.map((l, i) => [l, i]));
-    const gold = Int32Array.from(input.valid, (e) => index.get(e.label)!);
-    const texts = input.valid.map((e) => e.text);
-    const pn = await ngram.predictProba(texts, reporter.signal);
-    const pe = await encoder.predictProba(texts, reporter.signal);
-    const tNgram = calibrate(pn, gold, k);
-    const tEncoder = calibrate(pe, gold, k);
-    const an = temper(pn, k, tNgram);
-    const ae = temper(pe, k, tEncoder);
-    const f1 = (p: Float32Array) => macroF1(gold, predictions(p, k), k);
-    const given = typeof ngramWeight === 'number' && ngramWeight >= 0 ? ngramWeight : undefined;
-    const chosen = given !== undefined ? { alpha: given, macroF1: f1(mix(an, ae, given)) } : chooseWeight(an, ae, gold, k);
-    const facts = { valid_macro_f1_ngram: f1(an), valid_macro_f1_encoder: f1(ae), valid_macro_f1_hybrid: chosen.macroF1 };
-    reporter.log(
-      `hybrid: n-gram weight ${chosen.alpha.toFixed(2)}${given !== undefined ? ' (given)' : ' (best validation macro-F1)'}; temperatures n-gram ${tNgram}, head ${tEncoder}; ` +
-        `validation macro-F1 n-gram ${facts.valid_macro_f1_ngram.toFixed(4)}, head ${facts.valid_macro_f1_encoder.toFixed(4)}, hybrid ${chosen.macroF1.toFixed(4)}`,
-    );
-    return new HybridClassifier(input.labels, ngram, encoder, { alpha: chosen.alpha, tNgram, tEncoder }, facts);
+    return await combineHybrid(ngram, encoder, input, reporter, typeof ngramWeight === 'number' && ngramWeight >= 0 ? ngramWeight : undefined);
   } catch (e) {
     await ngram.dispose?.();
     await encoder?.dispose?.();
