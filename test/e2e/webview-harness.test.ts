@@ -355,6 +355,22 @@ describe('run panel webview in chromium (harness)', function () {
     });
   }
 
+  it('smooths the train loss, switches to a log scale, and shows the learning-rate schedule', async () => {
+    const page = await open('training');
+    const label = () => page.$eval('.ft-training .ft-chart', (e) => e.getAttribute('aria-label')!);
+    const raw = (await label()).match(/latest train loss ([\d.]+)/)![1];
+    await page.selectOption('#ft-loss-smoothing', '0.9');
+    await settle(page);
+    const smoothed = (await label()).match(/latest train loss \(smoothed\) ([\d.]+)/)![1];
+    assert.notEqual(smoothed, raw, 'the smoothed curve ends elsewhere');
+    await page.check('#ft-loss-log');
+    await settle(page);
+    assert.equal(await page.$$eval('.ft-training .ft-chart-card:first-child canvas', (c) => c.length), 1, 'the loss chart is rebuilt with a log axis');
+    assert.equal(await page.isVisible('.ft-lr-card'), true, 'the fixture’s learning rate decays');
+    assert.match((await page.$eval('.ft-lr-card .ft-chart', (e) => e.getAttribute('aria-label')))!, /^Learning rate per step: from 0\.495 to 0\.1\d\d\.$/);
+    await expectClean(page, 'chart tools');
+  });
+
   it('follows a theme change without a reload (heatmap and charts recolored)', async () => {
     const page = await open('results-3');
     const cell = '.ft-cm-cell[data-gold="negative"][data-predicted="negative"]';
