@@ -6,10 +6,11 @@ import { familyFor } from '../protocol/vocabulary';
 import { runsDirectory } from '../commands/settings';
 import type { ManagedRun } from '../runs/manager';
 import { listRuns, type RunListing } from '../runs/runFolder';
+import { bestRunPerDataset } from './bestRun';
 import type { Services } from './services';
 
 export type RunNode =
-  | { kind: 'run'; listing: RunListing; managed?: ManagedRun }
+  | { kind: 'run'; listing: RunListing; managed?: ManagedRun; best?: boolean }
   | { kind: 'queued'; managed: ManagedRun };
 
 const ICONS: Record<string, [string, string?]> = {
@@ -95,9 +96,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     const listings = await listRuns(dir);
     const manager = this.services.manager;
     const queued: RunNode[] = manager.queued.map((m) => ({ kind: 'queued', managed: m }));
+    const best = bestRunPerDataset(listings);
     return [
       ...queued,
-      ...listings.map((l): RunNode => ({ kind: 'run', listing: l, managed: manager.byRunDir(l.dir) })),
+      ...listings.map((l): RunNode => ({ kind: 'run', listing: l, managed: manager.byRunDir(l.dir), ...(best.has(l.dir) ? { best: true } : {}) })),
     ];
   }
 
@@ -121,6 +123,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     const test = rec?.metrics?.test;
     const active = this.services.activeModel.chosen && path.resolve(this.services.activeModel.chosen) === path.resolve(listing.dir);
     item.description = [
+      node.best ? '★ best' : '',
       active ? '● active' : '',
       test ? `F1 ${test.macro.f1.toFixed(3)}` : status === 'completed' ? '' : status,
       ago(rec?.created_at),

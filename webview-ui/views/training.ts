@@ -71,7 +71,7 @@ export class TrainingView implements View {
       (this.charts = h(
         'div',
         { class: 'ft-grid-2' },
-        h('div', { class: 'ft-card ft-chart-card' }, h('div', { class: 'ft-card-title' }, 'Loss', this.lossTools()), h('div', { class: 'ft-chart-host' }, this.lossChart.element, this.lossEmpty)),
+        h('div', { class: 'ft-card ft-chart-card' }, h('div', { class: 'ft-card-title' }, 'Loss'), this.lossTools(), h('div', { class: 'ft-chart-host' }, this.lossChart.element, this.lossEmpty)),
         h('div', { class: 'ft-card ft-chart-card' }, h('div', { class: 'ft-card-title' }, 'Validation accuracy and macro F1'), h('div', { class: 'ft-chart-host' }, this.metricChart.element, this.metricEmpty)),
         this.lrCard,
       )),
