@@ -27,6 +27,8 @@ export interface ChartSpec {
   height?: number;
   /** Integer x ticks (epochs). */
   integerX?: boolean;
+  /** Logarithmic y axis (losses spanning orders of magnitude). */
+  logY?: boolean;
 }
 
 export type Columns = [number[], ...(number | null)[][]];
@@ -137,7 +139,9 @@ export class LineChart {
       legend: { show: true, live: true },
       scales: {
         x: { time: false, ...(this.spec.integerX ? { range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) } : {}) },
-        y: this.spec.unitRange
+        y: this.spec.logY
+          ? { distr: 3, log: 10 }
+          : this.spec.unitRange
           ? { range: (_u, min, max) => [Math.max(0, Math.floor((Math.min(min, 1) - 0.02) * 20) / 20), Math.min(1, Math.max(max, 0) + 0.02)] }
           : { range: (_u, min, max) => [Math.min(0, min), max > min ? max * 1.05 : min + 1] },
       },

@@ -12,7 +12,7 @@ import type { FromTrainer, TrainRequest } from '../protocol/trainer';
 import { progressLine, ProgressTracker } from '../protocol/progress';
 import { modelLabel, runDisplayName, shortRunId } from '../protocol/runName';
 import type { MetricEvent, Prediction } from '../protocol/types';
-import { fromWebview, FromWebview, PanelState, panelState, ToWebview } from '../protocol/webview';
+import { type BinaryTest, fromWebview, FromWebview, PanelState, panelState, type RunView, ToWebview } from '../protocol/webview';
 import { checkedPanelState, datasetPathProblem } from '../runs/trust';
 import { folderPolicy } from '../commands/activeModel';
 import type { ManagedRun } from '../runs/manager';
@@ -23,7 +23,7 @@ import type { DataIssues } from '../protocol/dataIssues';
 import { exportIssues, relabelInFile } from './dataIssues';
 import { extensionBundle, launcherFor } from '../launch/launcher';
 import { panelHtml } from './html';
-import { readMisclassified, readRunView } from './runData';
+import { readBinary, readMisclassified, readRunView } from './runData';
 import type { Services } from './services';
 
 export const RUN_PANEL_VIEW_TYPE = 'finetune.runPanel';
@@ -355,7 +355,7 @@ export class RunPanel {
     this.post({ type: 'run-state', run: view, running });
     if (running) return;
     if (view.record.status === 'completed') {
-      this.post({ type: 'run-finished', run: view, misclassified: await readMisclassified(dir!) });
+      this.post({ type: 'run-finished', run: view, misclassified: await readMisclassified(dir!), ...(await binaryOf(dir!, view)) });
     } else if (view.record.status !== 'running') {
       this.post({
         type: 'run-failed',
@@ -507,7 +507,7 @@ export class RunPanel {
     // The child wrote run.json before sending 'done'.
     const view = await readRunView(dir);
     if (!view) return;
-    this.post({ type: 'run-finished', run: view, misclassified: await readMisclassified(dir) });
+    this.post({ type: 'run-finished', run: view, misclassified: await readMisclassified(dir), ...(await binaryOf(dir, view)) });
     this.services.runsChanged.fire();
   }
 
@@ -522,6 +522,11 @@ export class RunPanel {
     // Closing the panel does not stop a run: it keeps training, and the Runs view and the
     // progress notification still show it; reopening the run replays everything from its folder.
   }
+}
+
+async function binaryOf(dir: string, view: RunView): Promise<{ binary?: BinaryTest }> {
+  const binary = await readBinary(dir, view);
+  return binary ? { binary } : {};
 }
 
 /** The run's display name (see runDisplayName); before it has an id, "dataset · model". */

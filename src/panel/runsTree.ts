@@ -8,10 +8,11 @@ import type { ManagedRun } from '../runs/manager';
 import { listRuns, type RunListing } from '../runs/runFolder';
 import { isUntrustedWorkspaceRun } from '../runs/trust';
 import { folderPolicy } from '../commands/activeModel';
+import { bestRunPerDataset } from './bestRun';
 import type { Services } from './services';
 
 export type RunNode =
-  | { kind: 'run'; listing: RunListing; managed?: ManagedRun }
+  | { kind: 'run'; listing: RunListing; managed?: ManagedRun; best?: boolean }
   | { kind: 'queued'; managed: ManagedRun };
 
 const ICONS: Record<string, [string, string?]> = {
@@ -97,9 +98,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     const listings = await listRuns(dir);
     const manager = this.services.manager;
     const queued: RunNode[] = manager.queued.map((m) => ({ kind: 'queued', managed: m }));
+    const best = bestRunPerDataset(listings);
     return [
       ...queued,
-      ...listings.map((l): RunNode => ({ kind: 'run', listing: l, managed: manager.byRunDir(l.dir) })),
+      ...listings.map((l): RunNode => ({ kind: 'run', listing: l, managed: manager.byRunDir(l.dir), ...(best.has(l.dir) ? { best: true } : {}) })),
     ];
   }
 
@@ -125,6 +127,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     // A run that came with an untrusted workspace is shown but marked; it is never picked as the model on its own.
     const untrusted = isUntrustedWorkspaceRun(listing.dir, folderPolicy(this.services.context.globalStorageUri, this.services.activeModel));
     item.description = [
+      node.best ? '★ best' : '',
       active ? '● active' : '',
       untrusted ? 'untrusted workspace' : '',
       test ? `F1 ${test.macro.f1.toFixed(3)}` : status === 'completed' ? '' : status,

@@ -75,6 +75,14 @@ export interface PredictionRow {
   score: number;
 }
 
+export interface BinaryTest {
+  positive: string;
+  negative: string;
+  scores: number[];
+  /** 1 where the gold label is `positive`. */
+  gold: number[];
+}
+
 export interface RunView {
   record: RunRecord;
   events: MetricEvent[];
@@ -121,7 +129,8 @@ export type ToWebview =
   | { type: 'metric'; event: MetricEvent }
   /** Everything so far (after the panel was hidden, reopened or reloaded): replaces what the view holds. */
   | { type: 'run-state'; run: RunView; running: boolean }
-  | { type: 'run-finished'; run: RunView; misclassified: PredictionRow[] }
+  /** `binary`: for a two-class run, P(positive) and the gold class of every test example (the threshold card). */
+  | { type: 'run-finished'; run: RunView; misclassified: PredictionRow[]; binary?: BinaryTest }
   | { type: 'run-failed'; message: string; kind: string; run_dir?: string; stderr_tail?: string[] }
   | { type: 'compare'; runs: RunView[] }
   | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
@@ -224,7 +233,12 @@ export const toWebview = tagged({
   progress: obj({ type: lit('progress'), phase: str, done: anyNum, total: anyNum, unit: optional(str), eta_s: optional(anyNum), epoch: optional(int), epochs: optional(int), rate: optional(anyNum) }),
   metric: obj({ type: lit('metric'), event: metricEvent }),
   'run-state': obj({ type: lit('run-state'), run: runView, running: bool }),
-  'run-finished': obj({ type: lit('run-finished'), run: runView, misclassified: arr(predictionRow) }),
+  'run-finished': obj({
+    type: lit('run-finished'),
+    run: runView,
+    misclassified: arr(predictionRow),
+    binary: optional(obj({ positive: str, negative: str, scores: arr(anyNum), gold: arr(int) })),
+  }),
   'run-failed': obj({ type: lit('run-failed'), message: str, kind: str, run_dir: optional(str), stderr_tail: optional(arr(str)) }),
   compare: obj({ type: lit('compare'), runs: arr(runView) }),
   notice: obj({ type: lit('notice'), level: oneOf(['info', 'warning', 'error'] as const), message: str }),

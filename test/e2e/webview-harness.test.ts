@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { ToWebview } from '../../src/protocol/webview';
 import { fromWebview } from '../../src/protocol/webview';
 import { chromiumAvailable, facts, launch, openScene, settle } from '../webview/driver';
-import { finishedRun12, finishedRun3, scenes } from '../webview/scenario';
+import { finishedRun12, finishedRun2, finishedRun3, scenes } from '../webview/scenario';
 import { HarnessServer, repoRoot, serveHarness } from '../webview/server';
 
 /** The page's DOM as evaluate() callbacks see it (this file compiles without the DOM lib). */
@@ -132,6 +132,27 @@ describe('run panel webview in chromium (harness)', function () {
     assert.equal(await page.textContent('#ft-times'), 'Time: load 2 s · encode 2 min 41 s · train <1 s · evaluate 58 s · save <1 s');
     assert.equal(await page.textContent('#ft-early-stop'), 'Stopped after epoch 9 of 30: no better validation macro-F1 for 5 epochs; kept epoch 4.');
     assert.match((await page.textContent('.ft-results .ft-stats'))!, /Accuracymajority class 67\.2% · chance 50\.0%/);
+  });
+
+  it('binary run: the threshold slider updates the counts live; PR and ROC curves are drawn', async () => {
+    const page = await open('results-2');
+    const { binary, run } = finishedRun2();
+    const counts = () => page.$$eval('#ft-threshold-table td', (tds) => tds.map((td) => Number((td as unknown as { textContent: string }).textContent.replace(/,/g, ''))));
+    // At 0.5 the counts are the run's own confusion matrix (spam is the positive, rarer class).
+    const cm = run.record.metrics!.test!.confusion;
+    assert.deepEqual(await counts(), [cm[1][1], cm[1][0], cm[0][1], cm[0][0]]);
+    await page.$eval('#ft-threshold-slider', (e) => {
+      const el = e as unknown as { value: string; dispatchEvent(ev: unknown): boolean };
+      el.value = '0.9';
+      el.dispatchEvent(new Event('input'));
+    });
+    const at = await counts();
+    const tp = binary.scores.filter((p, i) => p >= 0.9 && binary.gold[i] === 1).length;
+    assert.equal(at[0], tp, 'true positives at 0.9');
+    assert.ok(at[0] < cm[1][1], 'a stricter threshold finds fewer spam');
+    assert.equal(await page.textContent('#ft-threshold-value'), '0.90');
+    assert.equal(await page.$$eval('#ft-threshold canvas', (c) => c.length >= 2), true, 'PR and ROC drawn');
+    assert.equal(await (await open('results-3')).$('#ft-threshold'), null, 'only for two classes');
   });
 
   it('shows the distillation report (teacher / student / gold-only) only for a distilled run', async () => {
@@ -354,6 +375,22 @@ describe('run panel webview in chromium (harness)', function () {
       }
     });
   }
+
+  it('smooths the train loss, switches to a log scale, and shows the learning-rate schedule', async () => {
+    const page = await open('training');
+    const label = () => page.$eval('.ft-training .ft-chart', (e) => e.getAttribute('aria-label')!);
+    const raw = (await label()).match(/latest train loss ([\d.]+)/)![1];
+    await page.selectOption('#ft-loss-smoothing', '0.9');
+    await settle(page);
+    const smoothed = (await label()).match(/latest train loss \(smoothed\) ([\d.]+)/)![1];
+    assert.notEqual(smoothed, raw, 'the smoothed curve ends elsewhere');
+    await page.check('#ft-loss-log');
+    await settle(page);
+    assert.equal(await page.$$eval('.ft-training .ft-chart-card:first-child canvas', (c) => c.length), 1, 'the loss chart is rebuilt with a log axis');
+    assert.equal(await page.isVisible('.ft-lr-card'), true, 'the fixture’s learning rate decays');
+    assert.match((await page.$eval('.ft-lr-card .ft-chart', (e) => e.getAttribute('aria-label')))!, /^Learning rate per step: from 0\.495 to 0\.1\d\d\.$/);
+    await expectClean(page, 'chart tools');
+  });
 
   it('follows a theme change without a reload (heatmap and charts recolored)', async () => {
     const page = await open('results-3');

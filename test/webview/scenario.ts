@@ -3,7 +3,7 @@
  * fixtures for the webview's unit tests. Deterministic: a seeded generator, no clock, no randomness.
  */
 import type { DatasetSummary, MetricEvent, MetricsReport, OptionSpec, RunRecord } from '../../src/protocol/types';
-import type { FormSchema, PredictionRow, PreviewRow, RunView, ToWebview } from '../../src/protocol/webview';
+import type { BinaryTest, FormSchema, PredictionRow, PreviewRow, RunView, ToWebview } from '../../src/protocol/webview';
 
 /** Mulberry32: small, seeded, good enough for fixtures. */
 export function rng(seed: number): () => number {
@@ -285,12 +285,30 @@ export function finishedRun12(): { run: RunView; misclassified: PredictionRow[] 
 }
 
 /** A binary run (spamassassin-like): the per-class table has two rows and must not clip. Early stopping ended it. */
-export function finishedRun2(): { run: RunView; misclassified: PredictionRow[] } {
+/** P(positive) and gold per test example, consistent with a 2×2 confusion matrix (rows gold, columns predicted). */
+export function binaryScores(labels: [string, string], confusion: number[][], positive: 0 | 1, seed: number): BinaryTest {
+  const r = rng(seed);
+  const scores: number[] = [];
+  const gold: number[] = [];
+  for (let g = 0; g < 2; g++) {
+    for (let p = 0; p < 2; p++) {
+      for (let c = 0; c < confusion[g][p]; c++) {
+        // Predicted positive: P(positive) above 0.5; a few confident mistakes, most near the middle.
+        const margin = 0.5 * Math.pow(r(), g === p ? 0.35 : 1.6);
+        scores.push(p === positive ? 0.5 + margin * 0.999 : 0.5 - margin * 0.999);
+        gold.push(g === positive ? 1 : 0);
+      }
+    }
+  }
+  return { positive: labels[positive], negative: labels[1 - positive], scores, gold };
+}
+
+export function finishedRun2(): { run: RunView; misclassified: PredictionRow[]; binary: BinaryTest } {
   const labels = ['ham', 'spam'];
   const confusion = confusionFor(labels, [780, 380], 0.96, 2);
   const record = runRecord({
     id: '20251128-160000-spam-minilm',
-    name: 'spamassassin · all-MiniLM-L6-v2 · 1600',
+    name: 'spamassassin',
     model: '/home/ada/models/all-MiniLM-L6-v2',
     family: 'encoder',
     labels,
@@ -312,7 +330,11 @@ export function finishedRun2(): { run: RunView; misclassified: PredictionRow[] }
   events.push({ kind: 'log', t: t + 163_400, message: 'early stopping after epoch 9: no better validation macro-F1 for 5 epochs; keeping epoch 4' });
   events.push({ kind: 'phase', t: t + 163_400, phase: 'evaluating' });
   events.push({ kind: 'phase', t: t + 221_400, phase: 'saving' });
-  return { run: { record: { ...record, finished_at: new Date(t + 221_700).toISOString(), metrics: { ...record.metrics!, best_epoch: 4 } }, events }, misclassified: mistakesFor(labels, confusion, 3) };
+  return {
+    run: { record: { ...record, finished_at: new Date(t + 221_700).toISOString(), metrics: { ...record.metrics!, best_epoch: 4 } }, events },
+    misclassified: mistakesFor(labels, confusion, 3),
+    binary: binaryScores(['ham', 'spam'], confusion, 1, 5),
+  };
 }
 
 /** A distilled n-gram student: results carry the teacher / student / gold-only report. */

@@ -132,3 +132,33 @@ export function lastPhase(events: MetricEvent[]): { phase: string; detail?: stri
   }
   return undefined;
 }
+
+/**
+ * Exponential moving average as TensorBoard draws it (debiased, so the start is not pulled toward 0);
+ * gaps stay gaps. `weight` in [0, 1): 0 returns the values unchanged.
+ */
+export function smoothEma(values: (number | null)[], weight: number): (number | null)[] {
+  if (!(weight > 0)) return values;
+  let avg = 0;
+  let n = 0;
+  return values.map((v) => {
+    if (v === null) return null;
+    avg = avg * weight + (1 - weight) * v;
+    n++;
+    return avg / (1 - weight ** n);
+  });
+}
+
+/** The learning rate per global step (from step events that carry it); empty when none does. */
+export function lrSeries(events: MetricEvent[]): { x: number[]; lr: (number | null)[] } {
+  const steps = events.filter((e): e is StepEvent => e.kind === 'step');
+  const xs = globalSteps(steps);
+  const x: number[] = [];
+  const lr: (number | null)[] = [];
+  steps.forEach((s, i) => {
+    if (s.lr === undefined || !Number.isFinite(s.lr)) return;
+    x.push(xs[i]);
+    lr.push(s.lr);
+  });
+  return { x, lr };
+}

@@ -8,7 +8,7 @@
 import type { DataIssues } from '../../src/protocol/dataIssues';
 import type { DatasetSummary, MetricEvent, Prediction, RunRecord } from '../../src/protocol/types';
 import { RUN_STATUSES, type RunStatus as StoredRunStatus } from '../../src/protocol/vocabulary';
-import type { FormDraft, FormSchema, PanelState, PredictionRow, PreviewRow, RunView, ToWebview } from '../../src/protocol/webview';
+import type { BinaryTest, FormDraft, FormSchema, PanelState, PredictionRow, PreviewRow, RunView, ToWebview } from '../../src/protocol/webview';
 import type { MistakeFilter } from './confusion';
 import { lastPhase } from './curves';
 import { ProgressTracker } from '../../src/protocol/progress';
@@ -54,6 +54,8 @@ export interface RunSlice {
   /** The phase shown when no progress message has arrived yet (replay). */
   phase?: { phase: string; detail?: string };
   misclassified?: PredictionRow[];
+  /** A two-class run's test scores (the threshold card). */
+  binary?: BinaryTest;
   failure?: Failure;
   /** Cancel was pressed; the host has not reported the end yet (no ETA, no second Cancel). */
   cancelling?: boolean;
@@ -215,7 +217,7 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
     case 'run-state':
       return { ...s, view: 'run', pendingStart: false, filter: undefined, run: runFromView(s.run, a.run, a.running) };
     case 'run-finished':
-      return { ...s, view: 'run', pendingStart: false, filter: undefined, run: runFromView(s.run, a.run, false, a.misclassified) };
+      return { ...s, view: 'run', pendingStart: false, filter: undefined, run: { ...runFromView(s.run, a.run, false, a.misclassified), ...(a.binary ? { binary: a.binary } : {}) } };
     case 'run-failed': {
       const status: RunStatus = a.kind === 'cancelled' ? 'cancelled' : 'failed';
       const failure: Failure = { message: a.message, kind: a.kind, ...(a.stderr_tail ? { stderr_tail: a.stderr_tail } : {}) };

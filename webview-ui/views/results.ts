@@ -15,6 +15,7 @@ import { onThemeChange } from '../theme';
 import { cellColors, confusionMatrix, heatPalette } from './confusion';
 import { MistakesList } from './mistakes';
 import { PerClassTable } from './perClass';
+import { ThresholdCard } from './threshold';
 import { TryItCard } from './tryIt';
 
 export class ResultsView implements View {
@@ -27,6 +28,8 @@ export class ResultsView implements View {
   private readonly perClass = new PerClassTable((label) => this.select({ kind: 'gold', gold: label }));
   private readonly mistakes: MistakesList;
   private readonly tryIt: TryItCard;
+  private readonly threshold = new ThresholdCard();
+  private binary?: AppState['run']['binary'];
   private readonly legendCorrect = h('span', { class: 'ft-swatch' });
   private readonly legendError = h('span', { class: 'ft-swatch' });
   private record?: RunRecord;
@@ -46,6 +49,7 @@ export class ResultsView implements View {
   }
 
   dispose(): void {
+    this.threshold.dispose();
     this.stopThemeWatch();
   }
 
@@ -54,6 +58,7 @@ export class ResultsView implements View {
     const r = s.run;
     if (r.record !== this.record || r.misclassified !== this.misclassified) {
       this.record = r.record;
+      this.binary = r.binary;
       this.events = r.events;
       this.misclassified = r.misclassified;
       this.filter = s.filter;
@@ -137,6 +142,7 @@ export class ResultsView implements View {
         ),
         h('div', { class: 'ft-card ft-per-class-card' }, h('div', { class: 'ft-card-title' }, 'Per class'), this.perClass.element),
       ),
+      this.threshold.render(this.binary),
       this.mistakes.element,
     );
     this.renderMatrix();

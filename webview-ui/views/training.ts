@@ -3,7 +3,7 @@ import type { MetricEvent } from '../../src/protocol/types';
 import { Columns, LineChart } from '../charts';
 import type { Ctx, View } from '../context';
 import { callout, h, replace, section, stat } from '../dom';
-import { epochEvents, epochSeries, hasPoints, lossSeries } from '../logic/curves';
+import { epochEvents, epochSeries, hasPoints, lossSeries, lrSeries, smoothEma } from '../logic/curves';
 import { describeProgress } from '../../src/protocol/progress';
 import { formatDuration, formatMetric, formatPercent } from '../logic/format';
 import type { AppState, RunSlice } from '../logic/store';
@@ -31,10 +31,21 @@ export class TrainingView implements View {
   private lastVersion = -1;
   private lastRun?: RunSlice;
   private lossUnit: 'step' | 'epoch' = 'step';
+  /** Loss chart view options (TensorBoard's): EMA smoothing of the train loss, log scale. */
+  private smoothing = 0;
+  private logY = false;
+  private readonly lrChart: LineChart;
+  private readonly lrCard: HTMLElement;
   private timer: number;
 
   constructor(private readonly ctx: Ctx) {
     this.lossChart = this.newLossChart('step');
+    this.lrChart = new LineChart(
+      { xLabel: 'Step', series: [{ label: 'Learning rate', color: 'yellow', width: 1.5, format: (v) => v.toPrecision(3) }], height: 160 },
+      [[], []],
+      'Learning rate per step.',
+    );
+    this.lrCard = h('div', { class: 'ft-card ft-chart-card ft-lr-card' }, h('div', { class: 'ft-card-title' }, 'Learning rate'), h('div', { class: 'ft-chart-host' }, this.lrChart.element));
     this.metricChart = new LineChart(
       {
         xLabel: 'Epoch',
@@ -60,8 +71,9 @@ export class TrainingView implements View {
       (this.charts = h(
         'div',
         { class: 'ft-grid-2' },
-        h('div', { class: 'ft-card ft-chart-card' }, h('div', { class: 'ft-card-title' }, 'Loss'), h('div', { class: 'ft-chart-host' }, this.lossChart.element, this.lossEmpty)),
+        h('div', { class: 'ft-card ft-chart-card' }, h('div', { class: 'ft-card-title' }, 'Loss'), this.lossTools(), h('div', { class: 'ft-chart-host' }, this.lossChart.element, this.lossEmpty)),
         h('div', { class: 'ft-card ft-chart-card' }, h('div', { class: 'ft-card-title' }, 'Validation accuracy and macro F1'), h('div', { class: 'ft-chart-host' }, this.metricChart.element, this.metricEmpty)),
+        this.lrCard,
       )),
       this.logBox,
     );
@@ -72,11 +84,41 @@ export class TrainingView implements View {
     }, 1000);
   }
 
+  /** Smoothing and log scale for the loss chart. */
+  private lossTools(): HTMLElement {
+    const smooth = h(
+      'select',
+      { class: 'ft-mini-select', id: 'ft-loss-smoothing', attrs: { 'aria-label': 'Smoothing of the train loss', title: 'Exponential moving average of the train loss (as in TensorBoard)' } },
+      ...[0, 0.6, 0.9, 0.97].map((w) => h('option', { attrs: { value: String(w), selected: w === this.smoothing } }, w ? `smoothing ${w}` : 'no smoothing')),
+    ) as HTMLSelectElement;
+    smooth.addEventListener('change', () => {
+      this.smoothing = Number(smooth.value);
+      this.lastVersion = -1;
+      this.update(this.ctx.state(), true);
+    });
+    const log = h('input', { id: 'ft-loss-log', attrs: { type: 'checkbox', 'aria-label': 'Logarithmic loss axis' } }) as HTMLInputElement;
+    log.addEventListener('change', () => {
+      this.logY = log.checked;
+      this.replaceLossChart(this.lossUnit);
+      this.lastVersion = -1;
+      this.update(this.ctx.state(), true);
+    });
+    return h('span', { class: 'ft-chart-tools ft-small' }, smooth, h('label', { class: 'ft-mini-check' }, log, 'log scale'));
+  }
+
+  private replaceLossChart(unit: 'step' | 'epoch'): void {
+    const fresh = this.newLossChart(unit);
+    this.lossChart.element.replaceWith(fresh.element);
+    this.lossChart.destroy();
+    this.lossChart = fresh;
+  }
+
   private newLossChart(unit: 'step' | 'epoch'): LineChart {
     return new LineChart(
       {
         xLabel: unit === 'step' ? 'Step' : 'Epoch',
         integerX: unit === 'epoch',
+        logY: this.logY,
         series: [
           { label: 'Train', color: 'blue', width: 1.25 },
           { label: 'Validation', color: 'orange', points: true, width: 2 },
@@ -87,9 +129,9 @@ export class TrainingView implements View {
     );
   }
 
-  update(s: AppState): void {
+  update(s: AppState, force = false): void {
     const r = s.run;
-    if (r === this.lastRun) return;
+    if (r === this.lastRun && !force) return;
     this.lastRun = r;
     this.renderQueue(r);
     this.renderProgress(r);
@@ -105,6 +147,7 @@ export class TrainingView implements View {
     window.clearInterval(this.timer);
     this.lossChart.destroy();
     this.metricChart.destroy();
+    this.lrChart.destroy();
   }
 
   private renderQueue(r: RunSlice): void {
@@ -158,17 +201,15 @@ export class TrainingView implements View {
     if (loss.xUnit !== this.lossUnit) {
       // No step events: the x axis is epochs (labels and ticks differ, so the chart is rebuilt).
       this.lossUnit = loss.xUnit;
-      const fresh = this.newLossChart(loss.xUnit);
-      this.lossChart.element.replaceWith(fresh.element);
-      this.lossChart.destroy();
-      this.lossChart = fresh;
+      this.replaceLossChart(loss.xUnit);
     }
-    const lastTrain = [...loss.train].reverse().find((v) => v !== null);
+    const train = smoothEma(loss.train, this.smoothing);
+    const lastTrain = [...train].reverse().find((v) => v !== null);
     const lastValid = [...loss.valid].reverse().find((v) => v !== null);
     this.lossChart.setData(
-      [loss.x, loss.train, loss.valid] as Columns,
+      [loss.x, train, loss.valid] as Columns,
       hasPoints(loss.train)
-        ? `Loss by ${loss.xUnit}: latest train loss ${formatMetric(lastTrain ?? undefined)} at ${loss.xUnit} ${loss.x[loss.x.length - 1]}` +
+        ? `Loss by ${loss.xUnit}: latest train loss${this.smoothing ? ' (smoothed)' : ''} ${formatMetric(lastTrain ?? undefined)} at ${loss.xUnit} ${loss.x[loss.x.length - 1]}` +
             (lastValid != null ? `; latest validation loss ${formatMetric(lastValid)}.` : '.')
         : 'Loss: no steps yet.',
     );
@@ -187,6 +228,11 @@ export class TrainingView implements View {
     );
     this.metricEmpty.hidden = hasPoints(ep.accuracy) || hasPoints(ep.macroF1);
     this.metricChart.element.hidden = !this.metricEmpty.hidden;
+    // The learning-rate curve when the trainer reports a schedule (a constant rate is not worth a chart).
+    const lr = lrSeries(events);
+    const varies = lr.lr.some((v) => v !== lr.lr[0]);
+    this.lrCard.hidden = !varies;
+    if (varies) this.lrChart.setData([lr.x, lr.lr] as Columns, `Learning rate per step: from ${lr.lr[0]?.toPrecision(3)} to ${lr.lr[lr.lr.length - 1]?.toPrecision(3)}.`);
     // No point on either chart yet: one card saying what runs instead of two empty charts.
     const nothing = !this.lossEmpty.hidden && !this.metricEmpty.hidden;
     this.charts.hidden = nothing;

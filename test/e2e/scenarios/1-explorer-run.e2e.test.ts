@@ -71,6 +71,8 @@ describe('scenario 1: explorer → run panel → n-gram run → results equal ru
     await panel.frame.locator('#ft-try-go').click();
     const label = panel.frame.locator('.ft-try-label');
     await label.waitFor({ state: 'visible', timeout: 90_000 });
-    assert.match(await label.innerText(), /^spam \d+\.\d%/);
+    const { record } = await waitForRun(s!.ws, (r) => r.status === 'completed', { timeoutMs: 15_000 });
+    const m = /^(\S+) (\d+\.\d)%/.exec(await label.innerText());
+    assert.ok(m && record.dataset!.labels.includes(m[1]), `a label of the run with its probability: ${await label.innerText()}`);
   });
 });

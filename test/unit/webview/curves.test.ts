@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { MetricEvent } from '../../../src/protocol/types';
-import { epochSeries, globalSteps, hasPoints, lastPhase, lossSeries, overlayEpochs } from '../../../webview-ui/logic/curves';
+import { epochSeries, globalSteps, hasPoints, lastPhase, lossSeries, lrSeries, overlayEpochs, smoothEma } from '../../../webview-ui/logic/curves';
 
 const step = (epoch: number, s: number, loss: number): MetricEvent => ({ kind: 'step', t: 0, epoch, step: s, loss });
 const epoch = (e: number, extra: Partial<Extract<MetricEvent, { kind: 'epoch' }>> = {}): MetricEvent => ({
@@ -61,5 +61,25 @@ describe('webview curves', () => {
   it('finds the last phase', () => {
     assert.deepEqual(lastPhase([{ kind: 'phase', t: 0, phase: 'a' }, step(1, 1, 1), { kind: 'phase', t: 1, phase: 'b', detail: 'd' }]), { phase: 'b', detail: 'd' });
     assert.equal(lastPhase([]), undefined);
+  });
+});
+
+describe('curve smoothing and the learning-rate curve', () => {
+  it('smooths like TensorBoard (debiased EMA), keeps gaps, and 0 changes nothing', () => {
+    const v = [1, 0, 1, null, 0];
+    assert.deepEqual(smoothEma(v, 0), v);
+    const s = smoothEma(v, 0.5);
+    assert.equal(s[0], 1, 'debiased: the first point is itself');
+    assert.ok(Math.abs(s[1]! - 1 / 3) < 1e-12);
+    assert.equal(s[3], null);
+  });
+  it('takes the learning rate from step events', () => {
+    const { x, lr } = lrSeries([
+      { kind: 'step', t: 0, epoch: 1, step: 1, loss: 1, lr: 0.1 },
+      { kind: 'step', t: 1, epoch: 1, step: 2, loss: 1 },
+      { kind: 'step', t: 2, epoch: 1, step: 3, loss: 1, lr: 0.05 },
+    ]);
+    assert.deepEqual(x, [1, 3]);
+    assert.deepEqual(lr, [0.1, 0.05]);
   });
 });
