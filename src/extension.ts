@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { ActiveModel } from './commands/activeModel';
 import { registerDistillCommand } from './commands/distillCommand';
+import { registerLabelNextCommand } from './commands/labelNext';
 import { registerRunCommands } from './commands/runCommands';
 import { readSettings } from './commands/settings';
 import { registerInline } from './inline/register';
@@ -40,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): { services: Services
     treeView,
     ...registerRunCommands(services),
     registerDistillCommand(services),
+    registerLabelNextCommand(services),
     ...registerInline(services),
     vscode.window.registerWebviewPanelSerializer(RUN_PANEL_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {

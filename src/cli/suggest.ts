@@ -1,33 +1,13 @@
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { suggestRows, type UncertaintyMeasure } from '../ml/audit/activeLearning';
-import { formatFromExtension, loadDataset } from '../ml/data';
-import { DataError } from '../ml/data/types';
+import type { UncertaintyMeasure } from '../ml/audit/activeLearning';
 import { UsageError } from '../ml/family';
 import { loadClassifier } from '../ml/families';
 import { defaultCacheDir } from '../ml/cacheDir';
-import { predictAll } from '../trainer/pipeline';
+import { readUnlabeled, suggestFor } from '../trainer/suggest';
 import { formatFlags, parseArgs } from './args';
 import { cacheDirFlag, Command, device, deviceFlag, EXIT, helpFlag, jsonFlag, str } from './common';
 import { ProgressView } from './progress';
 import { num } from './train';
-
-/** Unlabeled rows with their 1-based lines: a table's text column, or a plain text file's non-blank lines. */
-export async function readUnlabeled(file: string, textColumn: string | undefined, signal: AbortSignal): Promise<{ text: string; line: number }[]> {
-  if (formatFromExtension(file)) return (await loadDataset(file, { textOnly: true, textColumn, signal })).examples;
-  let raw: string;
-  try {
-    raw = await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    throw new DataError(`${file}: cannot read (${(e as Error).message})`, file);
-  }
-  const rows = raw
-    .split('\n')
-    .map((l, i) => ({ text: l.endsWith('\r') ? l.slice(0, -1) : l, line: i + 1 }))
-    .filter((r) => r.text.trim() !== '');
-  if (rows.length === 0) throw new DataError(`${file}: no text; give one example per line (or a .csv/.jsonl/.json file with a text column).`, file);
-  return rows;
-}
 
 export const suggestCommand: Command = {
   name: 'suggest',
@@ -60,18 +40,13 @@ export const suggestCommand: Command = {
     const model = await loadClassifier(runDir, { device: device(flags) ?? 'auto', cacheDir: str(flags, 'cache-dir') ?? defaultCacheDir() });
     try {
       const view = new ProgressView(io.stderr);
-      const texts = rows.map((r) => r.text);
-      const probs = await predictAll(model, texts, { progress: (done, total) => view.handle({ type: 'progress', phase: 'scoring', done, total }) }, io.signal);
+      const suggestions = await suggestFor(model, rows, n, {
+        measure,
+        diversity: flags.get('no-diversity') !== true,
+        signal: io.signal,
+        onProgress: (done, total) => view.handle({ type: 'progress', phase: 'scoring', done, total }),
+      });
       view.done();
-      const k = model.labels.length;
-      const picked = suggestRows(texts, probs, k, n, { measure, diversity: flags.get('no-diversity') === true ? 'none' : 'classes' });
-      const suggestions = picked.map((s) => ({
-        line: rows[s.index].line,
-        text: rows[s.index].text,
-        guess: model.labels[s.guess],
-        confidence: Math.round(s.confidence * 1e4) / 1e4,
-        uncertainty: Math.round(s.uncertainty * 1e4) / 1e4,
-      }));
       if (flags.get('json')) {
         io.stdout.write(JSON.stringify({ run_dir: runDir, file, rows: rows.length, n: suggestions.length, by: measure, suggestions }) + '\n');
         return EXIT.ok;

@@ -149,6 +149,10 @@ export function hoverMarkdown(p: Prediction, info: ModelInfo, openRunCommand?: s
   if (opts.lines && opts.lines > 1) {
     lines.push(`The ${opts.lines} selected lines were classified as one text. To classify each line on its own, turn on \`finetune.classifyPerLine\`.`, '');
   }
+  if (p.why && (p.why.for.length || p.why.against.length)) {
+    const words = (ts: { token: string }[]) => ts.map((t) => `\`${t.token.replace(/`/g, "'")}\``).join(' ');
+    lines.push(`Why: ${p.why.for.length ? words(p.why.for) : '—'}${p.why.against.length ? ` · against: ${words(p.why.against)}` : ''}`, '');
+  }
   const model = info.model ?? info.family;
   lines.push(`Model: \`${model.replace(/`/g, "'")}\` (${info.family})`, '');
   if (info.run_dir) {

@@ -6,6 +6,8 @@
  *
  * Arguments: --idle-timeout-ms=N (default 300000; 0 = never), --max-models=N (default 2).
  */
+import { explainNgram, topTokens, type Explanation } from '../ml/audit/explain';
+import type { NgramClassifier } from '../ml/ngram/model';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { toPrediction } from '../protocol/prediction';
@@ -143,16 +145,24 @@ function fail(id: number, e: unknown): void {
   send({ type: 'error', id, kind, message: kind === 'cancelled' ? 'cancelled' : ((e as Error)?.message ?? String(e)) });
 }
 
-async function classify(classifier: Classifier, texts: string[], signal: AbortSignal): Promise<Prediction[]> {
+async function classify(classifier: Classifier, texts: string[], signal: AbortSignal, explain = false): Promise<Prediction[]> {
   if (texts.length === 0) return [];
   const k = classifier.labels.length;
   const probs = await predictProba(classifier, texts, signal);
   // After predictProba: a family may note what it truncated while encoding these very texts.
   const cut = await classifier.truncated?.(texts);
-  return texts.map((_, i) => {
+  return texts.map((text, i) => {
     const p = toPrediction(classifier.labels, probs.subarray(i * k, (i + 1) * k));
-    return cut?.[i] ? { ...p, truncated: true } : p;
+    // The hover's "why": exact and microseconds for n-gram models (occlusion would cost a forward pass per token).
+    const why = explain && classifier.family === 'ngram' ? whyOf(explainNgram(classifier as NgramClassifier, text)) : undefined;
+    return { ...p, ...(cut?.[i] ? { truncated: true } : {}), ...(why ? { why } : {}) };
   });
+}
+
+function whyOf(e: Explanation): Prediction['why'] {
+  const top = topTokens(e, 3);
+  const round = (t: { token: string; score: number }) => ({ token: t.token, score: Math.round(t.score * 1e4) / 1e4 });
+  return { for: top.for.map(round), against: top.against.map(round) };
 }
 
 function predictProba(classifier: Classifier, texts: string[], signal: AbortSignal): Promise<Float32Array> {
@@ -226,7 +236,7 @@ async function handle(msg: Exclude<ToWorker, { type: 'cancel' | 'unload' | 'shut
         return await classifyFile(slot, loaded, msg, controller.signal);
       case 'classify': {
         const started = performance.now();
-        const predictions = await enqueue(slot, () => classify(loaded.classifier, msg.texts, controller.signal));
+        const predictions = await enqueue(slot, () => classify(loaded.classifier, msg.texts, controller.signal, true));
         send({ type: 'classified', id: msg.id, model_dir: msg.target.model_dir, predictions, seconds: (performance.now() - started) / 1000 });
         return;
       }

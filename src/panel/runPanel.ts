@@ -27,6 +27,8 @@ import { readBinary, readMisclassified, readRunView } from './runData';
 import type { Services } from './services';
 
 export const RUN_PANEL_VIEW_TYPE = 'finetune.runPanel';
+/** Larger datasets are not checked for data issues automatically when the panel opens. */
+const AUTO_AUDIT_MAX_ROWS = 200_000;
 
 type View = 'new-run' | 'run' | 'compare';
 
@@ -321,6 +323,12 @@ export class RunPanel {
     if (!file || this.state.runDir) return;
     const ticket = ++this.auditTicket;
     this.issues = undefined;
+    const rows = this.dataset?.summary.rows ?? 0;
+    if (rows > AUTO_AUDIT_MAX_ROWS) {
+      // Five trainings over a huge file would hold a core for minutes on every open: the CLI does it on request.
+      this.post({ type: 'data-issues', status: 'error', message: `${rows} rows is more than the panel checks by itself (${AUTO_AUDIT_MAX_ROWS}); run "finetune audit" on the file.` });
+      return;
+    }
     this.post({ type: 'data-issues', status: 'running' });
     try {
       const report = await this.services.manager.audit({ path: file, text_column: this.columns.text, label_column: this.columns.label });

@@ -83,6 +83,8 @@ export const toTrainer = tagged({
   describe: obj({ type: lit('describe'), id: int }),
   /** Data issues of a dataset (label suspects, duplicates, leakage): what `finetune audit` reports. */
   audit: obj({ type: lit('audit'), id: int, request: obj({ path: str, text_column: optional(str), label_column: optional(str) }) }),
+  /** Rows of an unlabeled file to label next, by a run's model (what `finetune suggest` prints). */
+  suggest: obj({ type: lit('suggest'), id: int, request: obj({ run_dir: str, path: str, n: int, cache_dir: optional(str) }) }),
 });
 export type ToTrainer = Infer<typeof toTrainer>;
 
@@ -139,6 +141,12 @@ export const fromTrainer = tagged({
     families: arr(obj({ name: oneOf(['ngram', 'encoder', 'finetune'] as const), title: str, options: arr(unknownValue) })),
   }),
   audited: obj({ type: lit('audited'), id: int, report: dataIssues }),
+  suggested: obj({
+    type: lit('suggested'),
+    id: int,
+    labels: arr(str),
+    suggestions: arr(obj({ line: int, text: str, guess: str, confidence: anyNum, uncertainty: anyNum })),
+  }),
   done: obj({ type: lit('done'), result: trainResult }),
   error: obj({
     type: lit('error'),

@@ -223,4 +223,11 @@ export interface Prediction {
   score: number;
   scores: Record<string, number>;
   truncated?: boolean;
+  /** Inline classification with an n-gram model: the tokens that pushed most for and against `label`. */
+  why?: { for: TokenWeight[]; against: TokenWeight[] };
+}
+
+export interface TokenWeight {
+  token: string;
+  score: number;
 }

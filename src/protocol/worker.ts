@@ -18,6 +18,7 @@ export const prediction = obj({
   score: num,
   scores: record(num),
   truncated: optional(bool),
+  why: optional(obj({ for: arr(obj({ token: str, score: num }), 16), against: arr(obj({ token: str, score: num }), 16) })),
 });
 // The wire shape is exactly the shared Prediction type.
 const _sameShape: Infer<typeof prediction> extends Prediction ? true : never = true;

@@ -313,6 +313,11 @@ export class RunManager extends EventEmitter {
     return this.ask({ type: 'audit', id: 1, request }, timeoutMs, (msg) => (msg.type === 'audited' ? msg.report : undefined));
   }
 
+  /** Rows of an unlabeled file to label next by a run's model, in a short-lived trainer process. */
+  suggest(request: { run_dir: string; path: string; n: number; cache_dir?: string }, timeoutMs = 20 * 60_000) {
+    return this.ask({ type: 'suggest', id: 1, request }, timeoutMs, (msg) => (msg.type === 'suggested' ? { labels: msg.labels, suggestions: msg.suggestions } : undefined));
+  }
+
   private familiesCache?: Promise<Extract<FromTrainer, { type: 'described' }>['families']>;
 
   /** The model families and their hyperparameter specs, asked once per session from a child process. */

@@ -4,6 +4,7 @@
  * (so a crash or an out-of-memory kill takes only that run down); dataset inspections may come
  * before it.
  */
+import { readUnlabeled, suggestFor } from './suggest';
 import { DEFAULT_JACCARD } from '../ml/audit/duplicates';
 import { silentReporter } from '../ml/audit/crossval';
 import { defaultCacheDir } from '../ml/cacheDir';
@@ -11,7 +12,7 @@ import { dataIssuesReport } from './dataIssues';
 import { loadDataset, summarizeDataset } from '../ml/data';
 import { expectValid, ProtocolError } from '../protocol/check';
 import { FromTrainer, toTrainer, ToTrainer } from '../protocol/trainer';
-import { familyByName } from '../ml/families';
+import { familyByName, loadClassifier } from '../ml/families';
 import { errorKindOf, runTraining } from './pipeline';
 
 
@@ -57,6 +58,22 @@ async function handle(msg: ToTrainer): Promise<void> {
           { textColumn: msg.request.text_column, labelColumn: msg.request.label_column, folds: 5, seed: 42, rankBy: 'self-confidence', jaccard: DEFAULT_JACCARD, signal: controller.signal },
         );
         send({ type: 'audited', id: msg.id, report });
+      } catch (e) {
+        send({ type: 'error', id: msg.id, kind: errorKindOf(e), message: (e as Error).message });
+      }
+      return;
+    }
+    case 'suggest': {
+      const { request } = msg;
+      try {
+        const model = await loadClassifier(request.run_dir, { device: 'cpu', cacheDir: request.cache_dir ?? defaultCacheDir() });
+        try {
+          const rows = await readUnlabeled(request.path, undefined, controller.signal);
+          const suggestions = await suggestFor(model, rows, request.n, { signal: controller.signal });
+          send({ type: 'suggested', id: msg.id, labels: model.labels, suggestions });
+        } finally {
+          await model.dispose?.();
+        }
       } catch (e) {
         send({ type: 'error', id: msg.id, kind: errorKindOf(e), message: (e as Error).message });
       }

@@ -59,7 +59,7 @@ export function splitRecordLine(line: string, delimiter: string): Field[] {
   }
 }
 
-function csvQuote(value: string, delimiter: string, wasQuoted: boolean): string {
+export function csvQuote(value: string, delimiter: string, wasQuoted: boolean): string {
   const needs = wasQuoted || value.includes(delimiter) || value.includes('"') || /[\r\n]/.test(value) || value !== value.trim();
   return needs ? `"${value.replace(/"/g, '""')}"` : value;
 }

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { rowToAppend } from '../../../src/ml/audit/labeling';
 import { labelSpan, RelabelError } from '../../../src/ml/audit/relabel';
 
 const apply = (line: string, s: { start: number; end: number; replacement: string }) => line.slice(0, s.start) + s.replacement + line.slice(s.end);
@@ -31,5 +32,23 @@ describe('relabel: the label’s span in its line', () => {
     assert.throws(() => labelSpan('csv', '1,"multi', 'label', 'ham', 'x', 'id,text,label'), RelabelError);
     assert.throws(() => labelSpan('jsonl', '{"text":"a"}', 'label', 'ham', 'x'), /no "label" field/);
     assert.throws(() => labelSpan('csv', '1,t,ham', 'category', 'ham', 'x', 'id,text,label'), /no "category" column/);
+  });
+});
+
+describe('label next: the row appended to the dataset file', () => {
+  it('CSV: fills the text and label columns in header order, quotes when needed, keeps CRLF, adds a missing line break', () => {
+    const file = 'id,label,text\r\n1,ham,hello\r\n';
+    const row = rowToAppend('csv', file, 'text', 'label', 'buy "now", friend', 'spam');
+    assert.equal(row, ',spam,"buy ""now"", friend"\r\n');
+    assert.equal(rowToAppend('csv', 'text,label\na,b', 'text', 'label', 'x', 'y'), '\nx,y\n');
+  });
+
+  it('TSV and JSONL', () => {
+    assert.equal(rowToAppend('tsv', 'text\tlabel\n', 'text', 'label', 'a\tb', 'pos'), '"a\tb"\tpos\n');
+    assert.equal(rowToAppend('jsonl', '{"review":"ok","stars":"5"}\n', 'review', 'stars', 'fine "really"', '4'), '{"review":"fine \\"really\\"","stars":"4"}\n');
+  });
+
+  it('names a missing column', () => {
+    assert.throws(() => rowToAppend('csv', 'text,category\n', 'text', 'label', 'a', 'b'), /no "label" column/);
   });
 });

@@ -90,6 +90,12 @@ describe('inline classification: what is classified and shown', () => {
     assert.doesNotMatch(md, /Truncated/);
   });
 
+  it('shows the tokens that pushed most for and against the label when the worker sends them', () => {
+    const p = { label: 'spam', score: 0.9, scores: { ham: 0.1, spam: 0.9 }, why: { for: [{ token: 'prize', score: 0.5 }, { token: 'claim', score: 0.3 }], against: [{ token: 'meeting', score: -0.2 }] } };
+    assert.match(hoverMarkdown(p, info), /Why: `prize` `claim` · against: `meeting`/);
+    assert.doesNotMatch(hoverMarkdown({ label: 'spam', score: 0.9, scores: { ham: 0.1, spam: 0.9 } }, info), /Why:/);
+  });
+
   it('says when the text was truncated, with the max length when the model reports it', () => {
     const p = { label: 'ham', score: 0.8, scores: { ham: 0.8, spam: 0.2 }, truncated: true };
     assert.match(hoverMarkdown(p, { ...info, details: { max_length: 128 } }), /Truncated: the text is longer than the model's maximum \(128 tokens\)/);
