@@ -4,6 +4,10 @@ import * as vscode from 'vscode';
 import { runsDirectory } from '../commands/settings';
 import type { ManagedRun } from '../runs/manager';
 import { listRuns, type RunListing } from '../runs/runFolder';
+import { describeState } from '../launch/follow';
+import { extensionBundle, isFinished, refreshLaunched } from '../launch/launcher';
+
+const LAUNCHED_POLL_MS = 5000;
 import type { Services } from './services';
 
 export type RunNode =
@@ -16,6 +20,9 @@ const ICONS: Record<string, [string, string?]> = {
   cancelled: ['circle-slash', 'disabledForeground'],
   running: ['sync~spin'],
   queued: ['clock'],
+  pending: ['clock'],
+  timeout: ['watch', 'testing.iconFailed'],
+  'out-of-memory': ['error', 'testing.iconFailed'],
   unreadable: ['warning', 'problemsWarningIcon.foreground'],
 };
 
@@ -39,6 +46,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   private readonly disposables: vscode.Disposable[] = [];
   private watcher?: vscode.FileSystemWatcher;
   private watchedDir?: string;
+  private poll?: NodeJS.Timeout;
 
   constructor(private readonly services: Services) {
     this.disposables.push(
@@ -79,8 +87,17 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     if (element) return [];
     const dir = this.runsDir;
     this.watch(dir);
-    const listings = await listRuns(dir);
+    let listings = await listRuns(dir);
     const manager = this.services.manager;
+    // Runs on a cluster that no run of this window follows (submitted by the CLI or another window): ask the
+    // scheduler, and look again while any is unfinished (polling also covers network filesystems without events).
+    const launched = listings.filter((l) => l.record?.launcher && !isFinished(l.record) && !manager.byRunDir(l.dir));
+    if (launched.length) {
+      const bundle = extensionBundle(this.services.context.extensionUri.fsPath);
+      if (await refreshLaunched(launched.map((l) => l.record), launched.map((l) => l.dir), bundle)) listings = await listRuns(dir);
+      clearTimeout(this.poll);
+      this.poll = setTimeout(() => this.changed.fire(), LAUNCHED_POLL_MS);
+    }
     const queued: RunNode[] = manager.queued.map((m) => ({ kind: 'queued', managed: m }));
     return [
       ...queued,
@@ -108,7 +125,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     item.description = [
       active ? '● active' : '',
       rec?.config.model ?? '',
-      test ? `F1 ${test.macro.f1.toFixed(3)}` : status === 'completed' ? '' : status,
+      test ? `F1 ${test.macro.f1.toFixed(3)}` : status === 'completed' ? '' : rec?.launcher && !managed?.active ? describeState(rec) : status,
       ago(rec?.created_at),
     ]
       .filter(Boolean)
@@ -131,6 +148,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   }
 
   dispose(): void {
+    clearTimeout(this.poll);
     this.watcher?.dispose();
     this.changed.dispose();
     for (const d of this.disposables) d.dispose();
