@@ -9,7 +9,11 @@ import { listRuns, type RunListing } from '../runs/runFolder';
 import { isUntrustedWorkspaceRun } from '../runs/trust';
 import { folderPolicy } from '../commands/activeModel';
 import { bestRunPerDataset } from './bestRun';
+import { describeState } from '../launch/follow';
+import { extensionBundle, isFinished, refreshLaunched } from '../launch/launcher';
 import type { Services } from './services';
+
+const LAUNCHED_POLL_MS = 5000;
 
 export type RunNode =
   | { kind: 'run'; listing: RunListing; managed?: ManagedRun; best?: boolean }
@@ -21,6 +25,9 @@ const ICONS: Record<string, [string, string?]> = {
   cancelled: ['circle-slash', 'disabledForeground'],
   running: ['sync~spin'],
   queued: ['clock'],
+  pending: ['clock'],
+  timeout: ['watch', 'testing.iconFailed'],
+  'out-of-memory': ['error', 'testing.iconFailed'],
   unreadable: ['warning', 'problemsWarningIcon.foreground'],
 };
 
@@ -44,6 +51,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   private readonly disposables: vscode.Disposable[] = [];
   private watcher?: vscode.FileSystemWatcher;
   private watchedDir?: string;
+  private poll?: NodeJS.Timeout;
 
   constructor(private readonly services: Services) {
     this.disposables.push(
@@ -95,8 +103,17 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     if (element) return [];
     const dir = this.runsDir;
     this.watch(dir);
-    const listings = await listRuns(dir);
+    let listings = await listRuns(dir);
     const manager = this.services.manager;
+    // Runs on a cluster that no run of this window follows (submitted by the CLI or another window): ask the
+    // scheduler, and look again while any is unfinished (polling also covers network filesystems without events).
+    const launched = listings.filter((l) => l.record?.launcher && !isFinished(l.record) && !manager.byRunDir(l.dir));
+    if (launched.length) {
+      const bundle = extensionBundle(this.services.context.extensionUri.fsPath);
+      if (await refreshLaunched(launched.map((l) => l.record), launched.map((l) => l.dir), bundle)) listings = await listRuns(dir);
+      clearTimeout(this.poll);
+      this.poll = setTimeout(() => this.changed.fire(), LAUNCHED_POLL_MS);
+    }
     const queued: RunNode[] = manager.queued.map((m) => ({ kind: 'queued', managed: m }));
     const best = bestRunPerDataset(listings);
     return [
@@ -130,7 +147,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
       node.best ? '★ best' : '',
       active ? '● active' : '',
       untrusted ? 'untrusted workspace' : '',
-      test ? `F1 ${test.macro.f1.toFixed(3)}` : status === 'completed' ? '' : status,
+      test ? `F1 ${test.macro.f1.toFixed(3)}` : status === 'completed' ? '' : rec?.launcher && !managed?.active ? describeState(rec) : status,
       ago(rec?.created_at),
     ]
       .filter(Boolean)
@@ -153,6 +170,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   }
 
   dispose(): void {
+    clearTimeout(this.poll);
     this.watcher?.dispose();
     this.changed.dispose();
     for (const d of this.disposables) d.dispose();
