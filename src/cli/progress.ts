@@ -4,20 +4,8 @@
  */
 import { cappedList } from '../ml/data/rows';
 import type { FromTrainer } from '../protocol/trainer';
-import { formatBytes, formatDuration } from '../protocol/format';
 import { printable } from './common';
-
-function formatAmount(n: number, unit?: string): string {
-  return unit === 'bytes' ? formatBytes(n) : String(Math.round(n));
-}
 import { progressLine, ProgressTracker } from '../protocol/progress';
-
-/** "12.3k examples/s", "45.0 MB/s". */
-export function formatRate(perSecond: number, unit: string): string {
-  if (unit === 'bytes') return `${formatAmount(perSecond, unit)}/s`;
-  const n = perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(1)}M` : perSecond >= 1e4 ? `${(perSecond / 1e3).toFixed(1)}k` : perSecond.toFixed(perSecond < 10 ? 1 : 0);
-  return `${n} ${unit}/s`;
-}
 
 export class ProgressView {
   private lastLoss: number | undefined;

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { formatRate, ProgressView } from '../../../src/cli/progress';
+import { ProgressView } from '../../../src/cli/progress';
+import { formatRate } from '../../../src/protocol/progress';
 
 describe('cli: progress line', () => {
   it('formats rates per unit', () => {
@@ -8,7 +9,7 @@ describe('cli: progress line', () => {
     assert.equal(formatRate(2.5e6, 'texts'), '2.5M texts/s');
     assert.equal(formatRate(512, 'texts'), '512 texts/s');
     assert.equal(formatRate(3.25, 'steps'), '3.3 steps/s');
-    assert.equal(formatRate(50 * (1 << 20), 'bytes'), '50.0 MB/s');
+    assert.equal(formatRate(50 * (1 << 20), 'bytes'), '50 MB/s');
   });
 
   it('shows rows/s and the ETA on the live line', () => {
@@ -17,6 +18,6 @@ describe('cli: progress line', () => {
     out.on('data', (b: Buffer) => (text += b.toString()));
     const view = new ProgressView(Object.assign(out, { isTTY: true, columns: 120 }), true);
     view.handle({ type: 'progress', phase: 'training', done: 50_000, total: 200_000, unit: 'examples', eta_s: 90, rate: 25_000 });
-    assert.match(text, /training .* 25%  50000\/200000  25\.0k examples\/s  ETA 1m30s/);
+    assert.match(text, /Training · 50,000 of 200,000 examples · 25% · 25\.0k examples\/s · about 1 min 30 s left/);
   });
 });
