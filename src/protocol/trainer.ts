@@ -23,7 +23,7 @@ import {
 } from './check';
 import { dataIssues } from './dataIssues';
 import type { DatasetSummary, MetricEvent, TrainResultJson } from './types';
-import { DEVICES, ERROR_KINDS, MODES } from './vocabulary';
+import { DEVICES, ERROR_KINDS, MODES, RUN_STATUSES } from './vocabulary';
 
 const optionValue = nullable(union(num, str, bool));
 
@@ -104,7 +104,7 @@ const datasetSummary: Check<DatasetSummary> = obj({
 
 const trainResult: Check<TrainResultJson> = obj({
   run_dir: str,
-  status: oneOf(['running', 'completed', 'failed', 'cancelled'] as const),
+  status: oneOf(RUN_STATUSES),
   model: str,
   labels: arr(str),
 }) as Check<TrainResultJson>;

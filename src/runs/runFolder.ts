@@ -4,6 +4,7 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { MetricEvent, RunRecord, RunStatus } from '../protocol/types';
+import { RUN_STATUSES } from '../protocol/vocabulary';
 import { UsageError } from '../ml/family';
 import { addChecksums } from '../ml/modelFiles';
 import { asWriteError, readJsonIfValid, removeStaleTemps, writeDirAtomic, writeFileAtomic, writeJsonAtomic, writeFileAtomicSync } from './atomic';
@@ -262,7 +263,6 @@ export function isStale(record: RunRecord): boolean {
   return record.status === 'running' && record.host === os.hostname() && !processAlive(record.pid);
 }
 
-const STATUSES: readonly string[] = ['running', 'completed', 'failed', 'cancelled'];
 
 /**
  * Why a parsed run.json cannot be shown as a run, or undefined when it can. Everything listing code reads without a
@@ -272,7 +272,7 @@ function recordProblem(v: unknown): string | undefined {
   const r = v as Partial<RunRecord> | null;
   if (!r || typeof r !== 'object' || Array.isArray(r) || r.format !== 'finetune-run') return 'run.json is not a Fine-tune run record';
   if (typeof r.id !== 'string' || typeof r.name !== 'string') return 'run.json has no id or name';
-  if (typeof r.status !== 'string' || !STATUSES.includes(r.status)) return `run.json has an unknown status`;
+  if (typeof r.status !== 'string' || !(RUN_STATUSES as readonly string[]).includes(r.status)) return `run.json has an unknown status`;
   if (typeof r.created_at !== 'string' || Number.isNaN(Date.parse(r.created_at))) return 'run.json has no valid created_at date';
   const c = r.config as Partial<RunRecord['config']> | undefined;
   if (!c || typeof c !== 'object' || typeof c.model !== 'string' || typeof c.family !== 'string') return 'run.json has no config (model, family)';

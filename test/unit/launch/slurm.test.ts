@@ -96,36 +96,42 @@ describe('Slurm launcher, end to end (real slurmctld + slurmd)', function () {
   it('a job waiting for CPUs shows "pending" with the reason, then runs; a pending job cancels without running', async () => {
     // Hold both CPUs of the node so the next jobs wait.
     const blocker = execFileSync('sbatch', ['--parsable', '--job-name=finetune-blocker', '-c', '2', '--output=/dev/null', '--wrap', 'sleep 300'], { encoding: 'utf8' }).trim();
-    await until('the blocker to run', () => (execFileSync('squeue', ['-h', '-j', blocker, '-o', '%T'], { encoding: 'utf8' }).trim() === 'RUNNING' ? true : undefined), 60_000);
-    const submit = (name: string) => {
-      const r = finetune(['train', sample, '--runs-dir', runsDir, ...common, '--name', name, '--launcher', 'slurm', '--detach', '--json']);
-      assert.equal(r.code, 0, r.stderr);
-      return String(lastJson(r.stdout).run_dir);
-    };
-    const waiting = submit('waits');
-    const doomed = submit('cancelled-while-pending');
-    const pending = await until('pending with a reason', () => {
-      const r = listed(runsDir, waiting);
-      return r.status === 'pending' && r.launcher?.reason ? r : undefined;
-    }, 30_000);
-    assert.match(pending.launcher!.reason!, /Resources|Priority/);
-    const runsTable = finetune(['runs', '--runs-dir', runsDir]);
-    assert.match(runsTable.stdout, /pending \((Resources|Priority)\) \[slurm \d+\]/);
+    // If anything below fails, the blocker must not hold the node for the tests after this one.
+    try {
+      await until('the blocker to run', () => (execFileSync('squeue', ['-h', '-j', blocker, '-o', '%T'], { encoding: 'utf8' }).trim() === 'RUNNING' ? true : undefined), 60_000);
+      const submit = (name: string) => {
+        const r = finetune(['train', sample, '--runs-dir', runsDir, ...common, '--name', name, '--launcher', 'slurm', '--detach', '--json']);
+        assert.equal(r.code, 0, r.stderr);
+        return String(lastJson(r.stdout).run_dir);
+      };
+      const waiting = submit('waits');
+      const doomed = submit('cancelled-while-pending');
+      // Generous: on a loaded 2-core machine the first refresh from the scheduler can take a while.
+      const pending = await until('pending with a reason', () => {
+        const r = listed(runsDir, waiting);
+        return r.status === 'pending' && r.launcher?.reason ? r : undefined;
+      }, 90_000);
+      assert.match(pending.launcher!.reason!, /Resources|Priority/);
+      const runsTable = finetune(['runs', '--runs-dir', runsDir]);
+      assert.match(runsTable.stdout, /pending \((Resources|Priority)\) \[slurm \d+\]/);
 
-    const cancel = finetune(['cancel', doomed]);
-    assert.equal(cancel.code, 0, cancel.stderr);
-    assert.match(cancel.stdout, /cancelled$/m);
-    const c = record(doomed);
-    assert.equal(c.status, 'cancelled');
-    assert.equal(epochs(doomed), 0, 'a job cancelled while pending never trained');
+      const cancel = finetune(['cancel', doomed]);
+      assert.equal(cancel.code, 0, cancel.stderr);
+      assert.match(cancel.stdout, /cancelled$/m);
+      const c = record(doomed);
+      assert.equal(c.status, 'cancelled');
+      assert.equal(epochs(doomed), 0, 'a job cancelled while pending never trained');
 
-    execFileSync('scancel', [blocker]);
-    const done = await until('the waiting job to complete', () => {
-      const r = listed(runsDir, waiting);
-      return r.launcher?.final ? r : undefined;
-    }, 120_000);
-    assert.equal(done.status, 'completed');
-    assert.equal(epochs(waiting), 3);
+      execFileSync('scancel', [blocker]);
+      const done = await until('the waiting job to complete', () => {
+        const r = listed(runsDir, waiting);
+        return r.launcher?.final ? r : undefined;
+      }, 120_000);
+      assert.equal(done.status, 'completed');
+      assert.equal(epochs(waiting), 3);
+    } finally {
+      spawnSync('scancel', [blocker]);
+    }
   });
 
   it('cancel while running (scancel): run.json says cancelled, metrics so far are kept', async () => {
