@@ -56,7 +56,7 @@ export function registerInline(services: Services): vscode.Disposable[] {
   /** The run to use, trust-checked; undefined when the user backed out of the pick. */
   async function runFor(interactive: boolean, explicit?: string): Promise<string | undefined> {
     const dir = explicit ?? (await resolveRun(services, interactive));
-    if (dir) await checkTrust(services, dir);
+    if (dir) await checkTrust(services, dir, explicit !== undefined);
     // The first classification pins the model it used: which model classifies is the user's choice from
     // then on (the status bar says when a newer run exists), not whichever run finished last.
     if (dir && !explicit && interactive && !services.activeModel.chosen) await services.activeModel.set(dir);

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { toPrediction } from '../../../src/protocol/prediction';
+import { InferenceClient } from '../../../src/inline/client';
 import { loadDataset } from '../../../src/ml/data';
 import { CsvParser } from '../../../src/ml/data/csv';
 import { JsonArrayParser, JsonLinesParser } from '../../../src/ml/data/json';
@@ -83,7 +84,7 @@ describe('hostile inputs: labels named like Object.prototype members', function 
     assert.ok(Math.abs(Object.getOwnPropertyDescriptor(parsed.scores, '__proto__')!.value - 0.7) < 1e-6);
   });
 
-  it('finetune train + predict end to end: every label keeps its score', () => {
+  it('finetune train + predict and the inline worker, end to end: every label keeps its score', async () => {
     ensureBuilt();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-proto-'));
     try {
@@ -100,6 +101,17 @@ describe('hostile inputs: labels named like Object.prototype members', function 
       assert.equal(out.label, '__proto__');
       assert.deepEqual(Object.keys(out.scores).sort(), ['__proto__', 'constructor', 'hasOwnProperty']);
       assert.equal(Object.getOwnPropertyDescriptor(out.scores, '__proto__')?.value, out.score);
+      const client = new InferenceClient({ workerPath: path.resolve(__dirname, '../../../src/inline/worker.js'), idleTimeoutSeconds: 60 });
+      try {
+        const target = { model_dir: String(lastJson(train.stdout).run_dir), device: 'cpu' as const, cache_dir: dir, trusted: false };
+        const [inline] = (await client.classify(target, ['beta other things 3'])).predictions;
+        assert.equal(inline.label, 'constructor');
+        assert.deepEqual(Object.keys(inline.scores).sort(), ['__proto__', 'constructor', 'hasOwnProperty']);
+        assert.equal(Object.getOwnPropertyDescriptor(inline.scores, 'constructor')?.value, inline.score);
+        assert.equal(typeof Object.getOwnPropertyDescriptor(inline.scores, '__proto__')?.value, 'number');
+      } finally {
+        await client.dispose();
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
