@@ -21,7 +21,7 @@ import { ngramFamily } from '../ngram/family';
 
 export const autoOptions: readonly OptionSpec[] = [
   { key: 'encoder', flag: 'encoder', type: 'string', default: DEFAULT_ENCODER_MODEL, help: 'Transformer encoder to try (Hub id or local folder)' },
-  { key: 'budget', flag: 'budget', type: 'string', default: '', help: 'Time for all candidates, e.g. 90s, 5m, 1h (default: 5 min + 50 ms per training text on CPU, 5 ms on CUDA)' },
+  { key: 'budget', flag: 'budget', type: 'string', default: 'auto', help: 'Time for all candidates, e.g. 90s, 5m, 1h; auto = 5 min + 50 ms per training text on CPU, 5 ms on CUDA' },
   ...encoderOptions,
 ];
 
@@ -119,7 +119,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
   if (input.valid.length === 0) throw new UsageError('--model auto chooses on validation data: set --valid-fraction above 0 or give --valid');
   const { encoder: encoderRef, budget, ...encoderValues } = values;
   const t0 = performance.now();
-  const budgetS = typeof budget === 'string' && budget.trim() ? parseBudget(budget) : defaultBudgetSeconds(input.train.length, ctx.device);
+  const budgetS = typeof budget === 'string' && budget.trim() && budget !== 'auto' ? parseBudget(budget) : defaultBudgetSeconds(input.train.length, ctx.device);
   const elapsed = () => (performance.now() - t0) / 1000;
   const candidates: Candidate[] = [];
   const models = new Map<Candidate['name'], Classifier>();
