@@ -54,9 +54,12 @@ function validScore(probs: Float32Array, input: TrainInput): number {
   return macroF1(gold, pred, k);
 }
 
-/** Median milliseconds to classify one unseen text (a validation text with a suffix, so no cache answers). */
-async function latencyMs(clf: Classifier, input: TrainInput): Promise<number> {
-  const texts = input.valid.slice(0, 9).map((e, i) => `${e.text} (${i})`);
+/**
+ * Median milliseconds to classify one unseen text: validation texts with a suffix naming the candidate, so neither
+ * the embedding cache nor an earlier candidate's measurement answers.
+ */
+async function latencyMs(clf: Classifier, input: TrainInput, name: string): Promise<number> {
+  const texts = input.valid.slice(0, 9).map((e, i) => `${e.text} (${name} ${i})`);
   const times: number[] = [];
   for (const t of texts) {
     const t0 = performance.now();
@@ -130,7 +133,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
       valid_macro_f1: validScore(await clf.predictProba(input.valid.map((e) => e.text), reporter.signal), input),
       train_seconds: seconds,
       size_bytes: await sizeOnDisk(clf, encoderBytes),
-      latency_ms: await latencyMs(clf, input),
+      latency_ms: await latencyMs(clf, input, name),
     };
     candidates.push(row);
     models.set(name, clf);
@@ -170,7 +173,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
         reasons.push(
           elapsed() + estimate > budgetS
             ? `full fine-tuning skipped: about ${Math.round(estimate)} s by the head's encoding time, ${Math.max(0, Math.round(budgetS - elapsed()))} s of the budget left`
-            : 'full fine-tuning not tried by auto yet (run --mode full)',
+            : 'full fine-tuning is not among auto\'s candidates yet (run --mode full to compare)',
         );
       }
     }
