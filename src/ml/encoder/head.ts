@@ -14,9 +14,8 @@ import type * as ortTypes from 'onnxruntime-node';
 import { Rng } from '../random';
 import { CancelledError } from '../family';
 import type { TrainReporter } from '../model';
-import { macroF1 } from '../metrics';
 import { headParams, inferenceGraph, trainStepGraph, type HeadShape } from './headGraph';
-import { C_GRID, selectLogreg, toHeadParams, type LogregPathPoint } from './logreg';
+import { trainLogregHead, type LogregPathPoint } from './logreg';
 
 export interface HeadOptions {
   head: 'logreg' | 'mlp';
@@ -35,7 +34,7 @@ export interface HeadOptions {
   seed: number;
   threads?: number;
   backend?: 'onnx' | 'ts';
-  /** Logistic regression: 'lbfgs' trains to convergence (L2 chosen on validation); 'adamw' runs the epoch loop. */
+  /** Logistic regression: 'lbfgs' (default) trains to convergence, L2 chosen on validation (logreg.ts); 'adamw' runs epochs. */
   solver?: 'lbfgs' | 'adamw';
   /** Inverse L2 strength for the L-BFGS solver (scikit-learn's C); 0 or undefined = choose on validation. */
   C?: number;
@@ -112,6 +111,27 @@ export function standardize(x: Float32Array, mean: Float32Array, scale: Float32A
 }
 
 // ------------------------------------------------------------------ metrics for model selection
+
+export function macroF1(gold: ArrayLike<number>, pred: ArrayLike<number>, k: number): number {
+  const tp = new Float64Array(k);
+  const fp = new Float64Array(k);
+  const fn = new Float64Array(k);
+  for (let i = 0; i < gold.length; i++) {
+    if (gold[i] === pred[i]) tp[gold[i]]++;
+    else {
+      fp[pred[i]]++;
+      fn[gold[i]]++;
+    }
+  }
+  let sum = 0;
+  let count = 0;
+  for (let c = 0; c < k; c++) {
+    if (tp[c] + fp[c] + fn[c] === 0) continue; // class neither present nor predicted
+    sum += (2 * tp[c]) / (2 * tp[c] + fp[c] + fn[c]);
+    count++;
+  }
+  return count ? sum / count : 0;
+}
 
 function argmaxRows(p: Float32Array, k: number): Int32Array {
   const n = p.length / k;
@@ -393,13 +413,8 @@ export async function trainHead(
   const t0 = performance.now();
   const n = train.y.length;
   if (n === 0) throw new Error('trainHead: no training examples');
+  if (opts.head === 'logreg' && (opts.solver ?? 'lbfgs') === 'lbfgs') return trainLogregHead(train, valid, dim, classes, opts, reporter);
   const shape: HeadShape = { inputDim: dim, hidden: opts.head === 'mlp' ? opts.hiddenSize : 0, classes };
-  if (shape.hidden === 0 && (opts.solver ?? 'lbfgs') === 'lbfgs') {
-    // Centered, not scaled: an L2 penalty on the embeddings' own geometry, as scikit-learn's peer fits it.
-    const { mean } = standardizer(train.x, dim);
-    const norm = { mean, scale: new Float32Array(dim).fill(1) };
-    return trainLbfgs(train, valid, standardize(train.x, norm.mean, norm.scale), shape, norm, opts, t0, reporter);
-  }
   const { mean, scale } = standardizer(train.x, dim);
   const x = standardize(train.x, mean, scale);
   const rng = new Rng(opts.seed);
@@ -410,7 +425,15 @@ export async function trainHead(
     backend === 'ts' && shape.hidden === 0 ? new TsLogregRunner(shape, init, opts.weightDecay) : await OnnxStepRunner.create(shape, init, adam, opts.threads);
 
   // Targets: soft targets when given, else one-hot smoothed toward uniform.
-  const targets = targetsFor(train, classes, opts.labelSmoothing);
+  const targets = new Float32Array(n * classes);
+  if (train.soft) targets.set(train.soft.subarray(0, n * classes));
+  else {
+    const eps = opts.labelSmoothing;
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < classes; c++) targets[i * classes + c] = eps / classes;
+      targets[i * classes + train.y[i]] += 1 - eps;
+    }
+  }
   const cw = classWeightsFor(train.y, classes, opts.classWeights);
 
   const bs = Math.max(1, Math.min(opts.batchSize, n));
@@ -503,75 +526,5 @@ export async function trainHead(
     ...(validX ? { bestValidMacroF1: best!.f1 } : {}),
     backend: runner instanceof TsLogregRunner ? 'ts' : 'onnx',
     seconds: (performance.now() - t0) / 1000,
-  };
-}
-
-/** Soft targets when given, else one-hot smoothed toward uniform. */
-function targetsFor(train: HeadData, classes: number, smoothing: number): Float32Array {
-  const n = train.y.length;
-  const targets = new Float32Array(n * classes);
-  if (train.soft) targets.set(train.soft.subarray(0, n * classes));
-  else {
-    for (let i = 0; i < n; i++) {
-      for (let c = 0; c < classes; c++) targets[i * classes + c] = smoothing / classes;
-      targets[i * classes + train.y[i]] += 1 - smoothing;
-    }
-  }
-  return targets;
-}
-
-/** Logistic regression to convergence (logreg.ts), C from opts or chosen on validation macro-F1. */
-async function trainLbfgs(
-  train: HeadData,
-  valid: HeadData | undefined,
-  x: Float32Array,
-  shape: HeadShape,
-  norm: { mean: Float32Array; scale: Float32Array },
-  opts: HeadOptions,
-  t0: number,
-  reporter?: Pick<TrainReporter, 'step' | 'epoch' | 'progress' | 'log'> & { signal?: AbortSignal },
-): Promise<HeadResult> {
-  const { inputDim: d, classes: k } = shape;
-  const cw = classWeightsFor(train.y, k, opts.classWeights);
-  const data = { x, targets: targetsFor(train, k, opts.labelSmoothing), weights: Float32Array.from(train.y, (c) => cw[c]), d, k };
-  const validX = valid && valid.y.length > 0 ? { x: standardize(valid.x, norm.mean, norm.scale), y: valid.y } : undefined;
-  const grid = opts.C && opts.C > 0 ? [opts.C] : C_GRID;
-  let last = performance.now();
-  const checkpoint = async (): Promise<void> => {
-    if (performance.now() - last > 50) {
-      await new Promise((r) => setImmediate(r));
-      last = performance.now();
-    }
-    if (reporter?.signal?.aborted) throw new CancelledError();
-  };
-  let done = 0;
-  const chosen = await selectLogreg(data, validX, {
-    grid,
-    checkpoint,
-    log: (line) => {
-      reporter?.log(`logistic regression (L-BFGS) ${line}`);
-      reporter?.progress?.(++done, grid.length);
-    },
-  });
-  const { C, fit } = chosen;
-  const params = toHeadParams(fit.theta, d, k);
-  let bestValidMacroF1: number | undefined;
-  if (validX) {
-    const p = new HeadPredictor({ shape, ...norm, params });
-    const probs = await p.predict(valid!.x);
-    const scores = validScores(probs, validX.y, k);
-    bestValidMacroF1 = scores.macroF1;
-    reporter?.epoch({ epoch: 1, trainLoss: fit.loss, validLoss: scores.loss, validAccuracy: scores.accuracy, validMacroF1: scores.macroF1, best: true, seconds: (performance.now() - t0) / 1000 });
-  }
-  reporter?.log(`logistic regression: C=${C} (${grid.length > 1 ? `best validation macro-F1 of ${grid.length}` : 'given'}), ${fit.iterations} L-BFGS iterations${fit.converged ? '' : ' (not converged)'}`);
-  return {
-    weights: { shape, ...norm, params },
-    bestEpoch: 1,
-    epochsRun: 1,
-    ...(bestValidMacroF1 !== undefined ? { bestValidMacroF1 } : {}),
-    backend: 'lbfgs',
-    seconds: (performance.now() - t0) / 1000,
-    C,
-    path: chosen.path,
   };
 }
