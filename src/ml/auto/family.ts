@@ -22,7 +22,7 @@ import { ngramFamily } from '../ngram/family';
 
 export const autoOptions: readonly OptionSpec[] = [
   { key: 'encoder', flag: 'encoder', type: 'string', default: DEFAULT_ENCODER_MODEL, help: 'Transformer encoder to try (Hub id or local folder)' },
-  { key: 'budget', flag: 'budget', type: 'string', default: '', help: 'Time for all candidates, e.g. 90s, 5m, 1h (default: 5 min + 50 ms per training text on CPU, 5 ms on CUDA)' },
+  { key: 'budget', flag: 'budget', type: 'string', default: 'auto', help: 'Time for all candidates, e.g. 90s, 5m, 1h; auto = 5 min + 50 ms per training text on CPU, 5 ms on CUDA' },
   ...encoderOptions,
 ];
 
@@ -55,9 +55,12 @@ function validScore(probs: Float32Array, input: TrainInput): number {
   return macroF1(gold, pred, k);
 }
 
-/** Median milliseconds to classify one unseen text (a validation text with a suffix, so no cache answers). */
-async function latencyMs(clf: Classifier, input: TrainInput): Promise<number> {
-  const texts = input.valid.slice(0, 9).map((e, i) => `${e.text} (${i})`);
+/**
+ * Median milliseconds to classify one unseen text: validation texts with a suffix naming the candidate, so neither
+ * the embedding cache nor an earlier candidate's measurement answers.
+ */
+async function latencyMs(clf: Classifier, input: TrainInput, name: string): Promise<number> {
+  const texts = input.valid.slice(0, 9).map((e, i) => `${e.text} (${name} ${i})`);
   const times: number[] = [];
   for (const t of texts) {
     const t0 = performance.now();
@@ -118,7 +121,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
   if (input.valid.length === 0) throw new UsageError('--model auto chooses on validation data: set --valid-fraction above 0 or give --valid');
   const { encoder: encoderRef, budget, ...encoderValues } = values;
   const t0 = performance.now();
-  const budgetS = typeof budget === 'string' && budget.trim() ? parseBudget(budget) : defaultBudgetSeconds(input.train.length, ctx.device);
+  const budgetS = typeof budget === 'string' && budget.trim() && budget !== 'auto' ? parseBudget(budget) : defaultBudgetSeconds(input.train.length, ctx.device);
   const elapsed = () => (performance.now() - t0) / 1000;
   const candidates: Candidate[] = [];
   const models = new Map<Candidate['name'], Classifier>();
@@ -129,7 +132,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
       valid_macro_f1: validScore(await clf.predictProba(input.valid.map((e) => e.text), reporter.signal), input),
       train_seconds: seconds,
       size_bytes: await sizeOnDisk(clf, encoderBytes),
-      latency_ms: await latencyMs(clf, input),
+      latency_ms: await latencyMs(clf, input, name),
     };
     candidates.push(row);
     models.set(name, clf);
@@ -169,7 +172,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
         reasons.push(
           elapsed() + estimate > budgetS
             ? `full fine-tuning skipped: about ${Math.round(estimate)} s by the head's encoding time, ${Math.max(0, Math.round(budgetS - elapsed()))} s of the budget left`
-            : 'full fine-tuning not tried by auto yet (run --mode full)',
+            : 'full fine-tuning is not among auto\'s candidates yet (run --mode full to compare)',
         );
       }
     }

@@ -14,10 +14,8 @@ import type { ort as ortTypes } from '../runtime/ort';
 import { Rng } from '../random';
 import type { TrainReporter } from '../model';
 import { runEpochs, type LoopResult } from '../train/loop';
-import { validationScores } from '../metrics';
-import { checkpoint } from '../cancel';
 import { headParams, inferenceGraph, trainStepGraph, type HeadShape } from './headGraph';
-import { C_GRID, selectLogreg, toHeadParams, type LogregPathPoint } from './logreg';
+import { trainLogregHead, type LogregPathPoint } from './logreg';
 
 export interface HeadOptions {
   head: 'logreg' | 'mlp';
@@ -36,7 +34,7 @@ export interface HeadOptions {
   seed: number;
   threads?: number;
   backend?: 'onnx' | 'ts';
-  /** Logistic regression: 'lbfgs' trains to convergence (L2 chosen on validation); 'adamw' runs the epoch loop. */
+  /** Logistic regression: 'lbfgs' (default) trains to convergence, L2 chosen on validation (logreg.ts); 'adamw' runs epochs. */
   solver?: 'lbfgs' | 'adamw';
   /** Inverse L2 strength for the L-BFGS solver (scikit-learn's C); 0 or undefined = choose on validation. */
   C?: number;
@@ -364,13 +362,8 @@ export async function trainHead(
   const t0 = performance.now();
   const n = train.y.length;
   if (n === 0) throw new Error('trainHead: no training examples');
+  if (opts.head === 'logreg' && (opts.solver ?? 'lbfgs') === 'lbfgs') return trainLogregHead(train, valid, dim, classes, opts, reporter);
   const shape: HeadShape = { inputDim: dim, hidden: opts.head === 'mlp' ? opts.hiddenSize : 0, classes };
-  if (shape.hidden === 0 && (opts.solver ?? 'lbfgs') === 'lbfgs') {
-    // Centered, not scaled: an L2 penalty on the embeddings' own geometry, as scikit-learn's peer fits it.
-    const { mean } = standardizer(train.x, dim);
-    const norm = { mean, scale: new Float32Array(dim).fill(1) };
-    return trainLbfgs(train, valid, standardize(train.x, norm.mean, norm.scale), shape, norm, opts, t0, reporter);
-  }
   const { mean, scale } = standardizer(train.x, dim);
   const x = standardize(train.x, mean, scale);
   const rng = new Rng(opts.seed);
@@ -381,7 +374,15 @@ export async function trainHead(
     backend === 'ts' && shape.hidden === 0 ? new TsLogregRunner(shape, init, opts.weightDecay) : await OnnxStepRunner.create(shape, init, adam, opts.threads);
 
   // Targets: soft targets when given, else one-hot smoothed toward uniform.
-  const targets = targetsFor(train, classes, opts.labelSmoothing);
+  const targets = new Float32Array(n * classes);
+  if (train.soft) targets.set(train.soft.subarray(0, n * classes));
+  else {
+    const eps = opts.labelSmoothing;
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < classes; c++) targets[i * classes + c] = eps / classes;
+      targets[i * classes + train.y[i]] += 1 - eps;
+    }
+  }
   const cw = classWeightsFor(train.y, classes, opts.classWeights);
 
   const bs = Math.max(1, Math.min(opts.batchSize, n));
@@ -457,67 +458,5 @@ export async function trainHead(
     ...(result.bestValidMacroF1 !== undefined ? { bestValidMacroF1: result.bestValidMacroF1 } : {}),
     backend: runner instanceof TsLogregRunner ? 'ts' : 'onnx',
     seconds: (performance.now() - t0) / 1000,
-  };
-}
-
-/** Soft targets when given, else one-hot smoothed toward uniform. */
-function targetsFor(train: HeadData, classes: number, smoothing: number): Float32Array {
-  const n = train.y.length;
-  const targets = new Float32Array(n * classes);
-  if (train.soft) targets.set(train.soft.subarray(0, n * classes));
-  else {
-    for (let i = 0; i < n; i++) {
-      for (let c = 0; c < classes; c++) targets[i * classes + c] = smoothing / classes;
-      targets[i * classes + train.y[i]] += 1 - smoothing;
-    }
-  }
-  return targets;
-}
-
-/** Logistic regression to convergence (logreg.ts), C from opts or chosen on validation macro-F1. */
-async function trainLbfgs(
-  train: HeadData,
-  valid: HeadData | undefined,
-  x: Float32Array,
-  shape: HeadShape,
-  norm: { mean: Float32Array; scale: Float32Array },
-  opts: HeadOptions,
-  t0: number,
-  reporter?: Pick<TrainReporter, 'step' | 'epoch' | 'progress' | 'log'> & { signal?: AbortSignal },
-): Promise<HeadResult> {
-  const { inputDim: d, classes: k } = shape;
-  const cw = classWeightsFor(train.y, k, opts.classWeights);
-  const data = { x, targets: targetsFor(train, k, opts.labelSmoothing), weights: Float32Array.from(train.y, (c) => cw[c]), d, k };
-  const validX = valid && valid.y.length > 0 ? { x: standardize(valid.x, norm.mean, norm.scale), y: valid.y } : undefined;
-  const grid = opts.C && opts.C > 0 ? [opts.C] : C_GRID;
-  let done = 0;
-  const chosen = await selectLogreg(data, validX, {
-    grid,
-    checkpoint: () => checkpoint(reporter?.signal),
-    log: (line) => {
-      reporter?.log(`logistic regression (L-BFGS) ${line}`);
-      reporter?.progress?.(++done, grid.length);
-    },
-  });
-  const { C, fit } = chosen;
-  const params = toHeadParams(fit.theta, d, k);
-  let bestValidMacroF1: number | undefined;
-  if (validX) {
-    const p = new HeadPredictor({ shape, ...norm, params });
-    const probs = await p.predict(valid!.x);
-    const scores = validationScores(validX.y, probs, k);
-    bestValidMacroF1 = scores.macroF1;
-    reporter?.epoch({ epoch: 1, trainLoss: fit.loss, validLoss: scores.loss, validAccuracy: scores.accuracy, validMacroF1: scores.macroF1, best: true, seconds: (performance.now() - t0) / 1000 });
-  }
-  reporter?.log(`logistic regression: C=${C} (${grid.length > 1 ? `best validation macro-F1 of ${grid.length}` : 'given'}), ${fit.iterations} L-BFGS iterations${fit.converged ? '' : ' (not converged)'}`);
-  return {
-    weights: { shape, ...norm, params },
-    bestEpoch: 1,
-    epochsRun: 1,
-    ...(bestValidMacroF1 !== undefined ? { bestValidMacroF1 } : {}),
-    backend: 'lbfgs',
-    seconds: (performance.now() - t0) / 1000,
-    C,
-    path: chosen.path,
   };
 }

@@ -5,9 +5,11 @@
  * for unit example weights. Dense n×d problems of sentence embeddings (d ≈ 384) converge in a few hundred
  * cheap iterations, so the only choice left is λ, picked on validation macro-F1 along a warm-started path.
  */
-import { macroF1 } from '../metrics';
-import { argmax } from '../model';
+import { checkpoint } from '../cancel';
+import { validationScores } from '../metrics';
+import type { TrainReporter } from '../model';
 import { minimizeLbfgs } from '../lbfgs';
+import type { HeadData, HeadOptions, HeadResult } from './head';
 
 export interface LogregData {
   /** n×d row-major features. */
@@ -136,17 +138,6 @@ export interface LogregPathPoint {
   iterations: number;
 }
 
-/** Macro-F1 (every label counts, as in the reported metrics) and mean NLL of gold classes. */
-export function scoreProbs(p: Float32Array, gold: Int32Array, k: number): { macroF1: number; loss: number } {
-  const pred = new Int32Array(gold.length);
-  let loss = 0;
-  for (let i = 0; i < gold.length; i++) {
-    pred[i] = argmax(p, i * k, k);
-    loss -= Math.log(Math.max(p[i * k + gold[i]], 1e-12));
-  }
-  return { macroF1: macroF1(gold, pred, k), loss: loss / Math.max(gold.length, 1) };
-}
-
 /**
  * Fits the path C_GRID (λ = 1/(C·n)), warm-starting each fit from the previous one, and keeps the C with the best
  * validation macro-F1 (ties: lower validation loss), stopping after PATH_PATIENCE values without improvement. Without validation data: the grid's only C, else C = 1
@@ -171,11 +162,72 @@ export async function selectLogreg(
   for (const C of grid) {
     const fit = await fitLogreg(train, lambdaOf(C), prev, fitOpts);
     prev = fit.theta;
-    const s = scoreProbs(logregPredict(fit.theta, valid.x, train.d, train.k), valid.y, train.k);
+    const s = validationScores(valid.y, logregPredict(fit.theta, valid.x, train.d, train.k), train.k);
     path.push({ C, validMacroF1: s.macroF1, validLoss: s.loss, iterations: fit.iterations });
     opts.log?.(`C=${C}: validation macro-F1 ${s.macroF1.toFixed(4)}, loss ${s.loss.toFixed(4)} (${fit.iterations} L-BFGS iterations)`);
     if (!best || s.macroF1 > best.f1 || (s.macroF1 === best.f1 && s.loss < best.loss)) best = { fit, C, f1: s.macroF1, loss: s.loss };
     else if (path.length - path.findIndex((p) => p.C === best!.C) > PATH_PATIENCE) break;
   }
   return { fit: best!.fit, C: best!.C, path };
+}
+
+/**
+ * The head's default training (trainHead with solver 'lbfgs'): embeddings centered (not scaled, so the L2 penalty
+ * acts on the embeddings' own geometry, as in scikit-learn's peer), class weights and label smoothing or soft
+ * targets as in the AdamW loop, C given or chosen on validation. Returns the head in HeadPredictor's layout.
+ */
+export async function trainLogregHead(
+  train: HeadData,
+  valid: HeadData | undefined,
+  d: number,
+  k: number,
+  opts: HeadOptions,
+  reporter?: Pick<TrainReporter, 'epoch' | 'progress' | 'log'> & { signal?: AbortSignal },
+): Promise<HeadResult> {
+  const t0 = performance.now();
+  const n = train.y.length;
+  const mean = new Float32Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += train.x[i * d + j] / n;
+  const center = (x: Float32Array) => Float32Array.from(x, (v, i) => v - mean[i % d]);
+  const counts = new Float64Array(k);
+  for (const c of train.y) counts[c]++;
+  const classWeight = Float64Array.from(counts, (c) => (opts.classWeights === 'balanced' && c > 0 ? n / (k * c) : 1));
+  const targets = new Float32Array(n * k);
+  if (train.soft) targets.set(train.soft.subarray(0, n * k));
+  else {
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < k; c++) targets[i * k + c] = opts.labelSmoothing / k;
+      targets[i * k + train.y[i]] += 1 - opts.labelSmoothing;
+    }
+  }
+  const data: LogregData = { x: center(train.x), targets, weights: Float32Array.from(train.y, (c) => classWeight[c]), d, k };
+  const validX = valid && valid.y.length > 0 ? { x: center(valid.x), y: valid.y } : undefined;
+  const grid = opts.C && opts.C > 0 ? [opts.C] : C_GRID;
+  let done = 0;
+  const { C, fit, path } = await selectLogreg(data, validX, {
+    grid,
+    checkpoint: () => checkpoint(reporter?.signal),
+    log: (line) => {
+      reporter?.log(`logistic regression (L-BFGS) ${line}`);
+      reporter?.progress(++done, grid.length, 'C values');
+    },
+  });
+  let bestValidMacroF1: number | undefined;
+  if (validX) {
+    const probs = logregPredict(fit.theta, validX.x, d, k);
+    const s = validationScores(validX.y, probs, k);
+    bestValidMacroF1 = s.macroF1;
+    reporter?.epoch({ epoch: 1, trainLoss: fit.loss, validLoss: s.loss, validAccuracy: s.accuracy, validMacroF1: s.macroF1, best: true, seconds: (performance.now() - t0) / 1000 });
+  }
+  reporter?.log(`logistic regression: C=${C} (${grid.length > 1 ? `best validation macro-F1 of ${path.length} tried` : 'given'}), ${fit.iterations} L-BFGS iterations${fit.converged ? '' : ' (not converged)'}`);
+  return {
+    weights: { shape: { inputDim: d, hidden: 0, classes: k }, mean, scale: new Float32Array(d).fill(1), params: toHeadParams(fit.theta, d, k) },
+    bestEpoch: 1,
+    epochsRun: 1,
+    ...(bestValidMacroF1 !== undefined ? { bestValidMacroF1 } : {}),
+    backend: 'lbfgs',
+    seconds: (performance.now() - t0) / 1000,
+    C,
+    path,
+  };
 }
