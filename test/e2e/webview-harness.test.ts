@@ -110,7 +110,7 @@ describe('run panel webview in chromium (harness)', function () {
           return { scroll: el.scrollWidth, client: el.clientWidth };
         });
         assert.ok(table.scroll <= table.client + 1, `${scene} at ${width}px: per-class table ${table.scroll}px in a ${table.client}px card`);
-        const rows = await page.$$eval('.ft-results .ft-stats > .ft-stat', (tiles) => {
+        const rows = await page.$$eval('.ft-results > .ft-section-head ~ div > .ft-stats > .ft-stat', (tiles) => {
           const tops = new Map<number, number>();
           for (const t of tiles) {
             const top = Math.round((t as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top);
