@@ -57,7 +57,7 @@ describe('finetune distill (CLI end to end on the built bundle)', function () {
     const r = finetune(['distill', teacher, sample, '--runs-dir', runs, '--cache-dir', cache]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Distillation — test split \(120 texts\); T 2, α 0\.5/);
-    assert.match(r.stdout, /teacher \(ngram\)\s+0\.\d{4}\s+0\.\d{4}\s+[\d.]+\s+[\d.]+ [KM]B/);
+    assert.match(r.stdout, /teacher \(ngram\)\s+0\.\d{4}\s+0\.\d{4}\s+[\d.]+ m?s\s+[\d.]+ [KM]?B/);
     assert.match(r.stdout, /student \(n-gram, distilled\)/);
     assert.match(r.stdout, /gold-only n-gram/);
   });
