@@ -6,6 +6,7 @@ import type { FromWebview } from '../src/protocol/webview';
 import { toWebview } from '../src/protocol/webview';
 import type { Ctx, View } from './context';
 import { h, replace } from './dom';
+import { balancedColumns } from './logic/layout';
 import { Action, AppState, initialState, persistable, reduce } from './logic/store';
 import { ComparePage } from './views/compare';
 import { HeaderView, NoticesView } from './views/header';
@@ -83,8 +84,26 @@ export class App implements Ctx {
       this.root.dataset.view = key;
     }
     this.page.view.update(s);
+    for (const el of this.root.querySelectorAll<HTMLElement>('.ft-stats')) statTiles.observe(el);
   }
 }
+
+const TILE_MIN = 104;
+const TILE_GAP = 8;
+/**
+ * Stat tiles share their rows evenly at any width (observing a container twice is harmless). Applied in the
+ * next frame: changing the layout inside the observer's callback would re-trigger it ("ResizeObserver loop").
+ */
+const statTiles = new ResizeObserver((entries) => {
+  const sized = entries.map((e) => ({ el: e.target as HTMLElement, width: e.contentRect.width }));
+  requestAnimationFrame(() => {
+    for (const { el, width } of sized) {
+      const cols = balancedColumns(el.children.length, width, TILE_MIN, TILE_GAP);
+      const value = `repeat(${cols}, minmax(0, 1fr))`;
+      if (el.style.gridTemplateColumns !== value) el.style.gridTemplateColumns = value;
+    }
+  });
+});
 
 function bootView(): View {
   return {

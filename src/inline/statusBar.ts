@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { Services } from '../panel/services';
 import { runsDirectory } from '../commands/settings';
 import { listRuns, readRun } from '../runs/runFolder';
+import { formatMetric } from '../protocol/format';
 import { runDisplayName } from '../protocol/runName';
 import { resolveRun } from './model';
 
@@ -46,7 +47,7 @@ export class ActiveModelStatus implements vscode.Disposable {
         `Run: ${name}${chosen ? '' : ' (the newest completed run, until you choose one)'}`,
         newer ? `A newer completed run exists: ${newer.record ? runDisplayName(newer.record) : newer.id}.` : '',
         record ? `Model: \`${record.config.model}\` (${record.config.family})` : '',
-        f1 !== undefined ? `Test macro-F1: ${f1.toFixed(3)}` : '',
+        f1 !== undefined ? `Test macro-F1: ${formatMetric(f1)}` : '',
         '',
         'Click to switch.',
       ]

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { readSettings } from '../commands/settings';
 import { expectValid } from '../protocol/check';
 import type { FromTrainer, TrainRequest } from '../protocol/trainer';
+import { formatMetric, formatPercent } from '../protocol/format';
 import { progressLine, ProgressTracker } from '../protocol/progress';
 import { modelLabel, runDisplayName, shortRunId } from '../protocol/runName';
 import type { MetricEvent, Prediction } from '../protocol/types';
@@ -588,7 +589,8 @@ async function reportOutcome(services: Services, run: ManagedRun, state: string,
   if (state === 'completed' && run.runDir) {
     const view = await readRunView(run.runDir);
     const test = view?.record.metrics?.test;
-    const summary = test ? ` — test macro-F1 ${test.macro.f1.toFixed(3)}, accuracy ${test.accuracy.toFixed(3)}` : '';
+    // The panel's formats: metrics with three decimals, accuracy as a percentage.
+    const summary = test ? ` — test macro-F1 ${formatMetric(test.macro.f1)}, accuracy ${formatPercent(test.accuracy)}` : '';
     services.output.appendLine(`[run] ${name} completed${summary} (${run.runDir})`);
     const choice = await vscode.window.showInformationMessage(`Fine-tune: ${name} completed${summary}.`, 'Set as active model', 'Open run folder');
     if (choice === 'Set as active model') await vscode.commands.executeCommand('finetune.setActiveModel', run.runDir);

@@ -1,6 +1,7 @@
 /** The Runs view: every run folder under the runs directory, plus queued runs that have none yet. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { formatCount, formatMetric, formatPercent } from '../protocol/format';
 import { modelLabel, runDisplayName } from '../protocol/runName';
 import { familyFor } from '../protocol/vocabulary';
 import { runsDirectory } from '../commands/settings';
@@ -147,7 +148,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
       node.best ? '★ best' : '',
       active ? '● active' : '',
       untrusted ? 'untrusted workspace' : '',
-      test ? `F1 ${test.macro.f1.toFixed(3)}` : status === 'completed' ? '' : rec?.launcher && !managed?.active ? describeState(rec) : status,
+      test ? `F1 ${formatMetric(test.macro.f1)}` : status === 'completed' ? '' : rec?.launcher && !managed?.active ? describeState(rec) : status,
       ago(rec?.created_at),
     ]
       .filter(Boolean)
@@ -157,7 +158,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     if (rec) {
       tip.appendMarkdown(`Model: \`${rec.config.model}\` (${rec.config.family})  \n`);
       if (rec.dataset) tip.appendMarkdown(`Dataset: \`${rec.dataset.train.path}\`  \n`);
-      if (test) tip.appendMarkdown(`Test: macro-F1 ${test.macro.f1.toFixed(4)}, accuracy ${test.accuracy.toFixed(4)} (n=${test.n})  \n`);
+      if (test) tip.appendMarkdown(`Test: macro-F1 ${formatMetric(test.macro.f1)}, accuracy ${formatPercent(test.accuracy)} (n=${formatCount(test.n)})  \n`);
       if (rec.error) tip.appendMarkdown(`Error: ${rec.error.message}  \n`);
     } else if (listing.problem) {
       tip.appendMarkdown(listing.problem);

@@ -110,7 +110,7 @@ describe('run panel webview in chromium (harness)', function () {
           return { scroll: el.scrollWidth, client: el.clientWidth };
         });
         assert.ok(table.scroll <= table.client + 1, `${scene} at ${width}px: per-class table ${table.scroll}px in a ${table.client}px card`);
-        const rows = await page.$$eval('.ft-results .ft-stats > .ft-stat', (tiles) => {
+        const rows = await page.$$eval('.ft-results > .ft-section-head ~ div > .ft-stats > .ft-stat', (tiles) => {
           const tops = new Map<number, number>();
           for (const t of tiles) {
             const top = Math.round((t as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top);
@@ -457,6 +457,11 @@ describe('run panel webview in chromium (harness)', function () {
     const page = await open('encoding');
     assert.equal(await page.isVisible('.ft-training .ft-grid-2'), false, 'no empty chart cards');
     const text = (await page.textContent('#ft-chart-placeholder'))!;
+    // Cancelled during encoding: where it stopped, without a rate or an ETA that no longer mean anything.
+    const stopped = await open('encoding', [...all.encoding, { type: 'run-failed', kind: 'cancelled', message: 'cancelled by the user' }]);
+    const after = (await stopped.textContent('#ft-chart-placeholder'))!;
+    assert.match(after, /It stopped while encoding: 1,536 of 4,637 texts · 33%\./);
+    assert.doesNotMatch(after, /left|texts\/s/);
     assert.match(text, /Encoding — 4,637 texts with all-MiniLM-L6-v2 on cpu/);
     assert.match(text, /1,536 of 4,637 texts · 33% · 28 texts\/s · about 1 min \d\d s left/);
     await play(page, [{ type: 'metric', event: { kind: 'phase', t: Date.now(), phase: 'training head' } }, { type: 'metric', event: { kind: 'step', t: Date.now(), epoch: 1, step: 10, loss: 0.5 } }]);

@@ -43,7 +43,6 @@ function shots(): Shot[] {
         await page.fill('#ft-f-seed >> input', '-3');
         await page.fill('#ft-f-options-epochs >> input', '0');
         await page.fill('#ft-f-test_fraction >> input', '0.95');
-        await page.click('#ft-start');
       },
     },
     {

@@ -43,7 +43,7 @@ export class Fields {
     for (const key of [...this.byKey.keys()]) if (predicate(key)) this.byKey.delete(key);
   }
 
-  text(key: string, label: string, value: string, hint: string, onValue: (v: string) => void, opts: { placeholder?: string; inputmode?: 'numeric' | 'decimal'; flag?: string } = {}): HTMLElement {
+  text(key: string, label: string, value: string, hint: string, onValue: (v: string) => void, opts: { placeholder?: string; inputmode?: 'numeric' | 'decimal'; flag?: string; range?: string } = {}): HTMLElement {
     const id = fieldId(key);
     const input = h('vscode-textfield', { id, attrs: { placeholder: opts.placeholder, inputmode: opts.inputmode }, props: { value } }) as Control;
     // Validate while typing, not on blur: a message appearing on blur shifts the layout under a
@@ -54,7 +54,9 @@ export class Fields {
     });
     const error = errorSlot();
     this.register(key, { control: input, error, label });
-    return h('div', { class: 'ft-field', attrs: { title: opts.flag } }, h('vscode-label', { attrs: { for: id } }, label), input, hint ? h('div', { class: 'ft-hint' }, hint) : null, error);
+    // The allowed range sits on the label's line, so the hint below stays one or two lines of help.
+    const labelRow = opts.range ? h('div', { class: 'ft-label-row' }, h('vscode-label', { attrs: { for: id } }, label), h('span', { class: 'ft-range' }, opts.range)) : h('vscode-label', { attrs: { for: id } }, label);
+    return h('div', { class: 'ft-field', attrs: { title: opts.flag } }, labelRow, input, hint ? h('div', { class: 'ft-hint' }, hint) : null, error);
   }
 
   select(key: string, label: string, choices: Choice[], value: string, hint: string, onValue: (v: string) => void, flag?: string): HTMLElement {
@@ -84,7 +86,7 @@ export class Fields {
     const flag = `--${spec.flag}`;
     const label = optionLabel(spec);
     const range = rangeHint(spec);
-    const hint = [spec.help, range && `Range ${range}.`].filter(Boolean).join(' ');
+    const hint = spec.help;
     switch (spec.type) {
       case 'bool':
         return this.checkbox(key, label, raw === true, spec.help, onValue, flag);
@@ -95,6 +97,7 @@ export class Fields {
           placeholder: spec.default === null ? 'automatic' : String(spec.default),
           ...(spec.type === 'int' ? { inputmode: 'numeric' as const } : spec.type === 'float' ? { inputmode: 'decimal' as const } : {}),
           flag,
+          ...(range ? { range } : {}),
         });
     }
   }

@@ -251,7 +251,10 @@ export class FormView implements View {
   }
 
   private firstError(v: Validation): string {
-    const key = [...this.fields.byKey.keys()].find((k) => v.errors[k]) ?? Object.keys(v.errors)[0];
+    // The first bad field as the user reads the form (top to bottom), not in the order fields were built.
+    const bad = [...this.fields.byKey.entries()].filter(([k]) => v.errors[k]);
+    bad.sort((a, b) => (a[1].control.compareDocumentPosition(b[1].control) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+    const key = bad[0]?.[0] ?? Object.keys(v.errors)[0];
     const field = this.fields.byKey.get(key);
     const label = field?.label ?? field?.control.getAttribute('aria-label') ?? key.replace(/^options\./, '');
     return `${label} — ${v.errors[key]}`;

@@ -162,9 +162,11 @@ export class TrainingView implements View {
   private renderPlaceholder(r: RunSlice): void {
     if (this.placeholder.hidden) return;
     const v = r.tracker.view(Date.now());
-    const d = describeProgress(v);
-    const what = r.status === 'running' ? `${d.title}${v.detail ? ` — ${v.detail}` : ''}` : 'No training steps were recorded.';
-    const counts = [d.epoch, d.counts, d.rate, d.eta].filter(Boolean).join(' · ');
+    const running = r.status === 'running' || r.status === 'queued';
+    const d = describeProgress(running ? v : { ...v, eta_s: undefined, rate: undefined });
+    const what = running ? `${d.title}${v.detail ? ` — ${v.detail}` : ''}` : 'No training steps were recorded.';
+    // A run that ended before its first step says where it stopped, with no rate or ETA.
+    const counts = running ? [d.epoch, d.counts, d.rate, d.eta].filter(Boolean).join(' · ') : d.counts ? `It stopped while ${v.phase.toLowerCase()}: ${d.counts}.` : '';
     replace(
       this.placeholder,
       h('div', { class: 'ft-card-title' }, 'Training curves'),
