@@ -12,6 +12,7 @@ import { formatCount, formatDuration, formatMetric, formatPercent } from '../log
 import type { AppState } from '../logic/store';
 import { onThemeChange } from '../theme';
 import { cellColors, confusionMatrix, heatPalette } from './confusion';
+import { dataWarningsCallout } from './dataIssues';
 import { MistakesList } from './mistakes';
 import { PerClassTable } from './perClass';
 
@@ -90,6 +91,7 @@ export class ResultsView implements View {
       this.body,
       summary,
       actions,
+      dataWarningsCallout(rec.extra),
       distillationCard(rec),
       h(
         'div',
