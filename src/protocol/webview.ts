@@ -86,6 +86,8 @@ export interface FormDraft {
   test_fraction: string;
   options: Partial<Record<FamilyForm['name'], Record<string, string | boolean>>>;
   name?: string;
+  /** Keep rows with the same value in this column in one split (--group-column). */
+  group_column?: string;
 }
 
 /** What the panel persists with vscode.setState and the serializer restores. */
@@ -233,6 +235,7 @@ export const startRun = obj({
   label_column: optional(str),
   options: record(optionValue),
   name: optional(str),
+  group_column: optional(str),
 });
 export type StartRun = Infer<typeof startRun>;
 

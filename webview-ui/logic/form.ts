@@ -78,6 +78,7 @@ export function completeDraft(schema: FormSchema, saved: Partial<FormDraft> | un
     test_fraction: pick('test_fraction', isStr),
     options,
     ...(typeof saved.name === 'string' ? { name: saved.name } : {}),
+    ...(typeof saved.group_column === 'string' ? { group_column: saved.group_column } : {}),
   };
 }
 
@@ -139,7 +140,7 @@ export interface FormContext {
   /** Folders the host returned from its dialog (`model-folder`); only these paths may be sent. */
   pickedFolders: string[];
   /** Columns of the loaded dataset, when one is loaded. */
-  dataset?: { text_column: string; label_column: string };
+  dataset?: { text_column: string; label_column: string; columns?: string[] };
 }
 
 export interface Validation {
@@ -196,6 +197,10 @@ export function validateDraft(schema: FormSchema, draft: FormDraft, ctx: FormCon
   if (name.length > 80) errors.name = 'At most 80 characters.';
   else if (/[\\/:*?"<>|]/.test(name)) errors.name = 'A run name cannot contain \\ / : * ? " < > |';
 
+  const group = draft.group_column?.trim() ?? '';
+  if (group && ctx.dataset?.columns && !ctx.dataset.columns.includes(group)) errors.group_column = `No column “${group}” in the dataset (${ctx.dataset.columns.join(', ')}).`;
+  else if (group && ctx.dataset && (group === ctx.dataset.text_column || group === ctx.dataset.label_column)) errors.group_column = 'Pick a column other than the text and label columns.';
+
   const blocked = ctx.dataset ? undefined : 'Load a dataset first.';
   if (Object.keys(errors).length || blocked || !seed.ok || valid === undefined || test === undefined) {
     return { errors, ...(blocked ? { blocked } : {}) };
@@ -214,6 +219,7 @@ export function validateDraft(schema: FormSchema, draft: FormDraft, ctx: FormCon
       label_column: ctx.dataset!.label_column,
       options,
       ...(name ? { name } : {}),
+      ...(group ? { group_column: group } : {}),
     },
   };
 }
