@@ -413,6 +413,7 @@ export class RunPanel {
       ...(msg.text_column ?? this.columns.text ? { text_column: msg.text_column ?? this.columns.text } : {}),
       ...(msg.label_column ?? this.columns.label ? { label_column: msg.label_column ?? this.columns.label } : {}),
       ...(msg.name ? { name: msg.name } : {}),
+      ...(msg.group_column ? { group_column: msg.group_column } : {}),
       ...(settings.cacheDir ? { cache_dir: settings.cacheDir } : {}),
     };
     this.services.output.appendLine(`[run] start ${path.basename(dataset)} with ${model}`);

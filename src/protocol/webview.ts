@@ -103,6 +103,8 @@ export interface FormDraft {
   options: Partial<Record<FamilyForm['name'], Record<string, string | boolean>>>;
   name?: string;
   where?: 'local' | 'slurm';
+  /** Keep rows with the same value in this column in one split (--group-column). */
+  group_column?: string;
 }
 
 /** What the panel persists with vscode.setState and the serializer restores. */
@@ -261,6 +263,7 @@ export const startRun = obj({
   name: optional(str),
   /** Where the run trains (the form shows the choice when Slurm is available); absent: the setting. */
   where: optional(oneOf(['local', 'slurm'] as const)),
+  group_column: optional(str),
 });
 export type StartRun = Infer<typeof startRun>;
 

@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { DataIssues } from '../../src/protocol/dataIssues';
 import { fromWebview, type ToWebview } from '../../src/protocol/webview';
 import { chromiumAvailable, facts, launch, openScene, settle } from '../webview/driver';
-import { scenes } from '../webview/scenario';
+import { finishedRun3, scenes } from '../webview/scenario';
 import { serveHarness, repoRoot, type HarnessServer } from '../webview/server';
 
 function report(path: string): DataIssues {
@@ -101,5 +101,21 @@ describe('Data issues card (webview harness)', function () {
     await page.evaluate((m) => (globalThis as unknown as { harness: { play(x: unknown[]): void } }).harness.play(m), [{ type: 'dataset-loading', path: '/data/other.csv' }] as unknown[]);
     await settle(page);
     assert.equal(await page.$eval('.ft-data-issues', (e) => (e as unknown as { hidden: boolean }).hidden), true);
+  });
+
+  it('after a run, the results say when validation/test rows leak or validation is far above test', async () => {
+    const base = scenes()['results-3'];
+    const plain = await openScene(browser, server.url, 'results-3', base);
+    await settle(plain);
+    assert.equal(await plain.$('.ft-data-warnings'), null);
+    await plain.close();
+    const r = finishedRun3();
+    const warning = 'validation macro-F1 0.530 is far above test 0.270: validation rows probably resemble the training rows';
+    r.run.record.extra = { data_warnings: [warning] };
+    page = await openScene(browser, server.url, 'results-3', [base[0], { type: 'run-finished', ...r }]);
+    await settle(page);
+    assert.match((await page.textContent('.ft-results'))!, /Check the data before trusting these scores/);
+    assert.match((await page.textContent('.ft-data-warnings'))!, /far above test 0\.270/);
+    assert.deepEqual((await facts(page)).errors, []);
   });
 });

@@ -71,6 +71,7 @@ export function completeDraft(schema: FormSchema, saved: Partial<FormDraft> | un
     options,
     ...(typeof saved.name === 'string' ? { name: saved.name } : {}),
     ...(schema.where ? { where: saved.where && schema.where.choices.includes(saved.where) ? saved.where : schema.where.default } : {}),
+    ...(typeof saved.group_column === 'string' ? { group_column: saved.group_column } : {}),
   };
 }
 
@@ -175,7 +176,7 @@ export interface FormContext {
   /** Folders the host returned from its dialog (`model-folder`); only these paths may be sent. */
   pickedFolders: string[];
   /** Columns of the loaded dataset, when one is loaded. */
-  dataset?: { text_column: string; label_column: string };
+  dataset?: { text_column: string; label_column: string; columns?: string[] };
 }
 
 export interface Validation {
@@ -232,6 +233,10 @@ export function validateDraft(schema: FormSchema, draft: FormDraft, ctx: FormCon
   if (name.length > 80) errors.name = 'At most 80 characters.';
   else if (/[\\/:*?"<>|]/.test(name)) errors.name = 'A run name cannot contain \\ / : * ? " < > |';
 
+  const group = draft.group_column?.trim() ?? '';
+  if (group && ctx.dataset?.columns && !ctx.dataset.columns.includes(group)) errors.group_column = `No column “${group}” in the dataset (${ctx.dataset.columns.join(', ')}).`;
+  else if (group && ctx.dataset && (group === ctx.dataset.text_column || group === ctx.dataset.label_column)) errors.group_column = 'Pick a column other than the text and label columns.';
+
   const blocked = ctx.dataset ? undefined : 'Load a dataset first.';
   if (Object.keys(errors).length || blocked || !seed.ok || valid === undefined || test === undefined) {
     return { errors, ...(blocked ? { blocked } : {}) };
@@ -251,6 +256,7 @@ export function validateDraft(schema: FormSchema, draft: FormDraft, ctx: FormCon
       options,
       ...(name ? { name } : {}),
       ...(draft.where ? { where: draft.where } : {}),
+      ...(group ? { group_column: group } : {}),
     },
   };
 }

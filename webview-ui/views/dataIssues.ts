@@ -136,3 +136,11 @@ export class DataIssuesView implements View {
     );
   }
 }
+
+/** After a run: the leakage / "validation far above test" warnings the pipeline recorded in run.json, or null. */
+export function dataWarningsCallout(extra: Record<string, unknown> | undefined): HTMLElement | null {
+  const warnings = extra?.data_warnings;
+  if (!Array.isArray(warnings) || warnings.length === 0) return null;
+  const texts = warnings.filter((w): w is string => typeof w === 'string');
+  return callout('warning', h('strong', null, 'Check the data before trusting these scores'), h('ul', { class: 'ft-data-warnings' }, ...texts.map((w) => h('li', null, w))));
+}

@@ -79,7 +79,7 @@ export class FormView implements View {
     const advanced = h(
       'vscode-collapsible',
       { class: 'ft-advanced', attrs: { heading: 'Advanced', description: 'regularisation, features, run name' } },
-      h('div', { class: 'ft-collapsible-body' }, this.advancedHost, h('div', { class: 'ft-form-grid' }, this.draftText('name', 'Run name', s.draft!.name ?? '', 'Optional; the run folder gets a timestamped id anyway.', { placeholder: 'e.g. spam baseline' }))),
+      h('div', { class: 'ft-collapsible-body' }, this.advancedHost, h('div', { class: 'ft-form-grid' }, this.draftText('name', 'Run name', s.draft!.name ?? '', 'Optional; the run folder gets a timestamped id anyway.', { placeholder: 'e.g. spam baseline' }), this.draftText('group_column', 'Group column', s.draft!.group_column ?? '', 'Optional; rows with the same value here (document, author, thread) stay in one split, so validation and test do not leak.', { placeholder: 'e.g. document' }))),
     );
     replace(
       this.body,
@@ -198,7 +198,7 @@ export class FormView implements View {
   }
 
   /** A text field bound to a top-level draft field. */
-  private draftText(key: 'name' | 'seed' | 'valid_fraction' | 'test_fraction', label: string, value: string, hint: string, opts: Parameters<Fields['text']>[5]): HTMLElement {
+  private draftText(key: 'name' | 'seed' | 'valid_fraction' | 'test_fraction' | 'group_column', label: string, value: string, hint: string, opts: Parameters<Fields['text']>[5]): HTMLElement {
     return this.fields.text(key, label, value, hint, (v) => this.set({ [key]: v }), opts);
   }
 
@@ -214,7 +214,7 @@ export class FormView implements View {
     const summary = s.dataset.status === 'ready' ? s.dataset.summary : undefined;
     const v = validateDraft(s.schema, s.draft, {
       pickedFolders: s.pickedFolders,
-      ...(summary ? { dataset: { text_column: summary.text_column, label_column: summary.label_column } } : {}),
+      ...(summary ? { dataset: { text_column: summary.text_column, label_column: summary.label_column, columns: summary.columns } } : {}),
     });
     this.validation = v;
     for (const [key, { control, error }] of this.fields.byKey) {

@@ -13,6 +13,7 @@ import type { AppState } from '../logic/store';
 import { baselines, earlyStopNote, phaseTimes } from '../logic/summary';
 import { onThemeChange } from '../theme';
 import { cellColors, confusionMatrix, heatPalette } from './confusion';
+import { dataWarningsCallout } from './dataIssues';
 import { MistakesList } from './mistakes';
 import { PerClassTable } from './perClass';
 import { ThresholdCard } from './threshold';
@@ -119,6 +120,7 @@ export class ResultsView implements View {
       timeLine,
       stopped ? h('p', { class: 'ft-early-stop ft-small', id: 'ft-early-stop' }, stopped) : null,
       actions,
+      dataWarningsCallout(rec.extra),
       this.tryIt.element,
       distillationCard(rec),
       h(

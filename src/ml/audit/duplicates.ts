@@ -7,6 +7,7 @@
  * one band with probability 1 − (1 − 0.8⁴)³² ≈ 0.99999, pairs at 0.3 rarely), then confirmed on the exact
  * shingle sets — so the cost follows the number of similar pairs, not n².
  */
+import { throwIfAborted } from '../family';
 import { fmix32, tokenize } from '../ngram/tokenize';
 
 export const DEFAULT_JACCARD = 0.8;
@@ -101,7 +102,7 @@ export function findDuplicates(items: DuplicateItem[], threshold = DEFAULT_JACCA
   const sets = new Map<number, Uint32Array>();
   const buckets = new Map<string, number[]>();
   for (let r = 0; r < reps.length; r++) {
-    if ((r & 1023) === 1023 && signal?.aborted) throw new Error('cancelled');
+    if ((r & 1023) === 1023) throwIfAborted(signal);
     const i = reps[r];
     const set = shingles(items[i].text);
     sets.set(i, set);

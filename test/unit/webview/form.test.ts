@@ -84,6 +84,19 @@ describe('webview form', () => {
     assert.equal(completeDraft(schema, { where: 'elsewhere' as 'local' }).where, 'slurm', 'an unknown saved choice falls back to the default');
   });
 
+  it('sends a group column that the dataset has, and names a wrong one', () => {
+    const schema = sampleSchema();
+    const withColumns = { ...dataset, columns: ['doc', 'text', 'label'] };
+    const ok = validateDraft(schema, { ...initialDraft(schema), group_column: ' doc ' }, { pickedFolders: [], dataset: withColumns });
+    assert.equal(ok.start?.group_column, 'doc');
+    assert.equal(startRun(ok.start), '');
+    const missing = validateDraft(schema, { ...initialDraft(schema), group_column: 'author' }, { pickedFolders: [], dataset: withColumns });
+    assert.match(missing.errors.group_column!, /No column “author”/);
+    assert.equal(missing.start, undefined);
+    assert.match(validateDraft(schema, { ...initialDraft(schema), group_column: 'label' }, { pickedFolders: [], dataset: withColumns }).errors.group_column!, /other than the text and label/);
+    assert.ok(!('group_column' in validateDraft(schema, initialDraft(schema), { pickedFolders: [], dataset }).start!));
+  });
+
   it('sends the encoder options and mode for a Hub model', () => {
     const schema = sampleSchema();
     const d: FormDraft = { ...initialDraft(schema), model: 'Xenova/all-MiniLM-L6-v2', mode: 'head' };
