@@ -123,7 +123,8 @@ export const sweepCommand: Command = {
         }
       }
       if (records.every((r) => !r || isFinished(r))) break;
-      await new Promise((r) => setTimeout(r, 1000));
+      // One squeue per trial per round: big sweeps ask less often, sparing slurmctld.
+      await new Promise((r) => setTimeout(r, Math.max(1000, trials.length * 100)));
     }
     const summary = summarize(sweepDir, spec, records, cancelled);
     await writeSummary(sweepDir, summary);
