@@ -166,10 +166,10 @@ describe('Slurm launcher, end to end (real slurmctld + slurmd)', function () {
 
   it('a job that reaches its time limit ends "timeout" with the metrics logged so far', async function () {
     this.timeout(300_000);
-    // Ten copies of the sample: 1000 epochs take minutes, the limit is one.
+    // Forty copies of the sample: 1000 epochs take several minutes even on a fast, idle machine; the limit is one.
     const big = path.join(tmp, 'big.csv');
     const [header, ...rows] = fs.readFileSync(sample, 'utf8').trimEnd().split('\n');
-    fs.writeFileSync(big, [header, ...Array.from({ length: 10 }, () => rows).flat()].join('\n') + '\n');
+    fs.writeFileSync(big, [header, ...Array.from({ length: 40 }, () => rows).flat()].join('\n') + '\n');
     const r = finetune(['train', big, '--runs-dir', runsDir, '--seed', '7', '--epochs', '1000', '--patience', '0', '--name', 'slow', '--launcher', 'slurm', '--slurm-time', '1', '--detach', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const dir = String(lastJson(r.stdout).run_dir);
