@@ -4,8 +4,7 @@ import { UsageError } from '../ml/family';
 import { followRun } from '../launch/follow';
 import { isFinished, launcherFor, readRecord } from '../launch/launcher';
 import { defaultRunsDir } from '../runs/runFolder';
-import { formatFlags, parseArgs } from './args';
-import { Command, EXIT, helpFlag, runsDirFlag, str } from './common';
+import { Command, EXIT, helpFlag, parseCommand, runsDirFlag, str } from './common';
 import { ownBundle } from './launch';
 
 /** A run folder given as a path, or as an id under the runs directory. */
@@ -23,11 +22,9 @@ export const cancelCommand: Command = {
   summary: 'cancel a run: queued or running, on this machine or on Slurm (scancel); waits until it says cancelled',
   flags: [runsDirFlag, helpFlag],
   async run(argv, io) {
-    const { positionals, flags } = parseArgs(argv, this.flags);
-    if (flags.get('help')) {
-      io.stdout.write(`Usage: ${this.usage}\n\n${this.summary}.\n\nOptions:\n${formatFlags(this.flags)}\n`);
-      return EXIT.ok;
-    }
+    const parsed = parseCommand(this, argv, io);
+    if (!parsed) return EXIT.ok;
+    const { positionals, flags } = parsed;
     if (positionals.length !== 1) throw new UsageError('cancel takes one run folder or run id');
     const dir = resolveRunDir(positionals[0], io.cwd, str(flags, 'runs-dir'));
     const record = await readRecord(dir);

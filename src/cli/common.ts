@@ -1,5 +1,5 @@
 import { UsageError } from '../ml/family';
-import type { FlagSpec } from './args';
+import { formatFlags, parseArgs, type FlagSpec, type ParsedArgs } from './args';
 import { DEVICES, type Device } from '../protocol/vocabulary';
 
 /** How a command ends: the exit code contract (0 ok, 1 run failed, 2 bad usage or input, 130 interrupted). */
@@ -21,6 +21,14 @@ export interface Command {
   summary: string;
   flags: FlagSpec[];
   run(argv: string[], io: Io): Promise<number>;
+}
+
+/** Parses a command's own flags; with --help, prints its usage and returns undefined (the caller exits 0). */
+export function parseCommand(cmd: Command, argv: string[], io: Io): ParsedArgs | undefined {
+  const parsed = parseArgs(argv, cmd.flags);
+  if (!parsed.flags.get('help')) return parsed;
+  io.stdout.write(`Usage: ${cmd.usage}\n\n${cmd.summary}.\n\nOptions:\n${formatFlags(cmd.flags)}\n`);
+  return undefined;
 }
 
 export const helpFlag: FlagSpec = { name: 'help', type: 'bool', help: 'show this help' };

@@ -8,8 +8,7 @@ import { evaluate, formatMetricsTable } from '../ml/metrics';
 import { readRun } from '../runs/runFolder';
 import { defaultCacheDir } from '../ml/cacheDir';
 import { predictAll } from '../trainer/pipeline';
-import { parseArgs, formatFlags } from './args';
-import { cacheDirFlag, columnFlags, Command, device, deviceFlag, EXIT, helpFlag, jsonFlag, str } from './common';
+import { cacheDirFlag, columnFlags, Command, device, deviceFlag, EXIT, helpFlag, jsonFlag, parseCommand, str } from './common';
 import { ProgressView } from './progress';
 
 export const evalCommand: Command = {
@@ -18,11 +17,9 @@ export const evalCommand: Command = {
   summary: "score a trained run's model on another labeled file",
   flags: [...columnFlags, deviceFlag, cacheDirFlag, jsonFlag, helpFlag],
   async run(argv, io) {
-    const { positionals, flags } = parseArgs(argv, this.flags);
-    if (flags.get('help')) {
-      io.stdout.write(`Usage: ${this.usage}\n\n${this.summary}.\n\nOptions:\n${formatFlags(this.flags)}\n`);
-      return EXIT.ok;
-    }
+    const parsed = parseCommand(this, argv, io);
+    if (!parsed) return EXIT.ok;
+    const { positionals, flags } = parsed;
     if (positionals.length !== 2) throw new UsageError(`eval takes a run folder and a dataset file; see finetune eval --help`);
     const runDir = path.resolve(io.cwd, positionals[0]);
     const file = path.resolve(io.cwd, positionals[1]);

@@ -1,8 +1,7 @@
 import * as path from 'node:path';
 import { UsageError } from '../ml/family';
-import { formatFlags, parseArgs } from './args';
 import { defaultCacheDir } from '../ml/cacheDir';
-import { cacheDirFlag, Command, EXIT, helpFlag, jsonFlag, str } from './common';
+import { cacheDirFlag, Command, EXIT, helpFlag, jsonFlag, parseCommand, str } from './common';
 
 export const exportCommand: Command = {
   name: 'export',
@@ -10,11 +9,9 @@ export const exportCommand: Command = {
   summary: 'write a transformers.js text-classification model folder (config.json, tokenizer, onnx/model.onnx, int8 onnx/model_quantized.onnx) from a --mode head or --mode full run',
   flags: [{ name: 'quantize', type: 'bool', help: 'also write the dynamic int8 onnx/model_quantized.onnx (default on; --no-quantize skips it)' }, cacheDirFlag, jsonFlag, helpFlag],
   async run(argv, io) {
-    const { positionals, flags } = parseArgs(argv, this.flags);
-    if (flags.get('help')) {
-      io.stdout.write(`Usage: ${this.usage}\n\n${this.summary}.\n\nOptions:\n${formatFlags(this.flags)}\n`);
-      return EXIT.ok;
-    }
+    const parsed = parseCommand(this, argv, io);
+    if (!parsed) return EXIT.ok;
+    const { positionals, flags } = parsed;
     if (positionals.length !== 2) throw new UsageError('export takes a run folder and an output folder; see finetune export --help');
     // Loaded lazily: the exporter pulls in the ONNX codec and onnxruntime.
     const { exportTextClassification } = await import('../ml/export.js');

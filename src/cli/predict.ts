@@ -6,8 +6,7 @@ import { explain, type Explanation } from '../ml/audit/explain';
 import type { Classifier } from '../ml/model';
 import { toPrediction } from '../protocol/prediction';
 import { defaultCacheDir } from '../ml/cacheDir';
-import { formatFlags, parseArgs } from './args';
-import { cacheDirFlag, Command, device, deviceFlag, EXIT, helpFlag, str } from './common';
+import { cacheDirFlag, Command, device, deviceFlag, EXIT, helpFlag, parseCommand, str } from './common';
 
 /** Token scores rounded for the JSON line. */
 function explanationJson(e: Explanation): Explanation {
@@ -41,11 +40,9 @@ export const predictCommand: Command = {
     helpFlag,
   ],
   async run(argv, io) {
-    const { positionals, flags } = parseArgs(argv, this.flags);
-    if (flags.get('help')) {
-      io.stdout.write(`Usage: ${this.usage}\n\n${this.summary}.\n\nOptions:\n${formatFlags(this.flags)}\n`);
-      return EXIT.ok;
-    }
+    const parsed = parseCommand(this, argv, io);
+    if (!parsed) return EXIT.ok;
+    const { positionals, flags } = parsed;
     if (positionals.length < 1) throw new UsageError('predict needs a run folder; see finetune predict --help');
     const model = await loadClassifier(path.resolve(io.cwd, positionals[0]), {
       device: device(flags) ?? 'auto',

@@ -4,8 +4,7 @@ import { UsageError } from '../ml/family';
 import { loadClassifier } from '../ml/families';
 import { defaultCacheDir } from '../ml/cacheDir';
 import { readUnlabeled, suggestFor } from '../trainer/suggest';
-import { formatFlags, parseArgs } from './args';
-import { cacheDirFlag, Command, device, deviceFlag, EXIT, helpFlag, jsonFlag, str } from './common';
+import { cacheDirFlag, Command, device, deviceFlag, EXIT, helpFlag, jsonFlag, parseCommand, str } from './common';
 import { ProgressView } from './progress';
 import { num } from './train';
 
@@ -24,11 +23,9 @@ export const suggestCommand: Command = {
     helpFlag,
   ],
   async run(argv, io) {
-    const { positionals, flags } = parseArgs(argv, this.flags);
-    if (flags.get('help')) {
-      io.stdout.write(`Usage: ${this.usage}\n\n${this.summary}.\n\nOptions:\n${formatFlags(this.flags)}\n`);
-      return EXIT.ok;
-    }
+    const parsed = parseCommand(this, argv, io);
+    if (!parsed) return EXIT.ok;
+    const { positionals, flags } = parsed;
     if (positionals.length !== 2) throw new UsageError('suggest takes a run folder and a file of unlabeled text; see finetune suggest --help');
     const n = num(flags, 'n', true) ?? 50;
     if (n < 1) throw new UsageError(`--n ${n}: must be at least 1`);

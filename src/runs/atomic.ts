@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { processAlive } from '../ml/env';
 
 /** Temp files and folders this process is writing: removed on any failure, and on exit (a second Ctrl-C). */
 const liveTemps = new Set<string>();
@@ -105,14 +106,6 @@ export async function writeDirAtomic(target: string, fill: (tmpDir: string) => P
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Remove temp files and folders left in `dir` by writers that were killed (their process is gone). Only names this

@@ -8,6 +8,7 @@ import { RUN_STATUSES } from '../protocol/vocabulary';
 import { UsageError } from '../ml/family';
 import { addChecksums } from '../ml/modelFiles';
 import { asWriteError, readJsonIfValid, removeStaleTemps, writeDirAtomic, writeFileAtomic, writeJsonAtomic, writeFileAtomicSync } from './atomic';
+import { processAlive } from '../ml/env';
 
 export const RUN_JSON = 'run.json';
 export const METRICS_JSONL = 'metrics.jsonl';
@@ -249,14 +250,6 @@ export interface RunListing {
   problem?: string;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** True when run.json says 'running' but its writer process on this host is gone. */
 export function isStale(record: RunRecord): boolean {

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Example } from './types';
+import { processAlive } from '../env';
 
 /** Bytes buffered before a write (appending is sequential). */
 const WRITE_BUFFER = 4 << 20;
@@ -135,7 +136,7 @@ export function removeStaleTempDirs(parent = os.tmpdir()): void {
   }
   for (const name of names) {
     const m = TEMP_DIR.exec(name);
-    if (!m || Number(m[2]) === process.pid || isAlive(Number(m[2]))) continue;
+    if (!m || Number(m[2]) === process.pid || processAlive(Number(m[2]))) continue;
     try {
       fs.rmSync(path.join(parent, name), { recursive: true, force: true });
     } catch {
@@ -144,14 +145,6 @@ export function removeStaleTempDirs(parent = os.tmpdir()): void {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** An example whose text lives in a TextStore. */
 export class StoredExample implements Example {
