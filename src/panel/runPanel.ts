@@ -26,6 +26,7 @@ import { extensionBundle, launcherFor } from '../launch/launcher';
 import { panelHtml } from './html';
 import { readBinary, readMisclassified, readRunView } from './runData';
 import type { Services } from './services';
+import { Cancelled } from '../ml/cancel';
 
 export const RUN_PANEL_VIEW_TYPE = 'finetune.runPanel';
 /** Larger datasets are not checked for data issues automatically when the panel opens. */
@@ -46,6 +47,7 @@ export class RunPanel {
   /** The last data-issues report, and a counter so an older check finishing late is ignored. */
   private issues?: DataIssues;
   private auditTicket = 0;
+  private audit?: AbortController;
   /** Folders the user picked in a dialog: the only local paths a run may use as --model. */
   private readonly pickedFolders = new Set<string>();
   /** Events already sent in the last replay, so live duplicates are dropped. */
@@ -318,12 +320,20 @@ export class RunPanel {
     }
   }
 
+  /** The data-issues check stops when a run starts or the panel closes: it would only compete with training for the CPU. */
+  private stopAudit(): void {
+    this.audit?.abort();
+    this.audit = undefined;
+  }
+
   /** Label suspects, duplicates and leakage of the dataset, in the background; the card shows them before Start. */
   private async auditData(): Promise<void> {
     const file = this.state.datasetPath;
     if (!file || this.state.runDir) return;
     const ticket = ++this.auditTicket;
     this.issues = undefined;
+    this.stopAudit();
+    const audit = (this.audit = new AbortController());
     const rows = this.dataset?.summary.rows ?? 0;
     if (rows > AUTO_AUDIT_MAX_ROWS) {
       // Five trainings over a huge file would hold a core for minutes on every open: the CLI does it on request.
@@ -332,12 +342,12 @@ export class RunPanel {
     }
     this.post({ type: 'data-issues', status: 'running' });
     try {
-      const report = await this.services.manager.audit({ path: file, text_column: this.columns.text, label_column: this.columns.label });
+      const report = await this.services.manager.audit({ path: file, text_column: this.columns.text, label_column: this.columns.label }, audit.signal);
       if (ticket !== this.auditTicket) return;
       this.issues = report;
       this.post({ type: 'data-issues', status: 'ready', report });
     } catch (e) {
-      if (ticket !== this.auditTicket) return;
+      if (ticket !== this.auditTicket || e instanceof Cancelled) return;
       this.services.output.appendLine(`[data issues] ${(e as Error).message}`);
       this.post({ type: 'data-issues', status: 'error', message: (e as Error).message });
     }
@@ -379,6 +389,7 @@ export class RunPanel {
   // ---- running ------------------------------------------------------------------------------
 
   private async start(msg: Extract<FromWebview, { type: 'start' }>): Promise<void> {
+    this.stopAudit();
     if (this.run?.active) {
       this.post({ type: 'notice', level: 'warning', message: 'A run is already in progress in this panel.' });
       return;
@@ -526,6 +537,7 @@ export class RunPanel {
   }
 
   dispose(): void {
+    this.stopAudit();
     RunPanel.open.delete(this);
     this.detach();
     for (const d of this.disposables) d.dispose();

@@ -17,6 +17,7 @@ import { familyNameFor } from '../ml/families';
 import type { OptionSpec } from '../protocol/types';
 import { readJsonIfValid, writeJsonAtomic } from './atomic';
 import { RUN_JSON } from './runFolder';
+import { Cancelled } from '../ml/cancel';
 
 export type ManagedState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -309,8 +310,8 @@ export class RunManager extends EventEmitter {
   }
 
   /** Data issues of a dataset (n-gram cross-validation, duplicates, leakage), in a short-lived trainer process. */
-  audit(request: { path: string; text_column?: string; label_column?: string }, timeoutMs = 20 * 60_000): Promise<DataIssues> {
-    return this.ask({ type: 'audit', id: 1, request }, timeoutMs, (msg) => (msg.type === 'audited' ? msg.report : undefined));
+  audit(request: { path: string; text_column?: string; label_column?: string }, signal?: AbortSignal, timeoutMs = 20 * 60_000): Promise<DataIssues> {
+    return this.ask({ type: 'audit', id: 1, request }, timeoutMs, (msg) => (msg.type === 'audited' ? msg.report : undefined), signal);
   }
 
   /** Rows of an unlabeled file to label next by a run's model, in a short-lived trainer process. */
@@ -327,9 +328,10 @@ export class RunManager extends EventEmitter {
     return this.familiesCache;
   }
 
-  /** One question to a short-lived trainer process; `pick` recognises the answer. */
-  private ask<T>(question: ToTrainer, timeoutMs: number, pick: (msg: FromTrainer) => T | undefined): Promise<T> {
+  /** One question to a short-lived trainer process; `pick` recognises the answer. Aborting `signal` ends the process. */
+  private ask<T>(question: ToTrainer, timeoutMs: number, pick: (msg: FromTrainer) => T | undefined, signal?: AbortSignal): Promise<T> {
     return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(new Cancelled());
       const child = fork(this.options.trainerPath, [], {
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         env: { ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: '1' },
@@ -347,6 +349,7 @@ export class RunManager extends EventEmitter {
         f();
       };
       const timer = setTimeout(() => settle(() => reject(new Error('the trainer process did not answer in time'))), timeoutMs);
+      signal?.addEventListener('abort', () => settle(() => reject(new Cancelled())), { once: true });
       child.on('message', (raw) => {
         let msg: FromTrainer;
         try {

@@ -7,7 +7,7 @@ import { assertNoTrainerLeft, closeSession, COMMANDS, openFinetune, pendingUnles
 import { RunPanel } from './runPanel';
 
 // Big enough that training takes a few seconds on 2 cores, so the curve is seen growing.
-const COUNTS = { billing: 5200, shipping: 4300, returns: 3500 };
+const COUNTS = { billing: 31200, shipping: 25800, returns: 21000 };
 const ROWS = COUNTS.billing + COUNTS.shipping + COUNTS.returns;
 
 describe('scenario 1: explorer → run panel → n-gram run → results equal run.json', function () {
