@@ -67,8 +67,10 @@ if (require.main === module) {
   // The first Ctrl-C or SIGTERM cancels cleanly (long loops see it within ~50 ms at their next checkpoint; the run is
   // marked cancelled, the --json line printed); a second one exits at once (exit hooks still mark the run cancelled
   // and remove temp files).
+  // Commands that write no run folder (eval, predict, export, runs) have nothing to mark: they stop at once.
+  const marksRun = ['train', 'distill'].includes(process.argv[2] ?? '');
   const onSignal = (signal: NodeJS.Signals) => {
-    if (++interrupts > 1) process.exit(EXIT.interrupted);
+    if (++interrupts > 1 || !marksRun) process.exit(EXIT.interrupted);
     process.stderr.write(`\ncancelling… (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit now)\n`);
     controller.abort();
   };

@@ -11,7 +11,8 @@ import { cacheDirFlag, Command, device, deviceFlag, EXIT, helpFlag, str } from '
 /** Probabilities → the one-line result users and other tools read. */
 export function toPrediction(labels: string[], row: Float32Array): Prediction {
   const best = argmax(row);
-  const scores: Record<string, number> = {};
+  // No prototype: a label named "__proto__" or "constructor" is a key like any other.
+  const scores = Object.create(null) as Record<string, number>;
   labels.forEach((l, j) => (scores[l] = Math.round(row[j] * 1e6) / 1e6));
   return { label: labels[best], score: scores[labels[best]], scores };
 }

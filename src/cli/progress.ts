@@ -2,7 +2,9 @@
  * Renders pipeline messages for a person: on a TTY, one live status line (phase, bar, ETA, loss)
  * redrawn in place; otherwise plain lines, one per phase or epoch, that read well in CI logs.
  */
+import { cappedList } from '../ml/data/rows';
 import type { FromTrainer } from '../protocol/trainer';
+import { printable } from './common';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
@@ -60,7 +62,7 @@ export class ProgressView {
     switch (msg.type) {
       case 'dataset': {
         const s = msg.summary;
-        const classes = s.classes.map((c) => `${c.label} ${c.count}`).join(', ');
+        const classes = cappedList(s.classes.map((c) => `${printable(c.label)} ${c.count}`), 20);
         this.write(
           `${msg.role === 'train' ? 'dataset' : msg.role}: ${s.path} — ${s.rows} rows, text "${s.text_column}", label "${s.label_column}"` +
             `${s.skipped ? `, ${s.skipped} skipped` : ''}\n  classes: ${classes}`,

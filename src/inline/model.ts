@@ -50,11 +50,13 @@ export async function resolveRun(services: Services, interactive: boolean): Prom
 
 /**
  * The run must lie in the runs directory or a picked folder, and an untrusted workspace loads only n-gram models,
- * judged from the model.json that will load (the worker checks that again when it loads).
+ * judged from the model.json that will load (the worker checks that again when it loads). A run named by code
+ * (another extension's `finetune.classify` call) counts as picked: the root rule guards against stored state.
  */
-export async function checkTrust(services: Services, runDir: string): Promise<void> {
+export async function checkTrust(services: Services, runDir: string, namedByCaller = false): Promise<void> {
+  const policy = folderPolicy(services.context.globalStorageUri, services.activeModel);
   try {
-    await checkModelFolder(runDir, folderPolicy(services.context.globalStorageUri, services.activeModel));
+    await checkModelFolder(runDir, namedByCaller ? { ...policy, picked: [...policy.picked, runDir] } : policy);
   } catch (e) {
     if (e instanceof UsageError) throw new WorkerError(e.message, 'usage');
     throw e;

@@ -48,7 +48,7 @@ export function registerInline(services: Services): vscode.Disposable[] {
   /** The run to use, trust-checked; undefined when the user backed out of the pick. */
   async function runFor(interactive: boolean, explicit?: string): Promise<string | undefined> {
     const dir = explicit ?? (await resolveRun(services, interactive));
-    if (dir) await checkTrust(services, dir);
+    if (dir) await checkTrust(services, dir, explicit !== undefined);
     return dir;
   }
 

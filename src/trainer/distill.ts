@@ -12,7 +12,8 @@ import { loadTexts, type LoadedTexts } from '../ml/data';
 import type { Example } from '../ml/data/types';
 import { DataError } from '../ml/data/types';
 import { applyTemperature, checkAlpha, checkTemperature, DEFAULT_ALPHA, DEFAULT_TEMPERATURE, median, reorderColumns, softTargets } from '../ml/distill';
-import { throwIfAborted, UsageError, type ModelFamily } from '../ml/family';
+import { checkpoint } from '../ml/cancel';
+import { UsageError, type ModelFamily } from '../ml/family';
 import { folderBytes, loadClassifier, modelSizeOnDisk, readManifest, resolveModelDir } from '../ml/families';
 import { evaluate } from '../ml/metrics';
 import { argmax, type Classifier, type ModelManifest, type TrainInput, type TrainReporter } from '../ml/model';
@@ -330,7 +331,7 @@ export async function p50Latency(model: Classifier, texts: string[], signal?: Ab
   const times: number[] = [];
   const start = performance.now();
   for (const t of texts) {
-    throwIfAborted(signal);
+    await checkpoint(signal);
     const t0 = performance.now();
     await model.predictProba([t]);
     times.push(performance.now() - t0);
@@ -343,7 +344,7 @@ async function predictQuiet(model: Classifier, texts: string[], signal: AbortSig
   const k = model.labels.length;
   const out = new Float32Array(texts.length * k);
   for (let i = 0; i < texts.length; i += 256) {
-    throwIfAborted(signal);
+    await checkpoint(signal);
     out.set(await model.predictProba(texts.slice(i, i + 256), signal), i * k);
   }
   return out;

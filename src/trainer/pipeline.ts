@@ -5,7 +5,8 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadDataset, stratifiedSplit, summarizeDataset } from '../ml/data';
+import { classesShortOf, loadDataset, stratifiedSplit, summarizeDataset, trainShare } from '../ml/data';
+import { cappedList } from '../ml/data/rows';
 import { lazyTexts } from '../ml/data/store';
 import type { Example, LoadedDataset } from '../ml/data/types';
 import { DataError } from '../ml/data/types';
@@ -31,6 +32,8 @@ export interface PipelineResult {
 export const DEFAULT_SEED = 42;
 export const DEFAULT_VALID_FRACTION = 0.1;
 export const DEFAULT_TEST_FRACTION = 0.2;
+/** Validation and test slices may not leave less than this share of the training file to train on. */
+const MIN_TRAIN_SHARE = 0.3;
 
 /** Texts in predictions.jsonl are cut to this many characters (the run folder stays small). */
 const PREDICTION_TEXT_CHARS = 500;
@@ -181,6 +184,14 @@ async function trainAndRecord(req: TrainRequest, emit: Emit, signal: AbortSignal
   for (const [flag, f] of [['--valid-fraction', validFraction], ['--test-fraction', testFraction]] as const) {
     if (!(f > 0 && f < 0.9)) throw new UsageError(`${flag} ${f}: must be between 0 and 0.9`);
   }
+  const share = trainShare(req.valid ? undefined : validFraction, req.test ? undefined : testFraction);
+  if (share < MIN_TRAIN_SHARE) {
+    const flags = [req.valid ? '' : `--valid-fraction ${validFraction}`, req.test ? '' : `--test-fraction ${testFraction}`].filter(Boolean).join(' and ');
+    throw new UsageError(
+      `${flags} leave only ${Math.round(share * 100)}% of the rows to train on (at least ${MIN_TRAIN_SHARE * 100}% is needed); ` +
+        `hold out less (the defaults are ${DEFAULT_VALID_FRACTION} and ${DEFAULT_TEST_FRACTION}) or pass --valid/--test files.`,
+    );
+  }
   const familyName = familyNameFor(req.model, req.mode);
   const family = await familyByName(familyName);
   const options = resolveOptions(family.options, req.options ?? {});
@@ -208,9 +219,15 @@ async function trainAndRecord(req: TrainRequest, emit: Emit, signal: AbortSignal
       trainFile.mapping.label,
     );
   }
+  // A stratified split needs a class's examples on each side: one for training, one per held-out slice.
+  const need = 1 + (testFile ? 0 : 1) + (validFile ? 0 : 1);
+  const { short, classes } = classesShortOf(trainFile.examples, need);
   if (splits.test.length === 0 || splits.valid.length === 0) {
     throw new DataError(
-      `${req.dataset}: too few rows (${trainFile.examples.length}) to hold out validation and test examples; add rows or pass --valid/--test files.`,
+      short.length
+        ? `${req.dataset}: a stratified split needs at least ${need} examples of a class (train, validation, test), and ${short.length} of ${classes} classes have fewer: ` +
+            `${cappedList(short, 10)}. Add examples, or pass --valid/--test files.`
+        : `${req.dataset}: too few rows (${trainFile.examples.length}) to hold out validation and test examples; add rows or pass --valid/--test files.`,
       req.dataset,
     );
   }
@@ -249,6 +266,9 @@ async function trainAndRecord(req: TrainRequest, emit: Emit, signal: AbortSignal
     if (splits.unseen[role] > 0) {
       reporter.log(`${splits.unseen[role]} ${role} rows have labels the training data never shows; they are left out of scoring.`);
     }
+  }
+  if (short.length) {
+    reporter.log(`${short.length} of ${classes} classes have fewer than ${need} examples (${cappedList(short, 10)}); they are trained on but not all are scored on validation and test.`);
   }
   distill?.logNotes(reporter);
   const strategy = trainFile.strategy;

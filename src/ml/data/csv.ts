@@ -10,7 +10,10 @@
 import { DataError } from './types';
 import { indexOrEnd, isBlankLine } from './text';
 
-/** A record longer than this is almost always an unclosed quote swallowing the rest of the file. */
+/**
+ * The longest record (or JSON element) read: 32 Mi characters. Longer is almost always an unclosed quote swallowing
+ * the rest of the file, or a file without line breaks; the error names the limit either way.
+ */
 export const MAX_RECORD_CHARS = 32 << 20;
 
 const QUOTE = 34;
@@ -38,6 +41,12 @@ export class CsvParser {
   private recordLine = 1;
   private recordChars = 0;
   private stopped = false;
+  /** The current record has had a quoted field (an over-long record is then blamed on a quote never closed). */
+  private recordQuoted = false;
+  /** Line endings, decided at the first CR or LF: CR-only files (classic Mac OS) are read with CR as the line end. */
+  private eol: 'unknown' | 'lf' | 'cr' = 'unknown';
+  /** Undecided, and the chunk ended on that first CR: held back until the next character is known. */
+  private heldCR = false;
   private readonly delim: string;
 
   constructor(
@@ -52,6 +61,7 @@ export class CsvParser {
   /** Parses one chunk; returns true when the sink asked to stop. */
   feed(s: string): boolean {
     if (this.stopped) return true;
+    if (this.eol !== 'lf') s = this.lineEndings(s);
     const n = s.length;
     const delim = this.delim;
     let i = 0;
@@ -100,6 +110,7 @@ export class CsvParser {
           break;
         case State.FieldStart:
           if (s.charCodeAt(i) === QUOTE) {
+            this.recordQuoted = true;
             this.state = State.Quoted;
             i++;
           } else {
@@ -141,9 +152,13 @@ export class CsvParser {
     if (this.fields.length > 0 || this.state !== State.FieldStart) {
       this.recordChars += n - recStart;
       if (this.recordChars > this.maxRecordChars) {
+        const limit = `over the limit of ${formatChars(this.maxRecordChars)} characters per record`;
         throw new DataError(
-          `${this.file}:${this.recordLine}: the record starting on this line is over ${Math.round(this.maxRecordChars / 1e6)} million characters long; ` +
-            `a quote (") that opens a field here is probably never closed. Fix the quoting (a quote inside a quoted field is written "").`,
+          this.recordQuoted
+            ? `${this.file}:${this.recordLine}: the record starting on this line is ${limit}; ` +
+                `a quote (") that opens a field here is probably never closed. Fix the quoting (a quote inside a quoted field is written "").`
+            : `${this.file}:${this.recordLine}: the record starting on this line is ${limit} (it has no quotes, so it is one very long line). ` +
+                `Split the text into shorter rows, or check the file's line breaks.`,
           this.file,
           this.recordLine,
         );
@@ -155,6 +170,12 @@ export class CsvParser {
   /** Flushes the last record (a file need not end with a newline). Throws on a quoted field left open. */
   end(): boolean {
     if (this.stopped) return true;
+    if (this.heldCR) {
+      // The file ends on its first line break, a CR: a line end either way.
+      this.eol = 'cr';
+      this.heldCR = false;
+      if (this.feed('\r')) return true;
+    }
     if (this.state === State.Quoted) {
       throw new DataError(
         `${this.file}:${this.recordLine}: a quoted field that starts on this line is never closed (the file ends inside it). ` +
@@ -173,10 +194,33 @@ export class CsvParser {
     return false;
   }
 
+  /**
+   * Decides the line endings at the first line break (the same decision however the text is cut into chunks); in a
+   * CR-only file every CR becomes LF.
+   */
+  private lineEndings(s: string): string {
+    if (this.eol === 'unknown') {
+      if (this.heldCR) {
+        this.heldCR = false;
+        s = '\r' + s;
+      }
+      const lf = s.indexOf('\n');
+      const cr = s.indexOf('\r');
+      if (lf >= 0 && (cr < 0 || lf < cr)) this.eol = 'lf';
+      else if (cr >= 0 && cr + 1 < s.length) this.eol = s.charCodeAt(cr + 1) === LF ? 'lf' : 'cr';
+      else if (cr >= 0) {
+        this.heldCR = true;
+        return s.slice(0, -1);
+      }
+    }
+    return this.eol === 'cr' ? s.replaceAll('\r', '\n') : s;
+  }
+
   private endRecord(): boolean {
     const fields = this.fields;
     this.fields = [];
     this.recordChars = 0;
+    this.recordQuoted = false;
     if (fields.length === 1 && isBlankLine(fields[0])) return false;
     if (this.onRecord(fields, this.recordLine) === true) {
       this.stopped = true;
@@ -187,3 +231,8 @@ export class CsvParser {
 }
 
 
+
+/** 33554432 → "32 Mi" (the limits are powers of two), else a plain count. */
+export function formatChars(n: number): string {
+  return n % (1 << 20) === 0 ? `${n / (1 << 20)} Mi` : String(n);
+}

@@ -8,6 +8,6 @@
 export * from './types';
 export { loadDataset, formatFromExtension } from './load';
 export { datasetStats, summarizeDataset, lengthStats, percentile } from './stats';
-export { stratifiedSplit } from './split';
+export { classesShortOf, stratifiedSplit, trainShare } from './split';
 export { loadTexts, type LoadedTexts, type TextLoadOptions } from './texts';
 export { TEXT_NAMES, LABEL_NAMES, DETECTION_SAMPLE_ROWS } from './columns';

@@ -5,7 +5,7 @@
  * top-level element to JSON.parse on its own, so a 1 GB array needs memory for one element at a time plus
  * the kept examples, never a parse tree of the whole file.
  */
-import { MAX_RECORD_CHARS } from './csv';
+import { formatChars, MAX_RECORD_CHARS } from './csv';
 import { DataError } from './types';
 import { indexOrEnd, isBlankLine } from './text';
 
@@ -14,7 +14,8 @@ export interface BadRecord {
   bad: string;
 }
 
-export type ValueSink = (value: unknown | BadRecord, line: number) => boolean | void;
+/** `element`: the 0-based index in a JSON array (several elements may share a line), absent for JSON Lines. */
+export type ValueSink = (value: unknown | BadRecord, line: number, element?: number) => boolean | void;
 
 export function isBadRecord(v: unknown): v is BadRecord {
   return v instanceof BadRecordImpl;
@@ -57,7 +58,7 @@ export class JsonLinesParser {
       this.pendingChars += s.length - start;
       if (this.pendingChars > this.maxLineChars) {
         throw new DataError(
-          `${this.file}:${this.line}: this line is over ${Math.round(this.maxLineChars / 1e6)} million characters long; ` +
+          `${this.file}:${this.line}: this line is over the limit of ${formatChars(this.maxLineChars)} characters per line; ` +
             `JSON Lines needs one object per line. If the file is one JSON array or a pretty-printed object, name it .json.`,
           this.file,
           this.line,
@@ -112,6 +113,8 @@ export class JsonArrayParser {
   private partsChars = 0;
   private inElement = false;
   private elementLine = 0;
+  /** Index of the element being read (0-based). */
+  private element = -1;
   private line = 1;
   private stopped = false;
 
@@ -185,6 +188,7 @@ export class JsonArrayParser {
       if (!this.inElement) {
         this.inElement = true;
         this.elementLine = this.line;
+        this.element++;
         from = i;
       }
       if (c === 34 /* " */) this.scan = Scan.InString;
@@ -197,7 +201,7 @@ export class JsonArrayParser {
       this.partsChars += n - from;
       if (this.partsChars > this.maxElementChars) {
         throw new DataError(
-          `${this.file}:${this.elementLine}: the array element starting on this line is over ${Math.round(this.maxElementChars / 1e6)} million characters long; ` +
+          `${this.file}:${this.elementLine}: array element [${this.element}] (starting on this line) is over the limit of ${formatChars(this.maxElementChars)} characters per element; ` +
             `check that its strings and brackets are closed.`,
           this.file,
           this.elementLine,
@@ -235,12 +239,12 @@ export class JsonArrayParser {
       value = JSON.parse(text);
     } catch (e) {
       throw new DataError(
-        `${this.file}:${this.elementLine}: invalid JSON in the array element starting on this line (${shortJsonError(e)}).`,
+        `${this.file}:${this.elementLine}: invalid JSON in array element [${this.element}] (starting on this line): ${shortJsonError(e)}.`,
         this.file,
         this.elementLine,
       );
     }
-    if (this.onValue(value, this.elementLine) === true) {
+    if (this.onValue(value, this.elementLine, this.element) === true) {
       this.stopped = true;
       return true;
     }

@@ -107,6 +107,15 @@ export async function loadDataset(file: string, opts: LoadOptions = {}): Promise
       store.seal();
     }
     const truncated = read.stoppedEarly || c.truncated;
+    // A .json file starting with "{" is read as JSON Lines; one object (or one pretty-printed object) is no dataset.
+    const firstLineNotJson = c.skippedFirst[0]?.line === 1 && c.skippedFirst[0].reason.startsWith('not valid JSON');
+    if (formatFromExtension(file) === 'json' && format === 'jsonl' && (c.rowsSeen <= 1 || (c.examples.length === 0 && firstLineNotJson))) {
+      throw new DataError(
+        `${file}: the file is a JSON object, not an array; a .json dataset is an array of objects ([{"text": "…", "label": "…"}, …]), ` +
+          `or JSON Lines (one object per line) named .jsonl.`,
+        file,
+      );
+    }
     if (c.examples.length === 0) {
       if (parser instanceof JsonArrayParser && c.rowsSeen === 0) throw new DataError(`${file}: the JSON array is empty; it needs one object per labeled example.`, file);
       if (format === 'jsonl' && c.skippedFirst[0]?.reason.startsWith('not valid JSON') && c.skippedFirst[0].line === 1) {

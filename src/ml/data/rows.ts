@@ -37,7 +37,7 @@ export class RowCollector {
    * text column would keep the chunks, other columns included, alive.
    */
   wideChunk = false;
-  private sample: { rec: unknown; line: number }[] = [];
+  private sample: { rec: unknown; line: number; element?: number }[] = [];
   private readonly labels = new Map<string, string>();
   private readonly maxRows: number;
   private readonly reportSkipped: number;
@@ -53,14 +53,14 @@ export class RowCollector {
   }
 
   /** The sink for parsers; returns true to stop reading. */
-  readonly accept = (rec: unknown, line: number): boolean => {
+  readonly accept = (rec: unknown, line: number, element?: number): boolean => {
     if (this.shape === 'table' && !this.columns) {
       this.columns = headerNames(rec as string[]);
       return false;
     }
     this.rowsSeen++;
-    if (this.choice) return this.take(rec, line);
-    this.sample.push({ rec, line });
+    if (this.choice) return this.take(rec, line, element);
+    this.sample.push({ rec, line, element });
     return this.sample.length >= DETECTION_SAMPLE_ROWS ? this.decide() : false;
   };
 
@@ -74,7 +74,7 @@ export class RowCollector {
     this.sample = [];
     if (!sample.some((s) => this.shapeProblem(s.rec) === undefined)) {
       // Nothing to learn the columns from yet: these rows are bad whatever the columns; keep sampling.
-      for (const { rec, line } of sample) this.skip(line, this.shapeProblem(rec)!);
+      for (const { rec, line, element } of sample) this.skip(line, this.shapeProblem(rec)!, element);
       return false;
     }
     let columns: string[];
@@ -99,18 +99,18 @@ export class RowCollector {
       labelColumn: this.opts.labelColumn,
       textOnly: this.opts.textOnly,
     });
-    for (const { rec, line } of sample) if (this.take(rec, line)) return true;
+    for (const { rec, line, element } of sample) if (this.take(rec, line, element)) return true;
     return false;
   }
 
-  private take(rec: unknown, line: number): boolean {
+  private take(rec: unknown, line: number, element?: number): boolean {
     if (this.examples.length >= this.maxRows) {
       this.truncated = true;
       return true;
     }
     const choice = this.choice!;
     const problem = this.shapeProblem(rec);
-    if (problem !== undefined) return this.skip(line, problem);
+    if (problem !== undefined) return this.skip(line, problem, element);
     let text: unknown;
     let label: unknown;
     const textOnly = choice.labelIndex < 0;
@@ -131,16 +131,16 @@ export class RowCollector {
       }
     }
     const textCol = JSON.stringify(choice.mapping.text);
-    if (text === undefined || text === null) return this.skip(line, `no text (${textCol} is missing)`);
+    if (text === undefined || text === null) return this.skip(line, `no text (${textCol} is missing)`, element);
     if (typeof text === 'number' || typeof text === 'boolean') text = String(text);
-    if (typeof text !== 'string') return this.skip(line, `text ${textCol} is ${describeJson(text)}, not a string`);
-    if (isBlank(text)) return this.skip(line, `empty text in ${textCol}`);
+    if (typeof text !== 'string') return this.skip(line, `text ${textCol} is ${describeJson(text)}, not a string`, element);
+    if (isBlank(text)) return this.skip(line, `empty text in ${textCol}`, element);
     if (textOnly) {
       this.examples.push({ text: text as string, label: '', line });
       return false;
     }
     const labelOrWhy = labelString(label, JSON.stringify(choice.mapping.label));
-    if (labelOrWhy.why !== undefined) return this.skip(line, labelOrWhy.why);
+    if (labelOrWhy.why !== undefined) return this.skip(line, labelOrWhy.why, element);
     this.examples.push({ text: text as string, label: this.intern(labelOrWhy.label), line });
     return false;
   }
@@ -157,9 +157,10 @@ export class RowCollector {
     return undefined;
   }
 
-  private skip(line: number, reason: string): false {
+  /** `element`: the index in a JSON array, named because one line may hold many elements. */
+  private skip(line: number, reason: string, element?: number): false {
     this.skippedCount++;
-    if (this.skippedFirst.length < this.reportSkipped) this.skippedFirst.push({ line, reason });
+    if (this.skippedFirst.length < this.reportSkipped) this.skippedFirst.push({ line, reason: element === undefined ? reason : `array element [${element}]: ${reason}` });
     return false;
   }
 
@@ -246,7 +247,7 @@ export function compactLatin1(s: string): string {
 /** Names the file and why nothing could be used. */
 export function noRowsError(file: string, c: RowCollector): DataError {
   if (c.rowsSeen === 0) {
-    const header = c.columns && c.columns.length ? ` (columns: ${c.columns.join(', ')})` : '';
+    const header = c.columns && c.columns.length ? ` (columns: ${cappedList(c.columns.map((n) => (n.length > 40 ? n.slice(0, 40) + '…' : n)), 10)})` : '';
     return new DataError(`${file}: no data rows${header}; the file needs a row per labeled example.`, file);
   }
   const first = c.skippedFirst.map((s) => `line ${s.line}: ${s.reason}`).join('; ');
@@ -257,4 +258,9 @@ export function noRowsError(file: string, c: RowCollector): DataError {
     file,
     c.skippedFirst[0]?.line,
   );
+}
+
+/** At most `max` items joined, then "and N more": one line of a message stays short whatever the data holds. */
+export function cappedList(items: readonly string[], max: number): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }

@@ -32,3 +32,19 @@ export function stratifiedSplit<T extends { label: string }>(items: T[], fractio
   items.forEach((item, i) => (held[i] ? out : rest).push(item));
   return { rest, held: out };
 }
+
+/**
+ * Classes with fewer than `need` examples (a stratified train/validation/test split needs one example of a class
+ * on each side), as "label (count)" items, smallest first, and how many classes there are in all.
+ */
+export function classesShortOf(items: readonly { label: string }[], need: number): { short: string[]; classes: number } {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(item.label, (counts.get(item.label) ?? 0) + 1);
+  const short = [...counts].filter(([, n]) => n < need).sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+  return { short: short.map(([label, n]) => `${JSON.stringify(label.length > 40 ? label.slice(0, 40) + '…' : label)} (${n})`), classes: counts.size };
+}
+
+/** The share of the training file left for training once test and validation slices are held out. */
+export function trainShare(validFraction: number | undefined, testFraction: number | undefined): number {
+  return (1 - (testFraction ?? 0)) * (1 - (validFraction ?? 0));
+}

@@ -167,6 +167,8 @@ export class Reader {
   }
 
   private need(n: number): void {
+    // A length is a varint read as signed 64-bit: a negative one would move the reader backwards (an endless loop).
+    if (!(n >= 0)) throw new ProtoError(`negative length ${n} at byte ${this.pos}`);
     if (this.pos + n > this.end) throw new ProtoError(`truncated message at byte ${this.pos} (needs ${n} more bytes)`);
   }
 }

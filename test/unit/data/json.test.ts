@@ -112,7 +112,7 @@ describe('data: JSON arrays', () => {
 
   it('refuses broken arrays with the line', async () => {
     await expectDataError(loadDataset(fixture('truncated.json')), 'truncated.json:3: the file ends inside the JSON array');
-    await expectDataError(loadDataset(fixture('invalid-element.json')), 'invalid-element.json:3: invalid JSON in the array element');
+    await expectDataError(loadDataset(fixture('invalid-element.json')), 'invalid-element.json:3: invalid JSON in array element [1] (starting on this line)');
     await expectDataError(loadDataset(fixture('not-array.json')), 'not-array.json:1: expected a JSON array of objects');
     await expectDataError(loadDataset(fixture('empty-array.json')), 'empty-array.json: the JSON array is empty');
     assert.throws(() => parseArray('[1,,2]'), /a\.json:1: unexpected "," in the JSON array/);

@@ -77,6 +77,19 @@ describe('run manager (real trainer child processes)', function () {
     assert.equal(await run.whenDone(), 'cancelled');
     assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
     assert.ok(!alive(run.child!.pid!));
+    assert.notEqual(run.child!.signalCode, 'SIGKILL', 'the child stopped by itself, not by the SIGKILL fallback');
+    assert.equal((await readRun(run.runDir!)).status, 'cancelled');
+  });
+
+  it('cancel during n-gram feature building: the child sees it and exits by itself', async () => {
+    const manager = new RunManager({ trainerPath, maxConcurrent: 1, killAfterMs: 10000 });
+    const run = manager.start({ dataset: slowDataset(runsDir), model: 'ngram', runs_dir: path.join(runsDir, 'runs') });
+    await new Promise<void>((resolve) => run.on('message', (m: FromTrainer) => m.type === 'metric' && m.event.kind === 'phase' && m.event.phase === 'features' && resolve()));
+    const t0 = Date.now();
+    run.cancel();
+    assert.equal(await run.whenDone(), 'cancelled');
+    assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms (the SIGKILL fallback would take 10 s)`);
+    assert.notEqual(run.child!.signalCode, 'SIGKILL');
     assert.equal((await readRun(run.runDir!)).status, 'cancelled');
   });
 
