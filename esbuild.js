@@ -18,9 +18,9 @@ function present(entries) {
 }
 
 const nodeEntries = present({
-  extension: 'src/extension.ts',
+  extension: 'src/host/extension.ts',
   trainer: 'src/trainer/child.ts',
-  worker: 'src/inline/worker.ts',
+  worker: 'src/worker/main.ts',
   cli: 'src/cli/main.ts',
   bench: 'test/bench/main.ts',
   // The fine-tuning benchmark runs our side in its own process (clean peak RSS).

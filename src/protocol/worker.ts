@@ -1,5 +1,5 @@
 /**
- * Messages between the extension host and the inference worker (src/inline/worker.ts), a long-lived
+ * Messages between the extension host and the inference worker (src/worker/main.ts), a long-lived
  * child process that keeps trained models loaded. Both ends validate what they receive.
  *
  * Requests carry an `id`; every answer to a request carries the same `id`. A classify request names

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InferenceClient } from '../../src/inline/client';
+import { InferenceClient } from '../../src/host/inline/client';
 import { loadClassifier } from '../../src/ml/families';
 import type { TrainRequest } from '../../src/protocol/trainer';
 import type { LoadTarget } from '../../src/protocol/worker';

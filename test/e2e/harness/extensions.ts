@@ -9,7 +9,7 @@ const built = new Map<string, string>();
 
 /** True once the extension's entry point exists (it lands separately from the harness). */
 export function finetuneExtensionPresent(): boolean {
-  return fs.existsSync(path.join(REPO_ROOT, 'src', 'extension.ts'));
+  return fs.existsSync(path.join(REPO_ROOT, 'src', 'host', 'extension.ts'));
 }
 
 /** The production VSIX for this machine's platform, as users get it. */

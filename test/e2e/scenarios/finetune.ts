@@ -55,7 +55,7 @@ export function pendingUnless(ctx: Context, ok: boolean, why: string): void {
 }
 
 export function requireExtension(ctx: Context): void {
-  pendingUnless(ctx, finetuneExtensionPresent(), 'the extension (src/extension.ts) has not landed');
+  pendingUnless(ctx, finetuneExtensionPresent(), 'the extension (src/host/extension.ts) has not landed');
 }
 
 /** The webview UI bundle the run panel loads (dist/webview.js). */

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { toPrediction } from '../../../src/protocol/prediction';
-import { InferenceClient } from '../../../src/inline/client';
+import { InferenceClient } from '../../../src/host/inline/client';
 import { loadDataset } from '../../../src/ml/data';
 import { CsvParser } from '../../../src/ml/data/csv';
 import { JsonArrayParser, JsonLinesParser } from '../../../src/ml/data/json';
@@ -101,7 +101,7 @@ describe('hostile inputs: labels named like Object.prototype members', function 
       assert.equal(out.label, '__proto__');
       assert.deepEqual(Object.keys(out.scores).sort(), ['__proto__', 'constructor', 'hasOwnProperty']);
       assert.equal(Object.getOwnPropertyDescriptor(out.scores, '__proto__')?.value, out.score);
-      const client = new InferenceClient({ workerPath: path.resolve(__dirname, '../../../src/inline/worker.js'), idleTimeoutSeconds: 60 });
+      const client = new InferenceClient({ workerPath: path.resolve(__dirname, '../../../src/worker/main.js'), idleTimeoutSeconds: 60 });
       try {
         const target = { model_dir: String(lastJson(train.stdout).run_dir), device: 'cpu' as const, cache_dir: dir, trusted: false };
         const [inline] = (await client.classify(target, ['beta other things 3'])).predictions;

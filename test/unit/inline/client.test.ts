@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { toPrediction } from '../../../src/protocol/prediction';
 import type { Prediction } from '../../../src/protocol/types';
-import { InferenceClient, WorkerError, type WorkerExit } from '../../../src/inline/client';
+import { InferenceClient, WorkerError, type WorkerExit } from '../../../src/host/inline/client';
 import { resolveOptions } from '../../../src/ml/family';
 import { familyByName, loadClassifier } from '../../../src/ml/families';
 import type { TrainReporter } from '../../../src/ml/model';
@@ -12,7 +12,7 @@ import { RunWriter } from '../../../src/runs/runFolder';
 
 const root = path.resolve(__dirname, '../../../..');
 /** The worker as tsc compiles it next to these tests (dist/worker.js is the same code, bundled). */
-const workerPath = path.join(root, 'out', 'src', 'inline', 'worker.js');
+const workerPath = path.join(root, 'out', 'src', 'worker', 'main.js');
 
 function alive(pid: number | undefined): boolean {
   if (!pid) return false;

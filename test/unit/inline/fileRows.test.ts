@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readFileItems } from '../../../src/inline/fileRows';
+import { readFileItems } from '../../../src/worker/fileRows';
 import { DataError } from '../../../src/ml/data/types';
 
 describe('Classify file: reading rows and lines', () => {

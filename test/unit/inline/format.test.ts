@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { lineItems, predictionsPathFor, PredictionsWriter } from '../../../src/inline/fileItems';
-import { decorationText, hoverMarkdown, percent, segmentsFor, type SelectionLike } from '../../../src/inline/format';
+import { lineItems, predictionsPathFor, PredictionsWriter } from '../../../src/worker/fileItems';
+import { decorationText, hoverMarkdown, percent, segmentsFor, type SelectionLike } from '../../../src/host/inline/format';
 import type { ModelInfo } from '../../../src/protocol/worker';
 
 function doc(text: string) {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { launcherFor } from '../../../src/launch/launcher';
 import type { FromTrainer } from '../../../src/protocol/trainer';
 import type { RunRecord } from '../../../src/protocol/types';
-import { RunManager } from '../../../src/runs/manager';
+import { RunManager } from '../../../src/host/runManager';
 import { cli, ensureBuilt, finetune, lastJson, sample } from '../cliHelpers';
 
 function slurmUp(): string | undefined {

@@ -35,7 +35,7 @@ describe('package.json commands and menus', () => {
     const when = (cmd: string) => menus.commandPalette.find((m) => m.command === cmd)?.when ?? '';
     assert.match(when('finetune.cancelRun'), /finetune\.runActive/);
     assert.match(when('finetune.compareRuns'), /finetune\.runCount > 1/);
-    const source = fs.readFileSync(path.join(ROOT, 'src', 'panel', 'runsTree.ts'), 'utf8');
+    const source = fs.readFileSync(path.join(ROOT, 'src', 'host', 'panel', 'runsTree.ts'), 'utf8');
     for (const key of ['finetune.runActive', 'finetune.runCount']) assert.ok(source.includes(`'setContext', '${key}'`), `${key} is set`);
   });
 });

@@ -21,7 +21,7 @@ describe('try-me.md speaks the UI’s words', () => {
     };
     const palette = manifest.contributes.commands.map((c) => (c.category ? `${c.category}: ${c.title}` : c.title));
     const views = Object.values(manifest.contributes.views).flat().map((v) => v.name);
-    const ui = sources(path.join(ROOT, 'webview-ui')) + sources(path.join(ROOT, 'src', 'panel'));
+    const ui = sources(path.join(ROOT, 'webview-ui')) + sources(path.join(ROOT, 'src', 'host', 'panel'));
     for (const p of phrases) {
       const known = palette.includes(p) || views.includes(p) || palette.some((t) => t.endsWith(`: ${p}`)) || ui.includes(`'${p}'`);
       assert.ok(known, `“${p}” is not something the UI shows`);

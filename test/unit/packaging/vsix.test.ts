@@ -25,7 +25,7 @@ describe('VSIX packaging', function () {
 
   before(function () {
     // vsce refuses a manifest whose "main" is missing; the extension entry lands separately.
-    if (!fs.existsSync(path.join(ROOT, 'src/extension.ts'))) this.skip();
+    if (!fs.existsSync(path.join(ROOT, 'src/host/extension.ts'))) this.skip();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-vsix-test-'));
   });
   after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));

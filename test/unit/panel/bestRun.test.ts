@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { bestRunPerDataset } from '../../../src/panel/bestRun';
+import { bestRunPerDataset } from '../../../src/host/panel/bestRun';
 import type { RunListing } from '../../../src/runs/runFolder';
 import { runRecord } from '../../webview/scenario';
 

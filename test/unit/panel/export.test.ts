@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mistakesFile } from '../../../src/panel/export';
+import { mistakesFile } from '../../../src/host/panel/export';
 
 const rows = [
   { line: 12, gold: 'ham', predicted: 'spam', score: 0.91, text: 'Say "hi", then\nleave' },

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FromTrainer } from '../../../src/protocol/trainer';
-import { RunManager } from '../../../src/runs/manager';
+import { RunManager } from '../../../src/host/runManager';
 import { readRun } from '../../../src/runs/runFolder';
 
 const root = path.resolve(__dirname, '../../../..');

@@ -4,14 +4,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InferenceClient, WorkerError } from '../../../src/inline/client';
+import { InferenceClient, WorkerError } from '../../../src/host/inline/client';
 import { resolveOptions } from '../../../src/ml/family';
 import { familyByName, loadClassifier, UntrustedModelError } from '../../../src/ml/families';
 import type { TrainReporter } from '../../../src/ml/model';
 import { RunWriter } from '../../../src/runs/runFolder';
 import { checkedPanelState, checkModelFolder, datasetPathProblem, isRunFolderInRunsDir, isUntrustedWorkspaceRun, type FolderPolicy } from '../../../src/runs/trust';
 
-const workerPath = path.resolve(__dirname, '../../../src/inline/worker.js');
+const workerPath = path.resolve(__dirname, '../../../src/worker/main.js');
 
 async function trainNgramRun(runsDir: string): Promise<string> {
   const family = await familyByName('ngram');

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Services } from '../../../../src/panel/services';
+import type { Services } from '../../../../src/host/panel/services';
 
 const ID = 'finetune-dev.finetune';
 

@@ -2,9 +2,9 @@
  * What inline classification shows, as plain functions (no `vscode` import, unit-tested):
  * which text each selection stands for, the decoration's text and the hover's markdown.
  */
-import type { Prediction } from '../protocol/types';
-import { runDisplayName } from '../protocol/runName';
-import type { ModelInfo } from '../protocol/worker';
+import type { Prediction } from '../../protocol/types';
+import { runDisplayName } from '../../protocol/runName';
+import type { ModelInfo } from '../../protocol/worker';
 
 export interface Position {
   line: number;

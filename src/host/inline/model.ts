@@ -6,13 +6,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readSettings, runsDirectory } from '../commands/settings';
 import type { Services } from '../panel/services';
-import type { Prediction } from '../protocol/types';
-import { LoadTarget, MAX_BATCH, ModelInfo } from '../protocol/worker';
-import { UsageError } from '../ml/family';
-import { listRuns, readRun } from '../runs/runFolder';
-import { checkModelFolder, isUntrustedWorkspaceRun } from '../runs/trust';
+import type { Prediction } from '../../protocol/types';
+import { LoadTarget, MAX_BATCH, ModelInfo } from '../../protocol/worker';
+import { UsageError } from '../../ml/family';
+import { listRuns, readRun } from '../../runs/runFolder';
+import { checkModelFolder, isUntrustedWorkspaceRun } from '../../runs/trust';
 import { folderPolicy } from '../commands/activeModel';
-import { defaultCacheDir } from '../ml/cacheDir';
+import { defaultCacheDir } from '../../ml/cacheDir';
 import { InferenceClient, LoadProgress, RequestOptions, WorkerError } from './client';
 
 /**

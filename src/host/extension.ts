@@ -13,8 +13,8 @@ import { registerInline } from './inline/register';
 import { RUN_PANEL_VIEW_TYPE, RunPanel } from './panel/runPanel';
 import { RunsTreeProvider } from './panel/runsTree';
 import type { Services } from './panel/services';
-import type { PanelState } from './protocol/webview';
-import { ManagedRun, RunManager } from './runs/manager';
+import type { PanelState } from '../protocol/webview';
+import { ManagedRun, RunManager } from './runManager';
 
 let manager: RunManager | undefined;
 

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Device } from '../protocol/vocabulary';
-import type { SlurmSettings } from '../launch/slurm';
+import type { Device } from '../../protocol/vocabulary';
+import type { SlurmSettings } from '../../launch/slurm';
 
 export interface Settings {
   runsDir: string;

@@ -8,10 +8,10 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { rowToAppend } from '../ml/audit/labeling';
+import { rowToAppend } from '../../ml/audit/labeling';
 import type { Services } from '../panel/services';
-import type { TrainRequest } from '../protocol/trainer';
-import { readRun } from '../runs/runFolder';
+import type { TrainRequest } from '../../protocol/trainer';
+import { readRun } from '../../runs/runFolder';
 import { pickRun, runDirOf, type RunArg } from './runCommands';
 import { readSettings } from './settings';
 

@@ -2,12 +2,12 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { extensionBundle, launcherFor, readRecord } from '../launch/launcher';
+import { extensionBundle, launcherFor, readRecord } from '../../launch/launcher';
 import { RunPanel } from '../panel/runPanel';
 import type { RunNode } from '../panel/runsTree';
 import type { Services } from '../panel/services';
-import { listRuns, type RunListing } from '../runs/runFolder';
-import { isKnownFolder, isRunFolderInRunsDir } from '../runs/trust';
+import { listRuns, type RunListing } from '../../runs/runFolder';
+import { isKnownFolder, isRunFolderInRunsDir } from '../../runs/trust';
 import { folderPolicy } from './activeModel';
 import { isDatasetFile, runsDirectory } from './settings';
 

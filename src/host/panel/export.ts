@@ -1,5 +1,5 @@
 /** Misclassified examples as files (the panel's Export): CSV (RFC 4180 quoting) or JSON Lines. Pure. */
-import type { PredictionRow } from '../protocol/webview';
+import type { PredictionRow } from '../../protocol/webview';
 
 const COLUMNS = ['line', 'gold', 'predicted', 'score', 'text'] as const;
 

@@ -6,9 +6,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Services } from '../panel/services';
-import { runDisplayName } from '../protocol/runName';
-import type { Prediction } from '../protocol/types';
-import { readRun } from '../runs/runFolder';
+import { runDisplayName } from '../../protocol/runName';
+import type { Prediction } from '../../protocol/types';
+import { readRun } from '../../runs/runFolder';
 import { InferenceClient, WorkerError, type WorkerExit } from './client';
 import { classifyFileCommand } from './classifyFile';
 import { segmentsFor, type SelectionLike } from './format';

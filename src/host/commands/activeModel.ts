@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { listRuns } from '../runs/runFolder';
-import { isKnownFolder, isUntrustedWorkspaceRun, type FolderPolicy } from '../runs/trust';
+import { listRuns } from '../../runs/runFolder';
+import { isKnownFolder, isUntrustedWorkspaceRun, type FolderPolicy } from '../../runs/trust';
 import { runsDirectory } from './settings';
 
 const KEY = 'finetune.activeModel';

@@ -3,8 +3,8 @@
  * dataset file as an undoable WorkspaceEdit (only the label's characters change), and saves the list.
  */
 import * as vscode from 'vscode';
-import { labelSpan, RelabelError, type RelabelFormat } from '../ml/audit/relabel';
-import type { DataIssues } from '../protocol/dataIssues';
+import { labelSpan, RelabelError, type RelabelFormat } from '../../ml/audit/relabel';
+import type { DataIssues } from '../../protocol/dataIssues';
 
 /** Replaces the label on `line` (1-based) of `file`; throws RelabelError with a reason the user can act on. */
 export async function relabelInFile(file: string, format: string, labelColumn: string, line: number, from: string, to: string): Promise<void> {

@@ -11,10 +11,10 @@
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { expectValid } from '../protocol/check';
-import type { Prediction } from '../protocol/types';
-import { FromWorker, fromWorker, LoadTarget, MAX_BATCH, ModelInfo, ToWorker } from '../protocol/worker';
-import type { ErrorKind } from '../protocol/vocabulary';
+import { expectValid } from '../../protocol/check';
+import type { Prediction } from '../../protocol/types';
+import { FromWorker, fromWorker, LoadTarget, MAX_BATCH, ModelInfo, ToWorker } from '../../protocol/worker';
+import type { ErrorKind } from '../../protocol/vocabulary';
 
 type FileDone = Extract<FromWorker, { type: 'file-done' }>;
 
@@ -27,7 +27,7 @@ interface Answer {
 }
 
 export interface InferenceClientOptions {
-  /** The worker entry: dist/worker.js in the extension, out/src/inline/worker.js in tests. */
+  /** The worker entry: dist/worker.js in the extension, out/src/worker/main.js in tests. */
   workerPath: string;
   /** The Node binary; in VS Code, fork() uses the extension host's own executable. */
   execPath?: string;

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import type { OptionSpec } from '../protocol/types';
-import { modelRefKind } from '../protocol/vocabulary';
-import type { FormSchema } from '../protocol/webview';
-import type { RunManager } from '../runs/manager';
+import type { OptionSpec } from '../../protocol/types';
+import { modelRefKind } from '../../protocol/vocabulary';
+import type { FormSchema } from '../../protocol/webview';
+import type { RunManager } from '../runManager';
 import { readSettings } from '../commands/settings';
-import { slurmAvailable } from '../launch/slurm';
+import { slurmAvailable } from '../../launch/slurm';
 
 export const MODEL_SUGGESTIONS = [
   { id: 'ngram', description: 'Built-in hashed n-gram model: no download, trains in seconds' },

@@ -4,8 +4,8 @@
  * Escape (a keybinding active while the context key `finetune.inlineResultsVisible` is set).
  */
 import * as vscode from 'vscode';
-import type { Prediction } from '../protocol/types';
-import type { ModelInfo } from '../protocol/worker';
+import type { Prediction } from '../../protocol/types';
+import type { ModelInfo } from '../../protocol/worker';
 import { decorationText, hoverMarkdown, type Segment } from './format';
 
 export const VISIBLE_CONTEXT_KEY = 'finetune.inlineResultsVisible';

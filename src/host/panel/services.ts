@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { RunManager } from '../runs/manager';
+import type { RunManager } from '../runManager';
 import type { ActiveModel } from '../commands/activeModel';
 
 /** What the VS Code side shares: one run manager, one output channel, the active model. */

@@ -1,8 +1,8 @@
 /** Reading a run folder for the panel: the record, its events, the misclassified test examples. */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { BinaryTest, PredictionRow, RunView } from '../protocol/webview';
-import { PREDICTIONS_JSONL, readMetrics, readRun } from '../runs/runFolder';
+import type { BinaryTest, PredictionRow, RunView } from '../../protocol/webview';
+import { PREDICTIONS_JSONL, readMetrics, readRun } from '../../runs/runFolder';
 
 export async function readRunView(runDir: string): Promise<RunView | undefined> {
   const listing = await readRun(runDir);

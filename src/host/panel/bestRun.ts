@@ -1,5 +1,5 @@
 /** The Runs view's best-run marker, as a pure function (unit-tested). */
-import type { RunListing } from '../runs/runFolder';
+import type { RunListing } from '../../runs/runFolder';
 
 /**
  * The completed run with the highest test macro-F1 for each dataset (by the file's content hash, else its

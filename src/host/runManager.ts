@@ -15,8 +15,8 @@ import { followRun, resultFromRecord } from '../launch/follow';
 import { Launcher, prepareRunFolder, trainArgv } from '../launch/launcher';
 import { familyNameFor } from '../ml/families';
 import type { OptionSpec } from '../protocol/types';
-import { readJsonIfValid, writeJsonAtomic } from './atomic';
-import { RUN_JSON } from './runFolder';
+import { readJsonIfValid, writeJsonAtomic } from '../runs/atomic';
+import { RUN_JSON } from '../runs/runFolder';
 import { Cancelled } from '../ml/cancel';
 
 export type ManagedState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';

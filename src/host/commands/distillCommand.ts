@@ -5,14 +5,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { alphaProblem, DEFAULT_ALPHA, DEFAULT_TEMPERATURE, temperatureProblem } from '../ml/distill';
+import { alphaProblem, DEFAULT_ALPHA, DEFAULT_TEMPERATURE, temperatureProblem } from '../../ml/distill';
 import { RunPanel, showProgressNotification } from '../panel/runPanel';
 import type { Services } from '../panel/services';
-import type { TrainRequest } from '../protocol/trainer';
-import type { RunRecord } from '../protocol/types';
-import { readRun } from '../runs/runFolder';
+import type { TrainRequest } from '../../protocol/trainer';
+import type { RunRecord } from '../../protocol/types';
+import { readRun } from '../../runs/runFolder';
 import { pickRun, runDirOf, workspaceDatasetItems, type RunArg } from './runCommands';
-import { checkModelFolder } from '../runs/trust';
+import { checkModelFolder } from '../../runs/trust';
 import { folderPolicy } from './activeModel';
 import { readSettings } from './settings';
 

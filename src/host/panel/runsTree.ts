@@ -1,17 +1,17 @@
 /** The Runs view: every run folder under the runs directory, plus queued runs that have none yet. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { formatCount, formatMetric, formatPercent } from '../protocol/format';
-import { modelLabel, runDisplayName } from '../protocol/runName';
-import { familyFor } from '../protocol/vocabulary';
+import { formatCount, formatMetric, formatPercent } from '../../protocol/format';
+import { modelLabel, runDisplayName } from '../../protocol/runName';
+import { familyFor } from '../../protocol/vocabulary';
 import { runsDirectory } from '../commands/settings';
-import type { ManagedRun } from '../runs/manager';
-import { listRuns, type RunListing } from '../runs/runFolder';
-import { isUntrustedWorkspaceRun } from '../runs/trust';
+import type { ManagedRun } from '../runManager';
+import { listRuns, type RunListing } from '../../runs/runFolder';
+import { isUntrustedWorkspaceRun } from '../../runs/trust';
 import { folderPolicy } from '../commands/activeModel';
 import { bestRunPerDataset } from './bestRun';
-import { describeState } from '../launch/follow';
-import { extensionBundle, isFinished, refreshLaunched } from '../launch/launcher';
+import { describeState } from '../../launch/follow';
+import { extensionBundle, isFinished, refreshLaunched } from '../../launch/launcher';
 import type { Services } from './services';
 
 const LAUNCHED_POLL_MS = 5000;

@@ -7,9 +7,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Services } from '../panel/services';
-import type { LoadTarget } from '../protocol/worker';
+import type { LoadTarget } from '../../protocol/worker';
 import type { InferenceClient } from './client';
-import { lineItems, predictionsPathFor, PredictionsWriter } from './fileItems';
+import { lineItems, predictionsPathFor, PredictionsWriter } from '../../worker/fileItems';
 import { showFailure } from './model';
 
 /** Lines per request for unsaved documents. */

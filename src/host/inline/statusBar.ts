@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Services } from '../panel/services';
 import { runsDirectory } from '../commands/settings';
-import { listRuns, readRun } from '../runs/runFolder';
-import { formatMetric } from '../protocol/format';
-import { runDisplayName } from '../protocol/runName';
+import { listRuns, readRun } from '../../runs/runFolder';
+import { formatMetric } from '../../protocol/format';
+import { runDisplayName } from '../../protocol/runName';
 import { resolveRun } from './model';
 
 export class ActiveModelStatus implements vscode.Disposable {
