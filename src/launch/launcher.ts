@@ -126,6 +126,7 @@ export function trainArgv(request: TrainRequest, optionFlags: Map<string, string
   add('test', request.test);
   add('text-column', request.text_column);
   add('label-column', request.label_column);
+  add('group-column', request.group_column);
   add('model', request.model);
   add('mode', request.mode);
   add('seed', request.seed);

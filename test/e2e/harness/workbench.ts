@@ -273,8 +273,11 @@ export class Workbench {
     const input = this.quickInput.locator('input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill(relPath);
-    await this.quickInputRow(name).first().waitFor({ state: 'visible', timeout: 30_000 });
-    await this.page.keyboard.press('Enter');
+    // Click the file's own row: Enter takes whichever row is highlighted, which under load can still be an entry of
+    // the list before the filter applied (a recently opened editor, such as a run panel).
+    const row = this.quickInputRow(name).first();
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    await row.click();
     await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 30_000 });
     await this.activeEditor.locator('.view-lines').waitFor({ state: 'visible' });
   }

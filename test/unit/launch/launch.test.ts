@@ -6,6 +6,10 @@ import * as path from 'node:path';
 import { jobScript, shellQuote, statusOfSlurmState } from '../../../src/launch/slurm';
 import { chooseTrials, expandGrid, parseGrid, summarize, type SweepSpec } from '../../../src/launch/sweep';
 import type { RunRecord } from '../../../src/protocol/types';
+import type { TrainRequest } from '../../../src/protocol/trainer';
+import { trainArgv } from '../../../src/launch/launcher';
+import { baseFlags, parseTrainArgs } from '../../../src/cli/train';
+import { familyByName } from '../../../src/ml/families';
 import { cli, ensureBuilt, finetune, lastJson, sample } from '../cliHelpers';
 
 describe('launch: job scripts and Slurm states', () => {
@@ -156,5 +160,38 @@ describe('launch: local launcher through the CLI', function () {
     assert.deepEqual(s.trials.map((t) => t.status), ['failed', 'failed']);
     assert.match(s.trials[0].error ?? '', /nope/);
     assert.equal(s.best, null);
+  });
+});
+
+describe('launch: the job runs the same request', () => {
+  it('trainArgv gives arguments that the CLI parses back into the same request (group column included)', async () => {
+    const request: TrainRequest = {
+      dataset: '/data/train.csv',
+      valid: '/data/valid.csv',
+      test: '/data/test.csv',
+      text_column: 'body',
+      label_column: 'topic',
+      group_column: 'thread',
+      model: 'ngram',
+      seed: 7,
+      device: 'cpu',
+      valid_fraction: 0.15,
+      test_fraction: 0.25,
+      options: { epochs: 3, lr: 0.5 },
+      runs_dir: '/runs',
+      name: 'same',
+      cache_dir: '/cache',
+    };
+    const family = await familyByName('ngram');
+    const flags = new Map(family.options.map((o) => [o.key, o.flag]));
+    const argv = trainArgv(request, flags);
+    const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, cwd: '/', env: {}, signal: new AbortController().signal };
+    const parsed = await parseTrainArgs(argv, io, baseFlags, 'train');
+    for (const key of Object.keys(request) as (keyof TrainRequest)[]) {
+      if (key === 'options') continue;
+      assert.deepEqual(parsed.request[key], request[key], key);
+    }
+    assert.equal(parsed.request.options?.epochs, 3);
+    assert.equal(parsed.request.options?.lr, 0.5);
   });
 });
