@@ -232,13 +232,21 @@ export class Workbench {
    * title without its category, so "Fine-tune: Start run on this file" also matches "Start run on this file".
    */
   async explorerContextMenu(relPath: string, item: string, { timeoutMs = 60_000 } = {}): Promise<void> {
+    await this.contextMenu(() => this.explorerItem(relPath), item, `the explorer context menu of ${relPath}`, { timeoutMs });
+  }
+
+  /**
+   * Right-clicks what `target` finds (looked up again on each try) and chooses a menu item; a title
+   * with a category ("Fine-tune: Cancel run") also matches the bare title menus show.
+   */
+  async contextMenu(target: () => Promise<Locator>, item: string, where: string, { timeoutMs = 60_000 } = {}): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const titles = [item, ...(item.includes(': ') ? [item.slice(item.indexOf(': ') + 2)] : [])];
     const entry = this.page.locator('.monaco-menu .action-item .action-label', {
       hasText: new RegExp(titles.map((t) => exactText(t).source).join('|')),
     }).first();
     for (;;) {
-      const row = await this.explorerItem(relPath);
+      const row = await target();
       await row.click({ button: 'right' });
       try {
         await entry.waitFor({ state: 'visible', timeout: 2_000 });
@@ -256,7 +264,7 @@ export class Workbench {
         const shown = await this.page.locator('.monaco-menu .action-label').allTextContents().catch(() => []);
         await this.page.keyboard.press('Escape');
         if (Date.now() > deadline) {
-          throw new Error(`"${item}" not in the explorer context menu of ${relPath}; it had: ${shown.filter(Boolean).join(' | ')}`);
+          throw new Error(`"${item}" not in ${where}; it had: ${shown.filter(Boolean).join(' | ')}`);
         }
         await sleep(750);
       }

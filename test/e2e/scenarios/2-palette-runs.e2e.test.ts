@@ -2,7 +2,6 @@
 // a second run cancelled mid-way shows "cancelled" in the Runs view and leaves no process behind.
 import * as assert from 'node:assert/strict';
 import { sleep } from '../harness/processes';
-import { Workbench } from '../harness/workbench';
 import {
   assertNoTrainerLeft,
   closeSession,
@@ -12,6 +11,7 @@ import {
   pendingUnless,
   requireExtension,
   runDirs,
+  runsViewRows,
   type Session,
   SPAM_SAMPLE,
   syntheticCsv,
@@ -20,12 +20,6 @@ import {
   webviewUiPresent,
 } from './finetune';
 import { RunPanel } from './runPanel';
-
-/** The Runs view's rows (label and description), after Fine-tune: Show runs. */
-async function runsViewRows(wb: Workbench): Promise<string[]> {
-  const pane = wb.page.locator('.pane', { has: wb.page.locator('.pane-header', { hasText: /^\s*Runs/ }) });
-  return (await pane.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
-}
 
 describe('scenario 2: palette runs, a local transformer model, cancel from the palette and from the panel', function () {
   let s: Session | undefined;

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from 'mocha';
+import type { Locator } from 'playwright-core';
 import type { RunRecord } from '../../../src/protocol/types';
 import { CodeServer } from '../harness/codeServer';
 import { finetuneExtensionPresent, finetuneVsix } from '../harness/extensions';
@@ -154,6 +155,33 @@ export async function assertNoTrainerLeft(server: CodeServer, { withinMs = 5_000
   const deadline = Date.now() + withinMs;
   while (trainerProcesses(server).length && Date.now() < deadline) await sleep(200);
   assert.deepEqual(trainerProcesses(server), [], 'no trainer process is left behind');
+}
+
+/** The Runs view's pane (open it with Fine-tune: Show runs). */
+function runsPane(wb: Workbench): Locator {
+  return wb.page.locator('.pane', { has: wb.page.locator('.pane-header', { hasText: /^\s*Runs/ }) });
+}
+
+/** The Runs view's rows (label and description), after Fine-tune: Show runs. */
+export async function runsViewRows(wb: Workbench): Promise<string[]> {
+  return (await runsPane(wb).locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+}
+
+/** Waits until a Runs view row matches `match` and returns it (the rows seen, in the error otherwise). */
+export async function waitForRunsViewRow(wb: Workbench, match: RegExp, { timeoutMs = 15_000 } = {}): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await runsViewRows(wb);
+    const row = rows.find((r) => match.test(r));
+    if (row) return row;
+    if (Date.now() > deadline) throw new Error(`no Runs view row matches ${match} within ${timeoutMs / 1000} s: ${rows.join(' | ') || 'no rows'}`);
+    await sleep(250);
+  }
+}
+
+/** Right-clicks the Runs view row that matches `match` and chooses `item` from its context menu. */
+export async function runsViewContextMenu(wb: Workbench, match: RegExp, item: string): Promise<void> {
+  await wb.contextMenu(async () => runsPane(wb).locator('.monaco-list-row', { hasText: match }).first(), item, `the Runs view's context menu of the row ${match}`);
 }
 
 /** Trains a run with the CLI (dist/cli.js) into the workspace, e.g. to have a model before the UI starts. */

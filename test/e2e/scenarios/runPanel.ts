@@ -5,7 +5,7 @@
 //   class distribution   .ft-class-chart .ft-bars aria-label "Class distribution: a 10, b 5."
 //   dataset error        .ft-dataset .ft-error-text
 //   buttons              #ft-start, #ft-cancel (header) / #ft-form-cancel, #ft-pick-folder
-//   run status           .ft-header .ft-badge.ft-status-<queued|running|completed|failed|cancelled>
+//   run status           .ft-header .ft-badge.ft-status-<queued|pending|running|completed|failed|cancelled>
 //   loss curve           the Loss card's figure.ft-chart aria-label "… at step N" (the last x drawn)
 //   failure message      #ft-failure-message
 //   confusion matrix     .ft-cm-cell with data-gold, data-predicted, data-count
@@ -14,7 +14,7 @@ import type { FrameLocator, Locator } from 'playwright-core';
 import { sleep } from '../harness/processes';
 import type { Workbench } from '../harness/workbench';
 
-const STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+const STATUSES = ['queued', 'pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type PanelStatus = (typeof STATUSES)[number];
 
 const count = (text: string) => Number(text.replace(/[^\d]/g, ''));
@@ -40,6 +40,11 @@ export class RunPanel {
 
   get datasetError(): Locator {
     return this.frame.locator('.ft-dataset .ft-error-text');
+  }
+
+  /** A form field's control by its key (webview-ui/views/fields.ts fieldId: "where" → #ft-f-where). */
+  field(key: string): Locator {
+    return this.frame.locator(`#ft-f-${key.replace(/[^\w-]/g, '-')}`);
   }
 
   get failureMessage(): Locator {

@@ -10,14 +10,8 @@ import { launcherFor } from '../../../src/launch/launcher';
 import type { FromTrainer } from '../../../src/protocol/trainer';
 import type { RunRecord } from '../../../src/protocol/types';
 import { RunManager } from '../../../src/host/runManager';
+import { requireSlurmOrSkip } from '../../slurmCluster';
 import { cli, ensureBuilt, finetune, lastJson, sample } from '../cliHelpers';
-
-function slurmUp(): string | undefined {
-  const which = spawnSync('sh', ['-c', 'command -v sbatch && sinfo -h -o %t'], { encoding: 'utf8', timeout: 20_000 });
-  if (which.status !== 0) return 'sbatch/sinfo not on the PATH or not answering';
-  if (!/idle|mix|alloc/.test(which.stdout)) return `no usable node (sinfo: ${which.stdout.trim().split('\n').pop()})`;
-  return undefined;
-}
 
 function record(dir: string): RunRecord {
   return JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as RunRecord;
@@ -53,12 +47,7 @@ describe('Slurm launcher, end to end (real slurmctld + slurmd)', function () {
   const common = ['--seed', '7', '--epochs', '3'];
 
   before(function () {
-    const missing = slurmUp();
-    if (missing) {
-      if (process.env.FINETUNE_SLURM === 'require') throw new Error(`FINETUNE_SLURM=require but Slurm is not usable: ${missing} (start it with .ci/slurm.sh)`);
-      console.log(`      (skipped: ${missing}; run .ci/slurm.sh to start a one-node Slurm, FINETUNE_SLURM=require to fail instead)`);
-      this.skip();
-    }
+    requireSlurmOrSkip(() => this.skip());
     ensureBuilt();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-slurm-'));
     runsDir = path.join(tmp, 'runs');
