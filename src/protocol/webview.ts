@@ -139,7 +139,19 @@ export type ToWebview =
   /** The answer to a "Try it" request (`id` echoes it): the model's prediction, or why there is none. */
   | { type: 'try-result'; id: number; prediction?: Prediction; error?: string }
 
-  | { type: 'data-issues'; status: 'running' | 'ready' | 'error'; report?: DataIssues; message?: string };
+  | { type: 'data-issues'; status: 'running' | 'ready' | 'error'; report?: DataIssues; message?: string }
+  /** A sweep started from this panel, re-read from its folder (sweep.json, the trials' run.json) as trials end. */
+  | { type: 'sweep-state'; sweep: SweepTable };
+
+/** The trials table: `best` is the trial chosen by validation macro-F1 only (summary.json's rule), or null. */
+export interface SweepTable {
+  sweep_dir: string;
+  running: boolean;
+  /** The varied settings, by option key (or seed), in grid order. */
+  keys: string[];
+  trials: { index: number; run_dir: string; options: Record<string, string>; status: string; valid_macro_f1: number | null; test_macro_f1: number | null; error?: string }[];
+  best: number | null;
+}
 
 // What the webview dereferences is checked here, so a host/webview mismatch shows a notice naming the
 // field instead of a blank panel. Unknown extra fields stay allowed (forward compatibility).
@@ -247,6 +259,16 @@ export const toWebview = tagged({
   'try-result': obj({ type: lit('try-result'), id: int, prediction: optional(obj({ label: str, score: anyNum, scores: record(anyNum), truncated: optional(bool) })), error: optional(str) }),
   /** The dataset's data issues (label suspects, duplicates, leakage), checked in the background before Start. */
   'data-issues': obj({ type: lit('data-issues'), status: oneOf(['running', 'ready', 'error'] as const), report: optional(dataIssues), message: optional(str) }),
+  'sweep-state': obj({
+    type: lit('sweep-state'),
+    sweep: obj({
+      sweep_dir: str,
+      running: bool,
+      keys: arr(str),
+      trials: arr(obj({ index: int, run_dir: str, options: record(str), status: str, valid_macro_f1: nullable(anyNum), test_macro_f1: nullable(anyNum), error: optional(str) })),
+      best: nullable(int),
+    }),
+  }),
 }) as unknown as Check<ToWebview>;
 
 // ---- webview → host -------------------------------------------------------------------------
@@ -254,8 +276,7 @@ export const toWebview = tagged({
 const optionValue = nullable(union(num, str, bool));
 
 /** The form's content when the user presses Start. Paths never come from here, only from dialogs. */
-export const startRun = obj({
-  type: lit('start'),
+const startRunShape = {
   ...runChoices,
   text_column: optional(str),
   label_column: optional(str),
@@ -264,8 +285,17 @@ export const startRun = obj({
   /** Where the run trains (the form shows the choice when Slurm is available); absent: the setting. */
   where: optional(oneOf(['local', 'slurm'] as const)),
   group_column: optional(str),
-});
+};
+export const startRun = obj({ type: lit('start'), ...startRunShape });
 export type StartRun = Infer<typeof startRun>;
+
+/** "Sweep…": the form's run plus up to 3 options to vary (by OptionSpec key, or seed), values as typed. */
+export const startSweep = obj({
+  type: lit('sweep'),
+  ...startRunShape,
+  grid: arr(obj({ key: str, values: arr(str, 20) }), 3),
+});
+export type StartSweep = Infer<typeof startSweep>;
 
 export const fromWebview = tagged({
   ready: obj({ type: lit('ready') }),
@@ -290,6 +320,10 @@ export const fromWebview = tagged({
   'audit-data': obj({ type: lit('audit-data') }),
   'export-issues': obj({ type: lit('export-issues') }),
   relabel: obj({ type: lit('relabel'), line: int, from: str, to: str }),
+  sweep: startSweep,
+  /** Trials table: compare these trials' runs / make one the active model (run folders of the panel's sweep only). */
+  'sweep-compare': obj({ type: lit('sweep-compare'), run_dirs: arr(str, 50) }),
+  'sweep-set-active': obj({ type: lit('sweep-set-active'), run_dir: str }),
 });
 export type FromWebview = Infer<typeof fromWebview>;
 

@@ -507,6 +507,61 @@ describe('run panel webview in chromium (harness)', function () {
     assert.equal(await page.$$eval('.ft-compare-metrics .ft-best', (c) => c.length > 0), true, 'best values marked');
   });
 
+  it('sweep: the trials table stars the validation-best trial, sorts by a clicked header, and sends Compare / Set as active', async () => {
+    const page = await open('sweep');
+    const order = () => page.$$eval('#ft-sweep-table tbody tr', (trs) => trs.map((tr) => Number(tr.getAttribute('data-trial'))));
+    assert.deepEqual(await order(), [4, 3, 1, 0, 2, 5], 'by validation macro-F1, best first; no score last');
+    assert.deepEqual(await page.$$eval('#ft-sweep-table tbody tr', (trs) => trs.filter((tr) => tr.querySelector('.ft-sweep-mark')?.textContent === '★').map((tr) => tr.getAttribute('data-trial'))), ['4'], 'one ★, on the validation-best trial (not trial 1, the test-best)');
+    assert.match((await page.textContent('#ft-sweep-table thead'))!, /Test macro-F1 \(not used for the choice\)/);
+    await page.click('#ft-sweep-table th[data-column="test"] button');
+    await settle(page);
+    assert.deepEqual(await order(), [1, 4, 3, 0, 2, 5]);
+    await page.click('#ft-sweep-table th[data-column="option:lr"] button');
+    await settle(page);
+    assert.deepEqual(await order(), [0, 1, 2, 3, 4, 5], 'lr ascending (numbers as numbers), ties by trial');
+    assert.equal(await page.getAttribute('#ft-sweep-table th[data-column="option:lr"]', 'aria-sort'), 'ascending');
+    await page.click('#ft-sweep-table th[data-column="option:lr"] button');
+    await settle(page);
+    assert.deepEqual(await order(), [4, 5, 2, 3, 0, 1]);
+
+    await page.click('#ft-sweep-table tr[data-trial="0"] vscode-button:has-text("Compare")');
+    await page.click('#ft-sweep-table tr[data-trial="3"] vscode-button:has-text("Set as active model")');
+    await settle(page);
+    const sent = (await facts(page)).sent;
+    const cmp = sent.find((m) => m.type === 'sweep-compare');
+    assert.ok(cmp && fromWebview(cmp) === '');
+    assert.deepEqual((cmp.run_dirs as string[]).map((d) => d.slice(-2)), ['t0', 't4'], 'one row compares with the best trial');
+    const active = sent.find((m) => m.type === 'sweep-set-active');
+    assert.match(active?.run_dir as string, /-t3$/);
+  });
+
+  it('Sweep… opens the options to vary, disables sending with the reason, and sends a sweep message', async () => {
+    const page = await open('new-run');
+    assert.equal(await page.isVisible('#ft-sweep-form'), false);
+    assert.equal(await page.isVisible('#ft-sweep-start'), false, 'Start sweep shows only once Sweep… is open');
+    await page.click('#ft-sweep-toggle');
+    await settle(page);
+    assert.ok(await page.isVisible('#ft-sweep-form'));
+    assert.match((await page.textContent('#ft-sweep-status'))!, /at least one/);
+    await page.check('#ft-sweep-pick-epochs');
+    await page.fill('#ft-sweep-values-epochs', '2, 0');
+    await settle(page);
+    assert.match((await page.textContent('#ft-sweep-error-epochs'))!, /“0”: Must be at least 1/);
+    assert.equal(await page.getAttribute('#ft-sweep-start', 'disabled'), '');
+    await page.fill('#ft-sweep-values-epochs', '2, 4');
+    await page.check('#ft-sweep-pick-lr');
+    await page.fill('#ft-sweep-values-lr', '0.1,0.5,1');
+    await settle(page);
+    assert.match((await page.textContent('#ft-sweep-status'))!, /^6 trials$/);
+    await page.click('#ft-sweep-start');
+    await settle(page);
+    const sweep = (await facts(page)).sent.find((m) => m.type === 'sweep');
+    assert.ok(sweep, 'sweep sent');
+    assert.equal(fromWebview(sweep), '');
+    assert.deepEqual(sweep.grid, [{ key: 'epochs', values: ['2', '4'] }, { key: 'lr', values: ['0.1', '0.5', '1'] }]);
+    assert.equal(await page.getAttribute('#ft-sweep-start', 'disabled'), '', 'no second sweep while the host answers');
+  });
+
   it('persists the run folder and form with setState, and survives a bad message', async () => {
     const page = await open('new-run');
     await page.fill('#ft-f-seed >> input', '1234');

@@ -3,7 +3,7 @@
  * fixtures for the webview's unit tests. Deterministic: a seeded generator, no clock, no randomness.
  */
 import type { DatasetSummary, MetricEvent, MetricsReport, OptionSpec, RunRecord } from '../../src/protocol/types';
-import type { BinaryTest, FormSchema, PredictionRow, PreviewRow, RunView, ToWebview } from '../../src/protocol/webview';
+import type { BinaryTest, FormSchema, PredictionRow, PreviewRow, RunView, SweepTable, ToWebview } from '../../src/protocol/webview';
 
 /** Mulberry32: small, seeded, good enough for fixtures. */
 export function rng(seed: number): () => number {
@@ -366,6 +366,37 @@ function init(view: 'new-run' | 'run' | 'compare', trusted = true, state = {}): 
   return { type: 'init', view, state, form: sampleSchema(trusted) };
 }
 
+/**
+ * A 6-trial sweep (lr × epochs) mid-way: trial 4 has the best validation macro-F1 (★), trial 1 the best test
+ * macro-F1 (which must not win), trial 2 failed, trial 5 still runs.
+ */
+export function sampleSweep(): SweepTable {
+  const dir = '/home/ada/projects/mail/.finetune/runs';
+  const rows: [string, string, string, number | null, number | null][] = [
+    ['0.1', '2', 'completed', 0.8123, 0.8011],
+    ['0.1', '4', 'completed', 0.8402, 0.8877],
+    ['0.5', '2', 'failed', null, null],
+    ['0.5', '4', 'completed', 0.8514, 0.8490],
+    ['1', '2', 'completed', 0.8731, 0.8602],
+    ['1', '4', 'running', null, null],
+  ];
+  return {
+    sweep_dir: `${dir}/sweeps/20251128-150000-sweep-spam`,
+    running: true,
+    keys: ['lr', 'epochs'],
+    trials: rows.map(([lr, epochs, status, valid, test], index) => ({
+      index,
+      run_dir: `${dir}/20251128-1500${String(index).padStart(2, '0')}-spam-t${index}`,
+      options: { lr, epochs },
+      status,
+      valid_macro_f1: valid,
+      test_macro_f1: test,
+      ...(status === 'failed' ? { error: 'The trainer process exited with code 1.' } : {}),
+    })),
+    best: 4,
+  };
+}
+
 /** The scenes the harness can play, by name. */
 export function scenes(): Record<string, ToWebview[]> {
   const ds = sampleDataset();
@@ -458,5 +489,6 @@ export function scenes(): Record<string, ToWebview[]> {
       },
     ],
     compare: [init('compare'), { type: 'compare', runs: [cmpA.run, cmpB, cmpC] }],
+    sweep: [init('new-run'), { type: 'dataset', ...ds }, { type: 'sweep-state', sweep: sampleSweep() }],
   };
 }

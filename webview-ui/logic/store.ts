@@ -8,7 +8,7 @@
 import type { DataIssues } from '../../src/protocol/dataIssues';
 import type { DatasetSummary, MetricEvent, Prediction, RunRecord } from '../../src/protocol/types';
 import { RUN_STATUSES, type RunStatus as StoredRunStatus } from '../../src/protocol/vocabulary';
-import type { BinaryTest, FormDraft, FormSchema, PanelState, PredictionRow, PreviewRow, RunView, ToWebview } from '../../src/protocol/webview';
+import type { BinaryTest, FormDraft, FormSchema, PanelState, PredictionRow, PreviewRow, RunView, SweepTable, ToWebview } from '../../src/protocol/webview';
 import type { MistakeFilter } from './confusion';
 import { lastPhase } from './curves';
 import { ProgressTracker } from '../../src/protocol/progress';
@@ -76,6 +76,8 @@ export interface AppState {
   pickedFolders: string[];
   dataset: DatasetSlice;
   dataIssues: DataIssuesSlice;
+  /** The sweep started from this panel (its trials table), once the host has read its folder. */
+  sweep?: SweepTable;
   run: RunSlice;
   compare: RunView[];
   filter?: MistakeFilter;
@@ -233,6 +235,8 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
       return { ...s, view: 'compare', compare: a.runs };
     case 'notice':
       return notice(s, a.level, a.message);
+    case 'sweep-state':
+      return { ...s, sweep: a.sweep };
     case 'ui/draft':
       return { ...s, draft: a.draft, panel: { ...s.panel, form: a.draft } };
     case 'ui/filter':

@@ -11,6 +11,7 @@ import { baseName, formatCount } from '../logic/format';
 import { FamilyName, familyFor, familyForm, isLocalPath, isTransformer, rawDefault, validateDraft, Validation } from '../logic/form';
 import { AppState, isActive } from '../logic/store';
 import { Control, Fields } from './fields';
+import { SweepFormView } from './sweep';
 
 const WHERE: Record<'local' | 'slurm', { value: string; label: string; description: string }> = {
   local: { value: 'local', label: 'This machine', description: 'A child process of the editor' },
@@ -47,12 +48,15 @@ export class FormView implements View {
   private readonly fields = new Fields(() => undefined);
   private modelHelp = h('div', { class: 'ft-hint' });
   private validation?: Validation;
+  /** "Sweep…" next to Start, and the section it opens under the form. */
+  private readonly sweep: SweepFormView;
 
   constructor(private readonly ctx: Ctx) {
     this.startButton = button('Start training', () => this.start(), { icon: 'play', id: 'ft-start' });
     this.cancelButton = button('Cancel', () => this.ctx.post({ type: 'cancel' }), { icon: 'debug-stop', secondary: true, id: 'ft-form-cancel' });
-    this.element = section('ft-form', 'Hyperparameters', this.meta, this.body);
-    this.actionBar = h('div', { class: 'ft-action-bar', attrs: { role: 'region', 'aria-label': 'Start the run' } }, this.startButton, this.cancelButton, this.choice, this.status);
+    this.sweep = new SweepFormView(ctx);
+    this.element = section('ft-form', 'Hyperparameters', this.meta, this.body, this.sweep.element);
+    this.actionBar = h('div', { class: 'ft-action-bar', attrs: { role: 'region', 'aria-label': 'Start the run' } }, this.startButton, this.sweep.toggle, this.sweep.send, this.cancelButton, this.choice, this.status);
   }
 
   update(s: AppState): void {
@@ -70,6 +74,7 @@ export class FormView implements View {
     this.reason.textContent = s.autoDefaults?.reason ?? '';
     this.reason.hidden = !s.autoDefaults;
     this.refresh(s);
+    this.sweep.update(s);
   }
 
   // ---- structure -----------------------------------------------------------------------------

@@ -12,8 +12,8 @@ import type { FromTrainer, TrainRequest } from '../../protocol/trainer';
 import { formatMetric, formatPercent } from '../../protocol/format';
 import { progressLine, ProgressTracker } from '../../protocol/progress';
 import { modelLabel, runDisplayName, shortRunId } from '../../protocol/runName';
-import type { MetricEvent, Prediction } from '../../protocol/types';
-import { type BinaryTest, fromWebview, FromWebview, PanelState, panelState, type RunView, ToWebview } from '../../protocol/webview';
+import type { MetricEvent, OptionSpec, Prediction } from '../../protocol/types';
+import { type BinaryTest, fromWebview, FromWebview, PanelState, panelState, type RunView, type StartSweep, ToWebview } from '../../protocol/webview';
 import { checkedPanelState, datasetPathProblem } from '../../runs/trust';
 import { folderPolicy } from '../commands/activeModel';
 import type { ManagedRun } from '../runManager';
@@ -24,6 +24,7 @@ import type { DataIssues } from '../../protocol/dataIssues';
 import { exportIssues, relabelInFile } from './dataIssues';
 import { extensionBundle, launcherFor } from '../../launch/launcher';
 import { panelHtml } from './html';
+import { PanelSweep, sweepArgv } from './sweepRunner';
 import { readBinary, readMisclassified, readRunView } from './runData';
 import type { Services } from './services';
 import { Cancelled } from '../../ml/cancel';
@@ -38,6 +39,8 @@ export class RunPanel {
   private static readonly open = new Set<RunPanel>();
   private readonly disposables: vscode.Disposable[] = [];
   private run?: ManagedRun;
+  /** The sweep this panel started ("Sweep…"), followed from its folder. */
+  private sweep?: PanelSweep;
   private runListeners: (() => void)[] = [];
   /** A final state (finished / failed / cancelled) was sent for the attached run. */
   private terminalPosted = false;
@@ -178,9 +181,20 @@ export class RunPanel {
         return this.inspect();
       case 'start':
         return this.start(msg);
+      case 'sweep':
+        return this.startSweep(msg);
+      case 'sweep-compare': {
+        const dirs = msg.run_dirs.filter((d) => this.sweep?.runDirs.has(d));
+        if (dirs.length >= 2) RunPanel.compare(this.services, dirs); // what finetune.compareRuns opens
+        return;
+      }
+      case 'sweep-set-active':
+        if (this.sweep?.runDirs.has(msg.run_dir)) await vscode.commands.executeCommand('finetune.setActiveModel', msg.run_dir);
+        return;
       case 'cancel':
         // Nothing to cancel here (the run ended while the message was on its way, or this panel was
         // restored without its process): resend the run's real state so the panel cannot stay "Cancelling".
+        if (this.sweep?.running) this.sweep.cancel();
         if (this.run?.active) this.run.cancel();
         else await this.sync();
         return;
@@ -394,24 +408,71 @@ export class RunPanel {
       this.post({ type: 'notice', level: 'warning', message: 'A run is already in progress in this panel.' });
       return;
     }
+    const request = this.requestFor(msg);
+    if (!request) return;
+    const settings = readSettings(this.services.context.globalStorageUri);
+    const dataset = request.dataset;
+    const model = request.model;
+    this.services.output.appendLine(`[run] start ${path.basename(dataset)} with ${model}`);
+    const where = msg.where ?? settings.launcher;
+    const run = this.services.manager.start(request, where === 'local' ? undefined : launcherFor(where, { bundle: extensionBundle(this.services.context.extensionUri.fsPath), slurm: settings.slurm }));
+    this.attach(run);
+    this.services.runsChanged.fire();
+    if (run.state === 'queued') this.post({ type: 'run-queued', position: this.services.manager.queuePosition(run) });
+    showProgressNotification(this.services, run, managedRunName(run));
+  }
+
+  /** "Sweep…": `finetune sweep` as a child process (src/cli/sweep.ts), its folder followed into the trials table. */
+  private async startSweep(msg: StartSweep): Promise<void> {
+    this.stopAudit();
+    if (this.sweep?.running) {
+      this.post({ type: 'notice', level: 'warning', message: 'A sweep is already in progress in this panel.' });
+      return;
+    }
+    const request = this.requestFor(msg);
+    if (!request) return;
+    const settings = readSettings(this.services.context.globalStorageUri);
+    const familyName = familyFor(request.model, request.mode ?? 'head');
+    const family = (await this.services.manager.describeFamilies()).find((f) => f.name === familyName);
+    if (!family) throw new Error(`${familyName} models are not available`);
+    const flags = new Map(family.options.map((o) => [(o as OptionSpec).key, (o as OptionSpec).flag]));
+    const where = msg.where ?? settings.launcher;
+    const argv = sweepArgv(request, flags, msg.grid, where, where === 'local' ? settings.maxConcurrentRuns : undefined);
+    this.services.output.appendLine(`[sweep] finetune ${argv.join(' ')}`);
+    this.sweep?.dispose();
+    const sweep = new PanelSweep(
+      extensionBundle(this.services.context.extensionUri.fsPath),
+      argv,
+      msg.grid.map((g) => g.key),
+      (table) => {
+        this.post({ type: 'sweep-state', sweep: table });
+        this.services.runsChanged.fire();
+      },
+      (message) => this.post({ type: 'notice', level: 'error', message: `The sweep did not start: ${message}` }),
+    );
+    this.sweep = sweep;
+  }
+
+  /** The train request a start or sweep message asks for, after the model checks; undefined (with a notice) if refused. */
+  private requestFor(msg: Extract<FromWebview, { type: 'start' | 'sweep' }>): TrainRequest | undefined {
     const dataset = this.state.datasetPath;
-    if (!dataset) return;
+    if (!dataset) return undefined;
     const model = msg.model.trim();
     if (model !== 'ngram' && looksLocal(model)) {
       if (!this.pickedFolders.has(model)) {
         this.post({ type: 'notice', level: 'error', message: 'Choose a local model folder with "Local folder…" (paths are only taken from the folder dialog, earlier runs and settings).' });
-        return;
+        return undefined;
       }
       if (!vscode.workspace.isTrusted) {
         this.post({ type: 'notice', level: 'error', message: 'This workspace is not trusted: local model folders are disabled. Trust the workspace, or use ngram or a Hub model.' });
-        return;
+        return undefined;
       }
     } else if (model !== 'ngram' && !isHubId(model)) {
       this.post({ type: 'notice', level: 'error', message: `"${model}" is not a Hub model id (owner/name).` });
-      return;
+      return undefined;
     }
     const settings = readSettings(this.services.context.globalStorageUri);
-    const request: TrainRequest = {
+    return {
       dataset,
       model,
       ...(model === 'ngram' ? {} : { mode: msg.mode }),
@@ -427,13 +488,6 @@ export class RunPanel {
       ...(msg.group_column ? { group_column: msg.group_column } : {}),
       ...(settings.cacheDir ? { cache_dir: settings.cacheDir } : {}),
     };
-    this.services.output.appendLine(`[run] start ${path.basename(dataset)} with ${model}`);
-    const where = msg.where ?? settings.launcher;
-    const run = this.services.manager.start(request, where === 'local' ? undefined : launcherFor(where, { bundle: extensionBundle(this.services.context.extensionUri.fsPath), slurm: settings.slurm }));
-    this.attach(run);
-    this.services.runsChanged.fire();
-    if (run.state === 'queued') this.post({ type: 'run-queued', position: this.services.manager.queuePosition(run) });
-    showProgressNotification(this.services, run, managedRunName(run));
   }
 
   /** Forward a managed run's messages to the webview (and remember its folder for replays). */
@@ -538,6 +592,7 @@ export class RunPanel {
 
   dispose(): void {
     this.stopAudit();
+    this.sweep?.dispose();
     RunPanel.open.delete(this);
     this.detach();
     for (const d of this.disposables) d.dispose();
