@@ -304,22 +304,30 @@ export async function listRuns(runsDir: string): Promise<RunListing[]> {
   return shown.sort((a, b) => (b.record?.created_at ?? b.id).localeCompare(a.record?.created_at ?? a.id));
 }
 
-/** metrics.jsonl events, skipping a torn or corrupt line (a crash mid-append). */
-export async function readMetrics(dir: string): Promise<MetricEvent[]> {
+/**
+ * The objects of a JSON Lines file in a run folder, skipping a torn or corrupt line (a crash mid-append);
+ * undefined when the file cannot be read.
+ */
+export async function readJsonLines<T>(file: string): Promise<T[] | undefined> {
   let text: string;
   try {
-    text = await fsp.readFile(path.join(dir, METRICS_JSONL), 'utf8');
+    text = await fsp.readFile(file, 'utf8');
   } catch {
-    return [];
+    return undefined;
   }
-  const out: MetricEvent[] = [];
+  const out: T[] = [];
   for (const line of text.split('\n')) {
     if (!line) continue;
     try {
-      out.push(JSON.parse(line) as MetricEvent);
+      out.push(JSON.parse(line) as T);
     } catch {
       /* torn line */
     }
   }
   return out;
+}
+
+/** metrics.jsonl events, skipping a torn or corrupt line (a crash mid-append). */
+export async function readMetrics(dir: string): Promise<MetricEvent[]> {
+  return (await readJsonLines<MetricEvent>(path.join(dir, METRICS_JSONL))) ?? [];
 }

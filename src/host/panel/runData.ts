@@ -1,8 +1,7 @@
 /** Reading a run folder for the panel: the record, its events, the misclassified test examples. */
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { BinaryTest, PredictionRow, RunView } from '../../protocol/webview';
-import { PREDICTIONS_JSONL, readMetrics, readRun } from '../../runs/runFolder';
+import { PREDICTIONS_JSONL, readJsonLines, readMetrics, readRun } from '../../runs/runFolder';
 
 export async function readRunView(runDir: string): Promise<RunView | undefined> {
   const listing = await readRun(runDir);
@@ -15,23 +14,12 @@ export async function readRunView(runDir: string): Promise<RunView | undefined> 
 
 /** Misclassified test rows from predictions.jsonl (most confident mistakes first), capped. */
 export async function readMisclassified(runDir: string, limit = 500): Promise<PredictionRow[]> {
-  let text: string;
-  try {
-    text = await fsp.readFile(path.join(runDir, PREDICTIONS_JSONL), 'utf8');
-  } catch {
-    return [];
-  }
-  const rows: PredictionRow[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    try {
-      const r = JSON.parse(line) as PredictionRow;
-      if (r.gold !== r.predicted) rows.push({ line: r.line, text: r.text, gold: r.gold, predicted: r.predicted, score: r.score });
-    } catch {
-      /* torn line */
-    }
-  }
-  return rows.sort((a, b) => b.score - a.score).slice(0, limit);
+  const rows = (await readJsonLines<PredictionRow>(path.join(runDir, PREDICTIONS_JSONL))) ?? [];
+  return rows
+    .filter((r) => r.gold !== r.predicted)
+    .map((r) => ({ line: r.line, text: r.text, gold: r.gold, predicted: r.predicted, score: r.score }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, limit);
 }
 
 /**
@@ -43,25 +31,15 @@ export async function readBinary(runDir: string, view: RunView): Promise<BinaryT
   if (!test || test.labels.length !== 2) return undefined;
   const [a, b] = test.per_class;
   const [positive, negative] = a.support < b.support ? [a.label, b.label] : [b.label, a.label];
-  let text: string;
-  try {
-    text = await fsp.readFile(path.join(runDir, PREDICTIONS_JSONL), 'utf8');
-  } catch {
-    return undefined;
-  }
+  const rows = await readJsonLines<{ gold: string; probabilities?: Record<string, number> }>(path.join(runDir, PREDICTIONS_JSONL));
+  if (!rows) return undefined;
   const scores: number[] = [];
   const gold: number[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    try {
-      const r = JSON.parse(line) as { gold: string; probabilities?: Record<string, number> };
-      const p = r.probabilities?.[positive];
-      if (typeof p !== 'number' || !Number.isFinite(p)) return undefined;
-      scores.push(p);
-      gold.push(r.gold === positive ? 1 : 0);
-    } catch {
-      /* torn line */
-    }
+  for (const r of rows) {
+    const p = r.probabilities?.[positive];
+    if (typeof p !== 'number' || !Number.isFinite(p)) return undefined;
+    scores.push(p);
+    gold.push(r.gold === positive ? 1 : 0);
   }
   return scores.length ? { positive, negative, scores, gold } : undefined;
 }
