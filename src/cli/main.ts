@@ -3,6 +3,7 @@
  * Exit codes: 0 ok, 1 run failed, 2 bad usage or input, 130 interrupted (Ctrl-C).
  */
 import { DataError } from '../ml/data/types';
+import { errorKindOf } from '../ml/errorKind';
 import { CancelledError, UsageError } from '../ml/family';
 import { VERSION } from '../ml/env';
 import { auditCommand } from './audit';
@@ -48,21 +49,28 @@ export async function main(argv: string[], io: Io): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof DataError) {
-      io.stderr.write(`finetune ${name}: ${e.message}\n`);
-      return EXIT.usage;
-    }
-    if (e instanceof CancelledError || io.signal.aborted) {
-      const dir = (e as { runDir?: string }).runDir;
-      io.stderr.write(`finetune ${name}: cancelled${dir ? ` (run marked cancelled: ${dir})` : ''}\n`);
-      return EXIT.interrupted;
-    }
-    const dir = (e as { runDir?: string }).runDir;
-    io.stderr.write(`finetune ${name}: failed: ${(e as Error).message}${dir ? `\n  run marked failed: ${dir}` : ''}\n`);
-    if (io.env.FINETUNE_DEBUG) io.stderr.write(`${(e as Error).stack}\n`);
-    else io.stderr.write('  (set FINETUNE_DEBUG=1 to see the stack trace)\n');
-    return EXIT.failed;
+    return reportFailure(name, e, io);
   }
+}
+
+/** How a command that threw ends: the sentence on stderr and the exit code (see the contract above). */
+export function reportFailure(name: string, e: unknown, io: Pick<Io, 'stderr' | 'env' | 'signal'>): number {
+  if (e instanceof UsageError || e instanceof DataError) {
+    io.stderr.write(`finetune ${name}: ${e.message}\n`);
+    return EXIT.usage;
+  }
+  if (e instanceof CancelledError || io.signal.aborted) {
+    const dir = (e as { runDir?: string }).runDir;
+    io.stderr.write(`finetune ${name}: cancelled${dir ? ` (run marked cancelled: ${dir})` : ''}\n`);
+    return EXIT.interrupted;
+  }
+  const dir = (e as { runDir?: string }).runDir;
+  io.stderr.write(`finetune ${name}: failed: ${(e as Error).message}${dir ? `\n  run marked failed: ${dir}` : ''}\n`);
+  // A full disk is no bug: the message names the file and the fix, a stack trace would only hide it.
+  if (errorKindOf(e) === 'disk-full') return EXIT.failed;
+  if (io.env.FINETUNE_DEBUG) io.stderr.write(`${(e as Error).stack}\n`);
+  else io.stderr.write('  (set FINETUNE_DEBUG=1 to see the stack trace)\n');
+  return EXIT.failed;
 }
 
 if (require.main === module) {

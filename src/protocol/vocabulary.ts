@@ -70,10 +70,11 @@ export function familyFor(model: string, mode: Mode | undefined): FamilyName {
 }
 
 /**
- * Why a run or a request failed: bad data (file, line, fix), bad usage (flags, model), cancelled, a bug
+ * Why a run or a request failed: bad data (file, line, fix), bad usage (flags, model), cancelled, the disk
+ * (or quota) full while writing (the message names the file; the fix is to free space and rerun), a bug
  * (internal), or a process that died (crash, seen only by the side that watched it die).
  */
-export const ERROR_KINDS = ['data', 'usage', 'cancelled', 'internal', 'crash'] as const;
+export const ERROR_KINDS = ['data', 'usage', 'cancelled', 'disk-full', 'internal', 'crash'] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 /** The kinds a process can report about itself (not crash). */
-export const SELF_ERROR_KINDS = ['data', 'usage', 'cancelled', 'internal'] as const;
+export const SELF_ERROR_KINDS = ['data', 'usage', 'cancelled', 'disk-full', 'internal'] as const;

@@ -5,7 +5,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Prediction } from '../protocol/types';
-import { tempPathFor } from '../runs/atomic';
+import { asWriteError, tempPathFor } from '../runs/atomic';
 
 export interface FileItem {
   /** 1-based line in the source file (where the row starts). */
@@ -49,18 +49,26 @@ export class PredictionsWriter {
   }
 
   async write(items: readonly FileItem[], predictions: readonly Prediction[]): Promise<void> {
-    this.handle ??= await fsp.open(this.tmp, 'w');
     let chunk = '';
     items.forEach((item, i) => (chunk += predictionLine(item, predictions[i])));
-    await this.handle.write(chunk);
+    try {
+      this.handle ??= await fsp.open(this.tmp, 'w');
+      await this.handle.write(chunk);
+    } catch (e) {
+      throw asWriteError(e, this.target);
+    }
   }
 
   async commit(): Promise<void> {
-    this.handle ??= await fsp.open(this.tmp, 'w');
-    await this.handle.sync();
-    await this.handle.close();
-    this.handle = undefined;
-    await fsp.rename(this.tmp, this.target);
+    try {
+      this.handle ??= await fsp.open(this.tmp, 'w');
+      await this.handle.sync();
+      await this.handle.close();
+      this.handle = undefined;
+      await fsp.rename(this.tmp, this.target);
+    } catch (e) {
+      throw asWriteError(e, this.target);
+    }
   }
 
   async abort(): Promise<void> {

@@ -116,7 +116,7 @@ export function showFailure(services: Services, e: unknown): void {
   if (err.kind === 'cancelled') return;
   services.output.appendLine(`[inline] ${err.kind}: ${err.message}`);
   for (const line of err.stderrTail) services.output.appendLine(`[inline]   ${line}`);
-  if (err.kind === 'usage' || err.kind === 'data') {
+  if (err.kind === 'usage' || err.kind === 'data' || err.kind === 'disk-full') {
     void vscode.window.showErrorMessage(`Fine-tune: ${err.message}`);
     return;
   }

@@ -668,7 +668,8 @@ async function reportOutcome(services: Services, run: ManagedRun, state: string,
   } else if (state === 'failed') {
     services.output.appendLine(`[run] ${name} failed: ${run.error?.message ?? 'unknown error'}`);
     for (const line of run.stderrTail) services.output.appendLine(`  ${line}`);
-    if (run.error?.kind === 'crash' || run.error?.kind === 'internal') {
+    // A full disk's message names the file and the fix (free space and rerun).
+    if (run.error?.kind === 'crash' || run.error?.kind === 'internal' || run.error?.kind === 'disk-full') {
       const choice = await vscode.window.showErrorMessage(`Fine-tune: ${name} failed: ${run.error.message}`, 'Show output');
       if (choice) services.output.show();
     }

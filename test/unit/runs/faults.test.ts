@@ -5,9 +5,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { reportFailure } from '../../../src/cli/main';
+import { errorKindOf } from '../../../src/ml/errorKind';
 import { loadClassifier } from '../../../src/ml/families';
 import { DiskFullError, writeDirAtomic, writeFileAtomic } from '../../../src/runs/atomic';
 import { listRuns, runsDirProblem } from '../../../src/runs/runFolder';
+import { PredictionsWriter } from '../../../src/worker/fileItems';
 import { ensureBuilt, finetune, lastJson, sample } from '../cliHelpers';
 
 function litter(dir: string): string[] {
@@ -51,9 +54,10 @@ describe('faults: disk full, litter, runs directory, odd run.json, damaged weigh
       assert.equal(j.status, 'failed');
       assert.match(String(j.error), /^disk full while writing .*, free space and rerun$/);
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-      const record = JSON.parse(fs.readFileSync(path.join(String(j.run_dir), 'run.json'), 'utf8')) as { status: string; error: { message: string } };
+      const record = JSON.parse(fs.readFileSync(path.join(String(j.run_dir), 'run.json'), 'utf8')) as { status: string; error: { message: string; kind: string } };
       assert.equal(record.status, 'failed');
       assert.match(record.error.message, /disk full while writing/);
+      assert.equal(record.error.kind, 'disk-full');
       assert.deepEqual(litter(runs), []);
     } finally {
       spawnSync('umount', [mnt]);
@@ -88,6 +92,43 @@ describe('faults: disk full, litter, runs directory, odd run.json, damaged weigh
       promises.open = realOpen;
     }
     assert.deepEqual(fs.readdirSync(path.dirname(target)), []);
+  });
+
+  it('a full disk has its own error kind (run.json, the worker, the CLI): DiskFullError and raw ENOSPC/EDQUOT alike', async () => {
+    const raw = (code: string) => Object.assign(new Error(`${code}: no space left on device, write`), { code });
+    assert.equal(errorKindOf(new DiskFullError('/x/model')), 'disk-full');
+    assert.equal(errorKindOf(raw('ENOSPC')), 'disk-full');
+    assert.equal(errorKindOf(raw('EDQUOT')), 'disk-full');
+    assert.equal(errorKindOf(raw('EACCES')), 'internal');
+    // The worker's Classify-file writer names its target and leaves no temp file.
+    const out = path.join(dir, 'classify', 'notes.predictions.jsonl');
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const writer = new PredictionsWriter(out);
+    const promises = fs.promises as unknown as { open: typeof fs.promises.open };
+    const realOpen = promises.open;
+    promises.open = (async (...args: Parameters<typeof fs.promises.open>) => {
+      const fh = await realOpen(...args);
+      fh.write = (async () => {
+        throw raw('ENOSPC');
+      }) as typeof fh.write;
+      return fh;
+    }) as typeof fs.promises.open;
+    try {
+      await assert.rejects(writer.write([{ line: 1, text: 'hi' }], [{ label: 'a', score: { a: 1 } } as never]), (e: unknown) => {
+        assert.ok(e instanceof DiskFullError);
+        assert.equal((e as Error).message, `disk full while writing ${out}, free space and rerun`);
+        return true;
+      });
+    } finally {
+      promises.open = realOpen;
+    }
+    await writer.abort();
+    assert.deepEqual(fs.readdirSync(path.dirname(out)), []);
+    // The CLI: exit 1 (a run failed), the message with its fix, no stack-trace hint.
+    let err = '';
+    const io = { stderr: { write: (s: string) => ((err += s), true) }, env: {}, signal: new AbortController().signal };
+    assert.equal(reportFailure('train', new DiskFullError('/runs/r1/model'), io as never), 1);
+    assert.match(err, /^finetune train: failed: disk full while writing \/runs\/r1\/model, free space and rerun\n$/);
   });
 
   it('killed runs leave temp files that `finetune runs` and the next run remove (a live writer keeps its own)', async () => {
