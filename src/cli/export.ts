@@ -18,6 +18,7 @@ export const exportCommand: Command = {
     const result = await exportTextClassification(path.resolve(io.cwd, positionals[0]), path.resolve(io.cwd, positionals[1]), {
       quantize: flags.get('quantize') !== false,
       cacheDir: str(flags, 'cache-dir') ?? defaultCacheDir(),
+      signal: io.signal,
     });
     if (flags.get('json')) {
       io.stdout.write(JSON.stringify(result) + '\n');

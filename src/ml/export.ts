@@ -8,6 +8,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { readManifest, resolveModelDir } from './families';
+import { checkpoint } from './cancel';
 import { UsageError } from './family';
 import { parseModel, serializeModel, type Model } from './onnx';
 import { writeTextClassificationFolder } from './finetune/classifier';
@@ -18,7 +19,13 @@ export interface ExportOptions {
   quantize?: boolean;
   /** Where Hub encoders are cached (frozen-encoder runs reference their encoder there). */
   cacheDir?: string;
+  /** Cancels between phases and between the quantizer's nodes; nothing is written once cancelled. */
+  signal?: AbortSignal;
+  /** The phase ('building' | 'quantizing' | 'writing'), with nodes done of all while quantizing. */
+  onProgress?: (phase: ExportPhase, done?: number, total?: number) => void;
 }
+
+export type ExportPhase = 'building' | 'quantizing' | 'writing';
 
 export interface ExportResult {
   folder: string;
@@ -52,6 +59,8 @@ export async function exportTextClassification(runOrModelDir: string, outFolder:
   let sourceDir: string;
   let maxLength: number | 'graph';
   let notes: string[] = [];
+  opts.onProgress?.('building');
+  await checkpoint(opts.signal);
   if (manifest.family === 'encoder') {
     const { encoderExport } = await import('./encoder/export.js');
     const built = await encoderExport(modelDir, manifest, opts.cacheDir);
@@ -70,10 +79,14 @@ export async function exportTextClassification(runOrModelDir: string, outFolder:
   let quantized: Uint8Array | undefined;
   let report: QuantizeReport | undefined;
   if (opts.quantize !== false) {
-    const q = quantizeDynamic(model);
+    opts.onProgress?.('quantizing', 0, model.graph?.node.length ?? 0);
+    const q = await quantizeDynamic(model, { signal: opts.signal, onProgress: (done, total) => opts.onProgress?.('quantizing', done, total) });
+    await checkpoint(opts.signal);
     quantized = serializeModel(q.model);
     report = q.report;
   }
+  await checkpoint(opts.signal);
+  opts.onProgress?.('writing');
   await writeTextClassificationFolder(outFolder, { sourceDir, labels: manifest.labels, maxLength, onnx, quantized });
   const files: string[] = [];
   const walk = async (dir: string, rel = ''): Promise<void> => {

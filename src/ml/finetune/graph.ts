@@ -22,6 +22,7 @@ import { fuseLayerNorms } from '../autograd/fuse';
 import { probeShapes } from '../autograd/probe';
 import { encoderParams, selectTrainable, type ParamInfo } from './params';
 import { addPooling, type Pooling } from '../onnx/pooling';
+import { checkpoint } from '../cancel';
 
 export type { Pooling };
 
@@ -51,6 +52,8 @@ export interface TrainingGraphOptions extends HeadOptions {
   /** Initial head weights (W [hidden, K] row-major, b [K]); default small random (from `seed`). */
   head?: { weight: Float32Array; bias: Float32Array };
   seed?: number;
+  /** Cancels the build between its stages (checkpoint), so Cancel lands within a second here too. */
+  signal?: AbortSignal;
 }
 
 export interface TrainableParam {
@@ -202,9 +205,12 @@ function moveToInputs(graph: Graph, names: string[]): void {
 export async function buildTrainingModel(encoder: Model, opts: TrainingGraphOptions, what = 'model.onnx'): Promise<BuiltGraph> {
   checkTrainable(encoder, what);
   const ortModule = (await import('../runtime/ort.js')).ort;
+  await checkpoint(opts.signal);
   const model = cloneMessage(encoder);
+  await checkpoint(opts.signal);
   liftOpset(model);
   fuseLayerNorms(model);
+  await checkpoint(opts.signal);
   const graph = model.graph!;
   if (graph.output.length === 0) throw new GradientError(`${what}: the encoder graph has no output`);
   const hiddenState = (graph.output.find((o) => o.name === 'last_hidden_state') ?? graph.output[0]).name!;
@@ -252,7 +258,9 @@ export async function buildTrainingModel(encoder: Model, opts: TrainingGraphOpti
   for (const s of samples) for (const p of params) s[p.name] = new ortModule.Tensor('float32', p.init, p.dims);
   graph.output.push({ name: loss });
   const shapes = await probeShapes(model, samples);
+  await checkpoint(opts.signal);
   const { gradients, pathNodes } = buildBackward(model, { loss, wrt: params.map((p) => p.name), shapes, prefix: 'grad/' });
+  await checkpoint(opts.signal);
   const missing = params.filter((p) => !gradients.has(p.name));
   if (missing.length) {
     // Weights the loss does not reach (e.g. a pooler the encoder output skips) stay frozen.
@@ -271,6 +279,7 @@ export async function buildTrainingModel(encoder: Model, opts: TrainingGraphOpti
   } else {
     addAdamW(b, graph, trained, gradients, opts.optimizer);
   }
+  await checkpoint(opts.signal);
   return { model, encoderInputs, params: trained, hidden, pathNodes };
 }
 

@@ -10,6 +10,7 @@
 import { GraphBuilder } from '../onnx/graph';
 import { cloneMessage, DataType, type Model, type TensorProto } from '../onnx/proto';
 import { elementCount, tensorValues } from '../onnx/tensor';
+import { checkpoint } from '../cancel';
 
 export interface QuantizeReport {
   matmuls: number;
@@ -46,9 +47,18 @@ export function quantizeSymmetric(w: Float32Array, rows: number, cols: number, a
   return { q, scales };
 }
 
+export interface QuantizeOptions {
+  minEmbeddingElements?: number;
+  /** Checked between nodes (a MiniLM takes over a second in all; its largest node, the embedding table, ~0.5 s). */
+  signal?: AbortSignal;
+  /** Nodes done of all nodes, after each node. */
+  onProgress?: (done: number, total: number) => void;
+}
+
 /** Returns a quantized copy of `model` (which is left unchanged). */
-export function quantizeDynamic(model: Model, opts: { minEmbeddingElements?: number } = {}): { model: Model; report: QuantizeReport } {
+export async function quantizeDynamic(model: Model, opts: QuantizeOptions = {}): Promise<{ model: Model; report: QuantizeReport }> {
   const minEmbedding = opts.minEmbeddingElements ?? MIN_EMBEDDING_ELEMENTS;
+  await checkpoint(opts.signal);
   const out = cloneMessage(model);
   const graph = out.graph!;
   const inits = new Map(graph.initializer.map((t) => [t.name ?? '', t]));
@@ -78,7 +88,11 @@ export function quantizeDynamic(model: Model, opts: { minEmbeddingElements?: num
     return t !== undefined && t.dataType === DataType.FLOAT && t.dims.length === 2;
   };
 
+  let nodesDone = 0;
   for (const node of original) {
+    await checkpoint(opts.signal);
+    if (nodesDone > 0) opts.onProgress?.(nodesDone, original.length);
+    nodesDone++;
     const op = node.opType;
     const plain = (node.domain ?? '') === '';
     if (plain && op === 'MatMul' && isFloatMatrix(node.input[1])) {
@@ -105,5 +119,6 @@ export function quantizeDynamic(model: Model, opts: { minEmbeddingElements?: num
   const used = new Set(graph.node.flatMap((n) => n.input));
   for (const o of graph.output) used.add(o.name ?? '');
   graph.initializer = graph.initializer.filter((t) => used.has(t.name ?? ''));
+  opts.onProgress?.(original.length, original.length);
   return { model: out, report };
 }

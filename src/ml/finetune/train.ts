@@ -78,20 +78,29 @@ export async function trainFinetune(
       trainLayers: o.trainLayers,
       optimizer: { ...DEFAULT_ADAMW, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm },
       seed: input.seed,
+      signal,
     },
     env.what,
   );
   const graphBuildSeconds = (performance.now() - t0) / 1000;
   const trainer = await GraphTrainer.create(built, k, env.session);
-  const evalModel = buildClassifierModel(encoder, {
-    numLabels: k,
-    pooling: o.pooling,
-    dropout: 0,
-    hidden: built.hidden,
-    head: { weight: new Float32Array(built.hidden * k), bias: new Float32Array(k) },
-    paramsAsInputs: built.params.map((p) => p.name),
-  });
-  const evalSession = await ort.InferenceSession.create(serializeModel(evalModel), sessionOptions(env.session));
+  let evalSession: ort.InferenceSession;
+  try {
+    // Creating the sessions runs off the event loop; a Cancel meanwhile is seen before the eval graph is built.
+    await checkpoint(signal);
+    const evalModel = buildClassifierModel(encoder, {
+      numLabels: k,
+      pooling: o.pooling,
+      dropout: 0,
+      hidden: built.hidden,
+      head: { weight: new Float32Array(built.hidden * k), bias: new Float32Array(k) },
+      paramsAsInputs: built.params.map((p) => p.name),
+    });
+    evalSession = await ort.InferenceSession.create(serializeModel(evalModel), sessionOptions(env.session));
+  } catch (e) {
+    await trainer.dispose();
+    throw e;
+  }
   reporter.log(`graph built in ${graphBuildSeconds.toFixed(1)} s: ${built.params.length} trainable tensors, ${built.pathNodes} forward nodes differentiated`);
 
   // Targets (label-smoothed one-hot, or the caller's soft targets) and per-example class weights.

@@ -49,7 +49,7 @@ describe('finetune: dynamic int8 quantization', () => {
   for (const fixture of ['bert', 'mpnet']) {
     it(`${fixture}: MatMuls and the embedding Gather become int8, and the encoder output barely moves`, async () => {
       const bytes = fs.readFileSync(path.join(MODELS, fixture, 'onnx', 'model.onnx'));
-      const { model, report } = quantizeDynamic(parseModel(bytes), { minEmbeddingElements: 1000 });
+      const { model, report } = await quantizeDynamic(parseModel(bytes), { minEmbeddingElements: 1000 });
       assert.equal(report.matmuls, 12);
       assert.ok(report.gathers >= 2, `gathers ${report.gathers}`);
       const ops = new Set(model.graph!.node.map((n) => n.opType));
