@@ -95,7 +95,8 @@ export const fromWorker = tagged({
     seconds: num,
   }),
   /** Classify file: bytes read, then texts classified. */
-  'file-progress': obj({ type: lit('file-progress'), id: int, phase: oneOf(['reading', 'classifying'] as const), done: num, total: num }),
+  /** done/total: bytes of the file read ('classifying' too: rows stream in); rows: texts classified so far. */
+  'file-progress': obj({ type: lit('file-progress'), id: int, phase: oneOf(['reading', 'classifying'] as const), done: num, total: num, rows: optional(int) }),
   'file-done': obj({
     type: lit('file-done'),
     id: int,

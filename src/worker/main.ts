@@ -11,8 +11,8 @@ import type { NgramClassifier } from '../ml/ngram/model';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { toPrediction } from '../protocol/prediction';
-import { PredictionsWriter } from './fileItems';
-import { readFileItems } from './fileRows';
+import { PredictionsWriter, type FileItem } from './fileItems';
+import { streamFileItems, type FileRows } from './fileRows';
 import { DataError } from '../ml/data/types';
 import { CancelledError, UsageError } from '../ml/family';
 import { loadClassifier, modelToLoad, resolveModelDir } from '../ml/families';
@@ -182,25 +182,47 @@ const FILE_BATCH = 256;
 
 async function classifyFile(slot: Slot, loaded: Loaded, msg: Extract<ToWorker, { type: 'classify-file' }>, signal: AbortSignal): Promise<void> {
   const started = performance.now();
-  const rows = await readFileItems(msg.file, {
-    signal,
-    onProgress: (done, total) => send({ type: 'file-progress', id: msg.id, phase: 'reading', done, total }),
-  });
   const writer = new PredictionsWriter(msg.output);
+  let count = 0;
   let agree = 0;
   let withGold = 0;
+  // Bytes of the file read so far: rows stream in a chunk at a time, so progress is counted in the file's bytes.
+  let bytes = 0;
+  let totalBytes = 0;
+  let pending: FileItem[] = [];
+  const classifyBatch = async (batch: FileItem[]) => {
+    const predictions = await enqueue(slot, () => classify(loaded.classifier, batch.map((b) => b.text), signal));
+    batch.forEach((item, j) => {
+      if (item.gold === undefined) return;
+      withGold++;
+      if (item.gold === predictions[j].label) agree++;
+    });
+    await writer.write(batch, predictions);
+    count += batch.length;
+    send({ type: 'file-progress', id: msg.id, phase: 'classifying', done: bytes, total: totalBytes, rows: count });
+  };
+  let rows: FileRows;
   try {
-    for (let i = 0; i < rows.items.length; i += FILE_BATCH) {
-      const batch = rows.items.slice(i, i + FILE_BATCH);
-      const predictions = await enqueue(slot, () => classify(loaded.classifier, batch.map((b) => b.text), signal));
-      batch.forEach((item, j) => {
-        if (item.gold === undefined) return;
-        withGold++;
-        if (item.gold === predictions[j].label) agree++;
-      });
-      await writer.write(batch, predictions);
-      send({ type: 'file-progress', id: msg.id, phase: 'classifying', done: i + batch.length, total: rows.items.length });
-    }
+    rows = await streamFileItems(
+      msg.file,
+      async (items) => {
+        pending = pending.length ? pending.concat(items) : items;
+        while (pending.length >= FILE_BATCH) {
+          const batch = pending.slice(0, FILE_BATCH);
+          pending = pending.slice(FILE_BATCH);
+          await classifyBatch(batch);
+        }
+      },
+      {
+        signal,
+        onProgress: (done, total) => {
+          bytes = done;
+          totalBytes = total;
+          if (count === 0) send({ type: 'file-progress', id: msg.id, phase: 'reading', done, total });
+        },
+      },
+    );
+    if (pending.length) await classifyBatch(pending);
     await writer.commit();
   } catch (e) {
     await writer.abort();
@@ -211,7 +233,7 @@ async function classifyFile(slot: Slot, loaded: Loaded, msg: Extract<ToWorker, {
     id: msg.id,
     model_dir: msg.target.model_dir,
     output: msg.output,
-    count: rows.items.length,
+    count,
     skipped: rows.skipped,
     format: rows.format,
     ...(rows.textColumn !== undefined ? { text_column: rows.textColumn } : {}),

@@ -2,7 +2,8 @@
  * Fine-tune: Classify file. A saved file is read and classified by the worker (every row of a
  * CSV/TSV/JSONL/JSON file, every line of any other); an unsaved one is sent line by line from the
  * editor's text. Either way the predictions land whole in `<name>.predictions.jsonl` beside it, with
- * progress and Cancel (which leaves no partial file).
+ * progress and Cancel (which leaves no partial file). The worker streams a saved file: rows in, predictions
+ * out, a chunk at a time, so its progress is in bytes read with the count of texts classified.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -11,6 +12,7 @@ import type { LoadTarget } from '../../protocol/worker';
 import type { InferenceClient } from './client';
 import { lineItems, predictionsPathFor, PredictionsWriter } from '../../worker/fileItems';
 import { showFailure } from './model';
+import { formatBytes, formatCount } from '../../protocol/format';
 
 /** Lines per request for unsaved documents. */
 const LINE_BATCH = 256;
@@ -39,8 +41,8 @@ async function inWorker(client: InferenceClient, target: LoadTarget, file: strin
     onProgress: (p) => progress.report({ message: p.phase }),
     onFileProgress: (p) =>
       p.phase === 'reading'
-        ? progress.report({ message: `reading ${(p.done / 1e6).toFixed(1)} / ${(p.total / 1e6).toFixed(1)} MB` })
-        : report(p.done, p.total, `${p.done} / ${p.total} texts`),
+        ? progress.report({ message: `reading ${formatBytes(p.done)} / ${formatBytes(p.total)}` })
+        : report(p.done, p.total, `${formatCount(p.rows ?? 0)} texts classified (${formatBytes(p.done)} / ${formatBytes(p.total)} read)`),
   });
   const parts = [
     r.format === 'lines' ? 'one per non-empty line' : `one per row, text column "${r.text_column}"`,

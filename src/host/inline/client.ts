@@ -55,9 +55,11 @@ export interface RequestOptions {
 
 export interface FileProgress {
   phase: 'reading' | 'classifying';
-  /** Bytes read, then texts classified. */
+  /** Bytes of the file read (rows stream in while they are classified). */
   done: number;
   total: number;
+  /** Texts classified so far ('classifying'). */
+  rows?: number;
 }
 
 export type FileResult = Omit<Extract<FromWorker, { type: 'file-done' }>, 'type' | 'id'> & { info: ModelInfo; loaded: boolean };
@@ -316,7 +318,7 @@ export class InferenceClient extends EventEmitter {
         return;
       }
       case 'file-progress':
-        p.opts.onFileProgress?.({ phase: msg.phase, done: msg.done, total: msg.total });
+        p.opts.onFileProgress?.({ phase: msg.phase, done: msg.done, total: msg.total, ...(msg.rows !== undefined ? { rows: msg.rows } : {}) });
         return;
       case 'file-done': {
         const info = proc.infos.get(msg.model_dir);

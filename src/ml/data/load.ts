@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { CsvParser } from './csv';
 import { JsonArrayParser, JsonLinesParser } from './json';
 import { hasBeyondLatin1, noRowsError, RowCollector } from './rows';
-import { readText } from './source';
+import { readText, type ReadResult } from './source';
 import { chooseDataStrategy, StoredExample, TextStore, type DataStrategy } from './store';
 import type { DatasetFormat, LoadedDataset, LoadOptions } from './types';
 import { DataError } from './types';
@@ -74,49 +74,62 @@ export async function loadDataset(file: string, opts: LoadOptions = {}): Promise
       signal: opts.signal,
       onProgress: opts.onProgress,
       onOpen: (bytes) => {
-        if (!opts.stream) return;
+        if (!opts.stream || opts.onRows) return;
         strategy = chooseDataStrategy(bytes);
         if (strategy.name === 'stream') store = new TextStore();
       },
     }, (text, final) => {
-      if (!parser) {
-        // The format may depend on the first non-blank character; leading blank text is kept for line numbers.
-        head += text;
-        if (firstNonBlank(head) < 0) {
-          if (!final) return false;
-          throw new DataError(
-            head.length === 0 ? `${file}: the file is empty.` : `${file}: the file has no data (only blank lines).`,
-            file,
-          );
-        }
-        start(head);
-        text = head;
-        head = '';
-      }
-      // Only CSV/TSV fields are slices of the chunk; JSON.parse makes fresh, compact strings.
-      if (format === 'csv' || format === 'tsv') collector!.wideChunk = hasBeyondLatin1(text);
-      const stop = parser!.feed(text) || (final && parser!.end());
-      if (store) moveToStore();
-      return stop;
+      const stop = parse(text, final);
+      if (stop === undefined || !opts.onRows) return stop;
+      const rows = collector!.drain();
+      return rows.length ? Promise.resolve(opts.onRows(rows)).then(() => stop) : stop;
     });
 
     const c = collector!;
     c.finish();
+    if (opts.onRows && c.examples.length) await opts.onRows(c.drain());
     if (store) {
       moveToStore();
       store.seal();
     }
+    return finish(read, c);
+  }
+
+  /** Parses one chunk; true stops the read, undefined means the format is not known yet (only blank text so far). */
+  function parse(text: string, final: boolean): boolean | undefined {
+    if (!parser) {
+      // The format may depend on the first non-blank character; leading blank text is kept for line numbers.
+      head += text;
+      if (firstNonBlank(head) < 0) {
+        if (!final) return undefined;
+        throw new DataError(
+          head.length === 0 ? `${file}: the file is empty.` : `${file}: the file has no data (only blank lines).`,
+          file,
+        );
+      }
+      start(head);
+      text = head;
+      head = '';
+    }
+    // Only CSV/TSV fields are slices of the chunk; JSON.parse makes fresh, compact strings.
+    if (format === 'csv' || format === 'tsv') collector!.wideChunk = hasBeyondLatin1(text);
+    const stop = parser!.feed(text) || (final && parser!.end());
+    if (store) moveToStore();
+    return stop;
+  }
+
+  function finish(read: ReadResult, c: RowCollector): LoadedDataset {
     const truncated = read.stoppedEarly || c.truncated;
     // A .json file starting with "{" is read as JSON Lines; one object (or one pretty-printed object) is no dataset.
     const firstLineNotJson = c.skippedFirst[0]?.line === 1 && c.skippedFirst[0].reason.startsWith('not valid JSON');
-    if (formatFromExtension(file) === 'json' && format === 'jsonl' && (c.rowsSeen <= 1 || (c.examples.length === 0 && firstLineNotJson))) {
+    if (formatFromExtension(file) === 'json' && format === 'jsonl' && (c.rowsSeen <= 1 || (c.kept === 0 && firstLineNotJson))) {
       throw new DataError(
         `${file}: the file is a JSON object, not an array; a .json dataset is an array of objects ([{"text": "…", "label": "…"}, …]), ` +
           `or JSON Lines (one object per line) named .jsonl.`,
         file,
       );
     }
-    if (c.examples.length === 0) {
+    if (c.kept === 0) {
       if (parser instanceof JsonArrayParser && c.rowsSeen === 0) throw new DataError(`${file}: the JSON array is empty; it needs one object per labeled example.`, file);
       if (format === 'jsonl' && c.skippedFirst[0]?.reason.startsWith('not valid JSON') && c.skippedFirst[0].line === 1) {
         const e = noRowsError(file, c);
@@ -130,6 +143,7 @@ export async function loadDataset(file: string, opts: LoadOptions = {}): Promise
       columns: c.columns ?? [],
       mapping: c.choice!.mapping,
       examples: c.examples,
+      rows: c.kept,
       skipped: { count: c.skippedCount, first: c.skippedFirst },
       // A truncated load has no fingerprint even when the file was short enough to read whole: one rule for callers.
       sha256: truncated ? '' : read.sha256,

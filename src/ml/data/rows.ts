@@ -23,6 +23,8 @@ export type RowShape = 'table' | 'objects';
 
 export class RowCollector {
   readonly examples: Example[] = [];
+  /** Examples handed to a consumer by drain() (no longer in `examples`). */
+  drained = 0;
   skippedCount = 0;
   readonly skippedFirst: SkippedRow[] = [];
   columns: string[] | undefined;
@@ -66,6 +68,18 @@ export class RowCollector {
     return this.sample.length >= DETECTION_SAMPLE_ROWS ? this.decide() : false;
   };
 
+  /** Examples kept so far, drained or not. */
+  get kept(): number {
+    return this.drained + this.examples.length;
+  }
+
+  /** Hands over the examples kept since the last drain (streaming readers hold none). */
+  drain(): Example[] {
+    const out = this.examples.splice(0);
+    this.drained += out.length;
+    return out;
+  }
+
   /** Call at the end of the file: chooses the columns if the file was shorter than the sample. */
   finish(): void {
     if (!this.choice && !this.truncated && this.sample.length) this.decide();
@@ -107,7 +121,7 @@ export class RowCollector {
   }
 
   private take(rec: unknown, line: number, element?: number): boolean {
-    if (this.examples.length >= this.maxRows) {
+    if (this.kept >= this.maxRows) {
       this.truncated = true;
       return true;
     }

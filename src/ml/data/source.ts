@@ -32,13 +32,13 @@ export interface ReadResult {
 }
 
 /**
- * Feeds `sink` the decoded text of `file`, chunk by chunk (BOM removed). `sink` returns true to stop reading.
+ * Feeds `sink` the decoded text of `file`, chunk by chunk (BOM removed). `sink` returns (or resolves to) true to stop reading.
  * `sink` is called at least once at the end with `final` true (possibly with an empty string), unless it stopped the read.
  */
 export async function readText(
   file: string,
   opts: ReadOptions,
-  sink: (text: string, final: boolean) => boolean | void,
+  sink: (text: string, final: boolean) => boolean | void | Promise<boolean | void>,
 ): Promise<ReadResult> {
   if (opts.signal?.aborted) throw new CancelledError();
   const handle = await openForReading(file);
@@ -70,7 +70,8 @@ export async function readText(
       }
       bytesRead += n;
       opts.onProgress?.(bytesRead, Math.max(total, bytesRead));
-      if (sink(text, final) === true) {
+      // An async sink (a consumer of rows) is awaited: the next chunk is read only once it has caught up.
+      if ((await sink(text, final)) === true) {
         return { bytes: total, encoding, sha256: '', stoppedEarly: true };
       }
       if (final) return { bytes: bytesRead, encoding, sha256: hash.digest('hex'), stoppedEarly: false };

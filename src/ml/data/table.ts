@@ -8,9 +8,13 @@ import { formatFromExtension, loadDataset } from './load';
 import { readText } from './source';
 import { DataError, type DatasetFormat, type LoadedDataset, type LoadOptions } from './types';
 
-export interface TableOptions extends LoadOptions {
+export type TableRow = { line: number; text: string; label: string };
+
+export interface TableOptions extends Omit<LoadOptions, 'onRows'> {
   /** Read a file without a data extension as one text per line (else it is parsed as a table, like training). */
   lines?: boolean;
+  /** Stream the rows instead of keeping them (LoadOptions.onRows): `rows` is then empty and `count` says how many went by. */
+  onRows?: (rows: TableRow[]) => void | Promise<void>;
 }
 
 export interface Table {
@@ -19,8 +23,10 @@ export interface Table {
   /** The text column ('' for lines) and the label column ('' when there is none). */
   textColumn: string;
   labelColumn: string;
-  /** Rows with text, in file order; `label` is '' where there is none. */
-  rows: { line: number; text: string; label: string }[];
+  /** Rows with text, in file order; `label` is '' where there is none. Empty with `onRows`. */
+  rows: TableRow[];
+  /** How many rows have text (streamed or kept). */
+  count: number;
   /** Rows without usable text (blank lines, missing text, malformed records). */
   skipped: number;
   sha256: string;
@@ -37,6 +43,7 @@ export async function openTable(file: string, opts: TableOptions = {}): Promise<
     textColumn: ds.mapping.text,
     labelColumn: ds.mapping.label,
     rows: ds.examples,
+    count: ds.rows,
     skipped: ds.skipped.count,
     sha256: ds.sha256,
     dataset: ds,
@@ -45,7 +52,8 @@ export async function openTable(file: string, opts: TableOptions = {}): Promise<
 
 /** Every non-blank line with its 1-based line number (any encoding the data reader accepts). */
 async function readLines(file: string, opts: TableOptions): Promise<Table> {
-  const rows: Table['rows'] = [];
+  let rows: TableRow[] = [];
+  let count = 0;
   let skipped = 0;
   let partial = '';
   let line = 1;
@@ -60,9 +68,15 @@ async function readLines(file: string, opts: TableOptions): Promise<Table> {
     partial = parts.pop() ?? '';
     for (const p of parts) take(p);
     if (final && partial !== '') take(partial);
+    if (!opts.onRows || rows.length === 0) return;
+    const batch = rows;
+    rows = [];
+    count += batch.length;
+    return Promise.resolve(opts.onRows(batch)).then(() => undefined);
   });
-  if (rows.length === 0) {
+  count += rows.length;
+  if (count === 0) {
     throw new DataError(`${file}: no text; give one example per line (or a .csv/.jsonl/.json file with a text column).`, file);
   }
-  return { path: file, format: 'lines', textColumn: '', labelColumn: '', rows, skipped, sha256: read.sha256 };
+  return { path: file, format: 'lines', textColumn: '', labelColumn: '', rows, count, skipped, sha256: read.sha256 };
 }

@@ -45,6 +45,12 @@ export interface LoadOptions {
    * their text on demand, and the caller must call `dispose()` on the result. Training sets it.
    */
   stream?: boolean;
+  /**
+   * Stream the rows: each chunk's kept examples (in file order, about 1 MiB of file each) go to `onRows` as
+   * soon as they are parsed, and are not kept (the result's `examples` is empty). The next chunk is read once
+   * the returned promise settles, so a slow consumer holds the reader back instead of piling rows up.
+   */
+  onRows?: (rows: Example[]) => void | Promise<void>;
 }
 
 export interface LoadedDataset {
@@ -53,7 +59,10 @@ export interface LoadedDataset {
   /** Column (field) names found in the file, in file order. */
   columns: string[];
   mapping: ColumnMapping;
+  /** Every kept example (none with LoadOptions.onRows: they went to the consumer). */
   examples: Example[];
+  /** Examples kept (with onRows: how many went to the consumer). */
+  rows: number;
   skipped: { count: number; first: SkippedRow[] };
   /** sha256 of the file's bytes, hex. Empty when the read stopped early (maxRows). */
   sha256: string;

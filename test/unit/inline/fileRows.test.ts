@@ -2,8 +2,19 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readFileItems } from '../../../src/worker/fileRows';
+import { streamFileItems, type ReadOptions } from '../../../src/worker/fileRows';
+import type { FileItem } from '../../../src/worker/fileItems';
 import { DataError } from '../../../src/ml/data/types';
+
+/** Every item of a file, collected from the stream. */
+async function readFileItems(file: string, opts: ReadOptions = {}) {
+  const items: FileItem[] = [];
+  const info = await streamFileItems(file, (batch) => {
+    for (const item of batch) items.push(item);
+  }, opts);
+  assert.equal(info.count, items.length);
+  return { ...info, items };
+}
 
 describe('Classify file: reading rows and lines', () => {
   let dir: string;
@@ -77,4 +88,38 @@ describe('Classify file: reading rows and lines', () => {
     await assert.rejects(readFileItems(path.join(dir, 'missing.csv')), (e: unknown) => e instanceof DataError && /missing\.csv: no such file/.test(e.message));
     await assert.rejects(readFileItems(write('nums.csv', 'a,b\n1,2\n3,4\n')), (e: unknown) => e instanceof DataError && /cannot tell which column holds the text/.test(e.message));
   });
+
+  for (const kind of ['csv', 'lines'] as const) {
+    it(`${kind}: rows stream to the consumer a chunk at a time, the first long before the end, and the reader waits for it`, async () => {
+      const n = 80_000;
+      const row = (i: number) => `row ${i} says something about the weather and the trains as rows do`;
+      const file =
+        kind === 'csv'
+          ? write('big.csv', 'text,label\n' + Array.from({ length: n }, (_, i) => `${row(i)},${i % 3 ? 'a' : 'b'}`).join('\n') + '\n')
+          : write('big.txt', Array.from({ length: n }, (_, i) => row(i)).join('\n') + '\n');
+      const size = fs.statSync(file).size;
+      assert.ok(size > 4 << 20, `a file of several chunks (${size} bytes)`);
+      let bytesRead = 0;
+      const calls: { at: number; batch: number }[] = [];
+      let next = 0;
+      const info = await streamFileItems(
+        file,
+        async (items) => {
+          calls.push({ at: bytesRead, batch: items.length });
+          for (const item of items) assert.equal(item.text, row(next++), 'in file order');
+          // A slow consumer: the reader must not read on meanwhile.
+          const before = bytesRead;
+          await new Promise((r) => setTimeout(r, 5));
+          assert.equal(bytesRead, before, 'no chunk read while the consumer works');
+        },
+        { onProgress: (done) => (bytesRead = done) },
+      );
+      assert.equal(info.count, n);
+      assert.equal(next, n);
+      assert.ok(calls[0].at < size / 2, `first rows after ${calls[0].at} of ${size} bytes`);
+      assert.ok(calls.length >= 4, `${calls.length} batches`);
+      // A batch is about one 1 MiB chunk of rows, never the whole file.
+      assert.ok(Math.max(...calls.map((c) => c.batch)) < n / 3, `largest batch ${Math.max(...calls.map((c) => c.batch))} rows`);
+    });
+  }
 });
