@@ -9,8 +9,8 @@ import { ChildProcess, fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { expectValid } from '../protocol/check';
-import { FromTrainer, fromTrainer, InspectRequest, ToTrainer, TrainRequest } from '../protocol/trainer';
-import type { DatasetSummary, RunRecord } from '../protocol/types';
+import { FromTrainer, fromTrainer, InspectRequest, type Inspection, ToTrainer, TrainRequest } from '../protocol/trainer';
+import type { RunRecord } from '../protocol/types';
 import { followRun, resultFromRecord } from '../launch/follow';
 import { Launcher, prepareRunFolder, trainArgv } from '../launch/launcher';
 import { familyNameFor } from '../ml/families';
@@ -302,11 +302,22 @@ export class RunManager extends EventEmitter {
     for (const q of this.queued) q.emit('queued', this.queuePosition(q));
   }
 
-  /** Read a dataset in a short-lived child process: preview rows and statistics. */
-  inspect(request: InspectRequest, timeoutMs = 10 * 60_000): Promise<{ summary: DatasetSummary; preview: { text: string; label: string; line: number }[] }> {
-    return this.ask({ type: 'inspect', id: 1, request }, timeoutMs, (msg) =>
-      msg.type === 'inspected' ? { summary: msg.summary, preview: msg.preview } : undefined,
-    );
+  /**
+   * Read a dataset in a short-lived child process: preview rows and statistics. A file of more than one chunk
+   * streams: `onPreview` gets its first rows (statistics marked partial) as soon as they are parsed, and the
+   * promise the whole file's statistics.
+   */
+  inspect(request: InspectRequest, opts: { onPreview?: (first: Inspection) => void; timeoutMs?: number } = {}): Promise<Inspection> {
+    return this.ask({ type: 'inspect', id: 1, request }, opts.timeoutMs ?? 10 * 60_000, (msg) => {
+      if (msg.type !== 'inspected') return undefined;
+      const inspection = { summary: msg.summary, preview: msg.preview };
+      // Partial without `quick`: the early preview of a streaming read; the full statistics follow.
+      if (msg.summary.partial && !request.quick) {
+        opts.onPreview?.(inspection);
+        return undefined;
+      }
+      return inspection;
+    });
   }
 
   /** Data issues of a dataset (n-gram cross-validation, duplicates, leakage), in a short-lived trainer process. */

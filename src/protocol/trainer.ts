@@ -158,3 +158,5 @@ export const fromTrainer = tagged({
   }),
 });
 export type FromTrainer = Infer<typeof fromTrainer>;
+/** A look at a dataset: its summary and first rows (`inspected`, without the envelope). */
+export type Inspection = Pick<Extract<FromTrainer, { type: 'inspected' }>, 'summary' | 'preview'>;

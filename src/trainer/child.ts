@@ -9,7 +9,7 @@ import { DEFAULT_JACCARD } from '../ml/audit/duplicates';
 import { silentReporter } from '../ml/audit/crossval';
 import { defaultCacheDir } from '../ml/cacheDir';
 import { dataIssuesReport } from './dataIssues';
-import { loadDataset, summarizeDataset } from '../ml/data';
+import { inspectDataset } from './inspect';
 import { expectValid, ProtocolError } from '../protocol/check';
 import { FromTrainer, toTrainer, ToTrainer } from '../protocol/trainer';
 import { familyByName, loadClassifier } from '../ml/families';
@@ -29,21 +29,13 @@ async function handle(msg: ToTrainer): Promise<void> {
       controller.abort();
       return;
     case 'inspect': {
-      const { request } = msg;
       try {
-        const rows = request.preview_rows ?? 50;
-        const preview = await loadDataset(request.path, {
-          textColumn: request.text_column,
-          labelColumn: request.label_column,
+        // The first rows go out as soon as they are parsed; the full statistics follow once the file is read.
+        const done = await inspectDataset(msg.request, {
           signal: controller.signal,
-          ...(request.quick ? { maxRows: rows } : {}),
+          onPreview: (first) => send({ type: 'inspected', id: msg.id, ...first }),
         });
-        send({
-          type: 'inspected',
-          id: msg.id,
-          summary: { ...summarizeDataset(preview), ...(preview.truncated ? { partial: true } : {}) },
-          preview: preview.examples.slice(0, request.preview_rows ?? 50).map((e) => ({ text: e.text, label: e.label, line: e.line })),
-        });
+        send({ type: 'inspected', id: msg.id, ...done });
       } catch (e) {
         send({ type: 'error', id: msg.id, kind: errorKindOf(e), message: (e as Error).message });
       }

@@ -307,7 +307,7 @@ export class RunPanel {
     }
   }
 
-  /** Quick look at the first rows first (a big file shows at once), then the full statistics. */
+  /** The first rows first (a big file shows at once), then the full statistics. */
   private async inspect(): Promise<void> {
     const file = this.state.datasetPath;
     if (!file) return;
@@ -316,14 +316,12 @@ export class RunPanel {
     this.post({ type: 'dataset-loading', path: file });
     const request = { path: file, text_column: this.columns.text, label_column: this.columns.label, preview_rows: 50 };
     try {
-      const quick = await this.services.manager.inspect({ ...request, quick: true });
-      this.post({ type: 'dataset', summary: quick.summary, preview: quick.preview });
-      if (!quick.summary.partial) {
-        this.dataset = { type: 'dataset', ...quick };
-        void this.auditData();
-        return;
-      }
-      const full = await this.services.manager.inspect(request);
+      // One streaming read: the first rows as soon as they are parsed, then the whole file's statistics.
+      const full = await this.services.manager.inspect(request, {
+        onPreview: (first) => {
+          if (this.state.datasetPath === file) this.post({ type: 'dataset', ...first });
+        },
+      });
       this.dataset = { type: 'dataset', ...full };
       this.post(this.dataset);
       void this.auditData();

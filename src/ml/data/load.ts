@@ -11,7 +11,7 @@ import { JsonArrayParser, JsonLinesParser } from './json';
 import { hasBeyondLatin1, noRowsError, RowCollector } from './rows';
 import { readText, type ReadResult } from './source';
 import { chooseDataStrategy, StoredExample, TextStore, type DataStrategy } from './store';
-import type { DatasetFormat, LoadedDataset, LoadOptions } from './types';
+import type { DatasetFormat, LoadedDataset, LoadOptions, TableSoFar } from './types';
 import { DataError } from './types';
 
 const EXTENSIONS: Record<string, DatasetFormat> = {
@@ -82,12 +82,12 @@ export async function loadDataset(file: string, opts: LoadOptions = {}): Promise
       const stop = parse(text, final);
       if (stop === undefined || !opts.onRows) return stop;
       const rows = collector!.drain();
-      return rows.length ? Promise.resolve(opts.onRows(rows)).then(() => stop) : stop;
+      return rows.length ? Promise.resolve(opts.onRows(rows, soFar(collector!))).then(() => stop) : stop;
     });
 
     const c = collector!;
     c.finish();
-    if (opts.onRows && c.examples.length) await opts.onRows(c.drain());
+    if (opts.onRows && c.examples.length) await opts.onRows(c.drain(), soFar(c));
     if (store) {
       moveToStore();
       store.seal();
@@ -116,6 +116,10 @@ export async function loadDataset(file: string, opts: LoadOptions = {}): Promise
     const stop = parser!.feed(text) || (final && parser!.end());
     if (store) moveToStore();
     return stop;
+  }
+
+  function soFar(c: RowCollector): TableSoFar {
+    return { format: format!, columns: c.columns ?? [], mapping: c.choice!.mapping, skipped: { count: c.skippedCount, first: c.skippedFirst } };
   }
 
   function finish(read: ReadResult, c: RowCollector): LoadedDataset {

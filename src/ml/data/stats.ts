@@ -4,45 +4,77 @@ import { textStoreOf } from './store';
 import type { DatasetStats, Example, LengthStats, LoadedDataset } from './types';
 
 export function datasetStats(examples: Example[]): DatasetStats {
-  const n = examples.length;
-  const chars = new Float64Array(n);
-  const words = new Float64Array(n);
-  const counts = new Map<string, number>();
-  // Text → its first label, or CONFLICT once a second label was seen. Texts kept in a store (big files) are
-  // keyed by a 53-bit hash instead, so the map does not hold every text (a false duplicate needs a collision).
-  const hashed = textStoreOf(examples) !== undefined;
-  const firstLabel = new Map<string | number, string | typeof CONFLICT>();
-  let duplicates = 0;
-  let conflicting = 0;
-  for (let i = 0; i < n; i++) {
-    const { text, label } = examples[i];
-    counts.set(label, (counts.get(label) ?? 0) + 1);
+  // Texts kept in a store (big files) are keyed by a hash, so the duplicate check does not hold every text.
+  const acc = new StatsAccumulator(textStoreOf(examples) !== undefined);
+  for (const e of examples) acc.add(e);
+  return acc.stats();
+}
+
+/**
+ * datasetStats one row at a time, for rows that stream by (the panel's preview of a big file): holds two
+ * lengths per row and one map entry per distinct text, never the texts themselves when `hashed`.
+ */
+export class StatsAccumulator {
+  private chars: Float64Array = new Float64Array(1024);
+  private words: Float64Array = new Float64Array(1024);
+  private n = 0;
+  private readonly counts = new Map<string, number>();
+  // Text → its first label, or CONFLICT once a second label was seen. With `hashed`, keyed by a 53-bit hash
+  // of the text instead of the text (a false duplicate needs a collision).
+  private readonly firstLabel = new Map<string | number, string | typeof CONFLICT>();
+  private duplicates = 0;
+  private conflicting = 0;
+
+  constructor(private readonly hashed: boolean) {}
+
+  get rows(): number {
+    return this.n;
+  }
+
+  add({ text, label }: { text: string; label: string }): void {
+    if (this.n === this.chars.length) {
+      this.chars = grow(this.chars);
+      this.words = grow(this.words);
+    }
+    this.counts.set(label, (this.counts.get(label) ?? 0) + 1);
     const [c, w] = measure(text);
-    chars[i] = c;
-    words[i] = w;
-    const key = hashed ? hash53(text) : text;
-    const seen = firstLabel.get(key);
+    this.chars[this.n] = c;
+    this.words[this.n] = w;
+    this.n++;
+    const key = this.hashed ? hash53(text) : text;
+    const seen = this.firstLabel.get(key);
     if (seen === undefined) {
-      firstLabel.set(key, label);
+      this.firstLabel.set(key, label);
     } else {
-      duplicates++;
+      this.duplicates++;
       if (seen !== CONFLICT && seen !== label) {
-        conflicting++;
-        firstLabel.set(key, CONFLICT);
+        this.conflicting++;
+        this.firstLabel.set(key, CONFLICT);
       }
     }
   }
-  const classes = [...counts].map(([label, count]) => ({ label, count }));
-  classes.sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
-  return {
-    rows: n,
-    classes,
-    chars: lengthStats(chars),
-    words: lengthStats(words),
-    duplicates,
-    conflicting,
-    charsHistogram: lengthHistogram(chars),
-  };
+
+  /** The statistics of the rows added so far. */
+  stats(): DatasetStats {
+    const classes = [...this.counts].map(([label, count]) => ({ label, count }));
+    classes.sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+    const chars = this.chars.subarray(0, this.n);
+    return {
+      rows: this.n,
+      classes,
+      chars: lengthStats(chars),
+      words: lengthStats(this.words.subarray(0, this.n)),
+      duplicates: this.duplicates,
+      conflicting: this.conflicting,
+      charsHistogram: lengthHistogram(chars),
+    };
+  }
+}
+
+function grow(a: Float64Array): Float64Array {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /**
@@ -126,8 +158,14 @@ function isUnicodeSpace(c: number): boolean {
   );
 }
 
+/** What a summary says about the file besides its statistics. */
+export type SummaryFacts = Pick<LoadedDataset, 'path' | 'format' | 'sha256' | 'bytes' | 'columns' | 'mapping' | 'skipped'>;
+
 export function summarizeDataset(ds: LoadedDataset): DatasetSummary {
-  const s = datasetStats(ds.examples);
+  return datasetSummary(ds, datasetStats(ds.examples));
+}
+
+export function datasetSummary(ds: SummaryFacts, s: DatasetStats): DatasetSummary {
   return {
     path: ds.path,
     format: ds.format,

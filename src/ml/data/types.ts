@@ -50,8 +50,11 @@ export interface LoadOptions {
    * soon as they are parsed, and are not kept (the result's `examples` is empty). The next chunk is read once
    * the returned promise settles, so a slow consumer holds the reader back instead of piling rows up.
    */
-  onRows?: (rows: Example[]) => void | Promise<void>;
+  onRows?: (rows: Example[], table: TableSoFar) => void | Promise<void>;
 }
+
+/** What is known of a file while its rows stream (the columns are chosen before the first row is handed over). */
+export type TableSoFar = Pick<LoadedDataset, 'format' | 'columns' | 'mapping' | 'skipped'>;
 
 export interface LoadedDataset {
   path: string;

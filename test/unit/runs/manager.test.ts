@@ -123,6 +123,26 @@ describe('run manager (real trainer child processes)', function () {
     assert.equal(preview.length, 5);
     const quick = await manager.inspect({ path: sample, preview_rows: 5, quick: true });
     assert.equal(quick.summary.partial, true);
+    // A file of several chunks: the first rows reach the host before the statistics of the whole file.
+    const big = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-inspect-')), 'big.csv');
+    fs.writeFileSync(big, 'text,label\n' + Array.from({ length: 50_000 }, (_, i) => `message number ${i} with some words,${i % 2 ? 'a' : 'b'}`).join('\n') + '\n');
+    const events: string[] = [];
+    const full = await manager.inspect(
+      { path: big, preview_rows: 50 },
+      {
+        onPreview: (first) => {
+          events.push('preview');
+          assert.equal(first.preview.length, 50);
+          assert.equal(first.summary.partial, true);
+          assert.ok(first.summary.rows < 50_000);
+        },
+      },
+    );
+    events.push('done');
+    assert.deepEqual(events, ['preview', 'done']);
+    assert.equal(full.summary.rows, 50_000);
+    assert.equal(full.summary.partial, undefined);
+    fs.rmSync(path.dirname(big), { recursive: true, force: true });
     const families = await manager.describeFamilies();
     assert.deepEqual(families.map((f) => f.name), ['ngram', 'encoder', 'finetune']);
     assert.ok(families[0].options.length > 0);
