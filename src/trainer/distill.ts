@@ -9,6 +9,7 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadTexts, type LoadedTexts } from '../ml/data';
+import { lazyTexts, type TextList } from '../ml/data/store';
 import type { Example } from '../ml/data/types';
 import { DataError } from '../ml/data/types';
 import { applyTemperature, checkAlpha, checkTemperature, DEFAULT_ALPHA, DEFAULT_TEMPERATURE, median, reorderColumns, softTargets } from '../ml/distill';
@@ -74,7 +75,8 @@ export class Distillation {
   private teacher?: Classifier;
   private fingerprint?: string;
   private unlabeled?: LoadedTexts;
-  private unlabeledTexts: string[] = [];
+  /** The unlabeled rows not in any split (a big file's texts stay in its temp file). */
+  private unlabeledRows: Example[] = [];
   private overlapping = 0;
   private readonly cache: DistillationReport['teacher_cache'] = { train: 'unused', unlabeled: 'unused', test: 'unused' };
 
@@ -161,8 +163,8 @@ export class Distillation {
     // training split would count twice.
     const seen = new Set<string>();
     for (const xs of [splits.train, splits.valid, splits.test]) for (const e of xs) seen.add(e.text);
-    this.unlabeledTexts = this.unlabeled.texts.filter((t) => !seen.has(t));
-    this.overlapping = this.unlabeled.texts.length - this.unlabeledTexts.length;
+    this.unlabeledRows = this.unlabeled.rows.filter((e) => !seen.has(e.text));
+    this.overlapping = this.unlabeled.rows.length - this.unlabeledRows.length;
   }
 
   logNotes(reporter: TrainReporter): void {
@@ -170,7 +172,7 @@ export class Distillation {
     for (const n of this.notes) reporter.log(n);
     if (this.unlabeled) {
       reporter.log(
-        `unlabeled: ${this.unlabeledTexts.length} texts from ${this.unlabeled.path}` +
+        `unlabeled: ${this.unlabeledRows.length} texts from ${this.unlabeled.path}` +
           (this.unlabeled.column ? ` (column "${this.unlabeled.column}")` : '') +
           (this.overlapping ? `; ${this.overlapping} left out because they are in the training, validation or test split` : '') +
           (this.unlabeled.skipped ? `; ${this.unlabeled.skipped} blank rows skipped` : ''),
@@ -187,16 +189,16 @@ export class Distillation {
     const { labels } = splits;
     const gold: TrainInput = { train: splits.train, valid: splits.valid, labels, seed };
     if (this.alpha === 1) {
-      reporter.log(`α = 1: the student learns from the gold labels only${this.unlabeledTexts.length ? `; the ${this.unlabeledTexts.length} unlabeled texts are not used` : ''}`);
+      reporter.log(`α = 1: the student learns from the gold labels only${this.unlabeledRows.length ? `; the ${this.unlabeledRows.length} unlabeled texts are not used` : ''}`);
       return gold;
     }
     await this.loadTeacher(reporter, opts);
     const k = labels.length;
     const n = splits.train.length;
-    const m = this.unlabeledTexts.length;
+    const m = this.unlabeledRows.length;
     reporter.phase('teacher', `${this.teacherFamily} teacher labels ${n} training${m ? ` + ${m} unlabeled` : ''} texts`);
-    const trainProbs = await this.probabilities(splits.train.map((e) => e.text), labels, 'train', reporter, opts.cacheDir);
-    const unlabeledProbs = await this.probabilities(this.unlabeledTexts, labels, 'unlabeled', reporter, opts.cacheDir);
+    const trainProbs = await this.probabilities(lazyTexts(splits.train), labels, 'train', reporter, opts.cacheDir);
+    const unlabeledProbs = await this.probabilities(lazyTexts(this.unlabeledRows), labels, 'unlabeled', reporter, opts.cacheDir);
     const teacher = new Float32Array((n + m) * k);
     teacher.set(trainProbs);
     teacher.set(unlabeledProbs, n * k);
@@ -204,10 +206,10 @@ export class Distillation {
     const goldIndex = new Int32Array(n + m).fill(-1);
     splits.train.forEach((e, i) => (goldIndex[i] = index.get(e.label)!));
     // An unlabeled row's `label` only has to be a class: the loss uses its soft target (the teacher's top class here).
-    const unlabeledRows: Example[] = this.unlabeledTexts.map((text, i) => ({ text, label: labels[argmax(unlabeledProbs, i * k, k)], line: i + 1 }));
+    this.unlabeledRows.forEach((e, i) => (e.label = labels[argmax(unlabeledProbs, i * k, k)]));
     const soft = softTargets(teacher, goldIndex, k, this.temperature, this.alpha);
     reporter.log(`soft targets: T ${this.temperature} → mean top-class target ${meanTop(applyTemperature(trainProbs, k, this.temperature), k).toFixed(3)} on the training split (teacher at T 1: ${meanTop(trainProbs, k).toFixed(3)})`);
-    return { train: [...splits.train, ...unlabeledRows], valid: splits.valid, labels, seed, softTargets: soft };
+    return { train: [...splits.train, ...this.unlabeledRows], valid: splits.valid, labels, seed, softTargets: soft };
   }
 
   /** The report: teacher and a gold-only n-gram on the student's test split, latencies and sizes for all three. */
@@ -282,8 +284,8 @@ export class Distillation {
       },
       temperature: this.temperature,
       alpha: this.alpha,
-      unlabeled: this.unlabeled ? { path: this.unlabeled.path, rows: this.unlabeledTexts.length, skipped: this.unlabeled.skipped, overlapping: this.overlapping } : null,
-      train_rows: { labeled: splits.train.length, unlabeled: this.alpha === 1 ? 0 : this.unlabeledTexts.length },
+      unlabeled: this.unlabeled ? { path: this.unlabeled.path, rows: this.unlabeledRows.length, skipped: this.unlabeled.skipped, overlapping: this.overlapping } : null,
+      train_rows: { labeled: splits.train.length, unlabeled: this.alpha === 1 ? 0 : this.unlabeledRows.length },
       teacher_cache: { ...this.cache },
       latency_calls: Math.min(teacherLatency.calls, studentLatency.calls),
     };
@@ -292,6 +294,7 @@ export class Distillation {
   async dispose(): Promise<void> {
     await this.teacher?.dispose?.();
     this.teacher = undefined;
+    this.unlabeled?.dispose?.();
   }
 
   private async loadTeacher(reporter: TrainReporter, opts: LoadOpts): Promise<Classifier> {
@@ -303,7 +306,7 @@ export class Distillation {
   }
 
   /** Teacher probabilities in `labels` order, cached by teacher fingerprint and texts. */
-  private async probabilities(texts: string[], labels: string[], which: keyof DistillationReport['teacher_cache'], reporter: TrainReporter, cacheDir: string): Promise<Float32Array> {
+  private async probabilities(texts: TextList, labels: string[], which: keyof DistillationReport['teacher_cache'], reporter: TrainReporter, cacheDir: string): Promise<Float32Array> {
     if (texts.length === 0) return new Float32Array(0);
     const { probs, hit } = await teacherProbabilities(this.teacher!, this.fingerprint!, texts, cacheDir, reporter, reporter.signal);
     this.cache[which] = hit ? 'hit' : 'miss';

@@ -3,6 +3,7 @@
  * temperature or α does not run the teacher again. Key: the teacher model's fingerprint (its files' content)
  * and the texts' hash; value: n×K float32 in the teacher's label order. Writes are atomic (temp + rename).
  */
+import type { TextList } from '../ml/data/store';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
@@ -39,14 +40,19 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   return out;
 }
 
+/** Texts hashed per slice: a big unlabeled file's texts are read from its store a slice at a time. */
+const HASH_SLICE = 4096;
+
 /** sha256 of a list of texts (length-prefixed, so ["ab","c"] and ["a","bc"] differ). */
-function textsHash(texts: string[]): string {
+function textsHash(texts: TextList): string {
   const hash = createHash('sha256');
-  for (const t of texts) hash.update(`${Buffer.byteLength(t)}:`).update(t);
+  for (let i = 0; i < texts.length; i += HASH_SLICE) {
+    for (const t of texts.slice(i, i + HASH_SLICE)) hash.update(`${Buffer.byteLength(t)}:`).update(t);
+  }
   return hash.digest('hex');
 }
 
-export function cacheFile(cacheDir: string, fingerprint: string, texts: string[]): string {
+export function cacheFile(cacheDir: string, fingerprint: string, texts: TextList): string {
   return path.join(cacheDir, 'distill', `${fingerprint.slice(0, 32)}-${textsHash(texts).slice(0, 32)}-${texts.length}.f32`);
 }
 
@@ -60,7 +66,7 @@ export interface TeacherProbs {
 export async function teacherProbabilities(
   teacher: Classifier,
   fingerprint: string,
-  texts: string[],
+  texts: TextList,
   cacheDir: string,
   reporter: Pick<TrainReporter, 'progress' | 'log'>,
   signal?: AbortSignal,

@@ -166,8 +166,14 @@ export function textStoreOf(examples: readonly Example[]): TextStore | undefined
   return first instanceof StoredExample ? first.store : undefined;
 }
 
+/** Texts that a consumer reads a slice at a time (stored texts stay on disk until a slice asks for them). */
+export interface TextList {
+  readonly length: number;
+  slice(start: number, end: number): string[];
+}
+
 /** Texts of examples for batched prediction: read only when a batch asks for them (stored texts stay on disk). */
-export function lazyTexts(examples: readonly Example[]): { length: number; slice(start: number, end: number): string[] } {
+export function lazyTexts(examples: readonly Example[]): TextList {
   return { length: examples.length, slice: (start, end) => examples.slice(start, end).map((e) => e.text) };
 }
 

@@ -5,7 +5,8 @@
  * line numbers as in training); with `lines`, any other file is one text per non-blank line.
  */
 import { formatFromExtension, loadDataset } from './load';
-import { readText } from './source';
+import { readText, type ReadResult } from './source';
+import { chooseDataStrategy, StoredExample, TextStore } from './store';
 import { DataError, type DatasetFormat, type LoadedDataset, type LoadOptions } from './types';
 
 export type TableRow = { line: number; text: string; label: string };
@@ -32,6 +33,8 @@ export interface Table {
   sha256: string;
   /** The full dataset, for tables (training's summaries and statistics need it). */
   dataset?: LoadedDataset;
+  /** With `stream` and a big file: removes the temp file the rows read their texts from. */
+  dispose?: () => void;
 }
 
 export async function openTable(file: string, opts: TableOptions = {}): Promise<Table> {
@@ -47,12 +50,15 @@ export async function openTable(file: string, opts: TableOptions = {}): Promise<
     skipped: ds.skipped.count,
     sha256: ds.sha256,
     dataset: ds,
+    ...(ds.dispose ? { dispose: ds.dispose } : {}),
   };
 }
 
 /** Every non-blank line with its 1-based line number (any encoding the data reader accepts). */
 async function readLines(file: string, opts: TableOptions): Promise<Table> {
   let rows: TableRow[] = [];
+  // With `stream` (and no onRows), a big file keeps its texts in a temp file, as tables do (store.ts).
+  let store: TextStore | undefined;
   let count = 0;
   let skipped = 0;
   let partial = '';
@@ -60,23 +66,34 @@ async function readLines(file: string, opts: TableOptions): Promise<Table> {
   const take = (raw: string) => {
     const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (text.trim() === '') skipped++;
-    else rows.push({ line, text, label: '' });
+    else rows.push(store ? new StoredExample(store, store.append(text), '', line) : { line, text, label: '' });
     line++;
   };
-  const read = await readText(file, { signal: opts.signal, onProgress: opts.onProgress }, (chunk, final) => {
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop() ?? '';
-    for (const p of parts) take(p);
-    if (final && partial !== '') take(partial);
-    if (!opts.onRows || rows.length === 0) return;
-    const batch = rows;
-    rows = [];
-    count += batch.length;
-    return Promise.resolve(opts.onRows(batch)).then(() => undefined);
-  });
-  count += rows.length;
-  if (count === 0) {
-    throw new DataError(`${file}: no text; give one example per line (or a .csv/.jsonl/.json file with a text column).`, file);
+  const onOpen = (bytes: number) => {
+    if (opts.stream && !opts.onRows && chooseDataStrategy(bytes).name === 'stream') store = new TextStore();
+  };
+  let read: ReadResult;
+  try {
+    read = await readText(file, { signal: opts.signal, onProgress: opts.onProgress, onOpen }, (chunk, final) => {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop() ?? '';
+      for (const p of parts) take(p);
+      if (final && partial !== '') take(partial);
+      if (!opts.onRows || rows.length === 0) return;
+      const batch = rows;
+      rows = [];
+      count += batch.length;
+      return Promise.resolve(opts.onRows(batch)).then(() => undefined);
+    });
+    count += rows.length;
+    if (count === 0) {
+      throw new DataError(`${file}: no text; give one example per line (or a .csv/.jsonl/.json file with a text column).`, file);
+    }
+  } catch (e) {
+    store?.dispose();
+    throw e;
   }
-  return { path: file, format: 'lines', textColumn: '', labelColumn: '', rows, count, skipped, sha256: read.sha256 };
+  store?.seal();
+  const dispose = store ? () => store!.dispose() : undefined;
+  return { path: file, format: 'lines', textColumn: '', labelColumn: '', rows, count, skipped, sha256: read.sha256, ...(dispose ? { dispose } : {}) };
 }
