@@ -14,6 +14,7 @@ interface BenchModule {
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   data: () => import('./data.js'),
   bigdata: () => import('./bigdata.js'),
+  stream: () => import('./stream.js'),
   ngram: () => import('./ngram.js'),
   inline: () => import('./inline.js'),
   finetune: () => import('./finetune.js'),

@@ -44,6 +44,8 @@ export async function resolveRun(services: Services, interactive: boolean): Prom
     chosen = folder?.[0]?.fsPath;
     if (chosen) await services.activeModel.addPicked(chosen);
   }
+  // A pick that cannot load here (a crafted run in an untrusted workspace) is refused before it becomes the active model.
+  if (chosen) await checkTrust(services, chosen);
   if (chosen) await services.activeModel.set(chosen);
   return chosen;
 }

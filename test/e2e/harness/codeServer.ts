@@ -38,7 +38,19 @@ export interface CodeServerOptions {
   env?: Record<string, string>;
   /** A fixed port (npm run try); default: a free one. */
   port?: number;
+  /**
+   * Workspace trust on (default off, like --disable-workspace-trust): folders open in Restricted Mode,
+   * without the startup prompt (nothing is ever trusted in a fresh user-data folder).
+   */
+  workspaceTrust?: boolean;
 }
+
+/** Settings for a server with workspace trust on: untrusted folders open in Restricted Mode, without asking. */
+const UNTRUSTED_SETTINGS: Record<string, unknown> = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.untrustedFiles': 'open',
+};
 
 export class CodeServer {
   private stopped = false;
@@ -68,7 +80,7 @@ export class CodeServer {
     fs.writeFileSync(configFile, 'auth: none\n');
     fs.writeFileSync(
       path.join(userDataDir, 'User', 'settings.json'),
-      JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2),
+      JSON.stringify({ ...QUIET_SETTINGS, ...(options.workspaceTrust ? UNTRUSTED_SETTINGS : {}), ...options.settings }, null, 2),
     );
     const serverId = path.basename(root);
     // code-server writes config and data under $HOME otherwise.
@@ -98,7 +110,7 @@ export class CodeServer {
         '--auth', 'none',
         '--disable-telemetry',
         '--disable-update-check',
-        '--disable-workspace-trust',
+        ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
         '--disable-getting-started-override',
         ...folderArgs,
         '--config', configFile,

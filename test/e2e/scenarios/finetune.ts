@@ -94,10 +94,13 @@ export interface Session {
 }
 
 /** code-server with the production VSIX, a workspace from `spec`, and the workbench on it. */
-export async function openFinetune(spec: WorkspaceSpec, options: { settings?: Record<string, unknown>; beforeStart?: (ws: Workspace) => void } = {}): Promise<Session> {
+export async function openFinetune(
+  spec: WorkspaceSpec,
+  options: { settings?: Record<string, unknown>; beforeStart?: (ws: Workspace) => void; workspaceTrust?: boolean } = {},
+): Promise<Session> {
   const ws = Workspace.create(spec);
   options.beforeStart?.(ws);
-  const server = await CodeServer.start({ vsix: [finetuneVsix()], settings: options.settings });
+  const server = await CodeServer.start({ vsix: [finetuneVsix()], settings: options.settings, workspaceTrust: options.workspaceTrust });
   try {
     const wb = await Workbench.open(server, ws.dir);
     return { server, wb, ws };

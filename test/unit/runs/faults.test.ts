@@ -114,7 +114,7 @@ describe('faults: disk full, litter, runs directory, odd run.json, damaged weigh
       return fh;
     }) as typeof fs.promises.open;
     try {
-      await assert.rejects(writer.write([{ line: 1, text: 'hi' }], [{ label: 'a', score: { a: 1 } } as never]), (e: unknown) => {
+      await assert.rejects(writer.write([{ line: 1, text: 'hi' }], [{ label: 'a', score: 1, scores: { a: 1 } }]), (e: unknown) => {
         assert.ok(e instanceof DiskFullError);
         assert.equal((e as Error).message, `disk full while writing ${out}, free space and rerun`);
         return true;
