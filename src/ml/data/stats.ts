@@ -20,8 +20,10 @@ export class StatsAccumulator {
   private n = 0;
   private readonly counts = new Map<string, number>();
   // Text → its first label, or CONFLICT once a second label was seen. With `hashed`, keyed by a 53-bit hash
-  // of the text instead of the text (a false duplicate needs a collision).
-  private readonly firstLabel = new Map<string | number, string | typeof CONFLICT>();
+  // of the text instead of the text (a false duplicate needs a collision), in flat arrays (no object per text).
+  private readonly firstLabel = new Map<string, string | typeof CONFLICT>();
+  private readonly firstLabelByHash = new HashTable();
+  private readonly labelIds = new Map<string, number>();
   private duplicates = 0;
   private conflicting = 0;
 
@@ -41,15 +43,30 @@ export class StatsAccumulator {
     this.chars[this.n] = c;
     this.words[this.n] = w;
     this.n++;
-    const key = this.hashed ? hash53(text) : text;
-    const seen = this.firstLabel.get(key);
+    if (this.hashed) {
+      let id = this.labelIds.get(label);
+      if (id === undefined) this.labelIds.set(label, (id = this.labelIds.size));
+      const slot = this.firstLabelByHash.slot(hash53(text));
+      const seen = this.firstLabelByHash.values[slot];
+      if (seen === HashTable.EMPTY) {
+        this.firstLabelByHash.put(slot, id);
+      } else {
+        this.duplicates++;
+        if (seen !== CONFLICT_ID && seen !== id) {
+          this.conflicting++;
+          this.firstLabelByHash.values[slot] = CONFLICT_ID;
+        }
+      }
+      return;
+    }
+    const seen = this.firstLabel.get(text);
     if (seen === undefined) {
-      this.firstLabel.set(key, label);
+      this.firstLabel.set(text, label);
     } else {
       this.duplicates++;
       if (seen !== CONFLICT && seen !== label) {
         this.conflicting++;
-        this.firstLabel.set(key, CONFLICT);
+        this.firstLabel.set(text, CONFLICT);
       }
     }
   }
@@ -68,6 +85,46 @@ export class StatsAccumulator {
       conflicting: this.conflicting,
       charsHistogram: lengthHistogram(chars),
     };
+  }
+}
+
+const CONFLICT_ID = -2;
+
+/** Open addressing over 53-bit hashes (linear probing, at most half full): 12 bytes a slot. */
+class HashTable {
+  static readonly EMPTY = -1;
+  private keys = new Float64Array(1 << 12);
+  values = new Int32Array(1 << 12).fill(HashTable.EMPTY);
+  private size = 0;
+
+  /** The slot holding `h`, or the empty slot where it goes (grows first if that would make it over half full). */
+  slot(h: number): number {
+    if ((this.size + 1) * 2 > this.keys.length) this.rehash();
+    const mask = this.keys.length - 1;
+    let i = (h >>> 0) & mask;
+    while (this.values[i] !== HashTable.EMPTY && this.keys[i] !== h) i = (i + 1) & mask;
+    this.keys[i] = h;
+    return i;
+  }
+
+  /** Fills the empty slot that slot() returned. */
+  put(slot: number, value: number): void {
+    this.values[slot] = value;
+    this.size++;
+  }
+
+  private rehash(): void {
+    const { keys, values } = this;
+    this.keys = new Float64Array(keys.length * 2);
+    this.values = new Int32Array(keys.length * 2).fill(HashTable.EMPTY);
+    const mask = this.keys.length - 1;
+    for (let j = 0; j < keys.length; j++) {
+      if (values[j] === HashTable.EMPTY) continue;
+      let i = (keys[j] >>> 0) & mask;
+      while (this.values[i] !== HashTable.EMPTY) i = (i + 1) & mask;
+      this.keys[i] = keys[j];
+      this.values[i] = values[j];
+    }
   }
 }
 
