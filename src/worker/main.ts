@@ -206,12 +206,10 @@ async function classifyFile(slot: Slot, loaded: Loaded, msg: Extract<ToWorker, {
     rows = await streamFileItems(
       msg.file,
       async (items) => {
-        pending = pending.length ? pending.concat(items) : items;
-        while (pending.length >= FILE_BATCH) {
-          const batch = pending.slice(0, FILE_BATCH);
-          pending = pending.slice(FILE_BATCH);
-          await classifyBatch(batch);
-        }
+        const all = pending.length ? pending.concat(items) : items;
+        let i = 0;
+        for (; i + FILE_BATCH <= all.length; i += FILE_BATCH) await classifyBatch(all.slice(i, i + FILE_BATCH));
+        pending = all.slice(i);
       },
       {
         signal,
