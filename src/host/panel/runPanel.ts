@@ -340,10 +340,14 @@ export class RunPanel {
     this.audit = undefined;
   }
 
-  /** Label suspects, duplicates and leakage of the dataset, in the background; the card shows them before Start. */
-  private async auditData(): Promise<void> {
+  /**
+   * Label suspects, duplicates and leakage of the dataset, in the background; the card shows them before Start,
+   * and again after a run completes (`afterRun`): the file may have been relabelled meanwhile. The 5-fold n-gram
+   * check takes seconds and covers every row — a run's own predictions cover only its test split.
+   */
+  private async auditData(afterRun = false): Promise<void> {
     const file = this.state.datasetPath;
-    if (!file || this.state.runDir) return;
+    if (!file || (this.state.runDir && !afterRun)) return;
     const ticket = ++this.auditTicket;
     this.issues = undefined;
     this.stopAudit();
@@ -584,6 +588,7 @@ export class RunPanel {
     if (!view) return;
     this.post({ type: 'run-finished', run: view, misclassified: await readMisclassified(dir), ...(await binaryOf(dir, view)) });
     this.services.runsChanged.fire();
+    void this.auditData(true);
   }
 
   private setState(state: PanelState): void {
