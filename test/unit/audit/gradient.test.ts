@@ -11,6 +11,7 @@ import { loadClassifier } from '../../../src/ml/families';
 import type { FinetunedClassifier } from '../../../src/ml/finetune/classifier';
 import { finetuneFamily } from '../../../src/ml/finetune/family';
 import { MODELS, recordingReporter, toyExamples } from '../finetune/helpers';
+import { ensureBuilt, finetune, lastJson } from '../cliHelpers';
 
 /** Spearman's rank correlation (ties get their mean rank). */
 export function spearman(a: number[], b: number[]): number {
@@ -95,5 +96,30 @@ describe('gradient × input for fine-tuned transformers (fixture BERT)', functio
     assert.ok(meanRho >= 0.4, `mean Spearman ρ ${meanRho.toFixed(2)} between gradient × input and occlusion`);
     assert.ok(overlap / texts.length >= 0.5, `top-2 overlap ${(overlap / texts.length).toFixed(2)}`);
     assert.equal((await explain(model, texts[0])).method, 'gradient');
+  });
+
+  it('predict --explain on a fine-tuned run (built CLI): gradient by default, occlusion with --explain-by occlusion', () => {
+    ensureBuilt();
+    const file = path.join(tmp, 'toy.csv');
+    fs.writeFileSync(file, 'text,label\n' + toyExamples(48).map((e) => `${e.text},${e.label}`).join('\n') + '\n');
+    const cache = path.join(tmp, 'cli-cache');
+    const t = finetune(['train', file, '--model', path.join(MODELS, 'bert'), '--mode', 'full', '--epochs', '2', '--runs-dir', path.join(tmp, 'runs'), '--cache-dir', cache, '--json']);
+    assert.equal(t.code, 0, t.stderr);
+    const runDir = lastJson(t.stdout).run_dir as string;
+    type Out = { label: string; explanation: { method: string; label: string; tokens: { token: string; score: number }[] } };
+    const text = 'the people love a new world';
+    const g = lastJson(finetune(['predict', runDir, '--explain', '--cache-dir', cache, text]).stdout) as Out;
+    assert.equal(g.explanation.method, 'gradient');
+    assert.equal(g.explanation.label, g.label);
+    assert.deepEqual(
+      g.explanation.tokens.map((x) => x.token),
+      text.split(' '),
+    );
+    assert.ok(g.explanation.tokens.some((x) => x.score !== 0));
+    const o = lastJson(finetune(['predict', runDir, '--explain-by', 'occlusion', '--cache-dir', cache, text]).stdout) as Out;
+    assert.equal(o.explanation.method, 'occlusion');
+    const bad = finetune(['predict', runDir, '--explain-by', 'saliency', text]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--explain-by must be auto or occlusion/);
   });
 });
