@@ -74,6 +74,12 @@ describe('Why this label: mistakes list and Try it (webview harness)', function 
       ['ft-why-against', 'bad', '−0.300 against positive'],
     ]);
     assert.match((await page.textContent('.ft-try-result .ft-why'))!, /Why: great · against: bad/);
+    // Marked words keep the theme's text colour (a <mark> defaults to black, unreadable on dark themes).
+    const colors = await page.$$eval('.ft-try-result mark', (ms) => {
+      const g = globalThis as unknown as { getComputedStyle(e: unknown): { color: string } };
+      return ms.map((m) => [g.getComputedStyle(m).color, g.getComputedStyle(m.parentElement).color]);
+    });
+    for (const [mark, text] of colors) assert.equal(mark, text);
     assert.deepEqual((await facts(page)).errors, []);
   });
 });

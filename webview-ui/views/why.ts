@@ -38,9 +38,10 @@ export function whySegments(text: string, why: Why): WhySegment[] {
   return out;
 }
 
+// `color: inherit`: a <mark>'s default black text would be unreadable on dark themes.
 const STYLE = {
-  for: { background: 'var(--vscode-diffEditor-insertedTextBackground, rgba(40, 160, 60, 0.25))', 'border-bottom': '2px solid var(--vscode-charts-green, #3a3)' },
-  against: { background: 'var(--vscode-diffEditor-removedTextBackground, rgba(200, 50, 50, 0.25))', 'border-bottom': '2px dashed var(--vscode-charts-red, #c33)' },
+  for: { color: 'inherit', background: 'var(--vscode-diffEditor-insertedTextBackground, rgba(40, 160, 60, 0.25))', 'border-bottom': '2px solid var(--vscode-charts-green, #3a3)' },
+  against: { color: 'inherit', background: 'var(--vscode-diffEditor-removedTextBackground, rgba(200, 50, 50, 0.25))', 'border-bottom': '2px dashed var(--vscode-charts-red, #c33)' },
 };
 
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
