@@ -106,13 +106,15 @@ export async function explainByGradient(classifier: FinetunedClassifier, text: s
   const piece = new Float64Array(ids.length);
   for (let t = 0; t < ids.length; t++) for (let h = 0; h < hidden; h++) piece[t] += e[t * hidden + h] * d[t * hidden + h];
   const tokens = tokenSpans(text);
-  const ends = tokens.map((t, i) => t.end ?? (i + 1 < tokens.length ? tokens[i + 1].start ?? text.length : text.length));
   const { lead, trail } = specialCounts(classifier);
   // Piece p of the text sits at lead + p; pieces cut by truncation (and closing special tokens) are not attributed.
   const contentEnd = encoded.cut[0] ? ids.length : ids.length - trail;
   let from = lead;
   const scores = tokens.map((tok, i) => {
-    const to = Math.min(lead + classifier.tokenizer.encode(text.slice(0, ends[i]), { add_special_tokens: false }).length, contentEnd);
+    if (from >= contentEnd) return { ...tok, score: 0 };
+    // The text up to the end of this word (its words re-joined when lowercasing moved the offsets).
+    const prefix = tok.end !== undefined ? text.slice(0, tok.end) : tokens.slice(0, i + 1).map((x) => x.token).join(' ');
+    const to = Math.min(lead + classifier.tokenizer.encode(prefix, { add_special_tokens: false }).length, contentEnd);
     let s = 0;
     for (let p = from; p < to; p++) s += piece[p];
     from = Math.max(from, to);
