@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { UsageError } from '../ml/family';
 import { loadClassifier } from '../ml/families';
-import { explain, type Explanation } from '../ml/audit/explain';
+import { explain, type ExplainMethod, type Explanation } from '../ml/audit/explain';
 import type { Classifier } from '../ml/model';
 import { toPrediction } from '../protocol/prediction';
 import { defaultCacheDir } from '../ml/cacheDir';
@@ -13,14 +13,14 @@ function explanationJson(e: Explanation): Explanation {
   return { ...e, tokens: e.tokens.map((t) => ({ ...t, score: Math.round(t.score * 1e5) / 1e5 })) };
 }
 
-async function predictBatch(model: Classifier, texts: string[], io: { stdout: NodeJS.WritableStream }, withExplanation = false): Promise<void> {
+async function predictBatch(model: Classifier, texts: string[], io: { stdout: NodeJS.WritableStream }, withExplanation: ExplainMethod | false): Promise<void> {
   if (texts.length === 0) return;
   const k = model.labels.length;
   const probs = await model.predictProba(texts);
   let out = '';
   for (let i = 0; i < texts.length; i++) {
     const prediction = toPrediction(model.labels, probs.subarray(i * k, (i + 1) * k));
-    out += JSON.stringify(withExplanation ? { ...prediction, explanation: explanationJson(await explain(model, texts[i])) } : prediction) + '\n';
+    out += JSON.stringify(withExplanation ? { ...prediction, explanation: explanationJson(await explain(model, texts[i], undefined, withExplanation)) } : prediction) + '\n';
   }
   io.stdout.write(out);
 }
@@ -33,8 +33,9 @@ export const predictCommand: Command = {
     {
       name: 'explain',
       type: 'bool',
-      help: 'add "explanation": each token\'s contribution to the predicted class (exact for n-gram models, occlusion for transformers)',
+      help: 'add "explanation": each token\'s contribution to the predicted class (exact for n-gram models, gradient × input for fine-tuned transformers, occlusion for frozen encoders)',
     },
+    { name: 'explain-by', type: 'string', valueName: 'auto|occlusion', help: 'with --explain: occlusion (drop each word, re-predict) instead of the default method' },
     deviceFlag,
     cacheDirFlag,
     helpFlag,
@@ -48,7 +49,9 @@ export const predictCommand: Command = {
       device: device(flags) ?? 'auto',
       cacheDir: str(flags, 'cache-dir') ?? defaultCacheDir(),
     });
-    const withExplanation = flags.get('explain') === true;
+    const explainBy = str(flags, 'explain-by') ?? 'auto';
+    if (explainBy !== 'auto' && explainBy !== 'occlusion') throw new UsageError(`--explain-by must be auto or occlusion, not "${explainBy}"`);
+    const withExplanation: ExplainMethod | false = flags.get('explain') === true || flags.has('explain-by') ? explainBy : false;
     try {
       const texts = positionals.slice(1);
       if (texts.length > 0) {

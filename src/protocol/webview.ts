@@ -23,7 +23,7 @@ import {
   union,
   unknownValue,
 } from './check';
-import type { DatasetSummary, MetricEvent, OptionSpec, Prediction, RunRecord } from './types';
+import type { DatasetSummary, MetricEvent, OptionSpec, Prediction, RunRecord, TokenWeight } from './types';
 import { DEVICES, FAMILY_NAMES, MODES, type Device, type FamilyName, type Mode } from './vocabulary';
 
 /** One model family the form can choose, with its hyperparameters. */
@@ -73,6 +73,15 @@ export interface PredictionRow {
   gold: string;
   predicted: string;
   score: number;
+  /** Filled in by mistakes-why. */
+  why?: { for: TokenWeight[]; against: TokenWeight[] };
+}
+
+/** The tokens that pushed most for and against a mistake's predicted label. */
+export interface MistakeWhy {
+  line: number;
+  for: TokenWeight[];
+  against: TokenWeight[];
 }
 
 export interface BinaryTest {
@@ -138,6 +147,8 @@ export type ToWebview =
   | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
   /** The answer to a "Try it" request (`id` echoes it): the model's prediction, or why there is none. */
   | { type: 'try-result'; id: number; prediction?: Prediction; error?: string }
+  /** Why the model predicted what it did for the listed mistakes (by test-file line), sent after run-finished. */
+  | { type: 'mistakes-why'; why: MistakeWhy[] }
 
   | { type: 'data-issues'; status: 'running' | 'ready' | 'error'; report?: DataIssues; message?: string }
   /** A sweep started from this panel, re-read from its folder (sweep.json, the trials' run.json) as trials end. */
@@ -234,6 +245,8 @@ const formSchema = obj({
 });
 const previewRow = obj({ text: str, label: str, line: int });
 const predictionRow = obj({ line: int, text: str, gold: str, predicted: str, score: anyNum });
+const tokenWeights = arr(obj({ token: str, score: anyNum }), 16);
+const why = obj({ for: tokenWeights, against: tokenWeights });
 
 /** Checker for host → webview messages (the webview runs it on every message). */
 export const toWebview = tagged({
@@ -256,7 +269,8 @@ export const toWebview = tagged({
   'run-failed': obj({ type: lit('run-failed'), message: str, kind: str, run_dir: optional(str), stderr_tail: optional(arr(str)) }),
   compare: obj({ type: lit('compare'), runs: arr(runView) }),
   notice: obj({ type: lit('notice'), level: oneOf(['info', 'warning', 'error'] as const), message: str }),
-  'try-result': obj({ type: lit('try-result'), id: int, prediction: optional(obj({ label: str, score: anyNum, scores: record(anyNum), truncated: optional(bool) })), error: optional(str) }),
+  'try-result': obj({ type: lit('try-result'), id: int, prediction: optional(obj({ label: str, score: anyNum, scores: record(anyNum), truncated: optional(bool), why: optional(why) })), error: optional(str) }),
+  'mistakes-why': obj({ type: lit('mistakes-why'), why: arr(obj({ line: int, for: tokenWeights, against: tokenWeights })) }),
   /** The dataset's data issues (label suspects, duplicates, leakage), checked in the background before Start. */
   'data-issues': obj({ type: lit('data-issues'), status: oneOf(['running', 'ready', 'error'] as const), report: optional(dataIssues), message: optional(str) }),
   'sweep-state': obj({

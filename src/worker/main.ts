@@ -6,8 +6,7 @@
  *
  * Arguments: --idle-timeout-ms=N (default 300000; 0 = never), --max-models=N (default 2).
  */
-import { explainNgram, topTokens, type Explanation } from '../ml/audit/explain';
-import type { NgramClassifier } from '../ml/ngram/model';
+import { explain as explainText, topTokens, type Explanation } from '../ml/audit/explain';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { toPrediction } from '../protocol/prediction';
@@ -151,12 +150,28 @@ async function classify(classifier: Classifier, texts: string[], signal: AbortSi
   const probs = await predictProba(classifier, texts, signal);
   // After predictProba: a family may note what it truncated while encoding these very texts.
   const cut = await classifier.truncated?.(texts);
-  return texts.map((text, i) => {
+  const out: Prediction[] = [];
+  for (let i = 0; i < texts.length; i++) {
     const p = toPrediction(classifier.labels, probs.subarray(i * k, (i + 1) * k));
-    // The hover's "why": exact and microseconds for n-gram models (occlusion would cost a forward pass per token).
-    const why = explain && classifier.family === 'ngram' ? whyOf(explainNgram(classifier as NgramClassifier, text)) : undefined;
-    return { ...p, ...(cut?.[i] ? { truncated: true } : {}), ...(why ? { why } : {}) };
-  });
+    const why = explain ? await whyFor(classifier, texts[i], signal) : undefined;
+    out.push({ ...p, ...(cut?.[i] ? { truncated: true } : {}), ...(why ? { why } : {}) });
+  }
+  return out;
+}
+
+/**
+ * The hover's "why": exact and microseconds for n-gram models, gradient × input (one forward + backward run)
+ * for fine-tuned ones; none for frozen encoders (occlusion would cost a forward pass per token). An explanation
+ * that fails never costs the prediction.
+ */
+async function whyFor(classifier: Classifier, text: string, signal: AbortSignal): Promise<Prediction['why']> {
+  if (classifier.family !== 'ngram' && classifier.family !== 'finetune') return undefined;
+  try {
+    return whyOf(await explainText(classifier, text, signal));
+  } catch (e) {
+    process.stderr.write(`no explanation: ${(e as Error).message}\n`);
+    return undefined;
+  }
 }
 
 function whyOf(e: Explanation): Prediction['why'] {

@@ -118,4 +118,19 @@ describe('Data issues card (webview harness)', function () {
     assert.match((await page.textContent('.ft-data-warnings'))!, /far above test 0\.270/);
     assert.deepEqual((await facts(page)).errors, []);
   });
+
+  it('after a run completes, the re-checked card shows on the results page', async () => {
+    const base = scenes()['results-3'];
+    page = await openScene(browser, server.url, 'results-3', base);
+    await settle(page);
+    assert.equal(await page.$eval('.ft-run-page .ft-data-issues', (e) => (e as unknown as { hidden: boolean }).hidden), true, 'no check yet: no card');
+    const messages = [{ type: 'data-issues', status: 'running' }, { type: 'data-issues', status: 'ready', report: report('/data/spam.csv') }] as unknown[];
+    await page.evaluate((m) => (globalThis as unknown as { harness: { play(x: unknown[]): void } }).harness.play(m), messages);
+    await settle(page);
+    const card = (await page.textContent('.ft-run-page .ft-data-issues'))!;
+    assert.match(card, /2\s*Suspected labels/);
+    assert.match(card, /WIN a free cruise now/);
+    assert.ok(await page.$('.ft-run-page .ft-results'), 'the results stay on the page');
+    assert.deepEqual((await facts(page)).errors, []);
+  });
 });

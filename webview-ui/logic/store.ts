@@ -247,6 +247,11 @@ export function reduce(s: AppState, a: Action, now: number): AppState {
       return { ...s, pendingStart: true };
     case 'ui/try-sent':
       return { ...s, tryIt: { id: a.id, text: a.text, pending: true } };
+    case 'mistakes-why': {
+      const byLine = new Map(a.why.map((w) => [w.line, w]));
+      const rows = s.run.misclassified?.map((r) => (byLine.has(r.line) ? { ...r, why: { for: byLine.get(r.line)!.for, against: byLine.get(r.line)!.against } } : r));
+      return rows ? { ...s, run: { ...s.run, misclassified: rows } } : s;
+    }
     case 'try-result':
       if (s.tryIt?.id !== a.id) return s;
       return { ...s, tryIt: { ...s.tryIt, pending: false, ...(a.prediction ? { prediction: a.prediction } : {}), ...(a.error ? { error: a.error } : {}) } };

@@ -6,6 +6,7 @@ import { describeFilter, errorsInMatrix, filterMistakes, MatrixView, MistakeFilt
 import { formatCount, formatPercent, truncate } from '../logic/format';
 import { lineLink } from './common';
 import type { Control } from './fields';
+import { whyText } from './why';
 
 const PAGE = 25;
 const TEXT_CHARS = 200;
@@ -83,7 +84,7 @@ export class MistakesList {
                   'tr',
                   { attrs: { 'data-gold': r.gold, 'data-predicted': r.predicted } },
                   h('td', { class: 'ft-col-line' }, lineLink(this.ctx, r.line, 'test')),
-                  h('td', { class: 'ft-text-cell', attrs: { title: r.text.length > TEXT_CHARS ? truncate(r.text, 2000) : undefined } }, truncate(r.text, TEXT_CHARS)),
+                  h('td', { class: 'ft-text-cell', attrs: { title: r.text.length > TEXT_CHARS ? truncate(r.text, 2000) : undefined } }, r.why ? whyText(truncate(r.text, TEXT_CHARS), r.why, r.predicted) : truncate(r.text, TEXT_CHARS)),
                   h('td', null, h('span', { class: 'ft-label-chip' }, r.gold)),
                   h('td', null, h('span', { class: 'ft-label-chip ft-chip-error' }, r.predicted)),
                   h('td', { class: 'ft-num' }, h('span', { class: 'ft-meter', style: { '--ft-meter': `${(r.score * 100).toFixed(1)}%` } }), formatPercent(r.score, 0)),

@@ -6,6 +6,7 @@ import { flattenConfig } from '../logic/diff';
 import { draftFromRecord } from '../logic/form';
 import { formatCount, formatDuration } from '../logic/format';
 import type { AppState, RunSlice } from '../logic/store';
+import { DataIssuesView } from './dataIssues';
 import { ResultsView } from './results';
 import { TrainingView } from './training';
 
@@ -13,6 +14,8 @@ export class RunPage implements View {
   readonly element = h('div', { class: 'ft-page ft-run-page' });
   private readonly training: TrainingView;
   private readonly results: ResultsView;
+  /** Re-checked by the host when the run completes. */
+  private readonly issues: DataIssuesView;
   private readonly failure = h('div');
   private readonly details = h('div');
   private lastRun?: RunSlice;
@@ -21,6 +24,7 @@ export class RunPage implements View {
   constructor(private readonly ctx: Ctx) {
     this.training = new TrainingView(ctx);
     this.results = new ResultsView(ctx);
+    this.issues = new DataIssuesView(ctx);
   }
 
   update(s: AppState): void {
@@ -28,11 +32,14 @@ export class RunPage implements View {
     const order = r.status === 'completed' ? 'results' : r.status === 'failed' || r.status === 'cancelled' ? 'failure' : 'live';
     if (order !== this.order) {
       this.order = order;
-      const parts = order === 'results' ? [this.results.element, this.training.element] : order === 'failure' ? [this.failure, this.training.element] : [this.training.element];
+      const parts = order === 'results' ? [this.results.element, this.issues.element, this.training.element] : order === 'failure' ? [this.failure, this.training.element] : [this.training.element];
       replace(this.element, ...parts, this.details);
     }
     this.training.update(s);
-    if (order === 'results') this.results.update(s);
+    if (order === 'results') {
+      this.results.update(s);
+      this.issues.update(s);
+    }
     if (r !== this.lastRun) {
       this.lastRun = r;
       this.renderFailure(s);

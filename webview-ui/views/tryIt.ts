@@ -4,6 +4,7 @@ import { button, h, replace } from '../dom';
 import { formatPercent } from '../logic/format';
 import type { AppState } from '../logic/store';
 import type { Control } from './fields';
+import { whyLine, whyText } from './why';
 
 const TOP = 5;
 
@@ -49,6 +50,7 @@ export class TryItCard {
     replace(
       this.result,
       h('div', { class: 'ft-try-label' }, t.prediction.label, h('span', { class: 'ft-muted' }, ` ${formatPercent(t.prediction.score)}`)),
+      t.prediction.why ? [h('p', { class: 'ft-try-why' }, whyText(t.text, t.prediction.why, t.prediction.label)), whyLine(t.prediction.why)] : null,
       h(
         'table',
         { class: 'ft-table ft-try-table' },

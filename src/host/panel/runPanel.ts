@@ -13,7 +13,7 @@ import { formatMetric, formatPercent } from '../../protocol/format';
 import { progressLine, ProgressTracker } from '../../protocol/progress';
 import { modelLabel, runDisplayName, shortRunId } from '../../protocol/runName';
 import type { MetricEvent, OptionSpec, Prediction } from '../../protocol/types';
-import { type BinaryTest, fromWebview, FromWebview, PanelState, panelState, type RunView, type StartSweep, ToWebview } from '../../protocol/webview';
+import { type BinaryTest, fromWebview, FromWebview, PanelState, panelState, type PredictionRow, type RunView, type StartSweep, ToWebview } from '../../protocol/webview';
 import { checkedPanelState, datasetPathProblem } from '../../runs/trust';
 import { folderPolicy } from '../commands/activeModel';
 import type { ManagedRun } from '../runManager';
@@ -30,6 +30,9 @@ import type { Services } from './services';
 import { Cancelled } from '../../ml/cancel';
 
 export const RUN_PANEL_VIEW_TYPE = 'finetune.runPanel';
+/** Mistakes explained after a run (the list shows 25 a page). */
+const EXPLAINED_MISTAKES = 100;
+
 /** Larger datasets are not checked for data issues automatically when the panel opens. */
 const AUTO_AUDIT_MAX_ROWS = 200_000;
 
@@ -338,10 +341,14 @@ export class RunPanel {
     this.audit = undefined;
   }
 
-  /** Label suspects, duplicates and leakage of the dataset, in the background; the card shows them before Start. */
-  private async auditData(): Promise<void> {
+  /**
+   * Label suspects, duplicates and leakage of the dataset, in the background; the card shows them before Start,
+   * and again after a run completes (`afterRun`): the file may have been relabelled meanwhile. The 5-fold n-gram
+   * check takes seconds and covers every row — a run's own predictions cover only its test split.
+   */
+  private async auditData(afterRun = false): Promise<void> {
     const file = this.state.datasetPath;
-    if (!file || this.state.runDir) return;
+    if (!file || (this.state.runDir && !afterRun)) return;
     const ticket = ++this.auditTicket;
     this.issues = undefined;
     this.stopAudit();
@@ -386,7 +393,9 @@ export class RunPanel {
     this.post({ type: 'run-state', run: view, running });
     if (running) return;
     if (view.record.status === 'completed') {
-      this.post({ type: 'run-finished', run: view, misclassified: await readMisclassified(dir!), ...(await binaryOf(dir!, view)) });
+      const misclassified = await readMisclassified(dir!);
+      this.post({ type: 'run-finished', run: view, misclassified, ...(await binaryOf(dir!, view)) });
+      void this.explainMistakes(dir!, misclassified);
     } else if (view.record.status !== 'running') {
       this.post({
         type: 'run-failed',
@@ -580,8 +589,31 @@ export class RunPanel {
     // The child wrote run.json before sending 'done'.
     const view = await readRunView(dir);
     if (!view) return;
-    this.post({ type: 'run-finished', run: view, misclassified: await readMisclassified(dir), ...(await binaryOf(dir, view)) });
+    const misclassified = await readMisclassified(dir);
+    this.post({ type: 'run-finished', run: view, misclassified, ...(await binaryOf(dir, view)) });
     this.services.runsChanged.fire();
+    void this.explainMistakes(dir, misclassified);
+    void this.auditData(true);
+  }
+
+  /**
+   * Why the model made the first mistakes of the list (the tokens for and against its label), through the
+   * inference worker as the hover: posted after the list, so the results never wait for the model to load.
+   */
+  private async explainMistakes(dir: string, rows: PredictionRow[]): Promise<void> {
+    const shown = rows.slice(0, EXPLAINED_MISTAKES);
+    if (!shown.length) return;
+    try {
+      const predictions = await vscode.commands.executeCommand<Prediction[]>('finetune.classify', shown.map((r) => r.text.slice(0, 100_000)), dir);
+      // A prediction that differs from the run's (another device, a changed model) explains another label: skip it.
+      const why = shown.flatMap((r, i) => {
+        const p = predictions[i];
+        return p?.why && p.label === r.predicted ? [{ line: r.line, for: p.why.for, against: p.why.against }] : [];
+      });
+      if (why.length && dir === this.state.runDir) this.post({ type: 'mistakes-why', why });
+    } catch (e) {
+      this.services.output.appendLine(`[mistakes] no explanations: ${(e as Error).message}`);
+    }
   }
 
   private setState(state: PanelState): void {

@@ -8,6 +8,7 @@
  * vectors — a weighted k-center step. Identical texts get distance 0 and are never picked twice.
  */
 import { tokenize } from '../ngram/tokenize';
+import { Rng } from '../random';
 
 export type UncertaintyMeasure = 'margin' | 'entropy';
 
@@ -79,24 +80,28 @@ function cosine(a: Map<number, number>, b: Map<number, number>): number {
 /** Cosine distance below which two texts count as copies of each other in one batch. */
 const COPY_DISTANCE = 0.2;
 
-export type DiversityStep = 'classes' | 'k-center' | 'none';
+export type DiversityStep = 'classes' | 'classes-uncertainty' | 'k-center' | 'badge' | 'none';
 
 /**
  * The `n` rows to label next, in order. `exclude`: rows already labeled (never suggested).
- * Diversity (default 'classes'): round-robin over the model's guessed class — each class in turn gives its most
- * uncertain row not yet taken — skipping rows within COPY_DISTANCE of one already chosen, so the batch covers
- * rare classes (what macro-F1 rewards) and holds no near-copies. 'k-center' maximises uncertainty × distance to
- * the batch over the 10·n most uncertain rows; 'none' is plain top-n uncertainty (the benchmark compares them).
+ * Diversity (default 'classes'): round-robin over the model's guessed class — each class in turn gives its best
+ * row not yet taken — skipping rows within COPY_DISTANCE of one already chosen, so the batch covers rare classes
+ * (what macro-F1 rewards) and holds no near-copies. "Best" is uncertainty × representativeness (information
+ * density, Settles & Craven 2008: cosine of the row's IDF-weighted hashed 1–2-grams to the pool's centroid), so
+ * uncertain outliers (signatures, lists of names, one-off jargon) wait behind uncertain typical rows.
+ * The benchmark (test/bench/active.ts) compares it with: 'classes-uncertainty' (the same round-robin by
+ * uncertainty alone), 'k-center' (uncertainty × distance to the batch over the 10·n most uncertain rows),
+ * 'badge' (k-means++ over gradient embeddings, Ash et al. 2020) and 'none' (plain top-n uncertainty).
  */
 export function suggestRows(
   texts: string[],
   probs: ArrayLike<number>,
   k: number,
   n: number,
-  opts: { measure?: UncertaintyMeasure; diversity?: DiversityStep; exclude?: Set<number>; poolFactor?: number } = {},
+  opts: { measure?: UncertaintyMeasure; diversity?: DiversityStep; exclude?: Set<number>; poolFactor?: number; seed?: number } = {},
 ): Suggestion[] {
   const measure = opts.measure ?? 'margin';
-  const candidates: Suggestion[] = [];
+  let candidates: Suggestion[] = [];
   for (let i = 0; i < texts.length; i++) {
     if (opts.exclude?.has(i)) continue;
     let guess = 0;
@@ -106,8 +111,14 @@ export function suggestRows(
   candidates.sort((a, b) => b.uncertainty - a.uncertainty || a.index - b.index);
   const diversity = opts.diversity ?? 'classes';
   if (diversity === 'none') return candidates.slice(0, n);
+  if (diversity === 'badge') return badge(texts, probs, k, candidates, n, opts.seed ?? 1);
   if (diversity === 'k-center') return kCenter(texts, candidates.slice(0, Math.max(n, n * (opts.poolFactor ?? 10))), n);
   const queues: Suggestion[][] = Array.from({ length: k }, () => []);
+  if (diversity === 'classes') {
+    const d = centroidSimilarity(texts, candidates);
+    const score = new Map(candidates.map((c, a) => [c, c.uncertainty * d[a]]));
+    candidates = [...candidates].sort((a, b) => score.get(b)! - score.get(a)!);
+  }
   for (const c of candidates) queues[c.guess].push(c);
   const heads = new Int32Array(k);
   const chosen: { s: Suggestion; v: Map<number, number> }[] = [];
@@ -156,4 +167,84 @@ function kCenter(texts: string[], pool: Suggestion[], n: number): Suggestion[] {
     }
   }
   return out;
+}
+
+/** IDF-weighted, L2-normalised hashed vectors of the given rows, IDF counted over all texts. */
+function idfVectors(texts: string[], rows: number[]): Map<number, number>[] {
+  const df = new Map<number, number>();
+  const all = texts.map((t) => hashedVector(t));
+  for (const v of all) for (const key of v.keys()) df.set(key, (df.get(key) ?? 0) + 1);
+  const n = texts.length;
+  return rows.map((i) => {
+    const v = new Map<number, number>();
+    let norm = 0;
+    for (const [key, x] of all[i]) {
+      const y = x * Math.log((1 + n) / (1 + df.get(key)!));
+      v.set(key, y);
+      norm += y * y;
+    }
+    norm = Math.sqrt(norm) || 1;
+    for (const [key, y] of v) v.set(key, y / norm);
+    return v;
+  });
+}
+
+/**
+ * BADGE (Ash et al., ICLR 2020) for a linear softmax head: each row's gradient embedding g = (p − e_guess) ⊗ x,
+ * so ⟨g_i, g_j⟩ = ⟨p_i − e_i, p_j − e_j⟩·⟨x_i, x_j⟩ and no k·d vector is ever built. k-means++ seeding over the
+ * g's picks rows that are both uncertain (large ‖g‖) and unlike each other.
+ */
+function badge(texts: string[], probs: ArrayLike<number>, k: number, candidates: Suggestion[], n: number, seed: number): Suggestion[] {
+  const m = candidates.length;
+  if (m <= n) return candidates;
+  const x = candidates.map((c) => hashedVector(texts[c.index]));
+  const r = new Float64Array(m * k);
+  const norm2 = new Float64Array(m);
+  for (let a = 0; a < m; a++) {
+    const i = candidates[a].index;
+    for (let j = 0; j < k; j++) r[a * k + j] = probs[i * k + j] - (j === candidates[a].guess ? 1 : 0);
+    let rr = 0;
+    for (let j = 0; j < k; j++) rr += r[a * k + j] ** 2;
+    norm2[a] = rr; // ‖x‖ = 1
+  }
+  const d2 = new Float64Array(m).fill(Infinity);
+  const taken = new Uint8Array(m);
+  const out: Suggestion[] = [];
+  const rng = new Rng(seed);
+  let next = 0;
+  for (let a = 1; a < m; a++) if (norm2[a] > norm2[next]) next = a;
+  while (out.length < n) {
+    taken[next] = 1;
+    out.push(candidates[next]);
+    let total = 0;
+    for (let a = 0; a < m; a++) {
+      if (taken[a]) continue;
+      let rr = 0;
+      for (let j = 0; j < k; j++) rr += r[a * k + j] * r[next * k + j];
+      const d = Math.max(0, norm2[a] + norm2[next] - 2 * rr * cosine(x[a], x[next]));
+      if (d < d2[a]) d2[a] = d;
+      total += d2[a];
+    }
+    if (total <= 0) break;
+    let u = rng.next() * total;
+    next = -1;
+    for (let a = 0; a < m; a++) {
+      if (taken[a]) continue;
+      next = a;
+      u -= d2[a];
+      if (u <= 0) break;
+    }
+  }
+  return out;
+}
+
+/** Representativeness: each candidate's cosine to the centroid of all candidates (IDF-weighted vectors). */
+function centroidSimilarity(texts: string[], candidates: Suggestion[]): Float64Array {
+  const x = idfVectors(texts, candidates.map((c) => c.index));
+  const centroid = new Map<number, number>();
+  for (const v of x) for (const [key, y] of v) centroid.set(key, (centroid.get(key) ?? 0) + y / x.length);
+  let cn = 0;
+  for (const y of centroid.values()) cn += y * y;
+  cn = Math.sqrt(cn) || 1;
+  return Float64Array.from(x, (v) => Math.max(0, cosine(v, centroid) / cn));
 }

@@ -18,6 +18,7 @@ import type { Classifier } from '../model';
 import { argmax } from '../model';
 import { blockWeights } from '../ngram/features';
 import type { NgramClassifier } from '../ngram/model';
+import type { FinetunedClassifier } from '../finetune/classifier';
 import { Hasher, IntBuffer, tokenize } from '../ngram/tokenize';
 
 export interface TokenScore {
@@ -31,7 +32,7 @@ export interface TokenScore {
 export interface Explanation {
   /** The class explained (the predicted one unless asked otherwise). */
   label: string;
-  method: 'linear' | 'occlusion';
+  method: 'linear' | 'occlusion' | 'gradient';
   /** In text order. */
   tokens: TokenScore[];
 }
@@ -127,9 +128,18 @@ export async function explainByOcclusion(model: Classifier, text: string, classI
   return { label: model.labels[c], method: 'occlusion', tokens: tokens.map((tok, i) => ({ ...tok, score: base - probs[(i + 1) * k + c] })) };
 }
 
-/** The exact linear explanation for n-gram models, occlusion for the rest. */
-export async function explain(model: Classifier, text: string, signal?: AbortSignal): Promise<Explanation> {
-  if (model.family === 'ngram') return explainNgram(model as NgramClassifier, text);
+export type ExplainMethod = 'auto' | 'occlusion';
+
+/**
+ * The one explain entry point: the exact linear explanation for n-gram models, gradient × input (our autograd
+ * on the run's graph) for fine-tuned transformers, occlusion for the rest — or occlusion when asked.
+ */
+export async function explain(model: Classifier, text: string, signal?: AbortSignal, method: ExplainMethod = 'auto'): Promise<Explanation> {
+  if (method === 'auto' && model.family === 'ngram') return explainNgram(model as NgramClassifier, text);
+  if (method === 'auto' && model.family === 'finetune') {
+    const { explainByGradient } = await import('./gradient.js');
+    return explainByGradient(model as FinetunedClassifier, text);
+  }
   return explainByOcclusion(model, text, undefined, signal);
 }
 

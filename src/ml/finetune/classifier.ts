@@ -49,7 +49,7 @@ export class FinetunedClassifier implements Classifier {
   constructor(
     readonly labels: string[],
     private readonly session: ort.InferenceSession,
-    private readonly tokenizer: Tokenizer,
+    readonly tokenizer: Tokenizer,
     readonly meta: ClassifierMeta,
     /** The classifier graph's bytes (written by save()); undefined when loaded from disk. */
     private readonly modelBytes?: Uint8Array,
