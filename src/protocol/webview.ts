@@ -169,10 +169,15 @@ const epochEvent = obj({
 });
 const phaseEvent = obj({ kind: lit('phase'), t: num, phase: str, detail: optional(str) });
 const logEvent = obj({ kind: lit('log'), t: num, message: str });
-const eventByKind: Record<string, Check<unknown>> = { step: stepEvent, epoch: epochEvent, phase: phaseEvent, log: logEvent };
+const planEvent = obj({
+  kind: lit('plan'),
+  t: num,
+  steps: arr(obj({ phase: str, total: optional(anyNum), unit: optional(str), epochs: optional(int), rate_of: optional(str), loop: optional(bool) })),
+});
+const eventByKind: Record<string, Check<unknown>> = { step: stepEvent, epoch: epochEvent, phase: phaseEvent, log: logEvent, plan: planEvent };
 const metricEvent: Check<MetricEvent> = (v, p = '$') => {
   const kind = typeof v === 'object' && v !== null ? (v as { kind?: unknown }).kind : undefined;
-  if (typeof kind !== 'string' || !Object.prototype.hasOwnProperty.call(eventByKind, kind)) return `${p}.kind: expected one of step, epoch, phase, log`;
+  if (typeof kind !== 'string' || !Object.prototype.hasOwnProperty.call(eventByKind, kind)) return `${p}.kind: expected one of step, epoch, phase, log, plan`;
   return eventByKind[kind](v, p);
 };
 
