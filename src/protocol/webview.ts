@@ -23,6 +23,7 @@ import {
   union,
   unknownValue,
 } from './check';
+import type { SpeedSample } from './estimate';
 import type { DatasetSummary, MetricEvent, OptionSpec, Prediction, RunRecord } from './types';
 import { DEVICES, FAMILY_NAMES, MODES, type Device, type FamilyName, type Mode } from './vocabulary';
 
@@ -59,6 +60,8 @@ export interface FormSchema {
   folders?: string[];
   /** Present when runs can go elsewhere (sbatch on the PATH): the form's "Where" choice and its default. */
   where?: { choices: ('local' | 'slurm')[]; default: 'local' | 'slurm' };
+  /** Finished runs on this machine, newest first, for the run-time estimate next to Start. */
+  speeds?: SpeedSample[];
 }
 
 export interface PreviewRow {
@@ -236,6 +239,7 @@ const formSchema = obj({
   trusted: bool,
   folders: optional(arr(str)),
   where: optional(obj({ choices: arr(oneOf(['local', 'slurm'] as const)), default: oneOf(['local', 'slurm'] as const) })),
+  speeds: optional(arr(obj({ family: oneOf(FAMILY_NAMES), device: str, name: str, rows: anyNum, meanChars: anyNum, epochs: optional(anyNum), seconds: anyNum }))),
 });
 const previewRow = obj({ text: str, label: str, line: int });
 const predictionRow = obj({ line: int, text: str, gold: str, predicted: str, score: anyNum });
