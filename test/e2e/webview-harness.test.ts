@@ -316,6 +316,9 @@ describe('run panel webview in chromium (harness)', function () {
       const box = await page.$eval('#ft-start', (e) => (e as unknown as { getBoundingClientRect(): { top: number; bottom: number } }).getBoundingClientRect());
       assert.ok(box.top >= 0 && box.bottom <= 700, `${width}px: Start visible without scrolling (${box.top}–${box.bottom})`);
       assert.equal(await page.textContent('#ft-action-choice'), 'ngram on 5,796 rows');
+      // No run on this machine yet: the n-gram estimate is scaled from the reference run, and the tooltip says so.
+      assert.match((await page.textContent('#ft-run-estimate'))!, /^(under 10 s|about \d+ (s|min))$/);
+      assert.match((await page.getAttribute('#ft-run-estimate', 'title'))!, /^Scaled from the reference run .* × epochs/);
       await pages.pop()!.close();
     }
   });
