@@ -151,6 +151,26 @@ describe('run panel webview in chromium (harness)', function () {
     assert.equal(at[0], tp, 'true positives at 0.9');
     assert.ok(at[0] < cm[1][1], 'a stricter threshold finds fewer spam');
     assert.equal(await page.textContent('#ft-threshold-value'), '0.90');
+    // The main confusion matrix and the per-class table follow the slider too, and say at which threshold.
+    const labels = run.record.metrics!.test!.labels;
+    const pos = labels.indexOf(binary.positive);
+    const mainCount = (gold: string, predicted: string) =>
+      page.$eval(`.ft-cm-cell[data-gold="${gold}"][data-predicted="${predicted}"] .ft-cm-count`, (e) => Number((e as unknown as { textContent: string }).textContent.replace(/,/g, '')));
+    assert.equal(await mainCount(binary.positive, binary.positive), tp, 'main matrix: true positives at 0.9');
+    assert.equal(await mainCount(binary.positive, binary.negative), at[1], 'main matrix: missed positives at 0.9');
+    assert.match((await page.textContent('#ft-cm-threshold'))!, /^At threshold 0\.90 for “/);
+    const rows = await page.$$eval('.ft-per-class tbody tr td:first-child', (tds) => tds.map((td) => (td as unknown as { textContent: string }).textContent));
+    const posRow = rows.indexOf(binary.positive);
+    assert.ok(posRow >= 0 && pos >= 0);
+    const recallAt = await page.$$eval('.ft-per-class tbody tr', (trs, i) => (trs[i as number].querySelectorAll('td')[2] as unknown as { textContent: string }).textContent, posRow);
+    assert.equal(recallAt, (tp / (at[0] + at[1])).toFixed(3), `per-class recall of ${binary.positive} at 0.9`);
+    await page.$eval('#ft-threshold-slider', (e) => {
+      const el = e as unknown as { value: string; dispatchEvent(ev: unknown): boolean };
+      el.value = '0.5';
+      el.dispatchEvent(new Event('input'));
+    });
+    assert.equal(await mainCount(binary.positive, binary.positive), cm[pos][pos], 'back at 0.5: the run\'s own matrix');
+    assert.equal(await page.isVisible('#ft-cm-threshold'), false);
     assert.equal(await page.$$eval('#ft-threshold canvas', (c) => c.length >= 2), true, 'PR and ROC drawn');
     assert.equal(await (await open('results-3')).$('#ft-threshold'), null, 'only for two classes');
   });
