@@ -415,6 +415,37 @@ describe('run panel webview in chromium (harness)', function () {
     await expectClean(page, 'chart tools');
   });
 
+  it('zooms a curve by dragging, resets on double-click, and plots against the wall clock', async () => {
+    const page = await open('training');
+    const fig = '.ft-training .ft-chart-card:first-child .ft-chart';
+    const range = () => page.$eval(fig, (e) => { const d = (e as unknown as { dataset: Record<string, string> }).dataset; return { min: Number(d.xMin), max: Number(d.xMax), zoomed: d.zoomed }; });
+    const full = await range();
+    const over = (await page.$(`${fig} .u-over`))!;
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const zoomed = await range();
+    assert.equal(zoomed.zoomed, 'true');
+    assert.ok(zoomed.min > full.min && zoomed.max < full.max, `zoomed into ${zoomed.min}–${zoomed.max} of ${full.min}–${full.max}`);
+    // A live update keeps the zoom.
+    await page.evaluate(() => (globalThis as unknown as { harness: { play(x: unknown[]): void } }).harness.play([{ type: 'metric', event: { kind: 'log', t: Date.now(), message: 'still here' } }]));
+    await settle(page);
+    assert.deepEqual(await range(), zoomed, 'new data keeps the zoom');
+    await over.dblclick();
+    await settle(page);
+    const reset = await range();
+    assert.equal(reset.zoomed, 'false');
+    assert.ok(reset.min <= full.min + 1e-9 && reset.max >= full.max - 1e-9, `back to ${reset.min}–${reset.max}`);
+
+    await page.check('#ft-wall-clock');
+    await settle(page);
+    assert.match((await page.$eval(fig, (e) => e.getAttribute('aria-label')))!, /latest train loss [\d.]+, (\d+ s|\d+:\d\d|\d+ min) after the start/);
+    assert.match((await page.$eval('.ft-training .ft-chart-card:nth-child(2) .ft-chart', (e) => e.getAttribute('aria-label')))!, /at epoch \d+ \((\d+ s|\d+:\d\d|\d+ min) after the start\)/);
+    await expectClean(page, 'zoom and wall clock');
+  });
+
   it('follows a theme change without a reload (heatmap and charts recolored)', async () => {
     const page = await open('results-3');
     const cell = '.ft-cm-cell[data-gold="negative"][data-predicted="negative"]';
