@@ -145,6 +145,8 @@ export interface RunRecord {
   version: 1;
   id: string;
   name: string;
+  /** The user's own notes on the run (Runs view: "Edit notes…"); set only once the run has ended. */
+  notes?: string;
   status: RunStatus;
   created_at: string;
   updated_at: string;
