@@ -162,7 +162,8 @@ export class ProgressTracker {
     for (const step of this.plan!.slice(at + 1)) {
       if (step.loop || (step.total === undefined && step.epochs === undefined)) continue; // in the epoch times, or too short to count
       const from = step.rate_of ?? step.phase;
-      const rate = from === this.phase ? (this.measuredRate() ?? this.phaseRates.get(from)) : this.phaseRates.get(from);
+      // This phase's own speed: the producer's measure, else this tracker's.
+      const rate = from === this.phase ? (this.last?.rate ?? this.measuredRate() ?? this.phaseRates.get(from)) : this.phaseRates.get(from);
       if (rate === undefined || step.total === undefined) return undefined;
       seconds += (step.total * (step.epochs ?? 1)) / rate;
     }
