@@ -16,6 +16,7 @@ import {
   readRunJson,
   requireExtension,
   runsViewContextMenu,
+  runsViewRows,
   type Session,
   syntheticCsv,
   waitForRun,
@@ -135,4 +136,22 @@ describe('scenario 7: cancel from the notification and from the Runs view, mid-e
       await expectCancelled(panel, dir, id);
     });
   }
+
+  it('the Runs view groups these runs by dataset and renames one (run.json and the row say the new name)', async function () {
+    this.timeout(120_000);
+    const { wb, ws } = s!;
+    await wb.runCommand(COMMANDS.showRuns);
+    await wb.runCommand('Fine-tune: Group runs by dataset');
+    await waitForRunsViewRow(wb, /^tickets\.csv\b.*\b2 runs/);
+    const { dir, record } = await waitForRun(ws, (r) => r.status === 'cancelled' && r.config.family === 'ngram');
+    const row = new RegExp(`${shortRunId(record.id)}.*cancelled`);
+    await runsViewContextMenu(wb, row, 'Fine-tune: Rename run…');
+    await wb.answerQuickInput('tickets, no early stop');
+    await waitForRunsViewRow(wb, new RegExp(`^tickets, no early stop · ngram · ${shortRunId(record.id)}`));
+    assert.equal(readRunJson(dir).name, 'tickets, no early stop');
+    assert.equal(readRunJson(dir).status, 'cancelled', 'the rest of run.json is kept');
+    await wb.runCommand('Fine-tune: Show runs in one list');
+    await waitForRunsViewRow(wb, /tickets, no early stop/);
+    assert.equal((await runsViewRows(wb)).some((r) => /\b2 runs\b/.test(r)), false, 'no group rows in one list');
+  });
 });
