@@ -159,7 +159,7 @@ export class LineChart {
       },
       axes: [xAxis, yAxis],
       series: [
-        { label: this.spec.xLabel, value: (u, v, _s, idx) => legendValue(u, 0, v, idx, String) },
+        { label: this.spec.xLabel, value: (u, v, _s, idx) => legendValue(u, 0, v, idx, this.spec.clockX ? clockTick : String) },
         ...this.spec.series.map((s): uPlot.Series => {
           const color = seriesColor(s.color);
           return {
