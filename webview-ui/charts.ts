@@ -5,6 +5,7 @@
  */
 import uPlot from 'uplot';
 import { h } from './dom';
+import { clockTick } from './logic/curves';
 import { cssVar, isHighContrast, onThemeChange, SeriesColor, seriesColor } from './theme';
 
 export interface SeriesSpec {
@@ -29,6 +30,8 @@ export interface ChartSpec {
   integerX?: boolean;
   /** Logarithmic y axis (losses spanning orders of magnitude). */
   logY?: boolean;
+  /** x values are seconds since the run started (wall clock): ticks read "1 min 30 s". */
+  clockX?: boolean;
 }
 
 export type Columns = [number[], ...(number | null)[][]];
@@ -41,6 +44,8 @@ export class LineChart {
   private plot?: uPlot;
   private data: Columns;
   private resize?: ResizeObserver;
+  /** Drag across the plot zooms the x axis; a double-click resets it. While zoomed, new data keeps the zoom. */
+  private zoomed = false;
 
   constructor(private readonly spec: ChartSpec, data: Columns, ariaLabel: string) {
     this.data = data;
@@ -63,8 +68,14 @@ export class LineChart {
   setData(data: Columns, ariaLabel?: string): void {
     this.data = data;
     if (ariaLabel !== undefined) this.element.setAttribute('aria-label', ariaLabel);
-    if (this.plot) this.plot.setData(data as uPlot.AlignedData);
+    if (this.plot) this.plot.setData(data as uPlot.AlignedData, !this.zoomed);
     else this.fit();
+  }
+
+  /** The x range shown: [min, max] of the scale, and whether the user has zoomed in. */
+  xRange(): { min: number; max: number; zoomed: boolean } | undefined {
+    const x = this.plot?.scales.x;
+    return x && x.min !== undefined && x.max !== undefined ? { min: x.min, max: x.max, zoomed: this.zoomed } : undefined;
   }
 
   destroy(): void {
@@ -112,6 +123,7 @@ export class LineChart {
     const xAxis = axis(this.spec.xLabel);
     xAxis.size = 30;
     xAxis.labelGap = 0;
+    if (this.spec.clockX) xAxis.values = (_u, splits) => splits.map(clockTick);
     if (this.spec.integerX) {
       xAxis.splits = (u) => {
         const min = Math.ceil(u.scales.x.min ?? 0);
@@ -135,7 +147,7 @@ export class LineChart {
       width,
       height: this.spec.height ?? 220,
       padding: [8, 12, 0, 0],
-      cursor: { drag: { x: false, y: false }, points: { size: 7 } },
+      cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 7 } },
       legend: { show: true, live: true },
       scales: {
         x: { time: false, ...(this.spec.integerX ? { range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) } : {}) },
@@ -147,7 +159,7 @@ export class LineChart {
       },
       axes: [xAxis, yAxis],
       series: [
-        { label: this.spec.xLabel, value: (u, v, _s, idx) => legendValue(u, 0, v, idx, String) },
+        { label: this.spec.xLabel, value: (u, v, _s, idx) => legendValue(u, 0, v, idx, this.spec.clockX ? clockTick : String) },
         ...this.spec.series.map((s): uPlot.Series => {
           const color = seriesColor(s.color);
           return {
@@ -162,8 +174,27 @@ export class LineChart {
         }),
       ],
     };
+    opts.hooks = {
+      // A drag selection set the x scale: keep it across live updates until a double-click.
+      setSelect: [(u) => (this.zoomed = u.select.width > 0 || this.zoomed)],
+      // The shown x range on the figure (the axis itself is canvas): for tests and tools.
+      setScale: [
+        (u, key) => {
+          if (key !== 'x') return;
+          this.element.dataset.xMin = String(u.scales.x.min);
+          this.element.dataset.xMax = String(u.scales.x.max);
+          this.element.dataset.zoomed = String(this.zoomed);
+        },
+      ],
+    };
     this.plot = new uPlot(opts, this.data as uPlot.AlignedData, this.element);
     this.plot.root.setAttribute('aria-hidden', 'true');
+    this.plot.root.title = 'Drag across the chart to zoom in; double-click to zoom out';
+    this.plot.over.addEventListener('dblclick', () => {
+      this.zoomed = false;
+      this.plot?.setData(this.data as uPlot.AlignedData, true);
+      this.element.dataset.zoomed = 'false';
+    });
   }
 }
 

@@ -12,6 +12,7 @@ import { readSettings } from './commands/settings';
 import { registerInline } from './inline/register';
 import { RUN_PANEL_VIEW_TYPE, RunPanel } from './panel/runPanel';
 import { RunsTreeProvider } from './panel/runsTree';
+import { registerRunsViewCommands } from './commands/runsViewCommands';
 import type { Services } from './panel/services';
 import type { PanelState } from '../protocol/webview';
 import { ManagedRun, RunManager } from './runManager';
@@ -40,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): { services: Services
     tree,
     treeView,
     ...registerRunCommands(services),
+    ...registerRunsViewCommands(services, tree),
     registerDistillCommand(services),
     registerLabelNextCommand(services),
     ...registerInline(services),

@@ -5,10 +5,13 @@
  * Producers send `progress` messages (phase, done, total, unit) and `phase` / `epoch` metric events. A
  * producer that counts within one epoch says so with `epoch`/`epochs`; older producers that do not are
  * recognised by the training phase's detail ("8 epochs", "epoch 2/8") and the epoch events seen so far.
+ * A `plan` event lists the phases still to come, so the ETA covers the whole run: the phases after this one
+ * are timed by the speed measured for the phase their plan step names (`rate_of`). Until every later
+ * phase can be timed, the ETA covers this phase only and says so (`eta_scope`).
  * Pure and DOM-free: the webview imports it.
  */
 import { formatBytes, formatCount, formatDuration } from './format';
-import type { MetricEvent } from './types';
+import type { MetricEvent, PlanStep } from './types';
 
 export interface ProgressUpdate {
   phase: string;
@@ -35,8 +38,9 @@ export interface ProgressView {
   total?: number;
   unit?: string;
   fraction?: number;
-  /** Smoothed seconds left in this phase (training: all remaining epochs); undefined until known. */
+  /** Smoothed seconds left: in the whole run (`eta_scope` 'run') or in this phase (training: all remaining epochs). */
   eta_s?: number;
+  eta_scope?: 'run' | 'phase';
   /** Seconds since the phase began. */
   elapsed_s: number;
   /** Units per second (the producer's measure, else this tracker's). */
@@ -73,15 +77,22 @@ export class ProgressTracker {
   private lastEpochEnd?: number;
   private last?: { done: number; total: number; unit?: string; epoch?: number; epochs?: number; at: number; hostEta?: number; rate?: number };
   private samples: { at: number; done: number }[] = [];
-  private shownEta?: { value: number; at: number };
+  private shownEta?: { value: number; at: number; scope: 'run' | 'phase' };
+  private plan?: PlanStep[];
+  /** Units per second each finished phase ran at (validating: its latest pass). */
+  private phaseRates = new Map<string, number>();
+  private phaseMeasured = false;
 
   /**
    * A metric event: `receivedAt` is the caller's clock (live: when it arrived; replayed: its own time), so
    * durations come from the producer's timestamps and "time into this epoch" from the viewer's clock.
    */
   event(e: MetricEvent, receivedAt = e.t): void {
-    if (e.kind === 'phase') {
+    if (e.kind === 'plan') {
+      this.plan = e.steps;
+    } else if (e.kind === 'phase') {
       if (e.phase === this.phase && e.detail === this.detail) return;
+      this.measurePhase(receivedAt);
       const training = TRAINING.test(e.phase);
       const fromDetail = epochsFromDetail(e.detail);
       if (training && this.trainingStart === undefined) this.trainingStart = e.t;
@@ -90,13 +101,16 @@ export class ProgressTracker {
       this.phase = e.phase;
       this.detail = e.detail;
       this.phaseStart = receivedAt;
+      this.phaseMeasured = false;
       if (!training || !samePhase) {
         // A new kind of work: its counts and rate start over (training keeps its epoch bookkeeping).
         this.last = undefined;
         this.samples = [];
-        if (!EPOCH_LOOP.test(e.phase)) this.shownEta = undefined;
+        if (!EPOCH_LOOP.test(e.phase) && this.shownEta?.scope !== 'run') this.shownEta = undefined;
       }
+      this.reestimate(receivedAt);
     } else if (e.kind === 'epoch') {
+      if (this.phase === 'validating') this.measurePhase(receivedAt);
       this.epochsDone = Math.max(this.epochsDone, e.epoch);
       const start = this.lastEpochT ?? this.trainingStart;
       if (start !== undefined && e.t > start) this.epochDurations.push((e.t - start) / 1000);
@@ -121,8 +135,51 @@ export class ProgressTracker {
     this.samples = this.samples.filter((s) => now - s.at <= RATE_WINDOW_MS);
     this.samples.push({ at: now, done });
     this.last = { done, total, ...(u.unit ? { unit: u.unit } : {}), ...(epoch ? { epoch } : {}), ...(epochs ? { epochs } : {}), at: now, ...(hostEta !== undefined ? { hostEta } : {}), ...(u.rate !== undefined && Number.isFinite(u.rate) ? { rate: u.rate } : {}) };
-    const estimate = this.estimate(now);
-    if (estimate !== undefined) this.smooth(estimate, now);
+    this.reestimate(now);
+  }
+
+  /** This phase's plan step (the epoch loop's phases all belong to the training step), and its index. */
+  private planIndex(): number {
+    if (!this.plan) return -1;
+    const name = EPOCH_LOOP.test(this.phase) ? (this.plan.find((s) => TRAINING.test(s.phase) && s.epochs)?.phase ?? this.phase) : this.phase;
+    return this.plan.findIndex((s) => s.phase === name);
+  }
+
+  /** When a phase ends: how fast it went, in its plan step's units (or its last progress count). */
+  private measurePhase(now: number): void {
+    const seconds = (now - this.phaseStart) / 1000;
+    if (this.phaseMeasured || !(seconds > 0) || TRAINING.test(this.phase)) return;
+    this.phaseMeasured = true;
+    const units = this.last?.done ?? this.plan?.find((s) => s.phase === this.phase)?.total;
+    if (units !== undefined && units > 0) this.phaseRates.set(this.phase, units / seconds);
+  }
+
+  /** Seconds the plan's phases after this one will take, or undefined while one of them cannot be timed yet. */
+  private laterPhases(): number | undefined {
+    const at = this.planIndex();
+    if (at < 0) return undefined;
+    let seconds = 0;
+    for (const step of this.plan!.slice(at + 1)) {
+      if (step.loop || (step.total === undefined && step.epochs === undefined)) continue; // in the epoch times, or too short to count
+      const from = step.rate_of ?? step.phase;
+      // This phase's own speed: the producer's measure, else this tracker's.
+      const rate = from === this.phase ? (this.last?.rate ?? this.measuredRate() ?? this.phaseRates.get(from)) : this.phaseRates.get(from);
+      if (rate === undefined || step.total === undefined) return undefined;
+      seconds += (step.total * (step.epochs ?? 1)) / rate;
+    }
+    return seconds;
+  }
+
+  private reestimate(now: number): void {
+    const later = this.laterPhases();
+    const step = this.planIndex() >= 0 ? this.plan![this.planIndex()] : undefined;
+    // A planned phase without a count (loading, training a head) is short next to the counted ones.
+    const uncounted = step !== undefined && step.total === undefined && step.epochs === undefined;
+    const current = this.estimate(now) ?? (later !== undefined && uncounted ? 0 : undefined);
+    if (current === undefined) return;
+    const scope = later !== undefined ? 'run' : 'phase';
+    if (this.shownEta && this.shownEta.scope !== scope) this.shownEta = undefined;
+    this.smooth(current + (later ?? 0), now, scope);
   }
 
   /** Seconds left in this phase from what was measured, or undefined. */
@@ -144,16 +201,16 @@ export class ProgressTracker {
     return l.hostEta;
   }
 
-  private smooth(estimate: number, now: number): void {
+  private smooth(estimate: number, now: number, scope: 'run' | 'phase'): void {
     const prev = this.shownEta;
     if (!prev) {
-      this.shownEta = { value: estimate, at: now };
+      this.shownEta = { value: estimate, at: now, scope };
       return;
     }
     const dt = Math.max(0, (now - prev.at) / 1000);
     const counted = Math.max(0, prev.value - dt);
     const a = 1 - Math.exp(-dt / SMOOTHING_S);
-    this.shownEta = { value: counted + a * (estimate - counted), at: now };
+    this.shownEta = { value: counted + a * (estimate - counted), at: now, scope };
   }
 
   view(now: number): ProgressView {
@@ -170,7 +227,7 @@ export class ProgressTracker {
       ...(epochs !== undefined ? { epochs } : {}),
       ...(l ? { done: l.done, total: l.total, ...(l.unit ? { unit: l.unit } : {}) } : {}),
       ...(l && l.total > 0 ? { fraction: Math.min(1, Math.max(0, l.done / l.total)) } : {}),
-      ...(eta !== undefined ? { eta_s: eta } : {}),
+      ...(eta !== undefined ? { eta_s: eta, eta_scope: this.shownEta!.scope } : {}),
       elapsed_s: Math.max(0, (now - this.phaseStart) / 1000),
       ...(l?.rate !== undefined ? { rate: l.rate } : this.measuredRate() !== undefined ? { rate: this.measuredRate() } : {}),
     };
@@ -204,7 +261,9 @@ export function describeProgress(v: ProgressView): { title: string; epoch?: stri
     out.counts = `${amount(v.done, v.unit)} of ${amount(v.total, v.unit)}${unit} · ${Math.floor((v.fraction ?? 0) * 100)}%`;
   }
   if (v.rate !== undefined && v.rate > 0 && v.unit && (v.fraction ?? 0) < 1) out.rate = formatRate(v.rate, v.unit);
-  if (v.eta_s !== undefined && (v.fraction ?? 0) < 1) out.eta = `about ${formatDuration(Math.max(1, v.eta_s))} left`;
+  // The whole run's ETA once the plan lets every later phase be timed; until then, this phase's, and it says so.
+  const scope = v.eta_scope === 'phase' ? ' in this phase' : '';
+  if (v.eta_s !== undefined && ((v.fraction ?? 0) < 1 || v.eta_scope === 'run')) out.eta = `about ${formatDuration(Math.max(1, v.eta_s))} left${scope}`;
   else if (v.done === undefined && v.elapsed_s >= 1) out.eta = `${formatDuration(v.elapsed_s)} so far`;
   return out;
 }

@@ -89,7 +89,7 @@ export const toTrainer = tagged({
 export type ToTrainer = Infer<typeof toTrainer>;
 
 const metricEvent: Check<MetricEvent> = obj({
-  kind: oneOf(['step', 'epoch', 'phase', 'log'] as const),
+  kind: oneOf(['step', 'epoch', 'phase', 'log', 'plan'] as const),
   t: num,
 }) as Check<MetricEvent>;
 

@@ -105,7 +105,24 @@ export type MetricEvent =
       seconds?: number;
     }
   | { kind: 'phase'; t: number; phase: string; detail?: string }
-  | { kind: 'log'; t: number; message: string };
+  | { kind: 'log'; t: number; message: string }
+  /** The phases a run will go through, sent once before training so the ETA can cover the whole run. */
+  | { kind: 'plan'; t: number; steps: PlanStep[] };
+
+/**
+ * One phase of a run's plan, named as its `phase` events name it. `total` is its work in `unit` (per epoch
+ * when `epochs` is set); `rate_of` names an earlier phase whose measured speed (units per second) predicts
+ * this one's (evaluating with an encoder runs at the encoding's texts per second). `loop` marks a phase that
+ * repeats inside the epoch loop (validating), counted in the epoch times rather than once after them.
+ */
+export interface PlanStep {
+  phase: string;
+  total?: number;
+  unit?: string;
+  epochs?: number;
+  rate_of?: string;
+  loop?: boolean;
+}
 
 /** What a trained or loaded model says about itself (`Classifier.describe()`; run.json's `model`). */
 export interface ModelDescription {
@@ -128,6 +145,8 @@ export interface RunRecord {
   version: 1;
   id: string;
   name: string;
+  /** The user's own notes on the run (Runs view: "Edit notes…"); set only once the run has ended. */
+  notes?: string;
   status: RunStatus;
   created_at: string;
   updated_at: string;

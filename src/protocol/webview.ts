@@ -23,6 +23,7 @@ import {
   union,
   unknownValue,
 } from './check';
+import type { SpeedSample } from './estimate';
 import type { DatasetSummary, MetricEvent, OptionSpec, Prediction, RunRecord, TokenWeight } from './types';
 import { DEVICES, FAMILY_NAMES, MODES, type Device, type FamilyName, type Mode } from './vocabulary';
 
@@ -59,6 +60,8 @@ export interface FormSchema {
   folders?: string[];
   /** Present when runs can go elsewhere (sbatch on the PATH): the form's "Where" choice and its default. */
   where?: { choices: ('local' | 'slurm')[]; default: 'local' | 'slurm' };
+  /** Finished runs on this machine, newest first, for the run-time estimate next to Start. */
+  speeds?: SpeedSample[];
 }
 
 export interface PreviewRow {
@@ -180,10 +183,15 @@ const epochEvent = obj({
 });
 const phaseEvent = obj({ kind: lit('phase'), t: num, phase: str, detail: optional(str) });
 const logEvent = obj({ kind: lit('log'), t: num, message: str });
-const eventByKind: Record<string, Check<unknown>> = { step: stepEvent, epoch: epochEvent, phase: phaseEvent, log: logEvent };
+const planEvent = obj({
+  kind: lit('plan'),
+  t: num,
+  steps: arr(obj({ phase: str, total: optional(anyNum), unit: optional(str), epochs: optional(int), rate_of: optional(str), loop: optional(bool) })),
+});
+const eventByKind: Record<string, Check<unknown>> = { step: stepEvent, epoch: epochEvent, phase: phaseEvent, log: logEvent, plan: planEvent };
 const metricEvent: Check<MetricEvent> = (v, p = '$') => {
   const kind = typeof v === 'object' && v !== null ? (v as { kind?: unknown }).kind : undefined;
-  if (typeof kind !== 'string' || !Object.prototype.hasOwnProperty.call(eventByKind, kind)) return `${p}.kind: expected one of step, epoch, phase, log`;
+  if (typeof kind !== 'string' || !Object.prototype.hasOwnProperty.call(eventByKind, kind)) return `${p}.kind: expected one of step, epoch, phase, log, plan`;
   return eventByKind[kind](v, p);
 };
 
@@ -242,6 +250,7 @@ const formSchema = obj({
   trusted: bool,
   folders: optional(arr(str)),
   where: optional(obj({ choices: arr(oneOf(['local', 'slurm'] as const)), default: oneOf(['local', 'slurm'] as const) })),
+  speeds: optional(arr(obj({ family: oneOf(FAMILY_NAMES), device: str, name: str, rows: anyNum, meanChars: anyNum, epochs: optional(anyNum), seconds: anyNum }))),
 });
 const previewRow = obj({ text: str, label: str, line: int });
 const predictionRow = obj({ line: int, text: str, gold: str, predicted: str, score: anyNum });

@@ -20,7 +20,8 @@ import { resolveOptions, throwIfAborted, UsageError } from '../ml/family';
 import { evaluate } from '../ml/metrics';
 import { argmax, type Classifier, type EpochSummary, type TrainReporter } from '../ml/model';
 import type { TrainRequest } from '../protocol/trainer';
-import type { MetricEvent, RunRecord, TrainResultJson } from '../protocol/types';
+import type { MetricEvent, PlanStep, RunRecord, TrainResultJson } from '../protocol/types';
+import { runPlan } from './plan';
 import { RunWriter } from '../runs/runFolder';
 import { distillationStage } from './distill';
 import { predictAll } from './predict';
@@ -85,7 +86,7 @@ export function makeSplits(
 }
 
 /** Makes a TrainReporter that writes metrics.jsonl, emits protocol messages and estimates ETA. */
-function makeReporter(run: RunWriter | undefined, emit: Emit, signal: AbortSignal): TrainReporter {
+function makeReporter(run: RunWriter | undefined, emit: Emit, signal: AbortSignal): TrainReporter & { plan(steps: PlanStep[]): void } {
   let phase = 'starting';
   let phaseStart = Date.now();
   let lastProgress = 0;
@@ -131,6 +132,9 @@ function makeReporter(run: RunWriter | undefined, emit: Emit, signal: AbortSigna
     },
     log(message) {
       record({ kind: 'log', t: Date.now(), message });
+    },
+    plan(steps) {
+      record({ kind: 'plan', t: Date.now(), steps });
     },
   };
 }
@@ -191,6 +195,9 @@ export async function runTraining(req: TrainRequest, emit: Emit, signal: AbortSi
     }
     for (const note of prepared.notes) reporter.log(note);
     stage.notes(reporter);
+    const { splits } = prepared;
+    const plan = runPlan(prepared.familyName, prepared.options, { train: splits.train.length, valid: splits.valid.length, test: splits.test.length }, !!req.teacher);
+    if (plan) reporter.plan(plan);
     return await finishing(run, signal, t0, async () => {
       const tTrain = Date.now();
       const input = await stage.trainInput(prepared, reporter);
@@ -366,8 +373,10 @@ async function finishing(run: RunWriter, signal: AbortSignal, t0: number, work: 
 async function evaluateModel(model: Classifier, splits: Splits, reporter: TrainReporter, signal: AbortSignal) {
   reporter.phase('evaluating');
   const tEval = Date.now();
-  const validProbs = await predictAll(model, lazyTexts(splits.valid), reporter, signal);
-  const testProbs = await predictAll(model, lazyTexts(splits.test), reporter, signal);
+  // One count over both splits, so the progress reads "n of (validation + test) examples" and never restarts.
+  const scored = splits.valid.length + splits.test.length;
+  const validProbs = await predictAll(model, lazyTexts(splits.valid), { progress: (done, _, unit) => reporter.progress(done, scored, unit) }, signal);
+  const testProbs = await predictAll(model, lazyTexts(splits.test), { progress: (done, _, unit) => reporter.progress(splits.valid.length + done, scored, unit) }, signal);
   const index = new Map(splits.labels.map((l, i) => [l, i]));
   const gold = (xs: Example[]) => Int32Array.from(xs, (e) => index.get(e.label)!);
   return {

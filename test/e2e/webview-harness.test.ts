@@ -151,6 +151,26 @@ describe('run panel webview in chromium (harness)', function () {
     assert.equal(at[0], tp, 'true positives at 0.9');
     assert.ok(at[0] < cm[1][1], 'a stricter threshold finds fewer spam');
     assert.equal(await page.textContent('#ft-threshold-value'), '0.90');
+    // The main confusion matrix and the per-class table follow the slider too, and say at which threshold.
+    const labels = run.record.metrics!.test!.labels;
+    const pos = labels.indexOf(binary.positive);
+    const mainCount = (gold: string, predicted: string) =>
+      page.$eval(`.ft-cm-cell[data-gold="${gold}"][data-predicted="${predicted}"] .ft-cm-count`, (e) => Number((e as unknown as { textContent: string }).textContent.replace(/,/g, '')));
+    assert.equal(await mainCount(binary.positive, binary.positive), tp, 'main matrix: true positives at 0.9');
+    assert.equal(await mainCount(binary.positive, binary.negative), at[1], 'main matrix: missed positives at 0.9');
+    assert.match((await page.textContent('#ft-cm-threshold'))!, /^At threshold 0\.90 for “/);
+    const rows = await page.$$eval('.ft-per-class tbody tr td:first-child', (tds) => tds.map((td) => (td as unknown as { textContent: string }).textContent));
+    const posRow = rows.indexOf(binary.positive);
+    assert.ok(posRow >= 0 && pos >= 0);
+    const recallAt = await page.$$eval('.ft-per-class tbody tr', (trs, i) => (trs[i as number].querySelectorAll('td')[2] as unknown as { textContent: string }).textContent, posRow);
+    assert.equal(recallAt, (tp / (at[0] + at[1])).toFixed(3), `per-class recall of ${binary.positive} at 0.9`);
+    await page.$eval('#ft-threshold-slider', (e) => {
+      const el = e as unknown as { value: string; dispatchEvent(ev: unknown): boolean };
+      el.value = '0.5';
+      el.dispatchEvent(new Event('input'));
+    });
+    assert.equal(await mainCount(binary.positive, binary.positive), cm[pos][pos], 'back at 0.5: the run\'s own matrix');
+    assert.equal(await page.isVisible('#ft-cm-threshold'), false);
     assert.equal(await page.$$eval('#ft-threshold canvas', (c) => c.length >= 2), true, 'PR and ROC drawn');
     assert.equal(await (await open('results-3')).$('#ft-threshold'), null, 'only for two classes');
   });
@@ -316,6 +336,9 @@ describe('run panel webview in chromium (harness)', function () {
       const box = await page.$eval('#ft-start', (e) => (e as unknown as { getBoundingClientRect(): { top: number; bottom: number } }).getBoundingClientRect());
       assert.ok(box.top >= 0 && box.bottom <= 700, `${width}px: Start visible without scrolling (${box.top}–${box.bottom})`);
       assert.equal(await page.textContent('#ft-action-choice'), 'ngram on 5,796 rows');
+      // No run on this machine yet: the n-gram estimate is scaled from the reference run, and the tooltip says so.
+      assert.match((await page.textContent('#ft-run-estimate'))!, /^(under 10 s|about \d+ (s|min))$/);
+      assert.match((await page.getAttribute('#ft-run-estimate', 'title'))!, /^Scaled from the reference run .* × epochs/);
       await pages.pop()!.close();
     }
   });
@@ -392,6 +415,37 @@ describe('run panel webview in chromium (harness)', function () {
     await expectClean(page, 'chart tools');
   });
 
+  it('zooms a curve by dragging, resets on double-click, and plots against the wall clock', async () => {
+    const page = await open('training');
+    const fig = '.ft-training .ft-chart-card:first-child .ft-chart';
+    const range = () => page.$eval(fig, (e) => { const d = (e as unknown as { dataset: Record<string, string> }).dataset; return { min: Number(d.xMin), max: Number(d.xMax), zoomed: d.zoomed }; });
+    const full = await range();
+    const over = (await page.$(`${fig} .u-over`))!;
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const zoomed = await range();
+    assert.equal(zoomed.zoomed, 'true');
+    assert.ok(zoomed.min > full.min && zoomed.max < full.max, `zoomed into ${zoomed.min}–${zoomed.max} of ${full.min}–${full.max}`);
+    // A live update keeps the zoom.
+    await page.evaluate(() => (globalThis as unknown as { harness: { play(x: unknown[]): void } }).harness.play([{ type: 'metric', event: { kind: 'log', t: Date.now(), message: 'still here' } }]));
+    await settle(page);
+    assert.deepEqual(await range(), zoomed, 'new data keeps the zoom');
+    await over.dblclick();
+    await settle(page);
+    const reset = await range();
+    assert.equal(reset.zoomed, 'false');
+    assert.ok(reset.min <= full.min + 1e-9 && reset.max >= full.max - 1e-9, `back to ${reset.min}–${reset.max}`);
+
+    await page.check('#ft-wall-clock');
+    await settle(page);
+    assert.match((await page.$eval(fig, (e) => e.getAttribute('aria-label')))!, /latest train loss [\d.]+, (\d+ s|\d+:\d\d|\d+ min) after the start/);
+    assert.match((await page.$eval('.ft-training .ft-chart-card:nth-child(2) .ft-chart', (e) => e.getAttribute('aria-label')))!, /at epoch \d+ \((\d+ s|\d+:\d\d|\d+ min) after the start\)/);
+    await expectClean(page, 'zoom and wall clock');
+  });
+
   it('follows a theme change without a reload (heatmap and charts recolored)', async () => {
     const page = await open('results-3');
     const cell = '.ft-cm-cell[data-gold="negative"][data-predicted="negative"]';
@@ -409,7 +463,7 @@ describe('run panel webview in chromium (harness)', function () {
   it('Cancel stops the ETA, cannot be sent twice, and the host’s answer turns the panel to Cancelled', async () => {
     const page = await open('training');
     // One progress model: what it does, n of N across all epochs (the trainer counts within the epoch), an ETA.
-    assert.match((await page.textContent('#ft-progress-text'))!, /^epoch 6 of 8 · 640 of 960 steps · 66% · about \d+ s left$/);
+    assert.match((await page.textContent('#ft-progress-text'))!, /^epoch 6 of 8 · 640 of 960 steps · 66% · about \d+ s left in this phase$/);
     await page.click('#ft-cancel');
     await settle(page);
     assert.deepEqual((await facts(page)).sent.filter((m) => m.type === 'cancel'), [{ type: 'cancel' }]);
@@ -463,7 +517,8 @@ describe('run panel webview in chromium (harness)', function () {
     assert.match(after, /It stopped while encoding: 1,536 of 4,637 texts · 33%\./);
     assert.doesNotMatch(after, /left|texts\/s/);
     assert.match(text, /Encoding — 4,637 texts with all-MiniLM-L6-v2 on cpu/);
-    assert.match(text, /1,536 of 4,637 texts · 33% · 28 texts\/s · about 1 min \d\d s left/);
+    // The whole run: the rest of the encoding (the producer's 110 s) and scoring 1,160 texts at 28.4 texts/s (41 s).
+    assert.match(text, /1,536 of 4,637 texts · 33% · 28 texts\/s · about 2 min \d\d s left(?!.* in this phase)/);
     await play(page, [{ type: 'metric', event: { kind: 'phase', t: Date.now(), phase: 'training head' } }, { type: 'metric', event: { kind: 'step', t: Date.now(), epoch: 1, step: 10, loss: 0.5 } }]);
     assert.equal(await page.isVisible('.ft-training .ft-grid-2'), true, 'the charts once there is a point');
     assert.equal(await page.isVisible('#ft-chart-placeholder'), false);

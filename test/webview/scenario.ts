@@ -455,6 +455,21 @@ export function scenes(): Record<string, ToWebview[]> {
     encoding: [
       init('run'),
       { type: 'run-started', run_dir: '/home/ada/projects/mail/.finetune/runs/20251128-101500-spam-c0de', id: '20251128-101500-spam-c0de', name: 'spamassassin · all-MiniLM-L6-v2 head · c0de' },
+      // The trainer's plan: scoring the 1,160 validation + test texts runs at the encoding's speed.
+      {
+        type: 'metric',
+        event: {
+          kind: 'plan',
+          t: T0,
+          steps: [
+            { phase: 'loading encoder' },
+            { phase: 'encoding', total: 4_637, unit: 'texts' },
+            { phase: 'training head' },
+            { phase: 'evaluating', total: 1_160, unit: 'examples', rate_of: 'encoding' },
+            { phase: 'saving' },
+          ],
+        },
+      },
       { type: 'metric', event: { kind: 'phase', t: T0, phase: 'loading encoder', detail: 'all-MiniLM-L6-v2' } },
       { type: 'metric', event: { kind: 'phase', t: T0 + 1800, phase: 'encoding', detail: '4,637 texts with all-MiniLM-L6-v2 on cpu' } },
       { type: 'progress', phase: 'encoding', done: 1_536, total: 4_637, unit: 'texts', eta_s: 110, rate: 28.4 },

@@ -83,6 +83,34 @@ function shots(): Shot[] {
       },
     },
     {
+      // The slider moved: the main confusion matrix and per-class table follow it, with the note under the matrix.
+      name: 'results-2-threshold-light',
+      scene: 'results-2',
+      theme: 'light',
+      act: async (page) => {
+        await page.$eval('#ft-threshold-slider', (e) => {
+          const el = e as unknown as { value: string; dispatchEvent(ev: unknown): boolean };
+          el.value = '0.85';
+          el.dispatchEvent(new (globalThis as unknown as { Event: new (t: string) => unknown }).Event('input'));
+        });
+      },
+    },
+    {
+      // Zoomed by a drag on the loss chart, validation on the wall-clock axis.
+      name: 'training-zoom-wallclock-dark',
+      scene: 'training',
+      theme: 'dark',
+      act: async (page) => {
+        await page.check('#ft-wall-clock');
+        await settle(page);
+        const box = (await (await page.$('.ft-training .ft-chart-card:first-child .u-over'))!.boundingBox())!;
+        await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
+        await page.mouse.down();
+        await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2, { steps: 5 });
+        await page.mouse.up();
+      },
+    },
+    {
       name: 'form-encoder-dark',
       scene: 'new-run',
       theme: 'dark',

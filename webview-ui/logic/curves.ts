@@ -8,8 +8,11 @@ type EpochEvent = Extract<MetricEvent, { kind: 'epoch' }>;
 type StepEvent = Extract<MetricEvent, { kind: 'step' }>;
 
 export interface LossSeries {
-  /** 'step' when step events exist (x = global step), else 'epoch' (x = epoch number). */
-  xUnit: 'step' | 'epoch';
+  /**
+   * 'step' when step events exist (x = global step), else 'epoch' (x = epoch number); 'time' on the
+   * wall-clock axis (x = seconds since the run's first event, from the events' own times).
+   */
+  xUnit: 'step' | 'epoch' | 'time';
   x: number[];
   train: (number | null)[];
   valid: (number | null)[];
@@ -58,9 +61,32 @@ export function globalSteps(steps: StepEvent[]): number[] {
   return out;
 }
 
-export function lossSeries(events: MetricEvent[]): LossSeries {
+/** When the run started, for the wall-clock axis: its first event's time (ms). */
+export function runStart(events: MetricEvent[]): number | undefined {
+  let t0: number | undefined;
+  for (const e of events) if (t0 === undefined || e.t < t0) t0 = e.t;
+  return t0;
+}
+
+/** Seconds since the run started, for the wall-clock axis. */
+function clock(t0: number, t: number): number {
+  return (t - t0) / 1000;
+}
+
+export function lossSeries(events: MetricEvent[], wallClock = false): LossSeries {
   const steps = events.filter((e): e is StepEvent => e.kind === 'step');
   const epochs = epochEvents(events);
+  const t0 = runStart(events) ?? 0;
+  if (wallClock) {
+    // Train loss at each step's time (or each epoch's, without steps), validation loss at each epoch's end.
+    const points = new Map<number, { train: number | null; valid: number | null }>();
+    const at = (x: number) => points.get(x) ?? { train: null, valid: null };
+    if (steps.length) for (const s of steps) points.set(clock(t0, s.t), { ...at(clock(t0, s.t)), train: finite(s.loss) });
+    else for (const e of epochs) points.set(clock(t0, e.t), { ...at(clock(t0, e.t)), train: finite(e.train_loss) });
+    for (const e of epochs) if (e.valid_loss !== undefined) points.set(clock(t0, e.t), { ...at(clock(t0, e.t)), valid: finite(e.valid_loss) });
+    const x = [...points.keys()].sort((a, b) => a - b);
+    return { xUnit: 'time', x, train: x.map((k) => points.get(k)!.train), valid: x.map((k) => points.get(k)!.valid) };
+  }
   if (steps.length === 0) {
     return {
       xUnit: 'epoch',
@@ -91,12 +117,14 @@ export function lossSeries(events: MetricEvent[]): LossSeries {
   };
 }
 
-export function epochSeries(events: MetricEvent[]): EpochSeries {
+/** Per-epoch series; with `wallClock`, `epochs` holds each epoch's end in seconds since the run started. */
+export function epochSeries(events: MetricEvent[], wallClock = false): EpochSeries {
   const epochs = epochEvents(events);
+  const t0 = runStart(events) ?? 0;
   let best: number | undefined;
   for (const e of epochs) if (e.best) best = e.epoch;
   return {
-    epochs: epochs.map((e) => e.epoch),
+    epochs: epochs.map((e) => (wallClock ? clock(t0, e.t) : e.epoch)),
     trainLoss: epochs.map((e) => finite(e.train_loss)),
     validLoss: epochs.map((e) => finite(e.valid_loss)),
     accuracy: epochs.map((e) => finite(e.valid_accuracy)),
@@ -161,4 +189,13 @@ export function lrSeries(events: MetricEvent[]): { x: number[]; lr: (number | nu
     lr.push(s.lr);
   });
   return { x, lr };
+}
+
+/** An x tick on the wall-clock axis: seconds since the run started, "45 s", "2 min", "1 h 10". */
+export function clockTick(seconds: number): string {
+  const s = Math.round(seconds);
+  if (Math.abs(s) < 60) return `${s} s`;
+  if (Math.abs(s) < 3600) return s % 60 ? `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}` : `${s / 60} min`;
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')}`;
 }

@@ -2,6 +2,7 @@
  * A binary run's decision threshold: the confusion counts and metrics at any threshold on P(positive),
  * and the precision-recall and ROC curves over all thresholds. DOM-free (unit-tested).
  */
+import type { MetricsReport } from '../../src/protocol/types';
 
 export interface BinaryScores {
   positive: string;
@@ -80,4 +81,35 @@ export function curves(b: BinaryScores): Curves {
   let auc = 0;
   for (let k = 1; k < fpr.length; k++) auc += ((fpr[k] - fpr[k - 1]) * (tpr[k] + tpr[k - 1])) / 2;
   return { pr: { recall, precision }, roc: { fpr, tpr }, rocAuc: auc, averagePrecision: ap };
+}
+
+/**
+ * The run's test report as it would read with predictions made at `threshold`: the confusion matrix, the
+ * per-class rows, the averages and accuracy all follow; log loss and ROC AUC do not depend on a threshold
+ * and stay. The report must be on the same examples as the scores (the test split).
+ */
+export function reportAtThreshold(report: MetricsReport, b: BinaryScores, threshold: number): MetricsReport {
+  const at = atThreshold(b, threshold);
+  // Gold rows × predicted columns, in the report's label order.
+  const cell: Record<string, Record<string, number>> = {
+    [b.positive]: { [b.positive]: at.tp, [b.negative]: at.fn },
+    [b.negative]: { [b.positive]: at.fp, [b.negative]: at.tn },
+  };
+  const confusion = report.labels.map((g) => report.labels.map((p) => cell[g]?.[p] ?? 0));
+  const n = at.tp + at.fp + at.fn + at.tn;
+  const per_class = report.labels.map((label, i) => {
+    const tp = confusion[i][i];
+    const predicted = confusion.reduce((a, row) => a + row[i], 0);
+    const support = confusion[i].reduce((a, v) => a + v, 0);
+    const precision = predicted ? tp / predicted : 0;
+    const recall = support ? tp / support : 0;
+    const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+    return { label, precision, recall, f1, support };
+  });
+  const average = (weight: (c: (typeof per_class)[number]) => number) => {
+    const total = per_class.reduce((a, c) => a + weight(c), 0) || 1;
+    const mean = (k: 'precision' | 'recall' | 'f1') => per_class.reduce((a, c) => a + c[k] * weight(c), 0) / total;
+    return { precision: mean('precision'), recall: mean('recall'), f1: mean('f1') };
+  };
+  return { ...report, n, accuracy: at.accuracy, confusion, per_class, macro: average(() => 1), weighted: average((c) => c.support) };
 }

@@ -7,6 +7,7 @@ import type { FormDraft, FormSchema } from '../../src/protocol/webview';
 import type { Ctx, View } from '../context';
 import { button, callout, Child, h, replace, section } from '../dom';
 import { modelLabel } from '../../src/protocol/runName';
+import { estimateRun, formatEstimate } from '../../src/protocol/estimate';
 import { baseName, formatCount } from '../logic/format';
 import { FamilyName, familyFor, familyForm, isLocalPath, isTransformer, rawDefault, validateDraft, Validation } from '../logic/form';
 import { AppState, isActive } from '../logic/store';
@@ -39,6 +40,8 @@ export class FormView implements View {
   private readonly cancelButton: HTMLElement;
   /** What Start will train, next to it in the action bar. */
   private readonly choice = h('div', { class: 'ft-action-choice', id: 'ft-action-choice' });
+  /** "about 2 min", with what it is scaled from in the tooltip. */
+  private readonly estimate = h('span', { class: 'ft-action-estimate', id: 'ft-run-estimate', attrs: { tabindex: '0' } });
   /** Start, the chosen model and the form's state, stuck to the bottom of the panel (the page places it). */
   readonly actionBar: HTMLElement;
   private built?: { schema: FormSchema; folders: string[]; family: FamilyName; transformer: boolean; auto?: AppState['autoDefaults'] };
@@ -56,7 +59,7 @@ export class FormView implements View {
     this.cancelButton = button('Cancel', () => this.ctx.post({ type: 'cancel' }), { icon: 'debug-stop', secondary: true, id: 'ft-form-cancel' });
     this.sweep = new SweepFormView(ctx);
     this.element = section('ft-form', 'Hyperparameters', this.meta, this.body, this.sweep.element);
-    this.actionBar = h('div', { class: 'ft-action-bar', attrs: { role: 'region', 'aria-label': 'Start the run' } }, this.startButton, this.sweep.toggle, this.sweep.send, this.cancelButton, this.choice, this.status);
+    this.actionBar = h('div', { class: 'ft-action-bar', attrs: { role: 'region', 'aria-label': 'Start the run' } }, this.startButton, this.sweep.toggle, this.sweep.send, this.cancelButton, this.choice, this.estimate, this.status);
   }
 
   update(s: AppState): void {
@@ -236,6 +239,8 @@ export class FormView implements View {
       this.choice.title = model;
     }
 
+    this.showEstimate(s, v);
+
     const active = s.pendingStart || isActive(s.run);
     const errorCount = Object.keys(v.errors).length;
     // Start is disabled whenever the form is invalid; the status line says which field to fix.
@@ -253,6 +258,21 @@ export class FormView implements View {
             : '';
     if (this.status.textContent !== text) this.status.textContent = text;
     this.status.classList.toggle('ft-status-error', !!(errorCount && !active && !v.blocked));
+  }
+
+  private showEstimate(s: AppState, v: Validation): void {
+    const summary = s.dataset.status === 'ready' ? s.dataset.summary : undefined;
+    const family = familyFor(s.draft!.model.trim(), s.draft!.mode);
+    const given = v.start?.options.epochs;
+    const fallback = familyForm(s.schema!, family)?.options.find((o) => o.key === 'epochs')?.default;
+    const epochs = typeof given === 'number' ? given : typeof fallback === 'number' ? fallback : undefined;
+    const e = summary
+      ? estimateRun({ family, device: s.draft!.device, rows: summary.rows, meanChars: summary.chars.mean, ...(epochs !== undefined ? { epochs } : {}) }, s.schema!.speeds ?? [])
+      : undefined;
+    const text = e ? formatEstimate(e.seconds) : '';
+    if (this.estimate.textContent !== text) this.estimate.textContent = text;
+    this.estimate.title = e?.basis ?? '';
+    this.estimate.hidden = !e;
   }
 
   private firstError(v: Validation): string {

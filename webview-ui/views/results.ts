@@ -2,7 +2,7 @@
  * Results of a finished run: summary figures, actions, the confusion matrix, per-class metrics and the
  * misclassified test examples (filtered by clicking the matrix).
  */
-import type { MetricEvent, RunRecord } from '../../src/protocol/types';
+import type { MetricEvent, MetricsReport, RunRecord } from '../../src/protocol/types';
 import type { PredictionRow } from '../../src/protocol/webview';
 import type { Ctx, View } from '../context';
 import { button, h, replace, section, stat } from '../dom';
@@ -17,6 +17,7 @@ import { dataWarningsCallout } from './dataIssues';
 import { MistakesList } from './mistakes';
 import { PerClassTable } from './perClass';
 import { ThresholdCard } from './threshold';
+import { reportAtThreshold } from '../logic/threshold';
 import { TryItCard } from './tryIt';
 
 export class ResultsView implements View {
@@ -29,7 +30,10 @@ export class ResultsView implements View {
   private readonly perClass = new PerClassTable((label) => this.select({ kind: 'gold', gold: label }));
   private readonly mistakes: MistakesList;
   private readonly tryIt: TryItCard;
-  private readonly threshold = new ThresholdCard();
+  private readonly threshold = new ThresholdCard((t) => this.applyThreshold(t));
+  /** Under the matrix of a binary run: the threshold the matrix and the per-class table are drawn at. */
+  private readonly thresholdNote = h('p', { class: 'ft-small ft-threshold-note', id: 'ft-cm-threshold', attrs: { 'aria-live': 'polite' } });
+  private report?: MetricsReport;
   private binary?: AppState['run']['binary'];
   private readonly legendCorrect = h('span', { class: 'ft-swatch' });
   private readonly legendError = h('span', { class: 'ft-swatch' });
@@ -80,6 +84,7 @@ export class ResultsView implements View {
     }
     const split = rec.metrics?.test ? 'test split' : 'validation split (no test split)';
     replace(this.meta, `${split} · ${formatCount(report.n)} examples`);
+    this.report = report;
     this.matrix = analyseConfusion(report.labels, report.confusion);
     const base = baselines(report);
     const summary = h(
@@ -133,6 +138,7 @@ export class ResultsView implements View {
           h('div', { class: 'ft-card-title' }, 'Confusion matrix', h('span', { class: 'ft-muted' }, ' count and share of each gold row')),
           this.matrixHost,
           this.readout,
+          this.thresholdNote,
           h(
             'div',
             { class: 'ft-cm-legend ft-small ft-muted' },
@@ -147,9 +153,25 @@ export class ResultsView implements View {
       this.threshold.render(this.binary),
       this.mistakes.element,
     );
+    this.thresholdNote.hidden = true;
     this.renderMatrix();
     this.perClass.render(report);
     this.mistakes.render(this.misclassified, this.filter, this.matrix, true);
+  }
+
+  /** The binary threshold moved: the matrix and the per-class table follow it (the summary stays the run's own). */
+  private applyThreshold(t: number): void {
+    const report = this.report;
+    const b = this.binary;
+    // The scores are the test split's: only a test report can be re-drawn from them.
+    if (!report || !b || !this.record?.metrics?.test || b.scores.length !== report.n) return;
+    const at = Math.abs(t - 0.5) < 1e-9 ? report : reportAtThreshold(report, b, t);
+    this.matrix = analyseConfusion(at.labels, at.confusion);
+    this.renderMatrix();
+    this.perClass.render(at);
+    this.thresholdNote.hidden = at === report;
+    this.thresholdNote.textContent =
+      at === report ? '' : `At threshold ${t.toFixed(2)} for “${b.positive}” (the run's own figures above and the mistakes below are at 0.50).`;
   }
 
   private renderMatrix(): void {

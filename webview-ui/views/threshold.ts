@@ -14,8 +14,17 @@ export class ThresholdCard {
   private roc?: LineChart;
   private data?: BinaryTest;
 
-  constructor() {
-    this.slider.addEventListener('input', () => this.renderAt());
+  /** `onThreshold`: the slider moved (the results view re-draws the main matrix and per-class table). */
+  constructor(private readonly onThreshold: (threshold: number) => void = () => undefined) {
+    this.slider.addEventListener('input', () => {
+      this.renderAt();
+      this.onThreshold(this.threshold);
+    });
+  }
+
+  /** Predict the positive class when its probability is at least this. */
+  get threshold(): number {
+    return Number(this.slider.value);
   }
 
   render(binary: BinaryTest | undefined): HTMLElement | null {
@@ -24,6 +33,7 @@ export class ThresholdCard {
     this.pr?.destroy();
     this.roc?.destroy();
     if (!binary) return null;
+    this.slider.value = '0.5';
     const c = curves(binary);
     this.pr = new LineChart({ xLabel: 'Recall', unitRange: true, series: [{ label: 'Precision', color: 'blue', width: 2, format: (v) => formatMetric(v) }], height: 180 }, [c.pr.recall, c.pr.precision] as Columns, `Precision-recall curve for “${binary.positive}”: average precision ${formatMetric(c.averagePrecision)}.`);
     this.roc = new LineChart({ xLabel: 'False-positive rate', unitRange: true, series: [{ label: 'True-positive rate', color: 'green', width: 2, format: (v) => formatMetric(v) }], height: 180 }, [c.roc.fpr, c.roc.tpr] as Columns, `ROC curve for “${binary.positive}”: area ${formatMetric(c.rocAuc)}.`);

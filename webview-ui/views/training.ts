@@ -3,7 +3,7 @@ import type { MetricEvent } from '../../src/protocol/types';
 import { Columns, LineChart } from '../charts';
 import type { Ctx, View } from '../context';
 import { callout, h, replace, section, stat } from '../dom';
-import { epochEvents, epochSeries, hasPoints, lossSeries, lrSeries, smoothEma } from '../logic/curves';
+import { clockTick, epochEvents, epochSeries, hasPoints, lossSeries, lrSeries, smoothEma } from '../logic/curves';
 import { describeProgress } from '../../src/protocol/progress';
 import { formatDuration, formatMetric, formatPercent } from '../logic/format';
 import type { AppState, RunSlice } from '../logic/store';
@@ -20,7 +20,7 @@ export class TrainingView implements View {
   private readonly queue = h('div');
   private readonly latest = h('div', { class: 'ft-stats ft-stats-compact' });
   private lossChart: LineChart;
-  private readonly metricChart: LineChart;
+  private metricChart: LineChart;
   private readonly lossEmpty = h('div', { class: 'ft-chart-empty' }, 'Waiting for the first training step…');
   private readonly metricEmpty = h('div', { class: 'ft-chart-empty' }, 'Validation metrics appear after the first epoch.');
   private readonly log = h('ol', { class: 'ft-log' });
@@ -30,10 +30,12 @@ export class TrainingView implements View {
   private readonly logBox: HTMLElement;
   private lastVersion = -1;
   private lastRun?: RunSlice;
-  private lossUnit: 'step' | 'epoch' = 'step';
+  private lossUnit: 'step' | 'epoch' | 'time' = 'step';
   /** Loss chart view options (TensorBoard's): EMA smoothing of the train loss, log scale. */
   private smoothing = 0;
   private logY = false;
+  /** x axis: steps / epochs, or the wall clock (seconds since the run started, from the events' times). */
+  private wallClock = false;
   private readonly lrChart: LineChart;
   private readonly lrCard: HTMLElement;
   private timer: number;
@@ -46,19 +48,7 @@ export class TrainingView implements View {
       'Learning rate per step.',
     );
     this.lrCard = h('div', { class: 'ft-card ft-chart-card ft-lr-card' }, h('div', { class: 'ft-card-title' }, 'Learning rate'), h('div', { class: 'ft-chart-host' }, this.lrChart.element));
-    this.metricChart = new LineChart(
-      {
-        xLabel: 'Epoch',
-        integerX: true,
-        unitRange: true,
-        series: [
-          { label: 'Accuracy', color: 'green', points: true, format: (v) => formatPercent(v) },
-          { label: 'Macro F1', color: 'purple', points: true, format: (v) => formatMetric(v) },
-        ],
-      },
-      [[], [], []],
-      'Validation accuracy and macro F1 per epoch: no epochs yet.',
-    );
+    this.metricChart = this.newMetricChart();
     this.logBox = h('vscode-collapsible', { attrs: { heading: 'Log', description: 'phases and messages' } }, h('div', { class: 'ft-collapsible-body' }, this.log));
     this.element = section(
       'ft-training',
@@ -103,21 +93,49 @@ export class TrainingView implements View {
       this.lastVersion = -1;
       this.update(this.ctx.state(), true);
     });
-    return h('span', { class: 'ft-chart-tools ft-small' }, smooth, h('label', { class: 'ft-mini-check' }, log, 'log scale'));
+    const wall = h('input', { id: 'ft-wall-clock', attrs: { type: 'checkbox', 'aria-label': 'Wall-clock x axis', title: 'Plot against the time since the run started instead of steps and epochs' } }) as HTMLInputElement;
+    wall.addEventListener('change', () => {
+      this.wallClock = wall.checked;
+      const fresh = this.newMetricChart();
+      this.metricChart.element.replaceWith(fresh.element);
+      this.metricChart.destroy();
+      this.metricChart = fresh;
+      this.lastVersion = -1;
+      this.update(this.ctx.state(), true);
+    });
+    return h('span', { class: 'ft-chart-tools ft-small' }, smooth, h('label', { class: 'ft-mini-check' }, log, 'log scale'), h('label', { class: 'ft-mini-check' }, wall, 'wall clock'));
   }
 
-  private replaceLossChart(unit: 'step' | 'epoch'): void {
+  private newMetricChart(): LineChart {
+    return new LineChart(
+      {
+        xLabel: this.wallClock ? 'Time since start' : 'Epoch',
+        integerX: !this.wallClock,
+        clockX: this.wallClock,
+        unitRange: true,
+        series: [
+          { label: 'Accuracy', color: 'green', points: true, format: (v) => formatPercent(v) },
+          { label: 'Macro F1', color: 'purple', points: true, format: (v) => formatMetric(v) },
+        ],
+      },
+      [[], [], []],
+      'Validation accuracy and macro F1 per epoch: no epochs yet.',
+    );
+  }
+
+  private replaceLossChart(unit: 'step' | 'epoch' | 'time'): void {
     const fresh = this.newLossChart(unit);
     this.lossChart.element.replaceWith(fresh.element);
     this.lossChart.destroy();
     this.lossChart = fresh;
   }
 
-  private newLossChart(unit: 'step' | 'epoch'): LineChart {
+  private newLossChart(unit: 'step' | 'epoch' | 'time'): LineChart {
     return new LineChart(
       {
-        xLabel: unit === 'step' ? 'Step' : 'Epoch',
+        xLabel: unit === 'step' ? 'Step' : unit === 'epoch' ? 'Epoch' : 'Time since start',
         integerX: unit === 'epoch',
+        clockX: unit === 'time',
         logY: this.logY,
         series: [
           { label: 'Train', color: 'blue', width: 1.25 },
@@ -199,7 +217,7 @@ export class TrainingView implements View {
   }
 
   private renderCharts(events: MetricEvent[]): void {
-    const loss = lossSeries(events);
+    const loss = lossSeries(events, this.wallClock);
     if (loss.xUnit !== this.lossUnit) {
       // No step events: the x axis is epochs (labels and ticks differ, so the chart is rebuilt).
       this.lossUnit = loss.xUnit;
@@ -211,7 +229,7 @@ export class TrainingView implements View {
     this.lossChart.setData(
       [loss.x, train, loss.valid] as Columns,
       hasPoints(loss.train)
-        ? `Loss by ${loss.xUnit}: latest train loss${this.smoothing ? ' (smoothed)' : ''} ${formatMetric(lastTrain ?? undefined)} at ${loss.xUnit} ${loss.x[loss.x.length - 1]}` +
+        ? `Loss by ${loss.xUnit === 'time' ? 'time since the start' : loss.xUnit}: latest train loss${this.smoothing ? ' (smoothed)' : ''} ${formatMetric(lastTrain ?? undefined)}${loss.xUnit === 'time' ? `, ${clockTick(loss.x[loss.x.length - 1])} after the start` : ` at ${loss.xUnit} ${loss.x[loss.x.length - 1]}`}` +
             (lastValid != null ? `; latest validation loss ${formatMetric(lastValid)}.` : '.')
         : 'Loss: no steps yet.',
     );
@@ -219,12 +237,13 @@ export class TrainingView implements View {
     this.lossEmpty.hidden = hasPoints(loss.train) || hasPoints(loss.valid);
     this.lossChart.element.hidden = !this.lossEmpty.hidden;
 
-    const ep = epochSeries(events);
+    const ep = epochSeries(events, this.wallClock);
     const n = ep.epochs.length;
+    const lastEpoch = epochEvents(events)[n - 1]?.epoch;
     this.metricChart.setData(
       [ep.epochs, ep.accuracy, ep.macroF1] as Columns,
       n
-        ? `Validation metrics by epoch: accuracy ${formatPercent(ep.accuracy[n - 1] ?? undefined)}, macro F1 ${formatMetric(ep.macroF1[n - 1] ?? undefined)} at epoch ${ep.epochs[n - 1]}` +
+        ? `Validation metrics by epoch: accuracy ${formatPercent(ep.accuracy[n - 1] ?? undefined)}, macro F1 ${formatMetric(ep.macroF1[n - 1] ?? undefined)} at epoch ${lastEpoch}${this.wallClock ? ` (${clockTick(ep.epochs[n - 1])} after the start)` : ''}` +
             (ep.best !== undefined ? `; best epoch ${ep.best}.` : '.')
         : 'Validation accuracy and macro F1 per epoch: no epochs yet.',
     );

@@ -18,6 +18,7 @@ function rawRunDirOf(arg: RunArg): string | undefined {
   if (typeof arg === 'string') return arg;
   if (arg instanceof vscode.Uri) return arg.fsPath;
   if (arg.kind === 'run') return arg.listing.dir;
+  if (arg.kind === 'group') return undefined;
   return arg.managed?.runDir;
 }
 
@@ -99,7 +100,7 @@ export function registerRunCommands(services: Services): vscode.Disposable[] {
       if (dir) RunPanel.forRun(services, dir);
     }),
     reg('finetune.cancelRun', async (arg?: RunArg) => {
-      let run = typeof arg === 'object' && !(arg instanceof vscode.Uri) && arg?.managed ? arg.managed : undefined;
+      let run = typeof arg === 'object' && !(arg instanceof vscode.Uri) && arg?.kind !== 'group' && arg?.managed ? arg.managed : undefined;
       const dir = rawRunDirOf(arg);
       if (!run && dir) run = manager.byRunDir(dir);
       // A run another window or the CLI submitted to a launcher (Slurm): cancel it there, from its folder.

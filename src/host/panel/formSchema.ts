@@ -5,6 +5,19 @@ import type { FormSchema } from '../../protocol/webview';
 import type { RunManager } from '../runManager';
 import { readSettings } from '../commands/settings';
 import { slurmAvailable } from '../../launch/slurm';
+import { listRuns } from '../../runs/runFolder';
+import { speedSample, type SpeedSample } from '../../protocol/estimate';
+
+/** How many of the newest runs the estimate looks through for one of the same kind. */
+const SPEED_RUNS = 50;
+
+async function recentSpeeds(runsDir: string): Promise<SpeedSample[]> {
+  const runs = await listRuns(runsDir).catch(() => []);
+  return runs.slice(0, SPEED_RUNS).flatMap((r) => {
+    const s = r.record && speedSample(r.record);
+    return s ? [s] : [];
+  });
+}
 
 export const MODEL_SUGGESTIONS = [
   { id: 'ngram', description: 'Built-in hashed n-gram model: no download, trains in seconds' },
@@ -53,6 +66,7 @@ export async function buildFormSchema(manager: RunManager, storage: vscode.Uri, 
     trusted,
     folders: trusted ? [...new Set([...folders, ...(looksLocal(settings.defaultModel) ? [settings.defaultModel] : [])])] : [],
     ...(slurmAvailable() && trusted ? { where: { choices: ['local', 'slurm'], default: settings.launcher } } : {}),
+    speeds: await recentSpeeds(settings.runsDir),
   };
 }
 

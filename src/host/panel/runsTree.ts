@@ -10,6 +10,7 @@ import { listRuns, type RunListing } from '../../runs/runFolder';
 import { isUntrustedWorkspaceRun } from '../../runs/trust';
 import { folderPolicy } from '../commands/activeModel';
 import { bestRunPerDataset } from './bestRun';
+import { groupRunsByDataset, RUN_SORTS, sortRuns, type RunSort } from './runsOrder';
 import { describeState } from '../../launch/follow';
 import { extensionBundle, isFinished, refreshLaunched } from '../../launch/launcher';
 import type { Services } from './services';
@@ -18,7 +19,12 @@ const LAUNCHED_POLL_MS = 5000;
 
 export type RunNode =
   | { kind: 'run'; listing: RunListing; managed?: ManagedRun; best?: boolean }
-  | { kind: 'queued'; managed: ManagedRun };
+  | { kind: 'queued'; managed: ManagedRun }
+  | { kind: 'group'; key: string; label: string; children: RunNode[] };
+
+/** Where the view's order and grouping are kept (per user, across windows). */
+const SORT_KEY = 'finetune.runs.sort';
+const GROUP_KEY = 'finetune.runs.groupByDataset';
 
 const ICONS: Record<string, [string, string?]> = {
   completed: ['pass', 'testing.iconPassed'],
@@ -69,11 +75,27 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     void this.updateContext();
   }
 
+  get sort(): RunSort {
+    const v = this.services.context.globalState.get<string>(SORT_KEY);
+    return (RUN_SORTS as readonly string[]).includes(v ?? '') ? (v as RunSort) : 'newest';
+  }
+
+  get grouped(): boolean {
+    return this.services.context.globalState.get<boolean>(GROUP_KEY) === true;
+  }
+
+  async arrange(change: { sort?: RunSort; grouped?: boolean }): Promise<void> {
+    if (change.sort) await this.services.context.globalState.update(SORT_KEY, change.sort);
+    if (change.grouped !== undefined) await this.services.context.globalState.update(GROUP_KEY, change.grouped);
+    this.changed.fire();
+  }
+
   private async updateContext(): Promise<void> {
     const active = this.services.manager.runs.some((r) => r.active);
     const count = (await listRuns(this.runsDir).catch(() => [])).filter((r) => r.record).length;
     await vscode.commands.executeCommand('setContext', 'finetune.runActive', active);
     await vscode.commands.executeCommand('setContext', 'finetune.runCount', count);
+    await vscode.commands.executeCommand('setContext', 'finetune.runsGrouped', this.grouped);
   }
 
   get runsDir(): string {
@@ -101,7 +123,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   }
 
   async getChildren(element?: RunNode): Promise<RunNode[]> {
-    if (element) return [];
+    if (element) return element.kind === 'group' ? element.children : [];
     const dir = this.runsDir;
     this.watch(dir);
     let listings = await listRuns(dir);
@@ -117,13 +139,22 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     }
     const queued: RunNode[] = manager.queued.map((m) => ({ kind: 'queued', managed: m }));
     const best = bestRunPerDataset(listings);
-    return [
-      ...queued,
-      ...listings.map((l): RunNode => ({ kind: 'run', listing: l, managed: manager.byRunDir(l.dir), ...(best.has(l.dir) ? { best: true } : {}) })),
-    ];
+    const node = (l: RunListing): RunNode => ({ kind: 'run', listing: l, managed: manager.byRunDir(l.dir), ...(best.has(l.dir) ? { best: true } : {}) });
+    if (this.grouped) {
+      return [...queued, ...groupRunsByDataset(listings, this.sort).map((g): RunNode => ({ kind: 'group', key: g.key, label: g.label, children: g.runs.map(node) }))];
+    }
+    return [...queued, ...sortRuns(listings, this.sort).map(node)];
   }
 
   getTreeItem(node: RunNode): vscode.TreeItem {
+    if (node.kind === 'group') {
+      const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `dataset:${node.key}`;
+      item.iconPath = new vscode.ThemeIcon('database');
+      item.description = `${node.children.length} ${node.children.length === 1 ? 'run' : 'runs'}`;
+      item.contextValue = 'dataset-group';
+      return item;
+    }
     if (node.kind === 'queued') {
       const pos = this.services.manager.queuePosition(node.managed);
       const req = node.managed.request;
@@ -160,6 +191,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
       if (rec.dataset) tip.appendMarkdown(`Dataset: \`${rec.dataset.train.path}\`  \n`);
       if (test) tip.appendMarkdown(`Test: macro-F1 ${formatMetric(test.macro.f1)}, accuracy ${formatPercent(test.accuracy)} (n=${formatCount(test.n)})  \n`);
       if (rec.error) tip.appendMarkdown(`Error: ${rec.error.message}  \n`);
+      if (rec.notes) tip.appendMarkdown(`\n---\n\n`).appendText(rec.notes).appendMarkdown('\n');
     } else if (listing.problem) {
       tip.appendMarkdown(listing.problem);
     }

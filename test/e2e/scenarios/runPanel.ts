@@ -68,7 +68,8 @@ export class RunPanel {
       await sleep(200);
     }
     await this.startButton.first().click();
-    const started = Date.now() + 15_000;
+    // The badge comes with run-started, after the trainer has read the file: under heavy load that takes a while.
+    const started = Date.now() + 60_000;
     while (!(await this.status())) {
       if (Date.now() > started) throw new Error(`Start did not start a run: ${await why()}`);
       await sleep(200);

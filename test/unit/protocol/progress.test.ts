@@ -56,3 +56,95 @@ describe('progress model (panel, notification, CLI)', () => {
     assert.equal(progressLine(p.view(T0 + 12_000)), 'Evaluating · 12 s so far');
   });
 });
+
+describe('progress model: one ETA for the whole run from the producer\'s plan', () => {
+  /** Checks the ETA every second: it covers what is left of the run and never jumps up by more than `slack` s. */
+  function follow(p: ProgressTracker, from: number, to: number, end: number, feed: (t: number) => void, slack = 1) {
+    let prev: number | undefined;
+    for (let t = from; t <= to; t += 1000) {
+      feed(t);
+      const v = p.view(t);
+      assert.equal(v.eta_scope, 'run', `whole-run ETA at ${(t - T0) / 1000} s (${progressLine(v)})`);
+      const truth = (end - t) / 1000;
+      assert.ok(Math.abs(v.eta_s! - truth) <= Math.max(3, 0.15 * truth), `at ${(t - T0) / 1000} s: eta ${v.eta_s!.toFixed(1)} s, truth ${truth} s`);
+      if (prev !== undefined) assert.ok(v.eta_s! <= prev + slack, `at ${(t - T0) / 1000} s the ETA rose from ${prev.toFixed(1)} to ${v.eta_s!.toFixed(1)}`);
+      prev = v.eta_s!;
+    }
+  }
+
+  it('frozen encoder: the ETA during encoding includes training the head and evaluating, and falls steadily to the end', () => {
+    const p = new ProgressTracker();
+    // 800 train + 200 valid texts encoded at 20 texts/s (50 s); 200 + 300 scored at the same speed (25 s).
+    p.event({ kind: 'plan', t: T0, steps: [
+      { phase: 'loading encoder' },
+      { phase: 'encoding', total: 1000, unit: 'texts' },
+      { phase: 'training head' },
+      { phase: 'evaluating', total: 500, unit: 'examples', rate_of: 'encoding' },
+      { phase: 'saving' },
+    ] });
+    p.event({ kind: 'phase', t: T0, phase: 'loading encoder' });
+    assert.equal(p.view(T0 + 1000).eta_s, undefined, 'no guess before anything is measured');
+    p.event({ kind: 'phase', t: T0 + 2000, phase: 'encoding' });
+    const lines = new Map<number, string>();
+    const feed = (t: number) => {
+      const s = (t - T0) / 1000;
+      lines.set(s, progressLine(p.view(t)));
+      if (s <= 52) p.update({ phase: 'encoding', done: Math.min(1000, (s - 2) * 20), total: 1000, unit: 'texts' }, t);
+      else if (s === 53) p.event({ kind: 'phase', t, phase: 'training head', detail: 'logreg on 800 × 384 features' });
+      else p.update({ phase: 'evaluating', done: Math.min(500, (s - 53) * 20), total: 500, unit: 'examples' }, t);
+    };
+    for (let t = T0 + 3000; t < T0 + 6000; t += 1000) feed(t);
+    follow(p, T0 + 6000, T0 + 77_000, T0 + 78_000, feed);
+    assert.match(lines.get(61)!, /^Evaluating · 140 of 500 examples · 28% · 20 examples\/s · about 1\d s left$/);
+  });
+
+  it('n-gram: during epoch 1 the ETA covers the later epochs and the evaluation', () => {
+    const p = new ProgressTracker();
+    p.event({ kind: 'plan', t: T0, steps: [
+      { phase: 'features', total: 1200, unit: 'texts' },
+      { phase: 'training', total: 1000, unit: 'examples', epochs: 10 },
+      { phase: 'evaluating', total: 500, unit: 'examples', rate_of: 'features' },
+      { phase: 'saving' },
+    ] });
+    // Features at 200 texts/s (6 s), 10 epochs of 2 s (with an epoch event after each), scoring at 200 texts/s (2.5 s).
+    p.event({ kind: 'phase', t: T0, phase: 'features' });
+    for (let t = T0 + 500; t <= T0 + 6000; t += 500) p.update({ phase: 'features', done: ((t - T0) / 1000) * 200, total: 1200, unit: 'texts' }, t);
+    p.event({ kind: 'phase', t: T0 + 6000, phase: 'training', detail: '10 epochs' });
+    const feed = (t: number) => {
+      const s = (t - T0) / 1000;
+      if (s <= 26) {
+        const epoch = Math.min(10, Math.floor((s - 6) / 2) + 1);
+        const into = s - 6 - (epoch - 1) * 2;
+        p.update({ phase: 'training', done: Math.min(1000, into * 500), total: 1000, unit: 'examples' }, t);
+        if (into >= 2 || (s - 6) % 2 === 0 && s > 6) p.event({ kind: 'epoch', t, epoch: Math.min(10, Math.round((s - 6) / 2)), train_loss: 1 }, t);
+      } else p.update({ phase: 'evaluating', done: Math.min(500, (s - 26) * 200), total: 500, unit: 'examples' }, t);
+    };
+    for (let t = T0 + 6000; t < T0 + 8000; t += 1000) feed(t);
+    const early = p.view(T0 + 7000);
+    assert.ok(early.eta_s! > 18, `epoch 1 of 10 already counts the other 9 epochs and the evaluation: ${early.eta_s}`);
+    follow(p, T0 + 8000, T0 + 28_000, T0 + 28_500, feed);
+  });
+
+  it('fine-tune: the ETA says it covers the training only, until a validation pass times the evaluation', () => {
+    const p = new ProgressTracker();
+    p.event({ kind: 'plan', t: T0, steps: [
+      { phase: 'building graph' },
+      { phase: 'training', unit: 'steps', epochs: 2 },
+      { phase: 'validating', total: 100, unit: 'examples', loop: true },
+      { phase: 'evaluating', total: 300, unit: 'examples', rate_of: 'validating' },
+    ] });
+    p.event({ kind: 'phase', t: T0, phase: 'training', detail: 'epoch 1/2' });
+    for (let b = 1; b <= 10; b++) p.update({ phase: 'training', done: b, total: 20, unit: 'steps' }, T0 + b * 1000);
+    const during = p.view(T0 + 10_000);
+    assert.equal(during.eta_scope, 'phase');
+    assert.match(progressLine(during), /about \d+ s left in this phase$/);
+    p.event({ kind: 'phase', t: T0 + 20_000, phase: 'validating', detail: 'epoch 1' }, T0 + 20_000);
+    p.event({ kind: 'epoch', t: T0 + 25_000, epoch: 1, train_loss: 1 }, T0 + 25_000); // 100 examples in 5 s
+    p.event({ kind: 'phase', t: T0 + 25_000, phase: 'training', detail: 'epoch 2/2' }, T0 + 25_000);
+    p.update({ phase: 'training', done: 1, total: 20, unit: 'steps' }, T0 + 26_000);
+    const after = p.view(T0 + 26_000);
+    assert.equal(after.eta_scope, 'run');
+    // Epoch 2 (~25 s with its validation, 1 s in) and scoring 300 examples at 20/s (15 s): about 39 s.
+    assert.ok(after.eta_s! > 30 && after.eta_s! < 48, `eta ${after.eta_s}`);
+  });
+});

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { MetricEvent } from '../../../src/protocol/types';
-import { epochSeries, globalSteps, hasPoints, lastPhase, lossSeries, lrSeries, overlayEpochs, smoothEma } from '../../../webview-ui/logic/curves';
+import { clockTick, epochSeries, globalSteps, hasPoints, lastPhase, lossSeries, lrSeries, overlayEpochs, smoothEma } from '../../../webview-ui/logic/curves';
 
 const step = (epoch: number, s: number, loss: number): MetricEvent => ({ kind: 'step', t: 0, epoch, step: s, loss });
 const epoch = (e: number, extra: Partial<Extract<MetricEvent, { kind: 'epoch' }>> = {}): MetricEvent => ({
@@ -81,5 +81,37 @@ describe('curve smoothing and the learning-rate curve', () => {
     ]);
     assert.deepEqual(x, [1, 3]);
     assert.deepEqual(lr, [0.1, 0.05]);
+  });
+});
+
+describe('webview curves on the wall-clock axis', () => {
+  const T = 1_700_000_000_000;
+  const events: MetricEvent[] = [
+    { kind: 'phase', t: T, phase: 'loading model' },
+    { kind: 'step', t: T + 60_000, epoch: 1, step: 1, loss: 0.9 },
+    { kind: 'step', t: T + 90_000, epoch: 1, step: 2, loss: 0.7 },
+    { kind: 'epoch', t: T + 100_000, epoch: 1, train_loss: 0.8, valid_loss: 0.75, valid_macro_f1: 0.5 },
+    { kind: 'step', t: T + 130_000, epoch: 2, step: 1, loss: 0.5 },
+    { kind: 'epoch', t: T + 150_000, epoch: 2, train_loss: 0.5, valid_loss: 0.6, valid_macro_f1: 0.6 },
+  ];
+
+  it('places steps and validation points at their seconds since the run started (the first event)', () => {
+    const s = lossSeries(events, true);
+    assert.equal(s.xUnit, 'time');
+    assert.deepEqual(s.x, [60, 90, 100, 130, 150]);
+    assert.deepEqual(s.train, [0.9, 0.7, null, 0.5, null]);
+    assert.deepEqual(s.valid, [null, null, 0.75, null, 0.6]);
+    // The step axis is unchanged without the toggle (per-epoch steps chained).
+    assert.deepEqual(lossSeries(events).x, [1, 2, 3]);
+  });
+
+  it('puts epoch metrics at each epoch\'s end, and uses epoch train loss when there are no steps', () => {
+    assert.deepEqual(epochSeries(events, true).epochs, [100, 150]);
+    const noSteps = events.filter((e) => e.kind !== 'step');
+    assert.deepEqual(lossSeries(noSteps, true), { xUnit: 'time', x: [100, 150], train: [0.8, 0.5], valid: [0.75, 0.6] });
+  });
+
+  it('labels ticks as durations', () => {
+    assert.deepEqual([0, 45, 60, 90, 600, 3600, 5400].map(clockTick), ['0 s', '45 s', '1 min', '1:30', '10 min', '1 h 00', '1 h 30']);
   });
 });

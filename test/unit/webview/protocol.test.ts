@@ -34,8 +34,11 @@ describe('webview protocol: host → webview validation', () => {
   it('checks metric events by kind', () => {
     assert.equal(toWebview({ type: 'metric', event: { kind: 'epoch', t: 1, epoch: 2 } }), '$.event.train_loss: expected a number');
     assert.equal(toWebview({ type: 'metric', event: { kind: 'phase', t: 1 } }), '$.event.phase: expected a string');
-    assert.equal(toWebview({ type: 'metric', event: { kind: 'toString', t: 1 } }), '$.event.kind: expected one of step, epoch, phase, log');
-    assert.equal(toWebview({ type: 'metric', event: { kind: '__proto__', t: 1 } }), '$.event.kind: expected one of step, epoch, phase, log');
+    assert.equal(toWebview({ type: 'metric', event: { kind: 'toString', t: 1 } }), '$.event.kind: expected one of step, epoch, phase, log, plan');
+    assert.equal(toWebview({ type: 'metric', event: { kind: '__proto__', t: 1 } }), '$.event.kind: expected one of step, epoch, phase, log, plan');
+    // The trainer's phase plan: each step names its phase; counts are numbers.
+    assert.equal(toWebview({ type: 'metric', event: { kind: 'plan', t: 1, steps: [{ phase: 'encoding', total: 10, unit: 'texts' }, { phase: 'evaluating', rate_of: 'encoding' }] } }), '');
+    assert.equal(toWebview({ type: 'metric', event: { kind: 'plan', t: 1, steps: [{ phase: 'training', epochs: 2.5 }] } }), '$.event.steps[0].epochs: expected an integer');
   });
 
   it('checks what the results view reads from a run record', () => {

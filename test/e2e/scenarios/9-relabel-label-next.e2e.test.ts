@@ -1,4 +1,4 @@
-// Scenario 8: the data loop in the editor.
+// Scenario 9: the data loop in the editor.
 //  a) Data issues card → Relabel: the dataset file changes byte for byte only on that row's label; Undo in the
 //     editor restores the file exactly.
 //  b) Fine-tune: Label next examples: a quick pick per row with the model's guess first and preselected;
@@ -34,7 +34,7 @@ async function waitForFile(file: string, ok: (content: string) => boolean, what:
   }
 }
 
-describe('scenario 8: Relabel with undo, and Label next examples', function () {
+describe('scenario 9: Relabel with undo, and Label next examples', function () {
   let s: Session | undefined;
   const flipped = flipOne(syntheticCsv({ billing: 150, shipping: 150 }, 16));
   const unlabeled = syntheticCsv({ billing: 4, shipping: 4 }, 16)

@@ -1,4 +1,4 @@
-// Scenario 7: a cloned repository ships a crafted run folder. Its run.json says n-gram (and is dated in the
+// Scenario 8: a cloned repository ships a crafted run folder. Its run.json says n-gram (and is dated in the
 // future, so it would be the newest run) while the model.json that would load says finetune. The workspace
 // opens untrusted (Restricted Mode): the Runs view lists the run but marks it, it is never chosen as the
 // active model on its own, and picking it for Classify selection is refused with a message that says why.
@@ -31,7 +31,7 @@ function craft(runDir: string): void {
   fs.writeFileSync(runFile, JSON.stringify({ ...record, created_at: '2099-01-01T00:00:00.000Z' }, null, 2));
 }
 
-describe('scenario 7: a crafted run folder in an untrusted workspace', function () {
+describe('scenario 8: a crafted run folder in an untrusted workspace', function () {
   let s: Session | undefined;
 
   before(async function () {
