@@ -7,7 +7,7 @@ import type { MetricEvent, RunRecord, RunStatus } from '../protocol/types';
 import { RUN_STATUSES } from '../protocol/vocabulary';
 import { UsageError } from '../ml/family';
 import { addChecksums } from '../ml/modelFiles';
-import { asWriteError, readJsonIfValid, removeStaleTemps, writeDirAtomic, writeFileAtomic, writeJsonAtomic, writeFileAtomicSync } from './atomic';
+import { asWriteError, readJsonIfValid, removeStaleTemps, writeDirAtomic, writeFileAtomic, writeJsonAtomic, writeFileAtomicSync, writeLinesAtomic } from './atomic';
 import { processAlive } from '../ml/env';
 
 export const RUN_JSON = 'run.json';
@@ -153,8 +153,15 @@ export class RunWriter {
     return target;
   }
 
-  async writePredictions(rows: unknown[]): Promise<void> {
-    await writeFileAtomic(path.join(this.dir, PREDICTIONS_JSONL), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  /**
+   * predictions.jsonl, one JSON line per row, written atomically as the rows are produced: pass a generator
+   * that builds each row on demand and memory holds one chunk of lines, not the whole test set's rows.
+   */
+  async writePredictions(rows: Iterable<unknown> | AsyncIterable<unknown>): Promise<void> {
+    async function* lines() {
+      for await (const r of rows) yield JSON.stringify(r);
+    }
+    await writeLinesAtomic(path.join(this.dir, PREDICTIONS_JSONL), lines());
   }
 
   async writeJson(name: string, value: unknown): Promise<void> {

@@ -392,20 +392,24 @@ async function save(run: RunWriter, model: Classifier, splits: Splits, testProbs
   reporter.phase('saving');
   const modelDir = await run.writeModel((dir) => model.save(dir));
   const k = splits.labels.length;
-  await run.writePredictions(
-    splits.test.map((e, i) => {
+  // A generator: each row (and a stored example's text) is built only when its line is written.
+  function* rows() {
+    for (let i = 0; i < splits.test.length; i++) {
+      const e = splits.test[i];
       const row = testProbs.subarray(i * k, (i + 1) * k);
       const p = argmax(row);
-      return {
+      const text = e.text;
+      yield {
         line: e.line,
-        text: e.text.length > PREDICTION_TEXT_CHARS ? e.text.slice(0, PREDICTION_TEXT_CHARS) + '…' : e.text,
+        text: text.length > PREDICTION_TEXT_CHARS ? text.slice(0, PREDICTION_TEXT_CHARS) + '…' : text,
         gold: e.label,
         predicted: splits.labels[p],
         score: row[p],
         probabilities: Object.fromEntries(splits.labels.map((l, j) => [l, round(row[j])])),
       };
-    }),
-  );
+    }
+  }
+  await run.writePredictions(rows());
   return modelDir;
 }
 

@@ -234,9 +234,14 @@ export async function run(opts: { quick: boolean }): Promise<void> {
     const t0 = Date.now();
     const g = generate(shared, mb);
     console.log(`\n### ${mb} MB: ${g.rows} training rows (${(g.bytes / 1e6).toFixed(0)} MB), ${g.testLabels.length} test rows, ${LABELS.length} labels; data in ${g.dir} (${((Date.now() - t0) / 1000).toFixed(0)} s to generate or find)`);
-    const rows: Row[] = [runOurs(g)];
-    if (process.env.FINETUNE_BIGDATA_BASELINE === '1') rows.push(runOurs(g, { FINETUNE_DATA_STRATEGY: 'memory' }));
-    if (fasttext) rows.push(runFasttext(g));
+    // Each row is printed as it lands: at 1 GB a side takes many minutes, and a cut-off run still says something.
+    const done = (r: Row): Row => {
+      console.log(`  ${r.name}: macro-F1 ${r.macroF1.toFixed(4)}, peak RSS ${r.peakRssMb ?? '?'} MB, wall ${r.wallSeconds.toFixed(1)} s, CPU ${r.cpuSeconds?.toFixed(1) ?? '?'} s`);
+      return r;
+    };
+    const rows: Row[] = [done(runOurs(g))];
+    if (process.env.FINETUNE_BIGDATA_BASELINE === '1') rows.push(done(runOurs(g, { FINETUNE_DATA_STRATEGY: 'memory' })));
+    if (fasttext) rows.push(done(runFasttext(g)));
     const ours = rows[0];
     const peer = rows.find((r) => r.name.startsWith('fastText'));
     console.log(

@@ -17,6 +17,18 @@ import { featureStrategyFor, featurise, manyClassesNote, recipeOf, trainOn } fro
 export const BIG_TEXT_BYTES = 100 << 20;
 export const BIG_DATA_EPOCHS = 5;
 
+/**
+ * The L2 penalty for `rows` training examples when --l2 was not given. λ penalises the mean loss, so SGD shrinks
+ * every weight by (1 − lr·λ) per example: over E epochs of n rows that is exp(−λ·lr·E·n/2) in all, and on a
+ * million rows (λ = 1e-5, lr = 1, 5 epochs: e^−25) the model keeps only what its last ~1/(lr·λ) examples taught
+ * it — more data stops helping. Capping λ at 1/n is a fixed penalty ½‖W‖² on the summed loss (liblinear's
+ * C = 1, a fixed prior that the data outweighs as it grows), and bounds the total shrinkage by exp(−lr·E/2)
+ * whatever n. Below 1/λ rows (100,000 with the default) nothing changes.
+ */
+export function l2ForRows(l2: number, rows: number): number {
+  return Math.min(l2, 1 / Math.max(1, rows));
+}
+
 export const ngramFamily: ModelFamily = {
   name: 'ngram',
   title: 'Hashed n-gram linear model',
@@ -54,6 +66,11 @@ export const ngramFamily: ModelFamily = {
         changed.push(`${BIG_DATA_EPOCHS} epochs (as fastText; --epochs N for more)`);
       }
       if (changed.length) reporter.log(`big data: ${Math.round(textBytes / (1 << 20))} MB of text (over ${BIG_TEXT_BYTES >> 20} MB), so by default ${changed.join(', and ')}.`);
+    }
+    const l2 = l2ForRows(o.l2, input.train.length);
+    if (l2 < o.l2 && ctx.given?.l2 === undefined) {
+      reporter.log(`${input.train.length} training rows: L2 ${o.l2.toExponential(1)} → ${l2.toExponential(1)} (1/rows), so that the penalty does not outweigh this much data (--l2 sets it)`);
+      o.l2 = l2;
     }
     reporter.phase('features', `word 1-${o.wordNgrams}-grams${o.charNgrams > 0 ? `, char ${o.charMin}-${o.charNgrams}-grams` : ''}`);
     const data = await featurise(input, recipeOf(o), reporter, signal, strategy);

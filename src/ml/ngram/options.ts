@@ -10,7 +10,7 @@ export const NGRAM_OPTIONS = declareOptions([
   { key: 'charNgrams', flag: 'char-ngrams', type: 'int', default: 5, min: 0, max: 8, help: 'Longest character n-gram inside words (0 = no character n-grams)' },
   { key: 'charMin', flag: 'char-min', type: 'int', default: 2, min: 1, max: 8, help: 'Shortest character n-gram', advanced: true },
   { key: 'classWeights', flag: 'class-weights', type: 'enum', default: 'balanced', choices: ['none', 'balanced'], help: 'Weight the loss by inverse class frequency (balanced) so rare classes count' },
-  { key: 'l2', flag: 'l2', type: 'float', default: 1e-5, min: 0, max: 0.1, help: 'L2 regularisation on the weights', advanced: true },
+  { key: 'l2', flag: 'l2', type: 'float', default: 1e-5, min: 0, max: 0.1, help: 'L2 regularisation on the weights (if not given: capped at 1/training rows above 100,000 rows)', advanced: true },
   { key: 'minCount', flag: 'min-count', type: 'int', default: 2, min: 1, max: 1000, help: 'Keep n-grams seen in at least this many training texts', advanced: true },
   { key: 'buckets', flag: 'buckets', type: 'int', default: 2097152, min: 1024, max: 16777216, help: 'Hash buckets for n-grams (only the used ones are stored)', advanced: true },
   { key: 'charWeight', flag: 'char-weight', type: 'float', default: 0.5, min: 0.05, max: 0.95, help: 'Share of each text vector given to character n-grams (the rest to word n-grams)', advanced: true },

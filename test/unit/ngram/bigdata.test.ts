@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { loadDataset } from '../../../src/ml/data';
 import { chooseDataStrategy, StoredExample, STREAM_ABOVE_BYTES, TextStore } from '../../../src/ml/data/store';
 import { CancelledError } from '../../../src/ml/family';
-import { ngramFamily } from '../../../src/ml/ngram/family';
+import { l2ForRows, ngramFamily } from '../../../src/ml/ngram/family';
 import type { NgramClassifier } from '../../../src/ml/ngram/model';
 import { recipeOf } from '../../../src/ml/ngram/train';
 import { NGRAM_OPTIONS, ngramOptions } from '../../../src/ml/ngram/options';
@@ -61,6 +61,26 @@ describe('ngram: big data in bounded memory', () => {
       assert.deepEqual(Array.from(spilled.linear.bias), Array.from(memory.linear.bias));
       assert.deepEqual(fs.readdirSync(dir), [], 'spill files removed after training');
     }
+  });
+
+  it('caps the default L2 at 1/rows above 100,000 rows (a fixed prior), keeps a given --l2, and logs it', async function () {
+    this.timeout(60_000);
+    assert.equal(l2ForRows(1e-5, 4716), 1e-5, 'small data: unchanged');
+    assert.equal(l2ForRows(1e-5, 100_000), 1e-5);
+    assert.equal(l2ForRows(1e-5, 1_000_000), 1e-6);
+    assert.equal(l2ForRows(0, 1_000_000), 0);
+    const big = { train: toyExamples(40_000, 3), valid: toyExamples(100, 4), labels: ['animals', 'sports', 'weather'], seed: 1 };
+    const options = { epochs: 1, charNgrams: 0 };
+    const reporter = recordingReporter();
+    const capped = (await ngramFamily.train(big, options, ctx(reporter))) as NgramClassifier;
+    assert.equal((capped.describe().options as { l2?: number }).l2, 1 / 120_000);
+    assert.ok(reporter.logs.some((l) => /120000 training rows: L2 1\.0e-5 → 8\.3e-6 \(1\/rows\)/.test(l)), reporter.logs.join('\n'));
+    const given = recordingReporter();
+    const kept = (await ngramFamily.train(big, { ...options, l2: 1e-5 }, { ...ctx(given), given: { l2: 1e-5 } })) as NgramClassifier;
+    assert.equal((kept.describe().options as { l2?: number }).l2, 1e-5);
+    assert.ok(!given.logs.some((l) => l.includes('1/rows')), given.logs.join('\n'));
+    // The small toy set keeps the declared default.
+    assert.equal(((await ngramFamily.train(toyInput(5), options, ctx())).describe().options as { l2?: number }).l2, 1e-5);
   });
 
   it('removes the spill files when training is cancelled', async () => {

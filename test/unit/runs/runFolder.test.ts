@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeDirAtomic, writeFileAtomic } from '../../../src/runs/atomic';
-import { isStale, listRuns, readMetrics, readRun, RunWriter } from '../../../src/runs/runFolder';
+import { isStale, listRuns, PREDICTIONS_JSONL, readMetrics, readRun, RunWriter } from '../../../src/runs/runFolder';
 
 const config = { model: 'ngram', family: 'ngram', seed: 1, device: 'cpu' as const, valid_fraction: 0.1, test_fraction: 0.2, options: {} };
 const environment = { finetune: 'test', node: process.version, platform: process.platform, arch: process.arch, cpus: 1 };
@@ -105,6 +105,58 @@ describe('run folders', () => {
     assert.equal((await readRun(run.dir)).status, 'cancelled');
     run.finishSync('failed', { message: 'later', kind: 'crash' });
     assert.equal((await readRun(run.dir)).record?.error?.message, 'bye');
+  });
+
+  /** Prediction rows like the pipeline's, ~3 MB in all: the streamed writer flushes several 1 MB chunks. */
+  function predictionRows(n: number) {
+    return Array.from({ length: n }, (_, i) => ({
+      line: i + 2,
+      text: `row ${i} "quoted", ünïcödé ✓ \\ tab\t newline\n ` + 'x'.repeat(i % 600),
+      gold: i % 3 ? 'ham' : 'spam',
+      predicted: i % 5 ? 'ham' : 'spam',
+      score: 0.5 + (i % 50) / 100,
+      probabilities: { ham: 0.25, spam: 0.75 },
+    }));
+  }
+
+  it('streams predictions.jsonl: the same bytes as writing the whole array at once, from a lazy generator', async () => {
+    const run = await RunWriter.create(tmp(), { name: 'p', config, environment });
+    const rows = predictionRows(9000);
+    // What writePredictions wrote before it streamed: every row joined in one string.
+    const before = rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+    assert.ok(before.length > 3 << 20, 'the fixture spans several chunks');
+    let built = 0;
+    function* lazy() {
+      for (const r of rows) {
+        built++;
+        yield r;
+      }
+    }
+    await run.writePredictions(lazy());
+    assert.equal(built, rows.length);
+    assert.equal(fs.readFileSync(path.join(run.dir, PREDICTIONS_JSONL), 'utf8'), before);
+    // An array still works (other callers), with the same bytes.
+    await run.writePredictions(rows.slice(0, 3));
+    assert.equal(fs.readFileSync(path.join(run.dir, PREDICTIONS_JSONL), 'utf8'), rows.slice(0, 3).map((r) => JSON.stringify(r)).join('\n') + '\n');
+  });
+
+  it('a predictions write that fails midway leaves the previous file whole and no temp file', async () => {
+    const run = await RunWriter.create(tmp(), { name: 'p', config, environment });
+    const rows = predictionRows(9000);
+    await run.writePredictions(rows.slice(0, 10));
+    const previous = fs.readFileSync(path.join(run.dir, PREDICTIONS_JSONL), 'utf8');
+    function* failing() {
+      // Past the first chunks, so part of the file is already on disk when it fails.
+      for (let i = 0; i < 8000; i++) yield rows[i];
+      throw new Error('model crashed while predicting');
+    }
+    await assert.rejects(run.writePredictions(failing()), /model crashed while predicting/);
+    assert.equal(fs.readFileSync(path.join(run.dir, PREDICTIONS_JSONL), 'utf8'), previous);
+    assert.deepEqual(fs.readdirSync(run.dir).sort(), ['predictions.jsonl', 'run.json']);
+    // Without a previous file, a failure leaves none.
+    const fresh = await RunWriter.create(tmp(), { name: 'q', config, environment });
+    await assert.rejects(fresh.writePredictions(failing()), /model crashed/);
+    assert.deepEqual(fs.readdirSync(fresh.dir), ['run.json']);
   });
 
   it('atomic file writes replace content whole', async () => {
