@@ -19,3 +19,13 @@ export class TruncationMemo {
     return this.flags;
   }
 }
+
+/**
+ * Token ids cut to `maxLength`, keeping the last `suffix` ids (the closing special tokens: [SEP], </s>) as the
+ * Python tokenizers' truncation does. transformers.js's own `truncation: true` cuts them off instead.
+ */
+export function truncateIds<T extends ArrayLike<number> & { slice(a?: number, b?: number): T }>(ids: T, maxLength: number, suffix: number): number[] {
+  if (ids.length <= maxLength) return Array.from(ids);
+  const s = Math.min(suffix, maxLength);
+  return [...Array.from(ids.slice(0, maxLength - s)), ...(s ? Array.from(ids.slice(ids.length - s)) : [])];
+}

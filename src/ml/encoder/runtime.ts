@@ -8,6 +8,7 @@ import type { ort as ortTypes } from '../runtime/ort';
 import { throwIfAborted, UsageError } from '../family';
 import type { LoadedEncoder } from './source';
 import type { Tokenizer } from '../runtime/transformers';
+import { truncateIds } from '../truncation';
 
 export type { Pooling } from '../onnx/pooling';
 import type { Pooling } from '../onnx/pooling';
@@ -96,9 +97,7 @@ export class EncoderRuntime {
 
   /** Cut to the max length, keeping the closing special tokens (as the tokenizers' own truncation does). */
   truncate(ids: number[]): number[] {
-    if (ids.length <= this.maxLength) return ids;
-    const s = this.suffixSpecials;
-    return ids.slice(0, this.maxLength - s).concat(s ? ids.slice(ids.length - s) : []);
+    return ids.length <= this.maxLength ? ids : truncateIds(ids, this.maxLength, this.suffixSpecials);
   }
 
   /** Pooled vectors for one batch of token id rows (already truncated). Row order is kept. */
