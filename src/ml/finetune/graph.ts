@@ -123,8 +123,8 @@ function randomHead(hidden: number, k: number, seed: number): { weight: Float32A
  * Appends pooling, dropout and the linear head to the encoder graph (in place); returns the logits tensor.
  * `training` adds Dropout in training mode.
  */
-function addHead(b: GraphBuilder, hiddenState: string, opts: HeadOptions, training: boolean, seed = 0): string {
-  let pooled = addPooling(b, hiddenState, opts.pooling);
+function addHead(b: GraphBuilder, hiddenState: string, opts: HeadOptions, training: boolean, seed = 0, mask?: string): string {
+  let pooled = addPooling(b, hiddenState, opts.pooling, mask);
   if (training && opts.dropout > 0) {
     const ratio = b.scalar(opts.dropout, DataType.FLOAT);
     // A fixed seed makes a run's dropout masks reproducible.
@@ -241,12 +241,12 @@ export function buildClassifierModel(
   const graph = model.graph!;
   const hiddenState = graph.output[0].name!;
   const b = new GraphBuilder(graph, 'head/');
-  if (opts.truncate) prependTruncation(b, encoderInputsOf(model), opts.truncate.maxLength, opts.truncate.suffixSpecials);
+  const truncated = opts.truncate && prependTruncation(b, encoderInputsOf(model), opts.truncate.maxLength, opts.truncate.suffixSpecials);
   b.reserve(HEAD_WEIGHT);
   b.reserve(HEAD_BIAS);
   graph.initializer.push(makeTensor(HEAD_WEIGHT, DataType.FLOAT, [opts.hidden, opts.numLabels], opts.head.weight));
   graph.initializer.push(makeTensor(HEAD_BIAS, DataType.FLOAT, [opts.numLabels], opts.head.bias));
-  const logits = addHead(b, hiddenState, opts, false);
+  const logits = addHead(b, hiddenState, opts, false, 0, truncated ? truncated.get('attention_mask') : undefined);
   renameOutput(graph, logits, 'logits');
   graph.output = [tensorInfo('logits', DataType.FLOAT, ['batch_size', opts.numLabels])];
   if (opts.paramsAsInputs) moveToInputs(graph, opts.paramsAsInputs);
