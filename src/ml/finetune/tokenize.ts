@@ -5,8 +5,7 @@
 import { checkpoint } from '../cancel';
 import { ort } from '../runtime/ort';
 import type { Tokenizer } from '../runtime/transformers';
-import { specialSuffixLength } from '../encoder/runtime';
-import { truncateIds } from '../truncation';
+import { specialSuffixLength, truncateIds } from '../truncation';
 
 export type { Tokenizer } from '../runtime/transformers';
 

@@ -19,7 +19,7 @@ import type { FinetuneOptions } from './options';
 import { GraphTrainer } from './runtime';
 import { encodeTextsCancellable, padBatch, type Tokenizer } from './tokenize';
 import { softmaxInto } from './classifier';
-import { specialSuffixLength } from '../encoder/runtime';
+import { specialSuffixLength } from '../truncation';
 
 export interface TrainOutcome {
   /** The classifier graph with the best epoch's weights baked in. */

@@ -4,8 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeTexts } from '../../../src/ml/finetune/tokenize';
 import { loadTokenizer } from '../../../src/ml/runtime/transformers';
-import { specialSuffixLength } from '../../../src/ml/encoder/runtime';
-import { truncateIds } from '../../../src/ml/truncation';
+import { specialSuffixLength, truncateIds } from '../../../src/ml/truncation';
 import { MODELS } from './helpers';
 
 describe('finetune: tokenization keeps the closing special token when it truncates', function () {
