@@ -8,8 +8,11 @@
  *
  * Environment: FINETUNE_BENCH_DTYPE (fp32 | q8, default fp32), FINETUNE_CACHE_DIR (embedding cache reused across
  * runs: the first head run encodes, the others read), FINETUNE_BENCH_MODES and FINETUNE_BENCH_SETS (comma lists,
- * default all).
+ * default all), FINETUNE_BENCH_FULL_ARGS (extra flags of the full fine-tuning runs, e.g. "--epochs 1").
  * --quick: sotu-party only.
+ *
+ * Full fine-tuning runs next to a standard PyTorch fine-tuning loop (finetune_peer.py here) that reads the run's
+ * run.json and validation rows, when $FINETUNE_PEER_MODEL_DIR names the Hugging Face checkpoint of the model.
  *
  * Encode speed (when $FINETUNE_PEER_MODEL_DIR names the Hugging Face checkpoint of the same model, and the shared
  * peers are in shared/tools/peers): the first ENCODE_TEXTS texts of each set, batches of 32 sorted by length,
@@ -30,6 +33,8 @@ import { makeSplits } from '../../src/trainer/pipeline';
 
 const PYTHON = process.env.FINETUNE_BENCH_PYTHON ?? '/usr/bin/python3';
 const DATASETS = ['sotu-party', 'fortunes-topic', 'spamassassin'];
+/** Full fine-tuning (and its PyTorch peer) runs on these unless FINETUNE_BENCH_SETS names others: ~15 min each on 2 cores. */
+const FULL_SETS = ['sotu-party', 'fortunes-topic'];
 
 interface Row {
   dataset: string;
@@ -226,6 +231,10 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   try {
     for (const name of sets) {
       for (const mode of modes) {
+        if (mode === 'full' && !FULL_SETS.includes(name) && !only?.includes(name)) {
+          console.log(`  ${name} full: skipped (long; name the set in FINETUNE_BENCH_SETS to run it)`);
+          continue;
+        }
         const r = await cliRun(cli, dataDir, name, all[mode], cacheDir, runsDir);
         const chosen = mode === 'auto' && r.raw?.auto_choice ? ` → ${String(r.raw.auto_choice)}` : '';
         rows.push({ ...r, mode: mode + chosen });
