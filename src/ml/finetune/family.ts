@@ -48,16 +48,6 @@ function padIdOf(tokenizer: Tokenizer, config: Record<string, unknown>): number 
   return 0;
 }
 
-/** --encoder-dropout for both kinds, else BERT's config.json values (0.1 when the config does not say). */
-export function encoderDropoutOf(option: number | null, config: Record<string, unknown>): EncoderDropout {
-  if (option !== null) return { hidden: option, attention: option };
-  const read = (key: string) => {
-    const v = Number(config[key] ?? 0.1);
-    return Number.isFinite(v) && v >= 0 && v < 1 ? v : 0.1;
-  };
-  return { hidden: read('hidden_dropout_prob'), attention: read('attention_probs_dropout_prob') };
-}
-
 async function readConfig(dir: string): Promise<Record<string, unknown>> {
   const { promises: fsp } = await import('node:fs');
   try {
@@ -142,6 +132,16 @@ async function load(dir: string, manifest: ModelManifest, ctx: LoadContext): Pro
     deviceReason: dev.reason,
     describe: (manifest.training as Record<string, unknown>) ?? {},
   });
+}
+
+/** --encoder-dropout for both kinds, else BERT's config.json values (0.1 when the config does not say). */
+export function encoderDropoutOf(option: number | null, config: Record<string, unknown>): EncoderDropout {
+  if (option !== null) return { hidden: option, attention: option };
+  const read = (key: string) => {
+    const v = Number(config[key] ?? 0.1);
+    return Number.isFinite(v) && v >= 0 && v < 1 ? v : 0.1;
+  };
+  return { hidden: read('hidden_dropout_prob'), attention: read('attention_probs_dropout_prob') };
 }
 
 function round(x: number): number {

@@ -133,60 +133,6 @@ function addHead(b: GraphBuilder, hiddenState: string, opts: HeadOptions, traini
   return b.op('Gemm', [pooled, HEAD_WEIGHT, HEAD_BIAS]);
 }
 
-/**
- * Puts BERT's dropout back into an eval-mode encoder export, where BertModel applies it in training:
- *   embeddings:  LayerNorm(word + position + type) → dropout(hidden)
- *   attention:   softmax(scores) → dropout(attention) → · V
- *   sublayers:   LayerNorm(dropout(hidden)(x·W + b) + residual), after self-attention output and feed-forward.
- * Sites are found by shape of the graph (after fuseLayerNorms): a Softmax is attention; a LayerNormalization whose
- * input is Add(linear, residual) — linear = MatMul (+ bias) — is a sublayer; any other LayerNormalization (the
- * embeddings') gets dropout on its output. Each Dropout has its own seed (seed·1000 + site), and ORT draws a new
- * mask on every run from the node's generator, so masks change step to step and repeat run to run.
- * Returns how many Dropout nodes were added.
- */
-export function addEncoderDropout(graph: Graph, b: GraphBuilder, p: EncoderDropout, seed: number): number {
-  const producer = new Map<string, NodeProto>();
-  for (const n of graph.node) for (const o of n.output) if (o) producer.set(o, n);
-  const isLinear = (t: string): boolean => {
-    const n = producer.get(t);
-    if (!n) return false;
-    if (n.opType === 'MatMul' || n.opType === 'Gemm') return true;
-    return n.opType === 'Add' && n.input.some((i) => producer.get(i)?.opType === 'MatMul');
-  };
-  const graphOutputs = new Set(graph.output.map((o) => o.name));
-  const training = b.constant(DataType.BOOL, [], [1], 'training');
-  const after = new Map<NodeProto, NodeProto[]>();
-  // tensor → its dropped replacement, and which nodes must read the replacement (all consumers when undefined).
-  const rewires: { from: string; to: string; only?: NodeProto }[] = [];
-  let sites = 0;
-  const drop = (at: NodeProto, t: string, ratio: number, only?: NodeProto) => {
-    if (!(ratio > 0) || graphOutputs.has(t)) return;
-    const out = b.op('Dropout', [t, b.scalar(ratio, DataType.FLOAT), training], { seed: (seed * 1000 + sites++) | 0 });
-    const node = graph.node.pop()!;
-    after.set(at, [...(after.get(at) ?? []), node]);
-    rewires.push({ from: t, to: out, only });
-  };
-  for (const n of [...graph.node]) {
-    if (n.opType === 'Softmax') {
-      drop(n, n.output[0], p.attention);
-    } else if (n.opType === 'LayerNormalization') {
-      const sum = producer.get(n.input[0]);
-      const linear = sum?.opType === 'Add' ? sum.input.findIndex(isLinear) : -1;
-      if (sum && linear >= 0) drop(producer.get(sum.input[linear])!, sum.input[linear], p.hidden, sum);
-      else drop(n, n.output[0], p.hidden);
-    }
-  }
-  const added = new Set([...after.values()].flat());
-  for (const r of rewires) {
-    for (const n of graph.node) {
-      if (added.has(n) || (r.only && n !== r.only)) continue;
-      n.input = n.input.map((i) => (i === r.from ? r.to : i));
-    }
-  }
-  graph.node = graph.node.flatMap((n) => [n, ...(after.get(n) ?? [])]);
-  return sites;
-}
-
 function encoderInputsOf(model: Model): string[] {
   const inits = new Set(model.graph!.initializer.map((t) => t.name));
   return model.graph!.input.map((i) => i.name ?? '').filter((n) => n && !inits.has(n));
@@ -383,4 +329,58 @@ function addAdamW(b: GraphBuilder, graph: Graph, params: TrainableParam[], gradi
     p.next = b.node('Sub', [base, update], {}, { outputs: [b.reserve(`${p.name}.next`)] })[0];
     graph.output.push(tensorInfo(p.nextM, F, p.dims), tensorInfo(p.nextV, F, p.dims), tensorInfo(p.next, F, p.dims));
   }
+}
+
+/**
+ * Puts BERT's dropout back into an eval-mode encoder export, where BertModel applies it in training:
+ *   embeddings:  LayerNorm(word + position + type) → dropout(hidden)
+ *   attention:   softmax(scores) → dropout(attention) → · V
+ *   sublayers:   LayerNorm(dropout(hidden)(x·W + b) + residual), after self-attention output and feed-forward.
+ * Sites are found by shape of the graph (after fuseLayerNorms): a Softmax is attention; a LayerNormalization whose
+ * input is Add(linear, residual) — linear = MatMul (+ bias) — is a sublayer; any other LayerNormalization (the
+ * embeddings') gets dropout on its output. Each Dropout has its own seed (seed·1000 + site), and ORT draws a new
+ * mask on every run from the node's generator, so masks change step to step and repeat run to run.
+ * Returns how many Dropout nodes were added.
+ */
+export function addEncoderDropout(graph: Graph, b: GraphBuilder, p: EncoderDropout, seed: number): number {
+  const producer = new Map<string, NodeProto>();
+  for (const n of graph.node) for (const o of n.output) if (o) producer.set(o, n);
+  const isLinear = (t: string): boolean => {
+    const n = producer.get(t);
+    if (!n) return false;
+    if (n.opType === 'MatMul' || n.opType === 'Gemm') return true;
+    return n.opType === 'Add' && n.input.some((i) => producer.get(i)?.opType === 'MatMul');
+  };
+  const graphOutputs = new Set(graph.output.map((o) => o.name));
+  const training = b.constant(DataType.BOOL, [], [1], 'training');
+  const after = new Map<NodeProto, NodeProto[]>();
+  // tensor → its dropped replacement, and which nodes must read the replacement (all consumers when undefined).
+  const rewires: { from: string; to: string; only?: NodeProto }[] = [];
+  let sites = 0;
+  const drop = (at: NodeProto, t: string, ratio: number, only?: NodeProto) => {
+    if (!(ratio > 0) || graphOutputs.has(t)) return;
+    const out = b.op('Dropout', [t, b.scalar(ratio, DataType.FLOAT), training], { seed: (seed * 1000 + sites++) | 0 });
+    const node = graph.node.pop()!;
+    after.set(at, [...(after.get(at) ?? []), node]);
+    rewires.push({ from: t, to: out, only });
+  };
+  for (const n of [...graph.node]) {
+    if (n.opType === 'Softmax') {
+      drop(n, n.output[0], p.attention);
+    } else if (n.opType === 'LayerNormalization') {
+      const sum = producer.get(n.input[0]);
+      const linear = sum?.opType === 'Add' ? sum.input.findIndex(isLinear) : -1;
+      if (sum && linear >= 0) drop(producer.get(sum.input[linear])!, sum.input[linear], p.hidden, sum);
+      else drop(n, n.output[0], p.hidden);
+    }
+  }
+  const added = new Set([...after.values()].flat());
+  for (const r of rewires) {
+    for (const n of graph.node) {
+      if (added.has(n) || (r.only && n !== r.only)) continue;
+      n.input = n.input.map((i) => (i === r.from ? r.to : i));
+    }
+  }
+  graph.node = graph.node.flatMap((n) => [n, ...(after.get(n) ?? [])]);
+  return sites;
 }
