@@ -74,7 +74,8 @@ export async function exportTextClassification(runOrModelDir: string, outFolder:
     onnx = await fsp.readFile(onnxFile);
     model = parseModel(onnx, onnxFile);
     sourceDir = modelDir;
-    maxLength = Number(manifest.max_length ?? Infinity);
+    // Models trained since the classifier graph truncates by itself (keeping [SEP]) say so in their manifest.
+    maxLength = manifest.truncation === 'graph' ? 'graph' : Number(manifest.max_length ?? Infinity);
   }
   let quantized: Uint8Array | undefined;
   let report: QuantizeReport | undefined;

@@ -1,3 +1,5 @@
+import type { Tokenizer } from './runtime/transformers';
+
 /**
  * What the last predictProba truncated, so that `Classifier.truncated(texts)` called right after it on the same
  * texts (the inline worker's hover) answers without tokenizing them again.
@@ -18,4 +20,25 @@ export class TruncationMemo {
     if (last !== texts) for (let i = 0; i < texts.length; i++) if (last[i] !== texts[i]) return undefined;
     return this.flags;
   }
+}
+
+/**
+ * Token ids cut to `maxLength`, keeping the last `suffix` ids (the closing special tokens: [SEP], </s>) as the
+ * Python tokenizers' truncation does. transformers.js's own `truncation: true` cuts them off instead.
+ */
+export function truncateIds<T extends ArrayLike<number> & { slice(a?: number, b?: number): T }>(ids: T, maxLength: number, suffix: number): number[] {
+  if (ids.length <= maxLength) return Array.from(ids);
+  const s = Math.min(suffix, maxLength);
+  return [...Array.from(ids.slice(0, maxLength - s)), ...(s ? Array.from(ids.slice(ids.length - s)) : [])];
+}
+
+/** How many special tokens the tokenizer puts after the text, found by encoding a word with and without them. */
+export function specialSuffixLength(tokenizer: Tokenizer): number {
+  const plain = tokenizer.encode('hello world', { add_special_tokens: false });
+  const full = tokenizer.encode('hello world', { add_special_tokens: true });
+  if (plain.length === 0 || full.length <= plain.length) return 0;
+  for (let p = 0; p + plain.length <= full.length; p++) {
+    if (plain.every((id, j) => full[p + j] === id)) return full.length - p - plain.length;
+  }
+  return 1;
 }

@@ -8,8 +8,11 @@
  *
  * Environment: FINETUNE_BENCH_DTYPE (fp32 | q8, default fp32), FINETUNE_CACHE_DIR (embedding cache reused across
  * runs: the first head run encodes, the others read), FINETUNE_BENCH_MODES and FINETUNE_BENCH_SETS (comma lists,
- * default all).
+ * default all), FINETUNE_BENCH_FULL_ARGS (extra flags of the full fine-tuning runs, e.g. "--epochs 1").
  * --quick: sotu-party only.
+ *
+ * Full fine-tuning runs next to a standard PyTorch fine-tuning loop (finetune_peer.py here) that reads the run's
+ * run.json and validation rows, when $FINETUNE_PEER_MODEL_DIR names the Hugging Face checkpoint of the model.
  *
  * Encode speed (when $FINETUNE_PEER_MODEL_DIR names the Hugging Face checkpoint of the same model, and the shared
  * peers are in shared/tools/peers): the first ENCODE_TEXTS texts of each set, batches of 32 sorted by length,
@@ -26,9 +29,12 @@ import { EncoderRuntime } from '../../src/ml/encoder/runtime';
 import { loadEncoder, type Dtype } from '../../src/ml/encoder/source';
 import { defaultCacheDir } from '../../src/ml/cacheDir';
 import { readJsonl, sharedDatasets } from '../sharedDatasets';
+import { makeSplits } from '../../src/trainer/pipeline';
 
 const PYTHON = process.env.FINETUNE_BENCH_PYTHON ?? '/usr/bin/python3';
 const DATASETS = ['sotu-party', 'fortunes-topic', 'spamassassin'];
+/** Full fine-tuning (and its PyTorch peer) runs on these unless FINETUNE_BENCH_SETS names others: ~15 min each on 2 cores. */
+const FULL_SETS = ['sotu-party', 'fortunes-topic'];
 
 interface Row {
   dataset: string;
@@ -69,6 +75,8 @@ function modeArgs(model: string, dtype: Dtype): Record<string, string[]> {
     head: ['--model', model, '--mode', 'head', '--dtype', dtype],
     hybrid: ['--model', model, '--mode', 'hybrid', '--dtype', dtype],
     auto: ['--model', 'auto', '--encoder', model, '--dtype', dtype],
+    // Full fine-tuning (fp32 graphs); FINETUNE_BENCH_FULL_ARGS adds flags (e.g. "--epochs 1 --max-length 128").
+    full: ['--model', model, '--mode', 'full', ...(process.env.FINETUNE_BENCH_FULL_ARGS ?? '').split(' ').filter(Boolean)],
   };
 }
 
@@ -113,6 +121,45 @@ async function exportEmbeddings(model: string, dtype: Dtype, cacheDir: string, d
   } finally {
     await encoder.dispose();
   }
+}
+
+/**
+ * The standard PyTorch fine-tuning loop (test/bench/finetune_peer.py) with our run's hyperparameters (its
+ * run.json) and validation rows (our split recomputed with the run's seed and fraction), on the Hugging Face
+ * checkpoint of the same model ($FINETUNE_PEER_MODEL_DIR) and the shared peers' BERT module and tokenizer.
+ */
+async function finetunePeer(dataDir: string, name: string, runDir: string, tmp: string): Promise<Row> {
+  const mode = 'PyTorch fine-tuning loop (same run.json)';
+  const peerModel = process.env.FINETUNE_PEER_MODEL_DIR;
+  const peersDir = path.join(path.dirname(dataDir), 'tools', 'peers');
+  if (!peerModel || !fs.existsSync(path.join(peersDir, 'peer_common.py'))) {
+    return { dataset: name, mode, note: 'SKIPPED: set FINETUNE_PEER_MODEL_DIR to the Hugging Face checkpoint (and keep shared/tools/peers)' };
+  }
+  const runJson = path.join(runDir, 'run.json');
+  const run = JSON.parse(fs.readFileSync(runJson, 'utf8')) as { config: { seed: number; valid_fraction: number; test_fraction: number }; dataset: { split: { valid: number } } };
+  const trainFile = path.join(dataDir, `${name}.train.jsonl`);
+  const testFile = path.join(dataDir, `${name}.test.jsonl`);
+  const train = readJsonl(trainFile);
+  const splits = makeSplits(train, undefined, readJsonl(testFile), { seed: run.config.seed, validFraction: run.config.valid_fraction, testFraction: run.config.test_fraction });
+  const held = new Set(splits.valid);
+  const validRows = train.flatMap((e, i) => (held.has(e) ? [i] : []));
+  if (validRows.length !== run.dataset.split.valid) {
+    return { dataset: name, mode, note: `SKIPPED: recomputed split has ${validRows.length} validation rows, the run ${run.dataset.split.valid}` };
+  }
+  const spec = path.join(tmp, `${name}.finetune-peer.json`);
+  fs.writeFileSync(spec, JSON.stringify({ run_json: runJson, model_dir: peerModel, peers_dir: peersDir, train: trainFile, test: testFile, valid_rows: validRows, threads: os.cpus().length }));
+  const p = await exec(PYTHON, [path.join(__dirname, '..', 'test', 'bench', 'finetune_peer.py'), spec]);
+  const j = lastJson(p.stdout);
+  if (!j) return { dataset: name, mode, note: `peer failed: ${p.stderr.split('\n').slice(-2).join(' ').slice(0, 160)}` };
+  return {
+    dataset: name,
+    mode,
+    macro_f1: j.macro_f1 as number,
+    accuracy: j.accuracy as number,
+    train_seconds: j.train_seconds as number,
+    peak_rss_mb: j.peak_rss_mb as number,
+    note: `best epoch ${String(j.best_epoch)}, ${String(j.train_tokens_per_s)} train tokens/s`,
+  };
 }
 
 const ENCODE_TEXTS = 384;
@@ -184,10 +231,19 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   try {
     for (const name of sets) {
       for (const mode of modes) {
+        if (mode === 'full' && !FULL_SETS.includes(name) && !only?.includes(name)) {
+          console.log(`  ${name} full: skipped (long; name the set in FINETUNE_BENCH_SETS to run it)`);
+          continue;
+        }
         const r = await cliRun(cli, dataDir, name, all[mode], cacheDir, runsDir);
         const chosen = mode === 'auto' && r.raw?.auto_choice ? ` → ${String(r.raw.auto_choice)}` : '';
         rows.push({ ...r, mode: mode + chosen });
         console.log(`  ${name} ${mode}${chosen}: macro-F1 ${fmt(r.macro_f1)} acc ${fmt(r.accuracy)} train ${fmt(r.train_seconds, 1)} s RSS ${r.peak_rss_mb ?? '–'} MB${r.note ? ' ' + r.note : ''}`);
+        if (mode === 'full' && r.macro_f1 !== undefined && typeof r.raw?.run_dir === 'string') {
+          const peer = await finetunePeer(dataDir, name, r.raw.run_dir, runsDir);
+          rows.push(peer);
+          console.log(`  ${name} ${peer.mode}: macro-F1 ${fmt(peer.macro_f1)} train ${fmt(peer.train_seconds, 1)} s${peer.note ? ' ' + peer.note : ''}`);
+        }
         if (mode === 'head' && r.macro_f1 !== undefined) {
           const file = path.join(runsDir, `${name}.emb`);
           await exportEmbeddings(model, dtype, cacheDir, dataDir, name, file);

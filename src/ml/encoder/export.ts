@@ -19,6 +19,7 @@ import { GraphBuilder, tensorInfo } from '../onnx/graph';
 import { cloneMessage, DataType, type Graph, type Model } from '../onnx/proto';
 import { parseModel } from '../onnx';
 import { addPooling } from '../onnx/pooling';
+import { prependTruncation } from '../onnx/truncate';
 import { loadTokenizer } from '../runtime/transformers';
 import { readHeadWeights, type EncoderManifest } from './family';
 import type { HeadWeights } from './head';
@@ -51,12 +52,7 @@ function buildEncoderClassifierModel(encoder: Model, o: EncoderGraphOptions, wha
   if (!hiddenState) throw new UsageError(`${what}: the encoder graph has no output`);
 
   const b = new GraphBuilder(graph, 'export/');
-  const truncated = new Map(inputs.map((n) => [n, b.fresh(`${n}_truncated`)]));
-  renameInputs(graph, truncated);
-  const encoderNodes = graph.node;
-  graph.node = [];
-  addTruncation(b, inputs, truncated, o.maxLength, o.suffixSpecials);
-  graph.node.push(...encoderNodes);
+  const truncated = prependTruncation(b, inputs, o.maxLength, o.suffixSpecials);
 
   const F = DataType.FLOAT;
   const { shape, mean, scale, params } = o.head;
@@ -76,31 +72,6 @@ function buildEncoderClassifierModel(encoder: Model, o: EncoderGraphOptions, wha
   graph.output = [tensorInfo('logits', F, ['batch_size', shape.classes])];
   pruneDeadNodes(model);
   return model;
-}
-
-/**
- * ids [B, T] → ids [B, min(T, M)]: row b keeps positions j < M − s, then L_b − s + (j − (M − s)) when its
- * length L_b = Σ mask exceeds M (its last s real tokens), else j. Assumes right padding.
- *   idx[b, j] = j + [j ≥ M − s] · max(L_b − M, 0)
- */
-function addTruncation(b: GraphBuilder, inputs: string[], out: Map<string, string>, maxLength: number, s: number): void {
-  const I = DataType.INT64;
-  const seq = b.op('Gather', [b.op('Shape', ['input_ids']), b.scalar(1, I)], { axis: 0 });
-  const kept = b.op('Min', [seq, b.scalar(maxLength, I)]);
-  const j = b.op('Range', [b.scalar(0, I), kept, b.scalar(1, I)]);
-  const tail = b.op('Cast', [b.op('GreaterOrEqual', [j, b.scalar(maxLength - s, I)])], { to: I });
-  const lengths = b.op('ReduceSum', ['attention_mask', b.ints([1])], { keepdims: 1 });
-  const over = b.op('Max', [b.op('Sub', [lengths, b.scalar(maxLength, I)]), b.scalar(0, I)]);
-  const idx = b.op('Add', [j, b.op('Mul', [tail, over])]);
-  for (const name of inputs) b.node('GatherElements', [name, idx], { axis: 1 }, { outputs: [out.get(name)!] });
-}
-
-/** Points every node (subgraphs included) that reads a graph input at its replacement. */
-function renameInputs(g: Graph, to: Map<string, string>): void {
-  for (const n of g.node) {
-    n.input = n.input.map((i) => to.get(i) ?? i);
-    for (const a of n.attribute) for (const sub of [...(a.g ? [a.g] : []), ...a.graphs]) renameInputs(sub, to);
-  }
 }
 
 export interface EncoderExport {

@@ -8,6 +8,9 @@ import type { ort as ortTypes } from '../runtime/ort';
 import { throwIfAborted, UsageError } from '../family';
 import type { LoadedEncoder } from './source';
 import type { Tokenizer } from '../runtime/transformers';
+import { specialSuffixLength, truncateIds } from '../truncation';
+
+export { specialSuffixLength };
 
 export type { Pooling } from '../onnx/pooling';
 import type { Pooling } from '../onnx/pooling';
@@ -96,9 +99,7 @@ export class EncoderRuntime {
 
   /** Cut to the max length, keeping the closing special tokens (as the tokenizers' own truncation does). */
   truncate(ids: number[]): number[] {
-    if (ids.length <= this.maxLength) return ids;
-    const s = this.suffixSpecials;
-    return ids.slice(0, this.maxLength - s).concat(s ? ids.slice(ids.length - s) : []);
+    return ids.length <= this.maxLength ? ids : truncateIds(ids, this.maxLength, this.suffixSpecials);
   }
 
   /** Pooled vectors for one batch of token id rows (already truncated). Row order is kept. */
@@ -217,16 +218,6 @@ export class EncoderRuntime {
   }
 }
 
-/** How many special tokens the tokenizer puts after the text, found by encoding a word with and without them. */
-export function specialSuffixLength(tokenizer: Tokenizer): number {
-  const plain = tokenizer.encode('hello world', { add_special_tokens: false });
-  const full = tokenizer.encode('hello world', { add_special_tokens: true });
-  if (plain.length === 0 || full.length <= plain.length) return 0;
-  for (let p = 0; p + plain.length <= full.length; p++) {
-    if (plain.every((id, j) => full[p + j] === id)) return full.length - p - plain.length;
-  }
-  return 1;
-}
 
 /** L2-normalize rows in place. */
 export function normalizeRows(v: Float32Array, dim: number): Float32Array {

@@ -35,6 +35,8 @@ export interface ClassifierMeta {
   sourceDir: string;
   pooling: Pooling;
   maxLength: number;
+  /** The ONNX graph truncates by itself, keeping [SEP] (models trained since it does); else the pipeline truncates. */
+  graphTruncates: boolean;
   inputNames: string[];
   padId: number;
   device: 'cpu' | 'cuda';
@@ -176,7 +178,7 @@ async function writeModelFolder(dir: string, c: FinetunedClassifier): Promise<vo
   await writeTextClassificationFolder(dir, {
     sourceDir: c.meta.sourceDir,
     labels: c.labels,
-    maxLength: c.meta.maxLength,
+    maxLength: c.meta.graphTruncates ? 'graph' : c.meta.maxLength,
     onnx: await c.onnxBytes(c.meta.sourceDir),
   });
   const manifest: ModelManifest = {
@@ -187,6 +189,7 @@ async function writeModelFolder(dir: string, c: FinetunedClassifier): Promise<vo
     base_model: c.meta.baseModel,
     pooling: c.meta.pooling,
     max_length: c.meta.maxLength,
+    ...(c.meta.graphTruncates ? { truncation: 'graph' } : {}),
     inputs: c.meta.inputNames,
     pad_token_id: c.meta.padId,
     onnx: 'onnx/model.onnx',

@@ -18,7 +18,7 @@ import { hubModelDir, loadTokenizer, type Tokenizer } from '../runtime/transform
 import { FinetunedClassifier } from './classifier';
 import { FINETUNE_OPTIONS, finetuneOptions } from './options';
 import { trainFinetune } from './train';
-import type { Pooling } from './graph';
+import type { EncoderDropout, Pooling } from './graph';
 
 /**
  * The model folder for a --model string: a local folder in transformers.js layout, or a Hub id already present
@@ -66,10 +66,11 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
   ctx.reporter.phase('loading model', folder);
   const [encoder, tokenizer, config] = await Promise.all([readModelFile(onnxFile).catch(rethrowAsUsage), loadTokenizer(folder, ctx.cacheDir), readConfig(folder)]);
   const padId = padIdOf(tokenizer, config);
+  const encoderDropout = encoderDropoutOf(o.encoderDropout, config);
   const settings = { threads: o.threads || undefined, executionProviders: dev.providers };
   let outcome;
   try {
-    outcome = await trainFinetune(encoder, tokenizer, input, o, { reporter: ctx.reporter, padId, session: settings, what: onnxFile });
+    outcome = await trainFinetune(encoder, tokenizer, input, o, { reporter: ctx.reporter, padId, session: settings, what: onnxFile, encoderDropout });
   } catch (e) {
     rethrowAsUsage(e);
   }
@@ -85,6 +86,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
       sourceDir: folder,
       pooling: o.pooling,
       maxLength: o.maxLength,
+      graphTruncates: true,
       inputNames,
       padId,
       device: dev.device,
@@ -97,6 +99,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
         frozen_params: outcome.frozenParams,
         layers_trained: outcome.layersTrained,
         freeze_embeddings: o.freezeEmbeddings,
+        encoder_dropout: encoderDropout,
         graph_build_s: round(outcome.graphBuildSeconds),
         extra: { train_tokens_per_s: Math.round(outcome.trainTokensPerSecond), truncated: outcome.truncated },
       },
@@ -122,12 +125,23 @@ async function load(dir: string, manifest: ModelManifest, ctx: LoadContext): Pro
     sourceDir: dir,
     pooling: (manifest.pooling as Pooling) ?? 'mean',
     maxLength: Number(manifest.max_length ?? 128),
+    graphTruncates: manifest.truncation === 'graph',
     inputNames: session.inputNames.slice(),
     padId: Number(manifest.pad_token_id ?? 0),
     device: dev.device,
     deviceReason: dev.reason,
     describe: (manifest.training as Record<string, unknown>) ?? {},
   });
+}
+
+/** --encoder-dropout for both kinds, else BERT's config.json values (0.1 when the config does not say). */
+export function encoderDropoutOf(option: number | null, config: Record<string, unknown>): EncoderDropout {
+  if (option !== null) return { hidden: option, attention: option };
+  const read = (key: string) => {
+    const v = Number(config[key] ?? 0.1);
+    return Number.isFinite(v) && v >= 0 && v < 1 ? v : 0.1;
+  };
+  return { hidden: read('hidden_dropout_prob'), attention: read('attention_probs_dropout_prob') };
 }
 
 function round(x: number): number {

@@ -2,7 +2,8 @@
  * The fine-tuning graphs, built from a transformers.js encoder (`last_hidden_state`):
  *
  *   classifier:  encoder → pooling (mean over unmasked tokens | first token) → [dropout] → logits = pooled·W + b
- *   training:    classifier → weighted, label-smoothed softmax cross-entropy → gradients (autograd) →
+ *   training:    encoder with BERT's dropout put back (exports are eval-mode: they have none) → classifier →
+ *                weighted, label-smoothed softmax cross-entropy → gradients (autograd) →
  *                clipping by global norm → AdamW with bias correction — one graph, one ORT run per step.
  *
  * Trainable weights become graph inputs (fed back each step as ORT tensors); frozen ones stay initializers.
@@ -15,7 +16,7 @@ import type { ort } from '../runtime/ort';
 import { buildBackward } from '../autograd/backward';
 import { GradientError } from '../autograd/context';
 import { GraphBuilder, tensorInfo } from '../onnx/graph';
-import { cloneMessage, DataType, type Graph, type Model, type TensorProto } from '../onnx/proto';
+import { cloneMessage, DataType, type Graph, type Model, type NodeProto, type TensorProto } from '../onnx/proto';
 import { makeTensor } from '../onnx/tensor';
 import { checkTrainable, liftOpset } from '../autograd/prepare';
 import { fuseLayerNorms } from '../autograd/fuse';
@@ -23,6 +24,7 @@ import { probeShapes } from '../autograd/probe';
 import { encoderParams, selectTrainable, type ParamInfo } from './params';
 import { addPooling, type Pooling } from '../onnx/pooling';
 import { checkpoint } from '../cancel';
+import { prependTruncation } from '../onnx/truncate';
 
 export type { Pooling };
 
@@ -44,7 +46,15 @@ export interface AdamWOptions {
 
 export const DEFAULT_ADAMW: AdamWOptions = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 };
 
+/** Dropout inside the encoder while training (BERT's config: hidden_dropout_prob, attention_probs_dropout_prob). */
+export interface EncoderDropout {
+  hidden: number;
+  attention: number;
+}
+
 export interface TrainingGraphOptions extends HeadOptions {
+  /** Dropout put back into the encoder (absent or zeros = none, as the eval-mode export). */
+  encoderDropout?: EncoderDropout;
   freezeEmbeddings: boolean;
   trainLayers: number | null;
   /** AdamW settings, or false for a graph that outputs the gradients instead of updating (tests). */
@@ -116,8 +126,8 @@ function randomHead(hidden: number, k: number, seed: number): { weight: Float32A
  * Appends pooling, dropout and the linear head to the encoder graph (in place); returns the logits tensor.
  * `training` adds Dropout in training mode.
  */
-function addHead(b: GraphBuilder, hiddenState: string, opts: HeadOptions, training: boolean, seed = 0): string {
-  let pooled = addPooling(b, hiddenState, opts.pooling);
+function addHead(b: GraphBuilder, hiddenState: string, opts: HeadOptions, training: boolean, seed = 0, mask?: string): string {
+  let pooled = addPooling(b, hiddenState, opts.pooling, mask);
   if (training && opts.dropout > 0) {
     const ratio = b.scalar(opts.dropout, DataType.FLOAT);
     // A fixed seed makes a run's dropout masks reproducible.
@@ -166,7 +176,13 @@ function floatValues(t: TensorProto): Float32Array {
 /** The classifier graph: encoder + pooling + head → `logits`. Weights stay initializers unless `paramsAsInputs`. */
 export function buildClassifierModel(
   encoder: Model,
-  opts: HeadOptions & { head: { weight: Float32Array; bias: Float32Array }; hidden: number; paramsAsInputs?: string[] },
+  opts: HeadOptions & {
+    head: { weight: Float32Array; bias: Float32Array };
+    hidden: number;
+    paramsAsInputs?: string[];
+    /** Truncate inputs in the graph as training did (keeping the last `suffixSpecials` real tokens of longer rows). */
+    truncate?: { maxLength: number; suffixSpecials: number };
+  },
 ): Model {
   const model = cloneMessage(encoder);
   liftOpset(model);
@@ -174,11 +190,12 @@ export function buildClassifierModel(
   const graph = model.graph!;
   const hiddenState = graph.output[0].name!;
   const b = new GraphBuilder(graph, 'head/');
+  const truncated = opts.truncate && prependTruncation(b, encoderInputsOf(model), opts.truncate.maxLength, opts.truncate.suffixSpecials);
   b.reserve(HEAD_WEIGHT);
   b.reserve(HEAD_BIAS);
   graph.initializer.push(makeTensor(HEAD_WEIGHT, DataType.FLOAT, [opts.hidden, opts.numLabels], opts.head.weight));
   graph.initializer.push(makeTensor(HEAD_BIAS, DataType.FLOAT, [opts.numLabels], opts.head.bias));
-  const logits = addHead(b, hiddenState, opts, false);
+  const logits = addHead(b, hiddenState, opts, false, 0, truncated ? truncated.get('attention_mask') : undefined);
   renameOutput(graph, logits, 'logits');
   graph.output = [tensorInfo('logits', DataType.FLOAT, ['batch_size', opts.numLabels])];
   if (opts.paramsAsInputs) moveToInputs(graph, opts.paramsAsInputs);
@@ -224,6 +241,7 @@ export async function buildTrainingModel(encoder: Model, opts: TrainingGraphOpti
   const k = opts.numLabels;
 
   const b = new GraphBuilder(graph, 'train/');
+  if (opts.encoderDropout) addEncoderDropout(graph, b, opts.encoderDropout, opts.seed ?? 42);
   for (const name of ['targets', 'sample_weights', 'lr', 'step', 'loss', 'logits', 'grad_norm', HEAD_WEIGHT, HEAD_BIAS]) {
     b.reserve(name);
   }
@@ -320,4 +338,58 @@ function addAdamW(b: GraphBuilder, graph: Graph, params: TrainableParam[], gradi
     p.next = b.node('Sub', [base, update], {}, { outputs: [b.reserve(`${p.name}.next`)] })[0];
     graph.output.push(tensorInfo(p.nextM, F, p.dims), tensorInfo(p.nextV, F, p.dims), tensorInfo(p.next, F, p.dims));
   }
+}
+
+/**
+ * Puts BERT's dropout back into an eval-mode encoder export, where BertModel applies it in training:
+ *   embeddings:  LayerNorm(word + position + type) → dropout(hidden)
+ *   attention:   softmax(scores) → dropout(attention) → · V
+ *   sublayers:   LayerNorm(dropout(hidden)(x·W + b) + residual), after self-attention output and feed-forward.
+ * Sites are found by shape of the graph (after fuseLayerNorms): a Softmax is attention; a LayerNormalization whose
+ * input is Add(linear, residual) — linear = MatMul (+ bias) — is a sublayer; any other LayerNormalization (the
+ * embeddings') gets dropout on its output. Each Dropout has its own seed (seed·1000 + site), and ORT draws a new
+ * mask on every run from the node's generator, so masks change step to step and repeat run to run.
+ * Returns how many Dropout nodes were added.
+ */
+export function addEncoderDropout(graph: Graph, b: GraphBuilder, p: EncoderDropout, seed: number): number {
+  const producer = new Map<string, NodeProto>();
+  for (const n of graph.node) for (const o of n.output) if (o) producer.set(o, n);
+  const isLinear = (t: string): boolean => {
+    const n = producer.get(t);
+    if (!n) return false;
+    if (n.opType === 'MatMul' || n.opType === 'Gemm') return true;
+    return n.opType === 'Add' && n.input.some((i) => producer.get(i)?.opType === 'MatMul');
+  };
+  const graphOutputs = new Set(graph.output.map((o) => o.name));
+  const training = b.constant(DataType.BOOL, [], [1], 'training');
+  const after = new Map<NodeProto, NodeProto[]>();
+  // tensor → its dropped replacement, and which nodes must read the replacement (all consumers when undefined).
+  const rewires: { from: string; to: string; only?: NodeProto }[] = [];
+  let sites = 0;
+  const drop = (at: NodeProto, t: string, ratio: number, only?: NodeProto) => {
+    if (!(ratio > 0) || graphOutputs.has(t)) return;
+    const out = b.op('Dropout', [t, b.scalar(ratio, DataType.FLOAT), training], { seed: (seed * 1000 + sites++) | 0 });
+    const node = graph.node.pop()!;
+    after.set(at, [...(after.get(at) ?? []), node]);
+    rewires.push({ from: t, to: out, only });
+  };
+  for (const n of [...graph.node]) {
+    if (n.opType === 'Softmax') {
+      drop(n, n.output[0], p.attention);
+    } else if (n.opType === 'LayerNormalization') {
+      const sum = producer.get(n.input[0]);
+      const linear = sum?.opType === 'Add' ? sum.input.findIndex(isLinear) : -1;
+      if (sum && linear >= 0) drop(producer.get(sum.input[linear])!, sum.input[linear], p.hidden, sum);
+      else drop(n, n.output[0], p.hidden);
+    }
+  }
+  const added = new Set([...after.values()].flat());
+  for (const r of rewires) {
+    for (const n of graph.node) {
+      if (added.has(n) || (r.only && n !== r.only)) continue;
+      n.input = n.input.map((i) => (i === r.from ? r.to : i));
+    }
+  }
+  graph.node = graph.node.flatMap((n) => [n, ...(after.get(n) ?? [])]);
+  return sites;
 }

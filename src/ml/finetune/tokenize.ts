@@ -5,6 +5,7 @@
 import { checkpoint } from '../cancel';
 import { ort } from '../runtime/ort';
 import type { Tokenizer } from '../runtime/transformers';
+import { specialSuffixLength, truncateIds } from '../truncation';
 
 export type { Tokenizer } from '../runtime/transformers';
 
@@ -18,11 +19,14 @@ export interface Encoded {
 }
 
 /**
- * Tokenizes texts and keeps the first `maxLength` tokens (capped by the tokenizer's model_max_length), which is
- * exactly what transformers.js's `truncation: true` does — so an exported model sees the same tokens.
+ * Tokenizes texts and cuts each to `maxLength` tokens (capped by the tokenizer's model_max_length) keeping the
+ * closing special tokens — the frozen-encoder mode's truncation (EncoderRuntime.truncate), so a cut text still
+ * ends in [SEP] as in BERT's pre-training. The saved classifier graph truncates the same way by itself
+ * (`prependTruncation`), because transformers.js's pipeline would cut the [SEP] off.
  */
 export function encodeTexts(tokenizer: Tokenizer, texts: string[], maxLength: number): Encoded {
   const limit = Math.min(maxLength, tokenizer.model_max_length || Infinity);
+  const suffix = suffixOf(tokenizer);
   const ids: Int32Array[] = [];
   const cut: boolean[] = [];
   let truncated = 0;
@@ -32,10 +36,18 @@ export function encodeTexts(tokenizer: Tokenizer, texts: string[], maxLength: nu
     for (const row of enc.input_ids) {
       cut.push(row.length > limit);
       if (row.length > limit) truncated++;
-      ids.push(Int32Array.from(row.length > limit ? row.slice(0, limit) : row));
+      ids.push(Int32Array.from(row.length > limit ? truncateIds(row, limit, suffix) : row));
     }
   }
   return { ids, truncated, cut };
+}
+
+const suffixes = new WeakMap<Tokenizer, number>();
+/** How many special tokens the tokenizer appends, worked out once per tokenizer. */
+function suffixOf(tokenizer: Tokenizer): number {
+  let s = suffixes.get(tokenizer);
+  if (s === undefined) suffixes.set(tokenizer, (s = specialSuffixLength(tokenizer)));
+  return s;
 }
 
 /** encodeTexts in slices, with a cancel checkpoint between them (training tokenizes thousands of texts). */

@@ -14,11 +14,12 @@ import { checkpoint } from '../cancel';
 import { runEpochs, type LoopResult } from '../train/loop';
 import type { TrainInput, TrainReporter } from '../model';
 import { Rng } from '../random';
-import { buildClassifierModel, buildTrainingModel, DEFAULT_ADAMW, HEAD_BIAS, HEAD_WEIGHT, type BuiltGraph } from './graph';
+import { buildClassifierModel, buildTrainingModel, DEFAULT_ADAMW, HEAD_BIAS, HEAD_WEIGHT, type BuiltGraph, type EncoderDropout } from './graph';
 import type { FinetuneOptions } from './options';
 import { GraphTrainer } from './runtime';
 import { encodeTextsCancellable, padBatch, type Tokenizer } from './tokenize';
 import { softmaxInto } from './classifier';
+import { specialSuffixLength } from '../truncation';
 
 export interface TrainOutcome {
   /** The classifier graph with the best epoch's weights baked in. */
@@ -51,7 +52,7 @@ export async function trainFinetune(
   tokenizer: Tokenizer,
   input: TrainInput,
   o: FinetuneOptions,
-  env: { reporter: TrainReporter; padId: number; session: SessionSettings; what: string },
+  env: { reporter: TrainReporter; padId: number; session: SessionSettings; what: string; encoderDropout?: EncoderDropout },
 ): Promise<TrainOutcome> {
   const { reporter } = env;
   const signal = reporter.signal;
@@ -74,6 +75,7 @@ export async function trainFinetune(
       numLabels: k,
       pooling: o.pooling,
       dropout: o.dropout,
+      encoderDropout: env.encoderDropout,
       freezeEmbeddings: o.freezeEmbeddings,
       trainLayers: o.trainLayers,
       optimizer: { ...DEFAULT_ADAMW, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm },
@@ -170,7 +172,8 @@ export async function trainFinetune(
     await evalSession.release();
   }
 
-  const classifier = bakeWeights(encoder, built, result.weights, o, k);
+  const truncate = { maxLength: Math.min(o.maxLength, tokenizer.model_max_length || Infinity), suffixSpecials: specialSuffixLength(tokenizer) };
+  const classifier = bakeWeights(encoder, built, result.weights, o, k, truncate);
   const trainable = built.params.reduce((n, p) => n + p.init.length, 0);
   const total = encoder.graph!.initializer.reduce((n, t) => n + (t.dataType === DataType.FLOAT ? t.dims.reduce((a, d) => a * d, 1) : 0), 0);
   return {
@@ -214,7 +217,14 @@ async function predictWith(
 }
 
 /** The classifier graph with trained weights as initializers. */
-function bakeWeights(encoder: Model, built: BuiltGraph, weights: Map<string, Float32Array>, o: FinetuneOptions, k: number): Model {
+function bakeWeights(
+  encoder: Model,
+  built: BuiltGraph,
+  weights: Map<string, Float32Array>,
+  o: FinetuneOptions,
+  k: number,
+  truncate: { maxLength: number; suffixSpecials: number },
+): Model {
   const value = (name: string) => {
     const w = weights.get(name);
     if (!w) throw new Error(`internal: no trained value for ${name}`);
@@ -234,5 +244,6 @@ function bakeWeights(encoder: Model, built: BuiltGraph, weights: Map<string, Flo
     dropout: 0,
     hidden: built.hidden,
     head: { weight: value(HEAD_WEIGHT), bias: value(HEAD_BIAS) },
+    truncate,
   });
 }

@@ -20,11 +20,13 @@ describe('autograd: graph structure', function () {
       numLabels: 3,
       pooling: 'mean',
       dropout: 0.1,
+      encoderDropout: { hidden: 0.1, attention: 0.1 },
       freezeEmbeddings: false,
       trainLayers: null,
       optimizer: DEFAULT_ADAMW,
     });
     const g = model.graph!;
+    assert.ok(g.node.filter((n) => n.opType === 'Dropout').length > 3, 'dropout inside the encoder');
     const nodeNames = g.node.map((n) => n.name);
     assert.equal(new Set(nodeNames).size, nodeNames.length, 'node names are unique');
     const external = new Set([...g.input.map((i) => i.name), ...g.initializer.map((t) => t.name)]);

@@ -1,0 +1,36 @@
+/** Full mode's tokenization: a cut text keeps its closing [SEP] / </s>, exactly as the frozen-encoder mode cuts it. */
+import * as assert from 'node:assert/strict';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { encodeTexts } from '../../../src/ml/finetune/tokenize';
+import { loadTokenizer } from '../../../src/ml/runtime/transformers';
+import { specialSuffixLength, truncateIds } from '../../../src/ml/truncation';
+import { MODELS } from './helpers';
+
+describe('finetune: tokenization keeps the closing special token when it truncates', function () {
+  this.timeout(60_000);
+  for (const fixture of ['bert', 'roberta']) {
+    it(`${fixture}: the first max − 1 tokens, then the closing special token; short texts untouched`, async () => {
+      const tokenizer = await loadTokenizer(path.join(MODELS, fixture), os.tmpdir());
+      const long = 'the people will have a good time and never a problem '.repeat(3);
+      const short = 'good time';
+      const full = tokenizer.encode(long);
+      const closing = full[full.length - 1];
+      assert.equal(specialSuffixLength(tokenizer), 1);
+      const { ids, cut, truncated } = encodeTexts(tokenizer, [long, short], 10);
+      assert.deepEqual(cut, [true, false]);
+      assert.equal(truncated, 1);
+      assert.equal(ids[0].length, 10);
+      assert.deepEqual(Array.from(ids[0]), [...full.slice(0, 9), closing], 'first 9 tokens, then [SEP]');
+      assert.deepEqual(Array.from(ids[1]), tokenizer.encode(short));
+      // The one truncation both transformer modes use.
+      assert.deepEqual(Array.from(ids[0]), truncateIds(full, 10, 1));
+    });
+  }
+
+  it('truncateIds: no suffix cuts plainly; rows that fit are copied whole', () => {
+    assert.deepEqual(truncateIds([1, 2, 3, 4, 5], 3, 0), [1, 2, 3]);
+    assert.deepEqual(truncateIds([1, 2, 3, 4, 5], 3, 1), [1, 2, 5]);
+    assert.deepEqual(truncateIds([1, 2], 3, 1), [1, 2]);
+  });
+});
