@@ -89,7 +89,9 @@ export async function trainFinetune(
     env.what,
   );
   const graphBuildSeconds = (performance.now() - t0) / 1000;
-  const trainer = await GraphTrainer.create(built, k, env.session);
+  // Batches come in a few padded lengths; ORT's per-shape memory pattern would hold one plan and block per shape.
+  const session: SessionSettings = { ...env.session, memPattern: false };
+  const trainer = await GraphTrainer.create(built, k, session);
   const evalModel = buildClassifierModel(encoder, {
     numLabels: k,
     pooling: o.pooling,
@@ -98,7 +100,7 @@ export async function trainFinetune(
     head: { weight: new Float32Array(built.hidden * k), bias: new Float32Array(k) },
     paramsAsInputs: built.params.map((p) => p.name),
   });
-  const evalSession = await ort.InferenceSession.create(serializeModel(evalModel), sessionOptions(env.session));
+  const evalSession = await ort.InferenceSession.create(serializeModel(evalModel), sessionOptions(session));
   reporter.log(`graph built in ${graphBuildSeconds.toFixed(1)} s: ${built.params.length} trainable tensors, ${built.pathNodes} forward nodes differentiated`);
 
   // Targets (label-smoothed one-hot, or the caller's soft targets) and per-example class weights.
