@@ -27,7 +27,7 @@ export const encoderOptions = declareOptions([
     type: 'enum',
     choices: ['auto', 'fp32', 'fp16', 'q8'],
     default: 'auto',
-    help: 'Encoder weights: auto = q8 on CPU (int8: 2–4× faster, validation macro-F1 within 0.01 of fp32 on the shared sets), fp32 on GPU; or fp32, fp16 (GPU), q8; picks onnx/model[_fp16|_quantized].onnx',
+    help: 'Encoder weights: auto = q8 (int8, about 2× faster) on CPU when the model has it, else fp32; fp32 on GPU. Or fp32, fp16 (GPU), q8; picks onnx/model[_fp16|_quantized].onnx',
   },
   { key: 'pooling', flag: 'pooling', type: 'enum', choices: ['mean', 'cls'], default: 'mean', help: 'Sentence vector: mean of token vectors, or the first ([CLS]) token' },
   { key: 'normalize', flag: 'normalize', type: 'bool', default: true, help: 'L2-normalize sentence vectors', advanced: true },
