@@ -15,6 +15,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { WorkerArgs, WorkerResult } from './finetuneWorker';
+import { sharedDatasets, sharedExamples } from '../sharedDatasets';
+import { loadTokenizer } from '../../src/ml/runtime/transformers';
+import { encodeTexts } from '../../src/ml/finetune/tokenize';
+import { lengthGroupedBatches, FINETUNE_PAD_MULTIPLE } from '../../src/ml/finetune/train';
+import { Rng } from '../../src/ml/random';
 
 const PY = '/usr/bin/python3';
 
@@ -61,15 +66,18 @@ function ours(args: WorkerArgs): WorkerResult {
 
 interface TorchResult {
   step_s: number[];
+  tokens?: number[];
   cpu_s: number[];
   peak_rss_mb: number;
   torch: string;
 }
 
-function torchPeer(root: string, modelDir: string, args: WorkerArgs): TorchResult | undefined {
+/** The torch loop on the generated model (modelDir), or on a Hugging Face checkpoint through the shared peers' loader. */
+function torchPeer(root: string, modelDir: string, args: WorkerArgs, real?: { peersDir: string; checkpoint: string }): TorchResult | undefined {
+  const where = real ? { peers_dir: real.peersDir, peer_model_dir: real.checkpoint } : { model_dir: modelDir, generate_dir: path.join(root, 'test', 'fixtures', 'models') };
   const r = spawnSync(
     PY,
-    [path.join(root, 'test', 'bench', 'finetune_torch.py'), JSON.stringify({ ...args, model_dir: modelDir, generate_dir: path.join(root, 'test', 'fixtures', 'models') })],
+    [path.join(root, 'test', 'bench', 'finetune_torch.py'), JSON.stringify({ ...args, ...where })],
     { encoding: 'utf8', maxBuffer: 1 << 24 },
   );
   if (r.status !== 0) {
@@ -90,10 +98,11 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   const threads = Number(process.env.FINETUNE_BENCH_THREADS) || os.cpus().length;
   const [batch, seq, steps, rounds] = opts.quick ? [8, 64, 3, 1] : [16, 128, 6, 2];
   console.log(`\n## Full fine-tuning: MiniLM-L6-shaped BERT, batch ${batch} × ${seq} tokens, ${threads} threads\n`);
-  const modelDir = ensureModel(root);
+  // FINETUNE_BENCH_FIXED=0: only the real-text rows.
+  const modelDir = process.env.FINETUNE_BENCH_FIXED === '0' ? undefined : ensureModel(root);
   if (!modelDir) {
-    console.log('(skipped: the benchmark model needs /usr/bin/python3 with torch to generate it)');
-    return;
+    if (process.env.FINETUNE_BENCH_FIXED !== '0') console.log('(skipped: the benchmark model needs /usr/bin/python3 with torch to generate it)');
+    return realTexts(root, threads, opts.quick);
   }
   const args: WorkerArgs = { model: path.join(modelDir, 'onnx', 'model.onnx'), batch, seq, steps, threads };
   // Rounds alternate ours and torch; each side keeps its best round (other load on the machine only slows).
@@ -133,6 +142,75 @@ export async function run(opts: { quick: boolean }): Promise<void> {
     `\n${best!.graph_nodes} nodes in the training graph, ${best!.trainable_tensors} trainable tensors (embeddings frozen); ` +
       `steps: ours [${best!.step_s.map((s) => s.toFixed(2)).join(', ')}] s, torch [${bestTorch?.step_s.map((s) => s.toFixed(2)).join(', ') ?? '-'}] s.`,
   );
+  if (process.env.FINETUNE_BENCH_REAL !== '0') await realTexts(root, threads, opts.quick);
+}
+
+/** Real tokens per second (wall, or CPU seconds of all threads) over the steps after the first (warm-up). */
+function realTps(r: { step_s: number[]; cpu_s: number[]; tokens?: number[] }, clock: 'step_s' | 'cpu_s' = 'step_s'): number {
+  const t = r.tokens ?? [];
+  let tok = 0;
+  let sec = 0;
+  for (let i = 1; i < r.step_s.length; i++) {
+    tok += t[i];
+    sec += r[clock][i];
+  }
+  return tok / sec;
+}
+
+/**
+ * Real texts: the first `texts` sotu-party training texts, tokenized by the shared MiniLM's tokenizer at max length
+ * 128, batched by the training loop's own lengthGroupedBatches (batch 16, seed 42): every batch a different shape, as
+ * in a real run. Ours before (padded to the longest text) and after (padded to a multiple of FINETUNE_PAD_MULTIPLE,
+ * no memory pattern: what the training loop does), the torch loop on the same batches; real tokens only.
+ */
+async function realTexts(root: string, threads: number, quick: boolean): Promise<void> {
+  const data = sharedDatasets();
+  const modelDir = data && path.join(path.dirname(data), 'models', 'all-MiniLM-L6-v2');
+  const peersDir = data && path.join(path.dirname(data), 'tools', 'peers');
+  const checkpoint = process.env.FINETUNE_PEER_MODEL_DIR;
+  const rows = sharedExamples('sotu-party', 'train', Number(process.env.FINETUNE_BENCH_REAL_TEXTS) || (quick ? 96 : 384));
+  if (!data || !modelDir || !peersDir || !fs.existsSync(path.join(modelDir, 'onnx', 'model.onnx')) || !rows) {
+    console.log('\n(real-text fine-tuning rows SKIPPED: shared/datasets/sotu-party and shared/models/all-MiniLM-L6-v2 are needed)');
+    return;
+  }
+  const tokenizerDir = modelDir;
+  const tokenizer = await loadTokenizer(tokenizerDir);
+  const { ids } = encodeTexts(tokenizer, rows.map((e) => e.text), 128);
+  const batches = lengthGroupedBatches(ids.map((s) => s.length), 16, new Rng(42)).map((b) => b.map((i) => Array.from(ids[i])));
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-bench-real-')), 'batches.json');
+  fs.writeFileSync(file, JSON.stringify(batches));
+  const base: WorkerArgs = { model: path.join(modelDir, 'onnx', 'model.onnx'), batch: 16, seq: 128, steps: batches.length + 1, threads, batchesFile: file };
+  try {
+    const before = ours({ ...base, multiple: 1 });
+    const after = ours({ ...base, multiple: FINETUNE_PAD_MULTIPLE, memPattern: false });
+    const t = checkpoint && fs.existsSync(path.join(peersDir, 'peer_common.py')) ? torchPeer(root, modelDir, base, { peersDir, checkpoint }) : undefined;
+    if (!t) console.log('(torch peer: set FINETUNE_PEER_MODEL_DIR to the Hugging Face checkpoint of all-MiniLM-L6-v2, with shared/tools/peers present)');
+    const tt = t ? realTps(t) : NaN;
+    const lengths = batches.map((b) => Math.max(...b.map((r) => r.length)));
+    console.log(
+      `\n### Real texts: ${rows.length} sotu-party texts, max length 128, ${batches.length} batches of 16 (longest text per batch ${Math.min(...lengths)}–${Math.max(...lengths)} tokens), ${base.steps} steps (the first one not timed), real tokens only, load ${os.loadavg()[0].toFixed(1)}\n`,
+    );
+    const tc = t ? realTps(t, 'cpu_s') : NaN;
+    const row = (name: string, r: { step_s: number[]; cpu_s: number[]; tokens?: number[]; peak_rss_mb: number }): string[] => [
+      name,
+      realTps(r).toFixed(0),
+      t ? (realTps(r) / tt).toFixed(2) + '×' : '-',
+      realTps(r, 'cpu_s').toFixed(0),
+      t ? (realTps(r, 'cpu_s') / tc).toFixed(2) + '×' : '-',
+      r.peak_rss_mb.toFixed(0),
+      t ? (r.peak_rss_mb / t.peak_rss_mb).toFixed(2) + '×' : '-',
+    ];
+    printTable(
+      ['run', 'real tokens/s', 'vs torch', 'real tokens per CPU-second', 'vs torch', 'peak RSS MB', 'RSS vs torch'],
+      [
+        row('ours, padded to the longest text (before)', before),
+        row(`ours, padded to a multiple of ${FINETUNE_PAD_MULTIPLE}, no memory pattern (the training loop's)`, after),
+        ...(t ? [row(`torch ${t.torch}, padded to the longest text`, t)] : []),
+      ],
+    );
+  } finally {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
 }
 
 function printTable(header: string[], rows: string[][]): void {

@@ -3,11 +3,13 @@
  * model, runs training steps on a fixed batch and prints one JSON line. Started by test/bench/finetune.ts with
  * FINETUNE_BENCH_ARGS = {"model": ".../onnx/model.onnx", "batch": 16, "seq": 128, "steps": 6, "threads": 2}.
  */
+import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { readModelFile } from '../../src/ml/onnx';
 import { buildTrainingModel, DEFAULT_ADAMW } from '../../src/ml/finetune/graph';
 import { GraphTrainer } from '../../src/ml/finetune/runtime';
+import { padBatch } from '../../src/ml/finetune/tokenize';
 
 export interface WorkerArgs {
   model: string;
@@ -15,6 +17,12 @@ export interface WorkerArgs {
   seq: number;
   steps: number;
   threads: number;
+  /** A JSON file of real batches (token ids per text): step s trains on batch s mod count instead of the fixed batch. */
+  batchesFile?: string;
+  /** Pad each real batch to a multiple of this many tokens (1 = to its longest text). */
+  multiple?: number;
+  memPattern?: boolean;
+  memArena?: boolean;
 }
 
 export interface WorkerResult {
@@ -26,6 +34,8 @@ export interface WorkerResult {
   peak_rss_mb: number;
   graph_nodes: number;
   trainable_tensors: number;
+  /** Real (non-padding) tokens per step. */
+  tokens: number[];
 }
 
 export async function benchWorker(a: WorkerArgs): Promise<WorkerResult> {
@@ -42,7 +52,7 @@ export async function benchWorker(a: WorkerArgs): Promise<WorkerResult> {
   });
   const build = (performance.now() - t) / 1000;
   t = performance.now();
-  const trainer = await GraphTrainer.create(built, k, { threads: a.threads });
+  const trainer = await GraphTrainer.create(built, k, { threads: a.threads, memPattern: a.memPattern, memArena: a.memArena });
   const session = (performance.now() - t) / 1000;
   const n = a.batch * a.seq;
   const ids = new BigInt64Array(n);
@@ -57,10 +67,18 @@ export async function benchWorker(a: WorkerArgs): Promise<WorkerResult> {
   const weights = new Float32Array(a.batch).fill(1);
   const steps: number[] = [];
   const cpu: number[] = [];
+  const tokens: number[] = [];
+  const realBatches = a.batchesFile ? (JSON.parse(fs.readFileSync(a.batchesFile, 'utf8')) as number[][][]) : undefined;
   for (let s = 0; s < a.steps; s++) {
+    const real = realBatches?.[s % realBatches.length];
+    const batch = real
+      ? padBatch(real.map((r) => Int32Array.from(r)), built.encoderInputs, 0, a.multiple ?? 1)
+      : { inputs, tokens: n };
+    const rows = real?.length ?? a.batch;
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    const r = await trainer.step({ inputs, targets, weights }, 1e-4);
+    const r = await trainer.step({ inputs: batch.inputs, targets: targets.subarray(0, rows * k), weights: weights.subarray(0, rows) }, 1e-4);
+    tokens.push(batch.tokens);
     steps.push((performance.now() - t0) / 1000);
     const c = process.cpuUsage(c0);
     cpu.push((c.user + c.system) / 1e6);
@@ -75,6 +93,7 @@ export async function benchWorker(a: WorkerArgs): Promise<WorkerResult> {
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
     graph_nodes: built.model.graph!.node.length,
     trainable_tensors: built.params.length,
+    tokens,
   };
 }
 

@@ -160,7 +160,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
       }
       if (head) {
         const headSeconds = (performance.now() - t) / 1000;
-        const dtype = (encoderValues.dtype ?? 'fp32') as Dtype;
+        const dtype = (head.describe().dtype ?? 'fp32') as Dtype; // the dtype the head ran with (`auto` resolved)
         let encoderBytes = 0;
         for (const f of encoderFilesOnDisk(encoderModel, dtype, ctx.cacheDir)) encoderBytes += (await fsp.stat(f).catch(() => ({ size: 0 }))).size;
         await measure('head', head, headSeconds, encoderBytes);

@@ -63,16 +63,24 @@ export async function encodeTextsCancellable(tokenizer: Tokenizer, texts: string
   return out;
 }
 
+/** n rounded up to a multiple of m (m ≥ 1). */
+export function roundUp(n: number, m: number): number {
+  return Math.ceil(n / m) * m;
+}
+
 export interface BatchTensors {
   inputs: Record<string, ort.Tensor>;
   /** Real (non-padding) tokens in the batch. */
   tokens: number;
 }
 
-/** Pads the selected sequences to the longest one and builds the encoder's inputs. */
-export function padBatch(sequences: Int32Array[], inputNames: string[], padId: number): BatchTensors {
+/**
+ * Pads the selected sequences to the longest one, rounded up to `multiple` tokens, and builds the encoder's inputs.
+ * A multiple > 1 keeps the number of distinct shapes small, so ORT plans (and its arena holds) a few, not one per length.
+ */
+export function padBatch(sequences: Int32Array[], inputNames: string[], padId: number, multiple = 1): BatchTensors {
   const n = sequences.length;
-  const len = Math.max(1, ...sequences.map((s) => s.length));
+  const len = roundUp(Math.max(1, ...sequences.map((s) => s.length)), multiple);
   const ids = new BigInt64Array(n * len).fill(BigInt(padId));
   const mask = new BigInt64Array(n * len);
   let tokens = 0;

@@ -35,8 +35,15 @@ export interface TrainOutcome {
   steps: number;
 }
 
+/**
+ * Training and validation batches are padded to a multiple of this many tokens: real texts give every batch its own
+ * length, and each new shape costs ORT a fresh plan and arena blocks; 16 leaves 8 shapes at max length 128 for
+ * at most 15 padding tokens per text.
+ */
+export const FINETUNE_PAD_MULTIPLE = 16;
+
 /** Batches of indices: shuffled, then sorted by length within groups of 50 batches, batch order shuffled again. */
-function lengthGroupedBatches(lengths: number[], batchSize: number, rng: Rng): number[][] {
+export function lengthGroupedBatches(lengths: number[], batchSize: number, rng: Rng): number[][] {
   const order = rng.shuffle(lengths.map((_, i) => i)) as number[];
   const group = batchSize * 50;
   const batches: number[][] = [];
@@ -85,7 +92,9 @@ export async function trainFinetune(
     env.what,
   );
   const graphBuildSeconds = (performance.now() - t0) / 1000;
-  const trainer = await GraphTrainer.create(built, k, env.session);
+  // Batches come in a few padded lengths; ORT's per-shape memory pattern would hold one plan and block per shape.
+  const session: SessionSettings = { ...env.session, memPattern: false };
+  const trainer = await GraphTrainer.create(built, k, session);
   let evalSession: ort.InferenceSession;
   try {
     // Creating the sessions runs off the event loop; a Cancel meanwhile is seen before the eval graph is built.
@@ -98,7 +107,7 @@ export async function trainFinetune(
       head: { weight: new Float32Array(built.hidden * k), bias: new Float32Array(k) },
       paramsAsInputs: built.params.map((p) => p.name),
     });
-    evalSession = await ort.InferenceSession.create(serializeModel(evalModel), sessionOptions(env.session));
+    evalSession = await ort.InferenceSession.create(serializeModel(evalModel), sessionOptions(session));
   } catch (e) {
     await trainer.dispose();
     throw e;
@@ -135,6 +144,7 @@ export async function trainFinetune(
             idx.map((i) => train.ids[i]),
             built.encoderInputs,
             env.padId,
+            FINETUNE_PAD_MULTIPLE,
           );
           const targets = new Float32Array(idx.length * k);
           const weights = new Float32Array(idx.length);
@@ -209,6 +219,7 @@ async function predictWith(
       idx.map((i) => ids[i]),
       inputNames,
       padId,
+      FINETUNE_PAD_MULTIPLE,
     );
     const logits = (await session.run({ ...inputs, ...params })).logits.data as Float32Array;
     idx.forEach((i, r) => softmaxInto(logits, r * k, k, out, i * k));

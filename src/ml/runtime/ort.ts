@@ -24,6 +24,11 @@ export interface SessionSettings {
   executionProviders?: string[];
   /** ONNX Runtime's CPU memory arena (default on). */
   memArena?: boolean;
+  /**
+   * ORT's memory pattern (default on): it plans one allocation per input shape and keeps the plan, which pays off
+   * for a fixed shape; with many shapes (variable-length batches) it re-plans per shape and holds each plan.
+   */
+  memPattern?: boolean;
 }
 
 /** The session options every session we open uses. */
@@ -34,6 +39,7 @@ export function sessionOptions(s: SessionSettings): ortModule.InferenceSession.S
     ...(s.threads ? { intraOpNumThreads: s.threads, interOpNumThreads: 1 } : {}),
     executionMode: 'sequential',
     ...(s.memArena === false ? { enableCpuMemArena: false } : {}),
+    ...(s.memPattern === false ? { enableMemPattern: false } : {}),
     logSeverityLevel: 3,
   };
 }

@@ -99,7 +99,7 @@ describe('distillation in the pipeline (spam sample)', function () {
 
   it('an encoder teacher\'s size counts the encoder it references, not just its model/ folder', async () => {
     const bert = path.join(root, 'test', 'fixtures', 'models', 'bert');
-    const teacher = await train({ dataset: sample, model: bert, runs_dir: runs, cache_dir: cache, name: 'encoder-teacher', seed: 3, options: { epochs: 3, maxLength: 32 } });
+    const teacher = await train({ dataset: sample, model: bert, runs_dir: runs, cache_dir: cache, name: 'encoder-teacher', seed: 3, options: { epochs: 3, maxLength: 32, dtype: 'fp32' } });
     const { record } = await train({ dataset: sample, teacher: teacher.result.run_dir, runs_dir: runs, cache_dir: cache });
     const r = report(record);
     assert.equal(r.teacher.family, 'encoder');

@@ -22,7 +22,7 @@ async function trainRun(
   const nValid = Math.max(2, Math.round(data.length / 10));
   const clf = await encoderFamily.train(
     { train: data.slice(nValid), valid: data.slice(0, nValid), labels, seed: 5 },
-    resolveOptions(encoderFamily.options, { embeddingCache: false, ...options }),
+    resolveOptions(encoderFamily.options, { embeddingCache: false, dtype: 'fp32', ...options }),
     { reporter: recordingReporter(), model: fixture(name), device: 'cpu', cacheDir: run },
   );
   try {
@@ -109,7 +109,7 @@ describe('encoder export: frozen encoder + head as a transformers.js text-classi
     const run = tempDir('finetune-encoder-export-');
     const clf = await encoderFamily.train(
       { train: data.slice(10), valid: data.slice(0, 10), labels, seed: 1 },
-      resolveOptions(encoderFamily.options, { epochs: 2, maxLength: 14, embeddingCache: false }),
+      resolveOptions(encoderFamily.options, { epochs: 2, maxLength: 14, embeddingCache: false, dtype: 'fp32' }),
       { reporter: recordingReporter(), model: folder, device: 'cpu', cacheDir: run },
     );
     fs.mkdirSync(path.join(run, 'model'));

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encoderFamily } from '../../../src/ml/encoder/family';
+import { chooseDtype } from '../../../src/ml/encoder/source';
 import { resolveOptions, UsageError } from '../../../src/ml/family';
 import { familyNameFor, loadClassifier, modelSizeOnDisk, readManifest } from '../../../src/ml/families';
 import type { Classifier } from '../../../src/ml/model';
@@ -147,11 +148,28 @@ describe('encoder family: train, save, load', () => {
     }
   });
 
+  it('--dtype auto (the default) runs int8 on the CPU when the folder has it, fp32 when it does not or on CUDA', async () => {
+    const cacheDir = tempDir();
+    const folder = path.join(tempDir(), 'enc');
+    fs.cpSync(fixture('bert'), folder, { recursive: true });
+    assert.equal(resolveOptions(encoderFamily.options, {}).dtype, 'auto');
+    const withInt8 = await trainOn(folder, cacheDir, { epochs: 1 });
+    assert.equal(withInt8.clf.describe().dtype, 'q8');
+    await withInt8.clf.dispose?.();
+    assert.equal(chooseDtype('auto', 'cuda', folder, cacheDir), 'fp32');
+    assert.equal(chooseDtype('fp32', 'cpu', folder, cacheDir), 'fp32');
+    fs.rmSync(path.join(folder, 'onnx', 'model_quantized.onnx'));
+    assert.equal(chooseDtype('auto', 'cpu', folder, cacheDir), 'fp32');
+    const fp32Only = await trainOn(folder, cacheDir, { epochs: 1 });
+    assert.equal(fp32Only.clf.describe().dtype, 'fp32');
+    await fp32Only.clf.dispose?.();
+  });
+
   it('refuses to load when the referenced encoder changed since training', async () => {
     const cacheDir = tempDir();
     const folder = path.join(tempDir(), 'enc');
     fs.cpSync(fixture('bert'), folder, { recursive: true });
-    const { clf } = await trainOn(folder, cacheDir);
+    const { clf } = await trainOn(folder, cacheDir, { dtype: 'fp32' });
     const dir = path.join(tempDir(), 'model');
     fs.mkdirSync(dir);
     await clf.save(dir);
