@@ -18,6 +18,7 @@ import { MistakesList } from './mistakes';
 import { PerClassTable } from './perClass';
 import { ThresholdCard } from './threshold';
 import { TryItCard } from './tryIt';
+import { candidatesCard } from './recommend';
 
 export class ResultsView implements View {
   readonly element: HTMLElement;
@@ -123,6 +124,7 @@ export class ResultsView implements View {
       dataWarningsCallout(rec.extra),
       this.tryIt.element,
       distillationCard(rec),
+      candidatesCard(rec),
       h(
         'div',
         // A wide matrix (many classes) gets the full width; the per-class table goes below it.

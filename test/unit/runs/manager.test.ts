@@ -124,7 +124,7 @@ describe('run manager (real trainer child processes)', function () {
     const quick = await manager.inspect({ path: sample, preview_rows: 5, quick: true });
     assert.equal(quick.summary.partial, true);
     const families = await manager.describeFamilies();
-    assert.deepEqual(families.map((f) => f.name), ['ngram', 'encoder', 'finetune']);
+    assert.deepEqual(families.map((f) => f.name), ['ngram', 'encoder', 'finetune', 'auto']);
     assert.ok(families[0].options.length > 0);
   });
 });
