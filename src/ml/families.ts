@@ -23,7 +23,7 @@ export async function familyByName(name: FamilyName): Promise<ModelFamily> {
     case 'auto':
       return (await import('./auto/family.js')).autoFamily;
     case 'contrastive':
-      return (await import('./finetune/contrastive.js')).contrastiveFamily;
+      return (await import('./contrastive/family.js')).contrastiveFamily;
   }
   throw new UsageError(`unknown model family "${name as string}"`);
 }

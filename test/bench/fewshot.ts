@@ -19,7 +19,7 @@ import type { OptionValues } from '../../src/protocol/types';
 import { resolveOptions, type ModelFamily } from '../../src/ml/family';
 import { encoderFamily } from '../../src/ml/encoder/family';
 import { finetuneFamily } from '../../src/ml/finetune/family';
-import { contrastiveFamily } from '../../src/ml/finetune/contrastive';
+import { contrastiveFamily } from '../../src/ml/contrastive/family';
 import { macroF1 } from '../../src/ml/metrics';
 import { argmax, type TrainReporter } from '../../src/ml/model';
 import { Rng } from '../../src/ml/random';

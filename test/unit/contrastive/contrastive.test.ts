@@ -3,14 +3,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveOptions } from '../../../src/ml/family';
-import { contrastiveFamily, foldStandardization } from '../../../src/ml/finetune/contrastive';
-import { addCosinePairLoss } from '../../../src/ml/finetune/contrastiveGraph';
-import { contrastivePairs, pairBatch } from '../../../src/ml/finetune/pairs';
+import { contrastiveFamily, foldStandardization } from '../../../src/ml/contrastive/family';
+import { addCosinePairLoss } from '../../../src/ml/contrastive/graph';
+import { contrastivePairs, pairBatch } from '../../../src/ml/contrastive/pairs';
 import { standardize } from '../../../src/ml/encoder/head';
 import { loadClassifier } from '../../../src/ml/families';
 import { gradCheck } from '../autograd/gradcheck';
 import { ensureBuilt, finetune, lastJson } from '../cliHelpers';
-import { MODELS, recordingReporter, toyExamples } from './helpers';
+import { MODELS, recordingReporter, toyExamples } from '../finetune/helpers';
 
 describe('contrastive few-shot mode', function () {
   this.timeout(300_000);

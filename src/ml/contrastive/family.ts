@@ -19,13 +19,13 @@ import { loadTokenizer } from '../runtime/transformers';
 import { runEpochs } from '../train/loop';
 import { patienceOption, THREADS_OPTION } from '../train/options';
 import { Rng } from '../random';
-import { FinetunedClassifier } from './classifier';
-import { buildContrastiveTrainingModel, buildSentenceModel, PAIR_LABELS, PAIR_LEFT, PAIR_RIGHT, withWeights } from './contrastiveGraph';
-import { finetuneFamily, padIdOf, readConfig, resolveModelFolder, rethrowAsUsage } from './family';
-import { DEFAULT_ADAMW } from './graph';
+import { FinetunedClassifier } from '../finetune/classifier';
+import { buildContrastiveTrainingModel, buildSentenceModel, PAIR_LABELS, PAIR_LEFT, PAIR_RIGHT, withWeights } from './graph';
+import { finetuneFamily, padIdOf, readConfig, resolveModelFolder, rethrowAsUsage } from '../finetune/family';
+import { DEFAULT_ADAMW } from '../finetune/graph';
 import { contrastivePairs, pairBatch, type Pair } from './pairs';
-import { GraphTrainer } from './runtime';
-import { encodeTextsCancellable, padBatch } from './tokenize';
+import { GraphTrainer } from '../finetune/runtime';
+import { encodeTextsCancellable, padBatch } from '../finetune/tokenize';
 
 /** Hyperparameters of contrastive few-shot training (SetFit's defaults where it has one). */
 export const CONTRASTIVE_OPTIONS = declareOptions([

@@ -29,8 +29,8 @@ import {
   type AdamWOptions,
   type BuiltGraph,
   type TrainableParam,
-} from './graph';
-import { encoderParams, selectTrainable } from './params';
+} from '../finetune/graph';
+import { encoderParams, selectTrainable } from '../finetune/params';
 
 export const PAIR_LEFT = 'pair_left';
 export const PAIR_RIGHT = 'pair_right';
