@@ -44,7 +44,21 @@ function subsets(rows: Example[], labels: string[], seed: number): (k: number) =
   });
 }
 
-const quiet = (signal: AbortSignal): TrainReporter => ({ signal, phase() {}, progress() {}, step() {}, epoch() {}, log() {} });
+/** Prints the phases and every 20th step (a run takes minutes on a loaded CPU); nothing else. */
+const progressReporter = (signal: AbortSignal, what: string): TrainReporter => {
+  const t0 = performance.now();
+  const at = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
+  return {
+    signal,
+    phase: (name) => console.log(`    ${what}: ${name} (${at()})`),
+    progress() {},
+    step: (_epoch, step, loss) => {
+      if (step % 20 === 0) console.log(`    ${what}: step ${step}, loss ${loss.toFixed(4)} (${at()})`);
+    },
+    epoch() {},
+    log() {},
+  };
+};
 
 function meanSd(xs: number[]): string {
   if (xs.length === 0) return '–';
@@ -92,7 +106,7 @@ export async function run(opts: { quick: boolean }): Promise<void> {
           const { family, values } = families[method];
           const t0 = performance.now();
           const clf = await family.train({ train, valid, labels, seed }, resolveOptions(family.options, values), {
-            reporter: quiet(signal),
+            reporter: progressReporter(signal, `seed ${seed}, ${k}/class, ${method}`),
             model,
             device: 'cpu',
             cacheDir,
@@ -107,10 +121,15 @@ export async function run(opts: { quick: boolean }): Promise<void> {
           console.log(`  seed ${seed}, ${k}/class, ${method}: test macro-F1 ${f1.toFixed(3)}, train ${trainS.toFixed(1)} s`);
         }
       }
+      printTable(sizes, methods, scores, seconds, seed);
     }
   } finally {
     fs.rmSync(cacheDir, { recursive: true, force: true });
   }
+}
+
+function printTable(sizes: number[], methods: Method[], scores: Map<string, number[]>, seconds: Map<string, number[]>, seeds: number): void {
+  console.log(`\nafter ${seeds} seed(s):`);
   console.log(`\n| per class | ${methods.map((m) => `${m} macro-F1`).join(' | ')} | ${methods.map((m) => `${m} train s`).join(' | ')} |`);
   console.log(`|---|${methods.map(() => '---|').join('')}${methods.map(() => '---|').join('')}`);
   for (const k of sizes) {

@@ -7,7 +7,7 @@ import { contrastiveFamily, foldStandardization } from '../../../src/ml/contrast
 import { addCosinePairLoss } from '../../../src/ml/contrastive/graph';
 import { contrastivePairs, pairBatch } from '../../../src/ml/contrastive/pairs';
 import { standardize } from '../../../src/ml/encoder/head';
-import { loadClassifier } from '../../../src/ml/families';
+import { familyNameFor, loadClassifier } from '../../../src/ml/families';
 import { gradCheck } from '../autograd/gradcheck';
 import { ensureBuilt, finetune, lastJson } from '../cliHelpers';
 import { MODELS, recordingReporter, toyExamples } from '../finetune/helpers';
@@ -16,6 +16,11 @@ describe('contrastive few-shot mode', function () {
   this.timeout(300_000);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'contrastive-test-'));
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('--mode contrastive routes to its family, and needs a transformer', () => {
+    assert.equal(familyNameFor('Xenova/all-MiniLM-L6-v2', 'contrastive'), 'contrastive');
+    assert.throws(() => familyNameFor('ngram', 'contrastive'), /needs a transformer --model/);
+  });
 
   it('pairs: 2·R·n, exactly half positive, positives share a class and negatives do not, same seed → same pairs', () => {
     const classes = [0, 0, 0, 1, 1, 2, 2, 2, 2, 1];
