@@ -17,7 +17,7 @@ import { resolveDevice } from '../runtime/device';
 import { ort, sessionOptions } from '../runtime/ort';
 import { loadTokenizer } from '../runtime/transformers';
 import { runEpochs } from '../train/loop';
-import { patienceOption, THREADS_OPTION } from '../train/options';
+import { THREADS_OPTION } from '../train/options';
 import { Rng } from '../random';
 import { FinetunedClassifier } from '../finetune/classifier';
 import { buildContrastiveTrainingModel, buildSentenceModel, PAIR_LABELS, PAIR_LEFT, PAIR_RIGHT, withWeights } from './graph';
@@ -40,7 +40,6 @@ export const CONTRASTIVE_OPTIONS = declareOptions([
   { key: 'freezeEmbeddings', flag: 'freeze-embeddings', type: 'bool', default: true, help: 'Keep the embedding tables fixed (faster, less memory).', advanced: true },
   { key: 'trainLayers', flag: 'train-layers', type: 'int', default: null, min: 1, max: 1000, help: 'Train only the top k transformer layers (default: all).' },
   { key: 'C', flag: 'l2-c', type: 'float', default: 0, min: 0, max: 1e6, help: 'Inverse L2 strength of the logistic-regression head (0 = choose on validation).', advanced: true },
-  patienceOption(0),
   THREADS_OPTION,
 ]);
 
@@ -225,7 +224,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
       warmup: 0,
       classWeights: 'none',
       labelSmoothing: 0,
-      patience: o.patience,
+      patience: 0,
       seed: input.seed,
     },
     reporter,
