@@ -22,6 +22,8 @@ export async function familyByName(name: FamilyName): Promise<ModelFamily> {
       return (await import('./hybrid/family.js')).hybridFamily;
     case 'auto':
       return (await import('./auto/family.js')).autoFamily;
+    case 'contrastive':
+      return (await import('./contrastive/family.js')).contrastiveFamily;
   }
   throw new UsageError(`unknown model family "${name as string}"`);
 }
@@ -30,7 +32,7 @@ export async function familyByName(name: FamilyName): Promise<ModelFamily> {
 export function familyNameFor(model: string, mode: Mode | undefined): FamilyName {
   const family = familyFor(model, mode);
   if (family === 'auto' && mode) throw new UsageError(`--model auto chooses the mode itself; drop --mode ${mode} (give the transformer with --encoder)`);
-  if (family === 'ngram' && (mode === 'full' || mode === 'hybrid')) throw new UsageError(`--mode ${mode} needs a transformer --model (a Hub id or a model folder), not ngram`);
+  if (family === 'ngram' && (mode === 'full' || mode === 'hybrid' || mode === 'contrastive')) throw new UsageError(`--mode ${mode} needs a transformer --model (a Hub id or a model folder), not ngram`);
   return family;
 }
 

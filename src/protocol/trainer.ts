@@ -138,7 +138,7 @@ export const fromTrainer = tagged({
   described: obj({
     type: lit('described'),
     id: int,
-    families: arr(obj({ name: oneOf(['ngram', 'encoder', 'finetune'] as const), title: str, options: arr(unknownValue) })),
+    families: arr(obj({ name: oneOf(['ngram', 'encoder', 'finetune', 'auto'] as const), title: str, options: arr(unknownValue) })),
   }),
   audited: obj({ type: lit('audited'), id: int, report: dataIssues }),
   suggested: obj({

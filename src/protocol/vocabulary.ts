@@ -8,11 +8,14 @@
 export const DEVICES = ['auto', 'cpu', 'cuda'] as const;
 export type Device = (typeof DEVICES)[number];
 
-/** How a transformer --model is trained: a frozen encoder with a head, or full fine-tuning. */
-export const MODES = ['head', 'full', 'hybrid'] as const;
+/**
+ * How a transformer --model is trained: a frozen encoder with a head, full fine-tuning, the hybrid with the
+ * n-gram model, or contrastive few-shot fine-tuning (SetFit-style) followed by a head.
+ */
+export const MODES = ['head', 'full', 'hybrid', 'contrastive'] as const;
 export type Mode = (typeof MODES)[number];
 
-export const FAMILY_NAMES = ['ngram', 'encoder', 'finetune', 'hybrid', 'auto'] as const;
+export const FAMILY_NAMES = ['ngram', 'encoder', 'finetune', 'hybrid', 'auto', 'contrastive'] as const;
 export type FamilyName = (typeof FAMILY_NAMES)[number];
 
 /** A run's status in run.json. */
@@ -66,7 +69,7 @@ export function modelRefKind(model: string): 'ngram' | 'hub' | 'path' | 'invalid
 export function familyFor(model: string, mode: Mode | undefined): FamilyName {
   if (model.trim() === NGRAM_MODEL) return 'ngram';
   if (model.trim() === AUTO_MODEL) return 'auto';
-  return mode === 'full' ? 'finetune' : mode === 'hybrid' ? 'hybrid' : 'encoder';
+  return mode === 'full' ? 'finetune' : mode === 'hybrid' ? 'hybrid' : mode === 'contrastive' ? 'contrastive' : 'encoder';
 }
 
 /**

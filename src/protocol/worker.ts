@@ -8,7 +8,7 @@
  */
 import { arr, bool, Infer, int, lit, num, obj, oneOf, optional, record, str, tagged, unknownValue } from './check';
 import type { Prediction } from './types';
-import { DEVICES, SELF_ERROR_KINDS } from './vocabulary';
+import { DEVICES, FAMILY_NAMES, SELF_ERROR_KINDS } from './vocabulary';
 
 /** Most texts one classify request may carry (Classify file sends batches). */
 export const MAX_BATCH = 4096;
@@ -56,7 +56,7 @@ export type ToWorker = Infer<typeof toWorker>;
 const modelInfo = obj({
   /** The folder the request named (the key the worker caches by). */
   model_dir: str,
-  family: oneOf(['ngram', 'encoder', 'finetune', 'hybrid', 'auto'] as const),
+  family: oneOf(FAMILY_NAMES),
   labels: arr(str),
   /** The run folder holding the model, when it is one. */
   run_dir: optional(str),

@@ -72,7 +72,7 @@ async function handle(msg: ToTrainer): Promise<void> {
       return;
     }
     case 'describe': {
-      const names = ['ngram', 'encoder', 'finetune'] as const;
+      const names = ['ngram', 'encoder', 'finetune', 'auto'] as const;
       const families = await Promise.all(names.map(familyByName));
       send({ type: 'described', id: msg.id, families: families.map((f, i) => ({ name: names[i], title: f.title, options: [...f.options] })) });
       return;

@@ -20,6 +20,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   finetune: () => import('./finetune.js'),
   encoder: () => import('./encoder.js'),
   realmodel: () => import('./realmodel.js'),
+  fewshot: () => import('./fewshot.js'),
   audit: () => import('./audit.js'),
   active: () => import('./active.js'),
 };

@@ -185,6 +185,50 @@ describe('run panel webview in chromium (harness)', function () {
     assert.equal(await plain.$('.ft-distill'), null);
   });
 
+  it('Recommend (auto) run: the candidates table with the kept one marked and the reasons; absent for other runs', async () => {
+    const page = await open('results-auto');
+    const rows = await page.$$eval('#ft-candidates tbody tr', (trs) =>
+      trs.map((tr) => [tr.getAttribute('data-candidate'), tr.getAttribute('aria-current'), ...[...tr.querySelectorAll('td')].map((td) => td.textContent)]),
+    );
+    assert.deepEqual(rows.map((r) => r[0]), ['ngram', 'head', 'hybrid']);
+    assert.deepEqual(rows.map((r) => r[1]), [null, null, 'true'], 'only the kept candidate is current');
+    assert.equal(rows[2][2], '0.8611');
+    assert.match((await page.textContent('#ft-candidates tbody tr[data-candidate="hybrid"] th'))!, /kept/);
+    const reasons = await page.$$eval('#ft-candidates .ft-candidate-reason', (ps) => ps.map((p) => p.textContent));
+    assert.equal(reasons.length, 2);
+    assert.match(reasons[1]!, /full fine-tuning stopped after 4 of 231 steps/);
+    await expectClean(page, 'results-auto');
+    assert.equal(await (await open('results-3')).$('#ft-candidates'), null);
+  });
+
+  it('Recommend in the form’s modes starts --model auto with the transformer as its encoder, and leaves it again', async () => {
+    const page = await open('new-run');
+    await page.evaluate(() => {
+      const combo = document.querySelector('#ft-model');
+      combo.value = 'Xenova/bge-small-en-v1.5';
+      combo.dispatchEvent(new Event('change'));
+    });
+    await settle(page);
+    await page.click('vscode-radio[value="recommend"]');
+    await settle(page);
+    assert.equal(await page.$eval('#ft-model', (e) => (e as unknown as { value: string }).value), 'auto');
+    await page.click('#ft-start');
+    await settle(page);
+    const start = (await facts(page)).sent.find((m) => m.type === 'start');
+    assert.ok(start, 'start sent');
+    assert.equal(fromWebview(start), '');
+    assert.equal(start.model, 'auto');
+    assert.equal((start.options as Record<string, unknown>).encoder, 'Xenova/bge-small-en-v1.5');
+    assert.equal((start.options as Record<string, unknown>).budget, 'auto');
+
+    const again = await open('new-run');
+    await again.click('vscode-radio[value="recommend"]');
+    await settle(again);
+    await again.click('vscode-radio[value="head"]');
+    await settle(again);
+    assert.equal(await again.$eval('#ft-model', (e) => (e as unknown as { value: string }).value), 'Xenova/all-MiniLM-L6-v2', 'head/full leave Recommend for its encoder');
+  });
+
   it('filters the misclassified examples by clicking a matrix cell, and clears on a second click', async () => {
     const page = await open('results-3');
     const { record } = finishedRun3().run;

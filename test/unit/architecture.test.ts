@@ -96,6 +96,11 @@ describe('architecture: dependency direction (ARCHITECTURE.md)', () => {
     assert.deepEqual(violations('webview-ui', (_s, to) => to.startsWith('src/') && !to.startsWith('src/protocol')), []);
   });
 
+  it('src/ml/encoder and src/ml/finetune do not import each other (families built from both live beside them)', () => {
+    const into = (dir: string) => (_s: string, to: string) => to.startsWith(path.join('src', 'ml', dir));
+    assert.deepEqual([...violations('src/ml/encoder', into('finetune')), ...violations('src/ml/finetune', into('encoder'))], []);
+  });
+
   it('onnxruntime-node is imported only by src/ml/runtime', () => {
     assert.deepEqual(violations('src', (s) => s === 'onnxruntime-node').filter((v) => !v.startsWith(path.join('src', 'ml', 'runtime'))), []);
   });

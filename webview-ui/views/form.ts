@@ -13,6 +13,7 @@ import { FamilyName, familyFor, familyForm, isLocalPath, isTransformer, rawDefau
 import { AppState, isActive } from '../logic/store';
 import { Control, Fields } from './fields';
 import { SweepFormView } from './sweep';
+import { isRecommend, leaveRecommend, recommendDraft, recommendRadio } from './recommend';
 
 const WHERE: Record<'local' | 'slurm', { value: string; label: string; description: string }> = {
   local: { value: 'local', label: 'This machine', description: 'A child process of the editor' },
@@ -44,7 +45,7 @@ export class FormView implements View {
   private readonly estimate = h('span', { class: 'ft-action-estimate', id: 'ft-run-estimate', attrs: { tabindex: '0' } });
   /** Start, the chosen model and the form's state, stuck to the bottom of the panel (the page places it). */
   readonly actionBar: HTMLElement;
-  private built?: { schema: FormSchema; folders: string[]; family: FamilyName; transformer: boolean; auto?: AppState['autoDefaults'] };
+  private built?: { schema: FormSchema; folders: string[]; family: FamilyName; transformer: boolean; auto?: AppState['autoDefaults']; recommend: boolean };
   /** Why a default differs from the model's own (it follows the dataset card). */
   private readonly reason = h('p', { class: 'ft-hint ft-form-reason', id: 'ft-form-reason' });
   // Every message shows at once (Start is disabled while any field is invalid, so hiding them would hide why).
@@ -68,12 +69,13 @@ export class FormView implements View {
     const family = familyFor(model, s.draft.mode);
     const transformer = isTransformer(model);
     const b = this.built;
-    if (!b || b.schema !== s.schema || b.folders !== s.pickedFolders) {
+    // Entering or leaving Recommend changes the model field too (to or from `auto`).
+    if (!b || b.schema !== s.schema || b.folders !== s.pickedFolders || b.recommend !== isRecommend(model)) {
       this.build(s);
     } else if (b.family !== family || b.transformer !== transformer || b.auto !== s.autoDefaults) {
       this.buildFamilyParts(s);
     }
-    this.built = { schema: s.schema, folders: s.pickedFolders, family, transformer, auto: s.autoDefaults };
+    this.built = { schema: s.schema, folders: s.pickedFolders, family, transformer, auto: s.autoDefaults, recommend: isRecommend(model) };
     this.reason.textContent = s.autoDefaults?.reason ?? '';
     this.reason.hidden = !s.autoDefaults;
     this.refresh(s);
@@ -125,10 +127,11 @@ export class FormView implements View {
     // Mode: only for transformer models; unavailable families stay visible, disabled, with their reason.
     const head = familyForm(schema, 'encoder');
     const full = familyForm(schema, 'finetune');
+    const recommend = isRecommend(draft.model);
     const radio = (value: 'head' | 'full', label: string, f: typeof head) =>
       h('vscode-radio', {
-        attrs: { name: 'ft-mode', value, label, checked: transformer && draft.mode === value, disabled: !transformer || !f?.available },
-        on: { change: () => this.set({ mode: value }) },
+        attrs: { name: 'ft-mode', value, label, checked: transformer && !recommend && draft.mode === value, disabled: !transformer || !f?.available },
+        on: { change: () => this.set(recommend ? { mode: value, model: leaveRecommend(draft) } : { mode: value }) },
       });
     const reasons: Child[] = [];
     if (!transformer) reasons.push('Modes apply to transformer models; the built-in n-gram model learns its own features.');
@@ -142,6 +145,7 @@ export class FormView implements View {
       { id: 'ft-mode', attrs: { variant: 'vertical', 'aria-label': 'Mode' } },
       radio('head', 'Frozen encoder + trained head (fast)', head),
       radio('full', 'Full fine-tune (slower, usually more accurate)', full),
+      recommendRadio(recommend, !familyForm(schema, 'auto')?.available, () => this.set(recommendDraft(this.ctx.state().draft!))),
     ) as Control;
     this.fields.register('mode', { control: group, error, label: 'Mode' });
     replace(

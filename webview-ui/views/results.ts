@@ -19,6 +19,7 @@ import { PerClassTable } from './perClass';
 import { ThresholdCard } from './threshold';
 import { reportAtThreshold } from '../logic/threshold';
 import { TryItCard } from './tryIt';
+import { candidatesCard } from './recommend';
 
 export class ResultsView implements View {
   readonly element: HTMLElement;
@@ -128,6 +129,7 @@ export class ResultsView implements View {
       dataWarningsCallout(rec.extra),
       this.tryIt.element,
       distillationCard(rec),
+      candidatesCard(rec),
       h(
         'div',
         // A wide matrix (many classes) gets the full width; the per-class table goes below it.

@@ -21,6 +21,7 @@ async function recentSpeeds(runsDir: string): Promise<SpeedSample[]> {
 
 export const MODEL_SUGGESTIONS = [
   { id: 'ngram', description: 'Built-in hashed n-gram model: no download, trains in seconds' },
+  { id: 'auto', description: 'Recommend: tries n-gram, encoder head, hybrid and full fine-tuning within a time budget, keeps the best' },
   { id: 'Xenova/all-MiniLM-L6-v2', description: 'MiniLM-L6 sentence encoder (23M parameters), fast' },
   { id: 'Xenova/bge-small-en-v1.5', description: 'BGE small English encoder (33M), strong embeddings' },
   { id: 'Xenova/distilbert-base-uncased', description: 'DistilBERT base uncased (66M)' },

@@ -18,7 +18,7 @@ import { checkedPanelState, datasetPathProblem } from '../../runs/trust';
 import { folderPolicy } from '../commands/activeModel';
 import type { ManagedRun } from '../runManager';
 import { buildFormSchema, looksLocal } from './formSchema';
-import { familyFor, isHubId } from '../../protocol/vocabulary';
+import { AUTO_MODEL, familyFor, isHubId } from '../../protocol/vocabulary';
 import { mistakesFile } from './export';
 import type { DataIssues } from '../../protocol/dataIssues';
 import { exportIssues, relabelInFile } from './dataIssues';
@@ -478,11 +478,17 @@ export class RunPanel {
       this.post({ type: 'notice', level: 'error', message: `"${model}" is not a Hub model id (owner/name).` });
       return undefined;
     }
+    // Recommend (--model auto) loads its --encoder: the same rule as a model folder.
+    const encoder = model === AUTO_MODEL && typeof msg.options.encoder === 'string' ? msg.options.encoder.trim() : '';
+    if (encoder && looksLocal(encoder) && (!vscode.workspace.isTrusted || !this.pickedFolders.has(encoder))) {
+      this.post({ type: 'notice', level: 'error', message: 'Recommend: the encoder must be a Hub model id, or a local folder chosen with "Local folder…" in a trusted workspace.' });
+      return undefined;
+    }
     const settings = readSettings(this.services.context.globalStorageUri);
     return {
       dataset,
       model,
-      ...(model === 'ngram' ? {} : { mode: msg.mode }),
+      ...(model === 'ngram' || model === AUTO_MODEL ? {} : { mode: msg.mode }),
       seed: msg.seed,
       device: msg.device,
       valid_fraction: msg.valid_fraction,

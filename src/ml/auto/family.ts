@@ -1,7 +1,8 @@
 /**
  * `--model auto [--encoder <hub-id|folder>] [--budget 5m]`: tries the candidates in order of cost — the n-gram
  * model, the frozen-encoder head, the hybrid of the two (free once both exist), full fine-tuning when the time
- * left allows — and keeps the one with the best validation macro-F1 (ties: the cheaper, earlier candidate).
+ * left allows (timed on its first steps, stopped with the reason when the projection does not fit: fullCandidate.ts)
+ * — and keeps the one with the best validation macro-F1 (ties: the cheaper, earlier candidate).
  * Each candidate's validation score, training time, size on disk and single-text latency are logged as a table
  * and recorded in run.json (`model.auto`). When the encoder cannot load, the run says so and goes on with what
  * can run. The saved model is the chosen candidate's own (it loads with its family).
@@ -19,6 +20,8 @@ import { combineHybrid } from '../hybrid/family';
 import { macroF1 } from '../metrics';
 import { argmax, type Classifier, type ModelManifest, type TrainInput } from '../model';
 import { ngramFamily } from '../ngram/family';
+import { finetuneFamily } from '../finetune/family';
+import { tryFullCandidate } from './fullCandidate';
 
 export const autoOptions: readonly OptionSpec[] = [
   { key: 'encoder', flag: 'encoder', type: 'string', default: DEFAULT_ENCODER_MODEL, help: 'Transformer encoder to try (Hub id or local folder)' },
@@ -167,13 +170,19 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
         t = performance.now();
         const hybrid = await combineHybrid(ngram, head, input, reporter);
         await measure('hybrid', hybrid, headSeconds + candidates[0].train_seconds + (performance.now() - t) / 1000, encoderBytes);
-        // Full fine-tuning costs several encoder passes (forward + backward) per epoch over the training texts.
-        const estimate = headSeconds * 3 * 3;
-        reasons.push(
-          elapsed() + estimate > budgetS
-            ? `full fine-tuning skipped: about ${Math.round(estimate)} s by the head's encoding time, ${Math.max(0, Math.round(budgetS - elapsed()))} s of the budget left`
-            : 'full fine-tuning is not among auto\'s candidates yet (run --mode full to compare)',
-        );
+        if (budgetS - elapsed() <= 0) reasons.push(`full fine-tuning skipped: no time left of the ${Math.round(budgetS)} s budget`);
+        else {
+          reporter.phase('auto: full fine-tuning', encoderModel);
+          t = performance.now();
+          const full = await tryFullCandidate(input, { ...ctx, model: encoderModel }, () => budgetS - elapsed(), (i, c) =>
+            finetuneFamily.train(i, resolveOptions(finetuneFamily.options, {}), c),
+          );
+          if ('model' in full) await measure('full', full.model, (performance.now() - t) / 1000, 0);
+          else {
+            reporter.log(`auto: ${full.reason}`);
+            reasons.push(full.reason);
+          }
+        }
       }
     }
     let best = candidates[0];
@@ -200,7 +209,7 @@ function load(_dir: string, _manifest: ModelManifest, _ctx: LoadContext): Promis
 
 export const autoFamily: ModelFamily = {
   name: 'auto',
-  title: 'Automatic: n-gram, encoder head and hybrid tried within a time budget, best validation macro-F1 kept',
+  title: 'Automatic: n-gram, encoder head, hybrid and full fine-tuning tried within a time budget, best validation macro-F1 kept',
   options: autoOptions,
   train,
   load,

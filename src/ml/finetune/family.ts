@@ -42,13 +42,13 @@ export function resolveModelFolder(model: string, cacheDir: string): string {
   );
 }
 
-function padIdOf(tokenizer: Tokenizer, config: Record<string, unknown>): number {
+export function padIdOf(tokenizer: Tokenizer, config: Record<string, unknown>): number {
   if (typeof tokenizer.pad_token_id === 'number') return tokenizer.pad_token_id;
   if (typeof config.pad_token_id === 'number') return config.pad_token_id;
   return 0;
 }
 
-async function readConfig(dir: string): Promise<Record<string, unknown>> {
+export async function readConfig(dir: string): Promise<Record<string, unknown>> {
   const { promises: fsp } = await import('node:fs');
   try {
     return JSON.parse(await fsp.readFile(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
@@ -109,7 +109,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
 }
 
 /** Model problems the user can fix (untrainable graph, unsupported op, bad file) surface as usage errors. */
-function rethrowAsUsage(e: unknown): never {
+export function rethrowAsUsage(e: unknown): never {
   if (e instanceof UntrainableModelError || e instanceof GradientError || e instanceof ModelFormatError) throw new UsageError(e.message);
   throw e;
 }

@@ -96,7 +96,7 @@ export const HEAD_WEIGHT = 'classifier.weight';
 export const HEAD_BIAS = 'classifier.bias';
 
 /** The encoder's hidden size, from its output's declared shape or its word-embedding matrix. */
-function hiddenSize(model: Model, params: ParamInfo[]): number {
+export function hiddenSize(model: Model, params: ParamInfo[]): number {
   const out = model.graph!.output.find((o) => o.name === 'last_hidden_state') ?? model.graph!.output[0];
   const last = out?.type?.tensorType?.shape?.dim.at(-1)?.dimValue;
   if (last) return last;
@@ -136,7 +136,7 @@ function addHead(b: GraphBuilder, hiddenState: string, opts: HeadOptions, traini
   return b.op('Gemm', [pooled, HEAD_WEIGHT, HEAD_BIAS]);
 }
 
-function encoderInputsOf(model: Model): string[] {
+export function encoderInputsOf(model: Model): string[] {
   const inits = new Set(model.graph!.initializer.map((t) => t.name));
   return model.graph!.input.map((i) => i.name ?? '').filter((n) => n && !inits.has(n));
 }
@@ -165,7 +165,7 @@ function probeSamples(ortModule: typeof ort, inputs: string[], k: number): Recor
 }
 
 /** Reads an initializer's values as float32. */
-function floatValues(t: TensorProto): Float32Array {
+export function floatValues(t: TensorProto): Float32Array {
   if (t.rawData) {
     const copy = t.rawData.slice();
     return new Float32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4);
@@ -211,7 +211,7 @@ function renameOutput(graph: Graph, from: string, to: string): void {
 }
 
 /** Turns initializers into graph inputs (same names, same shapes). */
-function moveToInputs(graph: Graph, names: string[]): void {
+export function moveToInputs(graph: Graph, names: string[]): void {
   const wanted = new Set(names);
   const moved = graph.initializer.filter((t) => wanted.has(t.name ?? ''));
   graph.initializer = graph.initializer.filter((t) => !wanted.has(t.name ?? ''));
@@ -311,7 +311,7 @@ export async function buildTrainingModel(encoder: Model, opts: TrainingGraphOpti
  *   m ← β1·m + a1·g with a1 = (1−β1)·c;  v ← β2·v + a2·g² with a2 = (1−β2)·c²;
  *   p ← p·(1 − lr·wd) − s · m / (√v + ε·√(1−β2ᵗ)) with s = lr·√(1−β2ᵗ) / (1−β1ᵗ).
  */
-function addAdamW(b: GraphBuilder, graph: Graph, params: TrainableParam[], gradients: Map<string, string>, o: AdamWOptions): void {
+export function addAdamW(b: GraphBuilder, graph: Graph, params: TrainableParam[], gradients: Map<string, string>, o: AdamWOptions): void {
   const F = DataType.FLOAT;
   const s = (v: number) => b.scalar(v, F);
   graph.input.push(tensorInfo('lr', F, []), tensorInfo('step', F, []));

@@ -12,10 +12,10 @@ import type { BuiltGraph, TrainableParam } from './graph';
 export interface Batch {
   /** Encoder inputs (int64 [batch, seq]). */
   inputs: Record<string, ort.Tensor>;
-  /** [batch, K] target distributions. */
-  targets: Float32Array;
+  /** [batch, K] target distributions (absent for graphs with another loss, e.g. the contrastive pair loss). */
+  targets?: Float32Array;
   /** [batch] weights (class weights of the gold labels). */
-  weights: Float32Array;
+  weights?: Float32Array;
 }
 
 export interface StepResult {
@@ -35,12 +35,16 @@ interface Slot {
 export class GraphTrainer {
   private current = 0;
   private stepCount = 0;
+  /** Classification graphs output logits; the contrastive pair graph does not. */
+  private readonly hasLogits: boolean;
 
   private constructor(
     private readonly session: ort.InferenceSession,
     private readonly slots: Slot[],
     readonly numLabels: number,
-  ) {}
+  ) {
+    this.hasLogits = session.outputNames.includes('logits');
+  }
 
   /** Takes over the built graph's initial weight arrays (`params[i].init`), which training then overwrites. */
   static async create(built: BuiltGraph, numLabels: number, settings: SessionSettings = {}): Promise<GraphTrainer> {
@@ -67,12 +71,12 @@ export class GraphTrainer {
     const n = first.dims[0];
     const feeds: Record<string, ort.Tensor> = {
       ...batch.inputs,
-      targets: new ort.Tensor('float32', batch.targets, [n, this.numLabels]),
-      sample_weights: new ort.Tensor('float32', batch.weights, [n]),
+      ...(batch.targets ? { targets: new ort.Tensor('float32', batch.targets, [n, this.numLabels]) } : {}),
+      ...(batch.weights ? { sample_weights: new ort.Tensor('float32', batch.weights, [n]) } : {}),
       lr: new ort.Tensor('float32', Float32Array.of(lr), []),
       step: new ort.Tensor('float32', Float32Array.of(this.stepCount), []),
     };
-    const fetches: Record<string, ort.Tensor | null> = { loss: null, logits: null, grad_norm: null };
+    const fetches: Record<string, ort.Tensor | null> = { loss: null, grad_norm: null, ...(this.hasLogits ? { logits: null } : {}) };
     for (const s of this.slots) {
       feeds[s.param.name] = s.value[cur];
       feeds[s.param.m!] = s.m[cur];
@@ -86,7 +90,7 @@ export class GraphTrainer {
     return {
       loss: Number(out.loss.data[0]),
       gradNorm: Number(out.grad_norm.data[0]),
-      logits: out.logits.data as Float32Array,
+      logits: this.hasLogits ? (out.logits.data as Float32Array) : new Float32Array(0),
     };
   }
 

@@ -111,7 +111,8 @@ describe('auto: the best of n-gram, head and hybrid by validation macro-F1', () 
     const clf = await autoFamily.train(input, resolveOptions(autoFamily.options, { encoder: fixture('bert'), maxLength: 14 }), { reporter, model: 'auto', device: 'cpu', cacheDir });
     try {
       const auto = clf.describe().auto as { candidates: { name: string; valid_macro_f1: number; size_bytes: number; latency_ms: number }[]; choice: string; reasons: string[] };
-      assert.deepEqual(auto.candidates.map((c) => c.name), ['ngram', 'head', 'hybrid']);
+      // The default budget (5 min + 50 ms a text) leaves time to fine-tune the tiny fixture encoder in full.
+      assert.deepEqual(auto.candidates.map((c) => c.name), ['ngram', 'head', 'hybrid', 'full']);
       const best = Math.max(...auto.candidates.map((c) => c.valid_macro_f1));
       assert.equal(auto.candidates.find((c) => c.name === auto.choice)!.valid_macro_f1, best);
       assert.ok(auto.candidates.every((c) => c.size_bytes > 0 && c.latency_ms >= 0));

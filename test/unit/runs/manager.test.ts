@@ -144,7 +144,7 @@ describe('run manager (real trainer child processes)', function () {
     assert.equal(full.summary.partial, undefined);
     fs.rmSync(path.dirname(big), { recursive: true, force: true });
     const families = await manager.describeFamilies();
-    assert.deepEqual(families.map((f) => f.name), ['ngram', 'encoder', 'finetune']);
+    assert.deepEqual(families.map((f) => f.name), ['ngram', 'encoder', 'finetune', 'auto']);
     assert.ok(families[0].options.length > 0);
   });
 });
