@@ -242,6 +242,8 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
       sourceDir: folder,
       pooling: o.pooling,
       maxLength: o.maxLength,
+      // The saved graph has no truncation nodes: our tokenizer cuts (keeping [SEP]) before it runs.
+      graphTruncates: false,
       inputNames: session.inputNames.slice(),
       padId,
       device: dev.device,
