@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { UsageError } from '../ml/family';
 import { defaultCacheDir } from '../ml/cacheDir';
+import type { ExportResult } from '../ml/export';
+import { writeDirAtomic } from '../runs/atomic';
 import { cacheDirFlag, Command, EXIT, helpFlag, jsonFlag, parseCommand, str } from './common';
 
 export const exportCommand: Command = {
@@ -14,12 +16,19 @@ export const exportCommand: Command = {
     const { positionals, flags } = parsed;
     if (positionals.length !== 2) throw new UsageError('export takes a run folder and an output folder; see finetune export --help');
     // Loaded lazily: the exporter pulls in the ONNX codec and onnxruntime.
-    const { exportTextClassification } = await import('../ml/export.js');
-    const result = await exportTextClassification(path.resolve(io.cwd, positionals[0]), path.resolve(io.cwd, positionals[1]), {
-      quantize: flags.get('quantize') !== false,
-      cacheDir: str(flags, 'cache-dir') ?? defaultCacheDir(),
-      signal: io.signal,
+    const { checkExportTarget, exportTextClassification } = await import('../ml/export.js');
+    const target = path.resolve(io.cwd, positionals[1]);
+    await checkExportTarget(target);
+    let exported: ExportResult | undefined;
+    // Written into a temp folder beside the target and renamed: a failure or a Ctrl-C leaves no half-written export.
+    await writeDirAtomic(target, async (tmp) => {
+      exported = await exportTextClassification(path.resolve(io.cwd, positionals[0]), tmp, {
+        quantize: flags.get('quantize') !== false,
+        cacheDir: str(flags, 'cache-dir') ?? defaultCacheDir(),
+        signal: io.signal,
+      });
     });
+    const result = { ...exported!, folder: target };
     if (flags.get('json')) {
       io.stdout.write(JSON.stringify(result) + '\n');
     } else {

@@ -36,6 +36,17 @@ export interface ExportResult {
   notes?: string[];
 }
 
+/** An export goes into a new or empty folder, never over someone's files. */
+export async function checkExportTarget(outFolder: string): Promise<void> {
+  let existing: string[];
+  try {
+    existing = await fsp.readdir(outFolder);
+  } catch {
+    return;
+  }
+  if (existing.length > 0) throw new UsageError(`${outFolder}: the folder is not empty; choose a new or empty folder.`);
+}
+
 /**
  * Writes the text-classification folder for a run (or its model/ folder) into `outFolder` (created; must be
  * empty or absent). Full fine-tuning and frozen-encoder + head runs; n-gram runs get a UsageError.
@@ -48,12 +59,7 @@ export async function exportTextClassification(runOrModelDir: string, outFolder:
       `${runOrModelDir}: an n-gram run; n-gram models are not transformer models, so transformers.js cannot run them. Export works for runs trained with --mode head or --mode full.`,
     );
   }
-  try {
-    const existing = await fsp.readdir(outFolder);
-    if (existing.length > 0) throw new UsageError(`${outFolder}: the folder is not empty; choose a new or empty folder.`);
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-  }
+  await checkExportTarget(outFolder);
   let model: Model;
   let onnx: Uint8Array;
   let sourceDir: string;

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { resolveOptions, UsageError } from '../../../src/ml/family';
 import { finetuneFamily } from '../../../src/ml/finetune/family';
 import { exportTextClassification } from '../../../src/ml/export';
+import { main } from '../../../src/cli/main';
 import type { Classifier } from '../../../src/ml/model';
 import { argmax } from '../../../src/ml/model';
 import { MODELS, recordingReporter, sharedExamples, toyExamples } from './helpers';
@@ -68,6 +69,34 @@ describe('finetune export: a transformers.js text-classification folder', functi
     fs.mkdirSync(full);
     fs.writeFileSync(path.join(full, 'keep.txt'), 'x');
     await assert.rejects(exportTextClassification(path.join(tmp, 'bert'), full), /not empty/);
+  });
+
+  it('finetune export (CLI) writes through a temp folder: a cancel leaves no folder and no temp, a finished export no temp', async () => {
+    const { PassThrough } = await import('node:stream');
+    const cli = (argv: string[], signal: AbortSignal) => {
+      const out = new PassThrough();
+      const err = new PassThrough();
+      let stderr = '';
+      err.on('data', (d) => (stderr += d));
+      return main(argv, { stdout: out, stderr: err, stdin: new PassThrough(), cwd: tmp, env: {}, signal }).then((code) => ({ code, stderr }));
+    };
+    const parent = path.join(tmp, 'cli-exports');
+    fs.mkdirSync(parent);
+    // Cancelled at the first checkpoint, after the temp folder was made: exit 130, nothing left beside the target.
+    const abort = new AbortController();
+    abort.abort();
+    const cancelled = await cli(['export', path.join(tmp, 'bert'), path.join(parent, 'cancelled')], abort.signal);
+    assert.equal(cancelled.code, 130, cancelled.stderr);
+    assert.deepEqual(fs.readdirSync(parent), []);
+    const done = await cli(['export', path.join(tmp, 'bert'), path.join(parent, 'done')], new AbortController().signal);
+    assert.equal(done.code, 0, done.stderr);
+    assert.deepEqual(fs.readdirSync(parent), ['done']);
+    assert.ok(fs.existsSync(path.join(parent, 'done', 'onnx', 'model_quantized.onnx')));
+    // A non-empty target is refused before anything is written, and keeps its files.
+    const refused = await cli(['export', path.join(tmp, 'bert'), path.join(parent, 'done')], new AbortController().signal);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /not empty/);
+    assert.deepEqual(fs.readdirSync(parent), ['done']);
   });
 
   it('int8 quantization keeps accuracy on a shared dataset (reports the change)', async function () {
