@@ -33,10 +33,11 @@ function wordEmbeddingOutput(model: Model): string {
   const graph = model.graph!;
   const inits = new Map(graph.initializer.map((t) => [t.name ?? '', t]));
   const fromIds = new Set(['input_ids']);
-  // input_ids may pass through Cast/Reshape/Unsqueeze before the lookup.
+  // input_ids may pass through Cast/Reshape/Unsqueeze, or the graph's own truncation (GatherElements, see
+  // onnx/truncate.ts), before the lookup.
   for (const n of graph.node) {
     if (n.opType === 'Gather' && fromIds.has(n.input[1]) && (inits.get(n.input[0])?.dims.length ?? 0) === 2) return n.output[0];
-    if (['Cast', 'Reshape', 'Unsqueeze', 'Squeeze', 'Identity'].includes(n.opType ?? '') && fromIds.has(n.input[0])) fromIds.add(n.output[0]);
+    if (['Cast', 'Reshape', 'Unsqueeze', 'Squeeze', 'Identity', 'GatherElements'].includes(n.opType ?? '') && fromIds.has(n.input[0])) fromIds.add(n.output[0]);
   }
   throw new GradientError('gradient × input: no word-embedding lookup (Gather of an embedding matrix by input_ids) in the graph');
 }
