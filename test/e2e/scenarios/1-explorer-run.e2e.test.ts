@@ -28,7 +28,8 @@ describe('scenario 1: explorer → run panel → n-gram run → results equal ru
     assert.deepEqual(await panel.classCounts(), COUNTS);
   });
 
-  it('trains the n-gram model and the curve updates while it runs', async () => {
+  it('trains the n-gram model and the curve updates while it runs', async function () {
+    this.timeout(480_000);
     await panel.start();
     await panel.waitForStatus(['running', 'completed', 'failed']);
     const seenWhileRunning = new Set<number>();
@@ -41,9 +42,9 @@ describe('scenario 1: explorer → run panel → n-gram run → results equal ru
     assert.equal(final, 'completed', final === 'failed' ? await panel.failureMessage.innerText() : final);
     assert.ok(seenWhileRunning.size >= 2, `the loss curve grew during training (last steps seen: ${[...seenWhileRunning].join(', ')})`);
     assert.ok((await panel.lossCurveX()) >= Math.max(...seenWhileRunning));
-    // A completed run's results page re-checks the data in a short-lived child (seconds; longer under load): it must
-    // end by itself, a leaked trainer never does.
-    await assertNoTrainerLeft(s!.server, { withinMs: 60_000 });
+    // A completed run's results page re-checks the data (5-fold n-gram audit of these 78k rows) in a short-lived
+    // child, which takes minutes on a loaded machine: it must end by itself, a leaked trainer never does.
+    await assertNoTrainerLeft(s!.server, { withinMs: 240_000 });
   });
 
   it('shows a confusion matrix and per-class table equal to run.json', async () => {
