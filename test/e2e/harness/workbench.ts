@@ -197,11 +197,21 @@ export class Workbench {
       if (value === target) break;
       if (attempt >= 4) throw new Error(`the open dialog keeps replacing the path: typed ${target}, it shows ${value}`);
     }
+    // The dialog is gone when the quick input hides, or when the extension's next quick input (same widget) shows
+    // with another title.
+    const titleOf = () => this.quickInput.locator('.quick-input-title').innerText({ timeout: 1_000 }).catch(() => '');
+    const dialogTitle = await titleOf();
+    const gone = async (ms: number) => {
+      for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(100)) {
+        if (!(await this.quickInput.isVisible()) || (await titleOf()) !== dialogTitle) return true;
+      }
+      return false;
+    };
     await this.page.keyboard.press('Enter');
-    if (await this.quickInput.waitFor({ state: 'hidden', timeout: 5_000 }).then(() => true, () => false)) return;
+    if (await gone(5_000)) return;
     // Still open (e.g. it navigated into the folder): press its accept button.
-    await this.quickInput.locator('.monaco-button').first().click();
-    await this.quickInput.waitFor({ state: 'hidden', timeout: 10_000 });
+    await this.quickInput.locator('.monaco-button').first().click({ timeout: 10_000 });
+    if (!(await gone(10_000))) throw new Error(`the open dialog did not accept ${target}`);
   }
 
   // ---- explorer ------------------------------------------------------------------------------
