@@ -26,6 +26,7 @@ import {
   HEAD_WEIGHT,
   hiddenSize,
   moveToInputs,
+  probeTokenFeeds,
   type AdamWOptions,
   type BuiltGraph,
   type TrainableParam,
@@ -68,19 +69,7 @@ export interface ContrastiveGraphOptions {
 
 /** Probe feeds at two sizes (sentences 2 and 3, pairs 4 and 5), so dynamic axes tell apart. */
 function probeSamples(ortModule: typeof ort, inputs: string[], params: TrainableParam[]): Record<string, ort.Tensor>[] {
-  return [
-    [2, 5],
-    [3, 7],
-  ].map(([batch, seq]) => {
-    const feeds: Record<string, ort.Tensor> = {};
-    const n = batch * seq;
-    for (const name of inputs) {
-      let values: bigint[];
-      if (name === 'attention_mask') values = Array.from({ length: n }, (_, i) => (i % seq < seq - (i % batch) ? 1n : 0n));
-      else if (name === 'input_ids') values = Array.from({ length: n }, (_, i) => BigInt(5 + (i % 7)));
-      else values = Array.from({ length: n }, () => 0n);
-      feeds[name] = new ortModule.Tensor('int64', BigInt64Array.from(values), [batch, seq]);
-    }
+  return probeTokenFeeds(ortModule, inputs).map(({ batch, feeds }) => {
     const pairs = batch + 2;
     const left = new Float32Array(pairs * batch);
     const right = new Float32Array(pairs * batch);

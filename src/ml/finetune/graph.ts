@@ -141,8 +141,11 @@ export function encoderInputsOf(model: Model): string[] {
   return model.graph!.input.map((i) => i.name ?? '').filter((n) => n && !inits.has(n));
 }
 
-/** Sample batches for the shape probe: two sizes, neither 1, so dynamic and broadcast axes tell apart. */
-function probeSamples(ortModule: typeof ort, inputs: string[], k: number): Record<string, ort.Tensor>[] {
+/**
+ * Token inputs for the shape probe at two sizes (2 × 5 and 3 × 7), neither 1, so dynamic and broadcast axes tell
+ * apart; rows of one batch have different lengths. Every graph built on the encoder adds its own extra inputs.
+ */
+export function probeTokenFeeds(ortModule: typeof ort, inputs: string[]): { batch: number; feeds: Record<string, ort.Tensor> }[] {
   return [
     [2, 5],
     [3, 7],
@@ -156,6 +159,13 @@ function probeSamples(ortModule: typeof ort, inputs: string[], k: number): Recor
       else values = Array.from({ length: n }, () => 0n);
       feeds[name] = new ortModule.Tensor('int64', BigInt64Array.from(values), [batch, seq]);
     }
+    return { batch, feeds };
+  });
+}
+
+/** Probe batches for the classifier's training graph: token inputs plus one-hot targets and unit weights. */
+function probeSamples(ortModule: typeof ort, inputs: string[], k: number): Record<string, ort.Tensor>[] {
+  return probeTokenFeeds(ortModule, inputs).map(({ batch, feeds }) => {
     const targets = new Float32Array(batch * k);
     for (let i = 0; i < batch; i++) targets[i * k + (i % k)] = 1;
     feeds.targets = new ortModule.Tensor('float32', targets, [batch, k]);
