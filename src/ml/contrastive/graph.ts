@@ -20,18 +20,16 @@ import { makeTensor } from '../onnx/tensor';
 import type { ort } from '../runtime/ort';
 import {
   addAdamW,
-  encoderInputsOf,
+  encoderParts,
   floatValues,
   HEAD_BIAS,
   HEAD_WEIGHT,
-  hiddenSize,
   moveToInputs,
   probeTokenFeeds,
   type AdamWOptions,
   type BuiltGraph,
   type TrainableParam,
 } from '../finetune/graph';
-import { encoderParams, selectTrainable } from '../finetune/params';
 
 export const PAIR_LEFT = 'pair_left';
 export const PAIR_RIGHT = 'pair_right';
@@ -97,15 +95,7 @@ export async function buildContrastiveTrainingModel(encoder: Model, opts: Contra
   liftOpset(model);
   fuseLayerNorms(model);
   const graph = model.graph!;
-  if (graph.output.length === 0) throw new GradientError(`${what}: the encoder graph has no output`);
-  const hiddenState = (graph.output.find((o) => o.name === 'last_hidden_state') ?? graph.output[0]).name!;
-  const encoderInputs = encoderInputsOf(model);
-  if (!encoderInputs.includes('attention_mask') && opts.pooling === 'mean') {
-    throw new GradientError(`${what}: mean pooling needs an attention_mask input`);
-  }
-  const all = encoderParams(model);
-  const hidden = hiddenSize(model, all);
-  const chosen = selectTrainable(all, { freezeEmbeddings: opts.freezeEmbeddings, trainLayers: opts.trainLayers });
+  const { hiddenState, encoderInputs, hidden, chosen } = encoderParts(model, opts, what);
 
   const b = new GraphBuilder(graph, 'pairs/');
   for (const name of [PAIR_LEFT, PAIR_RIGHT, PAIR_LABELS, 'lr', 'step', 'loss', 'grad_norm']) b.reserve(name);

@@ -228,6 +228,23 @@ export function moveToInputs(graph: Graph, names: string[]): void {
   for (const t of moved) graph.input.push(tensorInfo(t.name!, t.dataType ?? DataType.FLOAT, t.dims));
 }
 
+/** What every training graph on the encoder starts from: its hidden-state output, inputs, width and trainable weights. */
+export function encoderParts(
+  model: Model,
+  opts: { pooling: Pooling; freezeEmbeddings: boolean; trainLayers: number | null },
+  what: string,
+): { hiddenState: string; encoderInputs: string[]; hidden: number; chosen: ReturnType<typeof selectTrainable> } {
+  const graph = model.graph!;
+  if (graph.output.length === 0) throw new GradientError(`${what}: the encoder graph has no output`);
+  const hiddenState = (graph.output.find((o) => o.name === 'last_hidden_state') ?? graph.output[0]).name!;
+  const encoderInputs = encoderInputsOf(model);
+  if (!encoderInputs.includes('attention_mask') && opts.pooling === 'mean') {
+    throw new GradientError(`${what}: mean pooling needs an attention_mask input`);
+  }
+  const all = encoderParams(model);
+  return { hiddenState, encoderInputs, hidden: hiddenSize(model, all), chosen: selectTrainable(all, { freezeEmbeddings: opts.freezeEmbeddings, trainLayers: opts.trainLayers }) };
+}
+
 /** Builds the training graph (see the file comment). Runs one shape probe through onnxruntime-node. */
 export async function buildTrainingModel(encoder: Model, opts: TrainingGraphOptions, what = 'model.onnx'): Promise<BuiltGraph> {
   checkTrainable(encoder, what);
@@ -239,15 +256,7 @@ export async function buildTrainingModel(encoder: Model, opts: TrainingGraphOpti
   fuseLayerNorms(model);
   await checkpoint(opts.signal);
   const graph = model.graph!;
-  if (graph.output.length === 0) throw new GradientError(`${what}: the encoder graph has no output`);
-  const hiddenState = (graph.output.find((o) => o.name === 'last_hidden_state') ?? graph.output[0]).name!;
-  const encoderInputs = encoderInputsOf(model);
-  if (!encoderInputs.includes('attention_mask') && opts.pooling === 'mean') {
-    throw new GradientError(`${what}: mean pooling needs an attention_mask input`);
-  }
-  const all = encoderParams(model);
-  const hidden = hiddenSize(model, all);
-  const chosen = selectTrainable(all, { freezeEmbeddings: opts.freezeEmbeddings, trainLayers: opts.trainLayers });
+  const { hiddenState, encoderInputs, hidden, chosen } = encoderParts(model, opts, what);
   const k = opts.numLabels;
 
   const b = new GraphBuilder(graph, 'train/');
