@@ -40,28 +40,42 @@ export function asWriteError(e: unknown, target: string): unknown {
 }
 
 /**
+ * The frame every async atomic writer shares: `write` fills a temp path beside `target` (tracked, so a second
+ * Ctrl-C removes it on exit), which is then renamed over the target. On any failure the temp is removed, the
+ * target is untouched, and a full disk becomes a DiskFullError.
+ */
+async function atomically(target: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  const tmp = tempPathFor(target);
+  track(tmp);
+  try {
+    await write(tmp);
+    await fsp.rename(tmp, target);
+  } catch (e) {
+    await fsp.rm(tmp, { recursive: true, force: true });
+    throw asWriteError(e, target);
+  } finally {
+    liveTemps.delete(tmp);
+  }
+}
+
+/** Opens `file` for writing, runs `write`, fsyncs and closes (also when `write` throws). */
+async function writeSynced(file: string, write: (fh: fsp.FileHandle) => Promise<void>): Promise<void> {
+  const fh = await fsp.open(file, 'w');
+  try {
+    await write(fh);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
  * Write a file so that readers see either the old content or the new, never a half-written file,
  * even if this process is killed mid-write: write a temp file, fsync it, rename it over the target.
  * On any failure the temp file is removed.
  */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  const tmp = tempPathFor(target);
-  track(tmp);
-  try {
-    const fh = await fsp.open(tmp, 'w');
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fsp.rename(tmp, target);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true });
-    throw asWriteError(e, target);
-  } finally {
-    liveTemps.delete(tmp);
-  }
+  await atomically(target, (tmp) => writeSynced(tmp, (fh) => fh.writeFile(data)));
 }
 
 /** Bytes gathered before each write of writeLinesAtomic: few syscalls, memory independent of the line count. */
@@ -74,11 +88,8 @@ const LINES_CHUNK = 1 << 20;
  * by `lines` itself) the temp file is removed and the target is untouched.
  */
 export async function writeLinesAtomic(target: string, lines: Iterable<string> | AsyncIterable<string>): Promise<void> {
-  const tmp = tempPathFor(target);
-  track(tmp);
-  try {
-    const fh = await fsp.open(tmp, 'w');
-    try {
+  await atomically(target, (tmp) =>
+    writeSynced(tmp, async (fh) => {
       let chunk: string[] = [];
       let size = 0;
       for await (const line of lines) {
@@ -91,17 +102,8 @@ export async function writeLinesAtomic(target: string, lines: Iterable<string> |
         }
       }
       if (size > 0) await fh.write(chunk.join(''));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fsp.rename(tmp, target);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true });
-    throw asWriteError(e, target);
-  } finally {
-    liveTemps.delete(tmp);
-  }
+    }),
+  );
 }
 
 export function writeFileAtomicSync(target: string, data: string | Uint8Array): void {
@@ -131,21 +133,12 @@ export async function writeJsonAtomic(target: string, value: unknown): Promise<v
  * (removed by `removeStaleTemps`), never a half-filled target.
  */
 export async function writeDirAtomic(target: string, fill: (tmpDir: string) => Promise<void>): Promise<void> {
-  const tmp = tempPathFor(target);
-  track(tmp);
-  try {
+  await atomically(target, async (tmp) => {
     await fsp.mkdir(tmp, { recursive: true });
     await fill(tmp);
     await fsp.rm(target, { recursive: true, force: true });
-    await fsp.rename(tmp, target);
-  } catch (e) {
-    await fsp.rm(tmp, { recursive: true, force: true });
-    throw asWriteError(e, target);
-  } finally {
-    liveTemps.delete(tmp);
-  }
+  });
 }
-
 
 /**
  * Remove temp files and folders left in `dir` by writers that were killed (their process is gone). Only names this
