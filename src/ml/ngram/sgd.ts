@@ -5,6 +5,13 @@
  * the decay costs O(1) per step instead of O(D·K)), and a learning rate that decays linearly to zero over
  * the planned epochs (fastText's schedule). Each epoch is scored on validation; the best epoch's weights
  * (by macro-F1, then loss) are kept.
+ *
+ * Iterate averaging (Polyak–Ruppert): at a high learning rate the SGD iterate keeps bouncing around the optimum
+ * (on 250k rows, validation macro-F1 swung between .85 and .91 from one epoch to the next) while the mean of an
+ * epoch's iterates sits near its centre. With `average` on, each epoch also scores the mean of AVERAGE_SNAPSHOTS
+ * evenly spaced iterates on validation and offers whichever of the two scores better; training itself goes on
+ * from the iterate. Snapshots cost AVERAGE_SNAPSHOTS dense adds of the weights per epoch and one more copy of them
+ * — far less than keeping the exact mean of every step, which doubles the random memory traffic of each update.
  */
 import { checkpoint } from '../cancel';
 import { validationScores } from '../metrics';
@@ -37,7 +44,12 @@ export interface SgdConfig {
    * all K (0 = full softmax). Only with hard labels; validation and the saved model always use all classes.
    */
   negatives?: number;
+  /** Also offer each epoch's mean iterate when it scores better on validation (needs a validation split). */
+  average?: boolean;
 }
+
+/** Iterates per epoch whose mean is offered (see the file comment). */
+export const AVERAGE_SNAPSHOTS = 32;
 
 /** Above this many classes, training uses a sampled softmax (see negativesFor). */
 export const SAMPLED_SOFTMAX_ABOVE = 256;
@@ -124,6 +136,8 @@ export interface EpochResult {
   validMacroF1: number;
   best: boolean;
   seconds: number;
+  /** The scores (and, if best, the kept weights) are the epoch's mean iterate, not its last one. */
+  averaged?: boolean;
 }
 
 export interface SgdHooks {
@@ -285,6 +299,11 @@ export async function trainSgd(
   const epochs: EpochResult[] = [];
   const selection = new BestEpoch<void>(config.patience);
   let t = 0;
+  // Averaging (see the file comment): the sum of this epoch's snapshots, taken every `every` examples.
+  const averaging = !!config.average && !!valid && valid.x.rows > 0;
+  const mean: LinearWeights | undefined = averaging ? { weights: new Float32Array(features * k), bias: new Float32Array(k), features, classes: k } : undefined;
+  const every = Math.max(1, Math.ceil(n / AVERAGE_SNAPSHOTS));
+  let snapshots = 0;
 
   for (let epoch = 1; epoch <= config.epochs; epoch++) {
     const started = Date.now();
@@ -294,6 +313,11 @@ export async function trainSgd(
     let reportLoss = 0;
     let reportWeight = 0;
     let lr = config.lr;
+    if (mean) {
+      mean.weights.fill(0);
+      mean.bias.fill(0);
+      snapshots = 0;
+    }
     for (let s0 = 0; s0 < n; s0 += batch) {
       if ((s0 & 255) < batch) {
         await checkpoint(hooks.signal);
@@ -359,6 +383,12 @@ export async function trainSgd(
         for (let q = 0; q < v.length; q++) v[q] *= scale;
         scale = 1;
       }
+      if (mean && Math.floor(s1 / every) > Math.floor(s0 / every)) {
+        const w = mean.weights;
+        for (let q = 0; q < v.length; q++) w[q] += v[q] * scale;
+        for (let j = 0; j < k; j++) mean.bias[j] += bias[j];
+        snapshots++;
+      }
       t += s1 - s0;
       if (Math.floor(s1 / stepsPerReport) > Math.floor(s0 / stepsPerReport) || s1 === n) {
         hooks.onStep?.(epoch, t, reportWeight ? reportLoss / reportWeight : 0, lr);
@@ -367,12 +397,27 @@ export async function trainSgd(
       }
     }
     const trainLoss = weightSum ? lossSum / weightSum : 0;
-    const validated = valid && valid.x.rows > 0 ? validationScores(valid.y, await predictRows(current, valid.x, scale, undefined, hooks.signal), k) : undefined;
-    const scores = validated ?? { loss: NaN, accuracy: NaN, macroF1: NaN };
-    const { isBest, stop } = selection.offer(epoch, validated, () => {
+    let validated = valid && valid.x.rows > 0 ? validationScores(valid.y, await predictRows(current, valid.x, scale, undefined, hooks.signal), k) : undefined;
+    let keep = () => {
       for (let q = 0; q < v.length; q++) best.weights[q] = v[q] * scale;
       best.bias.set(bias);
-    });
+    };
+    let averaged = false;
+    if (mean && valid && validated && snapshots > 1) {
+      for (let q = 0; q < mean.weights.length; q++) mean.weights[q] /= snapshots;
+      for (let j = 0; j < k; j++) mean.bias[j] /= snapshots;
+      const meanScores = validationScores(valid.y, await predictRows(mean, valid.x, 1, undefined, hooks.signal), k);
+      if (meanScores.macroF1 > validated.macroF1 || (meanScores.macroF1 === validated.macroF1 && meanScores.loss < validated.loss)) {
+        validated = meanScores;
+        averaged = true;
+        keep = () => {
+          best.weights.set(mean.weights);
+          best.bias.set(mean.bias);
+        };
+      }
+    }
+    const scores = validated ?? { loss: NaN, accuracy: NaN, macroF1: NaN };
+    const { isBest, stop } = selection.offer(epoch, validated, keep);
     const result: EpochResult = {
       epoch,
       trainLoss,
@@ -381,6 +426,7 @@ export async function trainSgd(
       validMacroF1: scores.macroF1,
       best: isBest,
       seconds: (Date.now() - started) / 1000,
+      ...(averaged ? { averaged } : {}),
     };
     epochs.push(result);
     hooks.onEpoch?.(result);

@@ -89,11 +89,13 @@ export async function featurise(
 
 /**
  * The note logged before training with many classes: what the sampled softmax does, and how big the
- * weights are (features × classes, held twice while training: current and best epoch).
+ * weights are (features × classes, held twice while training: current and best epoch; three times with
+ * iterate averaging, which adds the epoch's mean).
  */
-export function manyClassesNote(k: number, features: number, soft: boolean): string | undefined {
+export function manyClassesNote(k: number, features: number, soft: boolean, average = false): string | undefined {
   const negatives = negativesFor(k, soft);
-  const bytes = features * k * 4 * 2;
+  const copies = average ? 3 : 2;
+  const bytes = features * k * 4 * copies;
   const big = bytes > 1 << 30;
   if (!negatives && !big) return undefined;
   const gb = (bytes / (1 << 30)).toFixed(1);
@@ -102,7 +104,7 @@ export function manyClassesNote(k: number, features: number, soft: boolean): str
     (negatives
       ? `an epoch with a full softmax would cost ${k} weight updates per n-gram; training uses a sampled softmax instead (the gold class and ${negatives} random others per step, about ${Math.round(k / (negatives + 1))}× less work); validation and predictions score all classes. `
       : '') +
-    `The weights take ${gb} GB while training (${features} features × ${k} classes, twice)` +
+    `The weights take ${gb} GB while training (${features} features × ${k} classes, ${average ? 'three times' : 'twice'})` +
     (big ? '; to shrink them raise --min-count or pass --char-ngrams 0.' : '.')
   );
 }
@@ -171,6 +173,7 @@ export async function trainOn(
       batchSize: o.batchSize,
       classWeights: o.classWeights === 'balanced' ? balancedClassWeights(y, k, input.softTargets) : null,
       negatives: negativesFor(k, !!input.softTargets),
+      average: o.average,
     },
     {
       signal,
@@ -178,14 +181,16 @@ export async function trainOn(
         ? {
             onStep: (epoch, step, loss, lr) => reporter.step(epoch, step, loss, lr),
             onProgress: (done, total) => reporter.progress(done, total, 'examples'),
-            onEpoch: (r) =>
+            onEpoch: (r) => {
+              if (r.averaged) reporter.log(`epoch ${r.epoch}: the mean of its SGD iterates scored better on validation than the last one, so its scores and weights are the mean's`);
               reporter.epoch({
                 epoch: r.epoch,
                 trainLoss: r.trainLoss,
                 ...(valid ? { validLoss: r.validLoss, validAccuracy: r.validAccuracy, validMacroF1: r.validMacroF1 } : {}),
                 best: r.best,
                 seconds: r.seconds,
-              }),
+              });
+            },
           }
         : {}),
     },

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { loadDataset } from '../../../src/ml/data';
 import { chooseDataStrategy, StoredExample, STREAM_ABOVE_BYTES, TextStore } from '../../../src/ml/data/store';
 import { CancelledError } from '../../../src/ml/family';
-import { l2ForRows, ngramFamily } from '../../../src/ml/ngram/family';
+import { applyBigDataDefaults, BIG_DATA_EPOCHS, BIG_TEXT_BYTES, l2ForRows, ngramFamily } from '../../../src/ml/ngram/family';
 import type { NgramClassifier } from '../../../src/ml/ngram/model';
 import { recipeOf } from '../../../src/ml/ngram/train';
 import { NGRAM_OPTIONS, ngramOptions } from '../../../src/ml/ngram/options';
@@ -81,6 +81,25 @@ describe('ngram: big data in bounded memory', () => {
     assert.ok(!given.logs.some((l) => l.includes('1/rows')), given.logs.join('\n'));
     // The small toy set keeps the declared default.
     assert.equal(((await ngramFamily.train(toyInput(5), options, ctx())).describe().options as { l2?: number }).l2, 1e-5);
+  });
+
+  it("above 100 MB of text switches the defaults to fastText's (and iterate averaging on), but never an option the user gave", () => {
+    const defaults = () => ngramOptions(resolveOptions(NGRAM_OPTIONS, {}));
+    const small = defaults();
+    assert.deepEqual(applyBigDataDefaults(small, {}, BIG_TEXT_BYTES), []);
+    assert.deepEqual(small, defaults(), 'at the threshold nothing changes');
+    const big = defaults();
+    const changed = applyBigDataDefaults(big, {}, BIG_TEXT_BYTES + 1);
+    assert.equal(changed.length, 4, changed.join('\n'));
+    assert.deepEqual(
+      { charNgrams: big.charNgrams, epochs: big.epochs, l2: big.l2, average: big.average },
+      { charNgrams: 0, epochs: BIG_DATA_EPOCHS, l2: 0, average: true },
+    );
+    assert.ok(changed.some((c) => c.includes('--no-average')) && changed.some((c) => c.includes('--l2')));
+    const given = { charNgrams: 5, epochs: 12, l2: 1e-6, average: false };
+    const mine = ngramOptions(resolveOptions(NGRAM_OPTIONS, given));
+    assert.deepEqual(applyBigDataDefaults(mine, given, BIG_TEXT_BYTES * 10), []);
+    assert.deepEqual({ charNgrams: mine.charNgrams, epochs: mine.epochs, l2: mine.l2, average: mine.average }, given);
   });
 
   it('removes the spill files when training is cancelled', async () => {
