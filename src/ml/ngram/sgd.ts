@@ -143,6 +143,7 @@ export interface EpochResult {
 export interface SgdHooks {
   signal?: AbortSignal;
   onStep?(epoch: number, step: number, loss: number, lr: number): void;
+  /** Examples done in this epoch, of the epoch's (as every family counts training progress; see src/protocol/progress). */
   onProgress?(done: number, total: number): void;
   onEpoch?(result: EpochResult): void;
 }
@@ -321,7 +322,7 @@ export async function trainSgd(
     for (let s0 = 0; s0 < n; s0 += batch) {
       if ((s0 & 255) < batch) {
         await checkpoint(hooks.signal);
-        hooks.onProgress?.(t, totalSteps);
+        hooks.onProgress?.(s0, n);
       }
       const s1 = Math.min(n, s0 + batch);
       lr = config.lr * (1 - t / totalSteps);
@@ -396,6 +397,7 @@ export async function trainSgd(
         reportWeight = 0;
       }
     }
+    hooks.onProgress?.(n, n);
     const trainLoss = weightSum ? lossSum / weightSum : 0;
     let validated = valid && valid.x.rows > 0 ? validationScores(valid.y, await predictRows(current, valid.x, scale, undefined, hooks.signal), k) : undefined;
     let keep = () => {
@@ -432,6 +434,5 @@ export async function trainSgd(
     hooks.onEpoch?.(result);
     if (stop) break;
   }
-  hooks.onProgress?.(totalSteps, totalSteps);
   return { model: best, bestEpoch: selection.epoch, epochs };
 }

@@ -1,3 +1,4 @@
+import { ProgressTracker } from '../../../src/protocol/progress';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -132,6 +133,33 @@ describe('ngram model', () => {
     const n = input.train.length;
     await assert.rejects(ngramFamily.train({ ...input, softTargets: new Float32Array(n * 2) }, FAST, ctx()), UsageError);
     await assert.rejects(ngramFamily.train({ ...input, softTargets: new Float32Array(n * 3).fill(0.5) }, FAST, ctx()), /sums to/);
+  });
+
+  it('counts training progress within each epoch, so the progress model shows n of epochs × rows (not epochs² × rows)', async () => {
+    const input = toyInput();
+    const calls: { done: number; total: number; epoch: number }[] = [];
+    const tracker = new ProgressTracker();
+    let t = 0;
+    const reporter = recordingReporter();
+    reporter.phase = (name, detail) => tracker.event({ kind: 'phase', t: ++t, phase: name, ...(detail ? { detail } : {}) });
+    reporter.epoch = (e) => {
+      reporter.epochs.push(e);
+      tracker.event({ kind: 'epoch', t: ++t, epoch: e.epoch, train_loss: e.trainLoss });
+    };
+    reporter.progress = (done, total, unit) => {
+      if (unit === 'examples') {
+        calls.push({ done, total, epoch: reporter.epochs.length + 1 });
+        tracker.update({ phase: 'training', done, total, unit }, ++t);
+      }
+    };
+    await ngramFamily.train(input, FAST, ctx(reporter));
+    const rows = input.train.length;
+    assert.ok(calls.length > FAST.epochs);
+    assert.ok(calls.every((c) => c.total === rows && c.done >= 0 && c.done <= rows), JSON.stringify(calls.slice(0, 5)));
+    for (let e = 1; e <= FAST.epochs; e++) assert.deepEqual(calls.filter((c) => c.epoch === e).at(-1), { done: rows, total: rows, epoch: e }, `epoch ${e} ends at ${rows} of ${rows}`);
+    const v = tracker.view(++t);
+    assert.equal(v.total, FAST.epochs * rows);
+    assert.ok(v.done! <= v.total!);
   });
 
   it('reports phases, steps, progress and one epoch summary per epoch with validation metrics', async () => {
