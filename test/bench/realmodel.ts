@@ -53,7 +53,11 @@ function sharedModel(datasets: string): string | undefined {
   return fs.existsSync(path.join(dir, 'onnx', 'model.onnx')) ? dir : undefined;
 }
 
-function exec(cmd: string, args: string[], timeoutMs = 3_600_000): Promise<{ stdout: string; stderr: string; ok: boolean }> {
+/**
+ * Runs a peer. The default cap is 6 h: a full-set PyTorch fine-tuning loop on 2 shared cores ran past the earlier
+ * 1-h cap and was killed after its last epoch, losing its result.
+ */
+function exec(cmd: string, args: string[], timeoutMs = 6 * 3_600_000): Promise<{ stdout: string; stderr: string; ok: boolean }> {
   return new Promise((resolve) =>
     execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 1 << 28 }, (err, stdout, stderr) => resolve({ stdout, stderr, ok: !err })),
   );
@@ -150,7 +154,7 @@ async function finetunePeer(dataDir: string, name: string, runDir: string, tmp: 
   fs.writeFileSync(spec, JSON.stringify({ run_json: runJson, model_dir: peerModel, peers_dir: peersDir, train: trainFile, test: testFile, valid_rows: validRows, threads: os.cpus().length }));
   const p = await exec(PYTHON, [path.join(__dirname, '..', 'test', 'bench', 'finetune_peer.py'), spec]);
   const j = lastJson(p.stdout);
-  if (!j) return { dataset: name, mode, note: `peer failed: ${p.stderr.split('\n').slice(-2).join(' ').slice(0, 160)}` };
+  if (!j || j.macro_f1 === undefined) return { dataset: name, mode, note: `peer failed${p.ok ? '' : ' (killed or non-zero exit)'}: ${p.stderr.split('\n').slice(-2).join(' ').slice(0, 160)}` };
   return {
     dataset: name,
     mode,

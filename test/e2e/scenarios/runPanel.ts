@@ -133,7 +133,7 @@ export class RunPanel {
   /** The last step (or epoch) the loss curve has drawn; 0 before the first. */
   async lossCurveX(): Promise<number> {
     const figure = this.frame.locator('.ft-chart-card', { has: this.frame.locator('.ft-card-title', { hasText: /^Loss$/ }) }).locator('figure.ft-chart');
-    const label = (await figure.first().getAttribute('aria-label', { timeout: 1_000 }).catch(() => null)) ?? '';
+    const label = (await figure.first().getAttribute('aria-label', { timeout: 5_000 }).catch(() => null)) ?? ''; // 5 s: a webview starved of CPU answers slowly
     const m = / at (?:step|epoch) (\d+)/.exec(label);
     return m ? Number(m[1]) : 0;
   }
