@@ -19,7 +19,7 @@ import { cloneMessage, DataType, type Model } from '../onnx/proto';
 import { makeTensor } from '../onnx/tensor';
 import type { ort } from '../runtime/ort';
 import {
-  addAdamW,
+  addTrainingStep,
   encoderParts,
   floatValues,
   HEAD_BIAS,
@@ -127,28 +127,8 @@ export async function buildContrastiveTrainingModel(encoder: Model, opts: Contra
   }
   const trained = params.filter((p) => gradients.has(p.name));
   graph.output = [tensorInfo('loss', DataType.FLOAT, [])];
-  if (opts.optimizer === false) {
-    for (const p of trained) {
-      p.grad = gradients.get(p.name)!;
-      graph.output.push(tensorInfo(p.grad, DataType.FLOAT, p.dims));
-    }
-  } else {
-    addAdamW(b, graph, trained, gradients, opts.optimizer);
-  }
+  addTrainingStep(b, graph, trained, gradients, opts.optimizer);
   return { model, encoderInputs, params: trained, hidden, pathNodes };
-}
-
-/** The encoder with trained values in place of its initializers of the same names. */
-export function withWeights(encoder: Model, weights: Map<string, Float32Array>): Model {
-  const trained = cloneMessage(encoder);
-  for (const t of trained.graph!.initializer) {
-    const w = t.name ? weights.get(t.name) : undefined;
-    if (w) {
-      t.rawData = makeTensor(t.name!, DataType.FLOAT, t.dims, w).rawData;
-      delete t.floatData;
-    }
-  }
-  return trained;
 }
 
 export interface LinearHead {

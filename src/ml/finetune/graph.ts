@@ -308,16 +308,37 @@ export async function buildTrainingModel(encoder: Model, opts: TrainingGraphOpti
   const trained = params.filter((p) => gradients.has(p.name));
   graph.output = [tensorInfo('loss', DataType.FLOAT, []), tensorInfo('logits', DataType.FLOAT, ['batch_size', k])];
 
-  if (opts.optimizer === false) {
+  addTrainingStep(b, graph, trained, gradients, opts.optimizer);
+  await checkpoint(opts.signal);
+  return { model, encoderInputs, params: trained, hidden, pathNodes };
+}
+
+/**
+ * What a training graph does with its gradients: output them (optimizer false: a test or a gradient check reads
+ * them) or update the weights in the graph itself with AdamW. Sets each trained parameter's `grad` name in the first case.
+ */
+export function addTrainingStep(b: GraphBuilder, graph: Graph, trained: TrainableParam[], gradients: Map<string, string>, optimizer: AdamWOptions | false): void {
+  if (optimizer === false) {
     for (const p of trained) {
       p.grad = gradients.get(p.name)!;
       graph.output.push(tensorInfo(p.grad, DataType.FLOAT, p.dims));
     }
   } else {
-    addAdamW(b, graph, trained, gradients, opts.optimizer);
+    addAdamW(b, graph, trained, gradients, optimizer);
   }
-  await checkpoint(opts.signal);
-  return { model, encoderInputs, params: trained, hidden, pathNodes };
+}
+
+/** The encoder with trained values in place of its initializers of the same names. */
+export function withWeights(encoder: Model, weights: Map<string, Float32Array>): Model {
+  const trained = cloneMessage(encoder);
+  for (const t of trained.graph!.initializer) {
+    const w = t.name ? weights.get(t.name) : undefined;
+    if (w) {
+      t.rawData = makeTensor(t.name!, DataType.FLOAT, t.dims, w).rawData;
+      delete t.floatData;
+    }
+  }
+  return trained;
 }
 
 /**

@@ -8,13 +8,12 @@ import { ort, sessionOptions, type SessionSettings } from '../runtime/ort';
 import { performance } from 'node:perf_hooks';
 import type { Model } from '../onnx/proto';
 import { serializeModel } from '../onnx';
-import { makeTensor } from '../onnx/tensor';
-import { cloneMessage, DataType } from '../onnx/proto';
+import { DataType } from '../onnx/proto';
 import { checkpoint } from '../cancel';
 import { runEpochs, type LoopResult } from '../train/loop';
 import type { TrainInput, TrainReporter } from '../model';
 import { Rng } from '../random';
-import { buildClassifierModel, buildTrainingModel, DEFAULT_ADAMW, HEAD_BIAS, HEAD_WEIGHT, type BuiltGraph, type EncoderDropout } from './graph';
+import { buildClassifierModel, buildTrainingModel, withWeights, DEFAULT_ADAMW, HEAD_BIAS, HEAD_WEIGHT, type BuiltGraph, type EncoderDropout } from './graph';
 import type { FinetuneOptions } from './options';
 import { GraphTrainer } from './runtime';
 import { encodeTextsCancellable, padBatch, type Tokenizer } from './tokenize';
@@ -241,15 +240,7 @@ function bakeWeights(
     if (!w) throw new Error(`internal: no trained value for ${name}`);
     return w;
   };
-  const trained = cloneMessage(encoder);
-  for (const t of trained.graph!.initializer) {
-    const w = t.name ? weights.get(t.name) : undefined;
-    if (w) {
-      t.rawData = makeTensor(t.name!, DataType.FLOAT, t.dims, w).rawData;
-      delete t.floatData;
-    }
-  }
-  return buildClassifierModel(trained, {
+  return buildClassifierModel(withWeights(encoder, weights), {
     numLabels: k,
     pooling: o.pooling,
     dropout: 0,
