@@ -21,6 +21,7 @@ import {
   closeSession,
   COMMANDS,
   fixtureTransformerModel,
+  killTrainers,
   openFinetune,
   pendingUnless,
   readRunJson,
@@ -90,9 +91,10 @@ describe('scenario 10: cancel full fine-tuning mid-epochs and mid-evaluation, an
     );
   });
   after(() => closeSession(s));
-
-  /** The panel's progress title ("Training", "Evaluating") while it runs. */
-  const shownPhase = (panel: RunPanel) => panel.frame.locator('.ft-progress .ft-phase').first().innerText({ timeout: 1_000 }).catch(() => '');
+  afterEach(function () {
+    // A failed test can leave its run training: stop it, or the next test's run waits behind it and is blamed for it.
+    if (this.currentTest?.state === 'failed' && s) killTrainers(s.server);
+  });
 
   /** Full fine-tuning of the fixture encoder on ft.csv, from the panel. */
   async function startFullFinetune(model: string, testFraction?: string): Promise<{ panel: RunPanel; dir: string; id: string }> {
@@ -117,7 +119,7 @@ describe('scenario 10: cancel full fine-tuning mid-epochs and mid-evaluation, an
     let seen = '';
     for (;;) {
       const last = phases(dir).at(-1) ?? '';
-      seen = await shownPhase(panel);
+      seen = await panel.phase();
       if (last === phase && seen === title) return;
       // A badge read can miss while the header re-renders under load: only an ended run stops the wait.
       const status = await panel.status();

@@ -85,7 +85,8 @@ describe('scenario 6: Where: Slurm from the run panel, followed from the run fol
     const seen = new Set<number>();
     const deadline = Date.now() + 120_000;
     while (seen.size < 3 && Date.now() < deadline) {
-      assert.equal(await panel.status(), 'running', `still running while the curve is watched (steps seen: ${[...seen].join(', ')})`);
+      const status = await panel.status(); // undefined: the webview did not answer in time, not an ended run
+      assert.ok(status === undefined || status === 'running', `still running while the curve is watched (panel: ${status}; steps seen: ${[...seen].join(', ')})`);
       const x = await panel.lossCurveX();
       if (x > 0) seen.add(x);
       await sleep(200);

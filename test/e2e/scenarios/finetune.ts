@@ -11,7 +11,7 @@ import type { RunRecord } from '../../../src/protocol/types';
 import { CodeServer } from '../harness/codeServer';
 import { finetuneExtensionPresent, finetuneVsix } from '../harness/extensions';
 import { REPO_ROOT } from '../harness/paths';
-import { sleep } from '../harness/processes';
+import { type ProcessInfo, sleep } from '../harness/processes';
 import { Workbench } from '../harness/workbench';
 import { Workspace, type WorkspaceSpec } from '../harness/workspace';
 
@@ -151,7 +151,27 @@ export async function waitForRun(ws: Workspace, done: (r: RunRecord) => boolean,
 
 /** Trainer processes (dist/trainer.js) the server's extension host has running. */
 export function trainerProcesses(server: CodeServer): string[] {
-  return server.processes().filter((p) => p.cmdline.includes(`${path.sep}dist${path.sep}trainer.js`)).map((p) => `${p.pid} ${p.cmdline}`);
+  return trainers(server).map((p) => `${p.pid} ${p.cmdline}`);
+}
+
+function trainers(server: CodeServer): ProcessInfo[] {
+  return server.processes().filter((p) => p.cmdline.includes(`${path.sep}dist${path.sep}trainer.js`));
+}
+
+/**
+ * Kills the server's trainer processes. For an afterEach of a failed test: a run it left training would
+ * queue the next test's run behind it (maxConcurrentRuns) and be counted as that test's leftover.
+ */
+export function killTrainers(server: CodeServer): number {
+  const pids = trainers(server).map((p) => p.pid);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  return pids.length;
 }
 
 export async function assertNoTrainerLeft(server: CodeServer, { withinMs = 5_000 } = {}): Promise<void> {
@@ -172,12 +192,21 @@ export async function runsViewRows(wb: Workbench): Promise<string[]> {
 
 /** Waits until a Runs view row matches `match` and returns it (the rows seen, in the error otherwise). */
 export async function waitForRunsViewRow(wb: Workbench, match: RegExp, { timeoutMs = 15_000 } = {}): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  let reopened = false;
   for (;;) {
     const rows = await runsViewRows(wb);
     const row = rows.find((r) => match.test(r));
     if (row) return row;
-    if (Date.now() > deadline) throw new Error(`no Runs view row matches ${match} within ${timeoutMs / 1000} s: ${rows.join(' | ') || 'no rows'}`);
+    const shown = await runsPane(wb).first().isVisible();
+    if (Date.now() > deadline) throw new Error(`no Runs view row matches ${match} within ${timeoutMs / 1000} s: ${rows.join(' | ') || (shown ? 'no rows' : 'the Runs view is not on screen')}`);
+    // Not on screen 3 s after Show runs: under load the palette's click can land while its list re-filters and
+    // run nothing. Ask once more rather than wait out the timeout on a view nobody opened.
+    if (!shown && !reopened && Date.now() - started > 3_000) {
+      reopened = true;
+      await wb.runCommand(COMMANDS.showRuns);
+    }
     await sleep(250);
   }
 }

@@ -14,6 +14,9 @@ import type { FrameLocator, Locator } from 'playwright-core';
 import { sleep } from '../harness/processes';
 import type { Workbench } from '../harness/workbench';
 
+/** How long one read of the panel waits for the webview to answer: one starved of CPU (2 cores, a trainer on one) answers in seconds. */
+const PROBE_MS = 5_000;
+
 const STATUSES = ['queued', 'pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type PanelStatus = (typeof STATUSES)[number];
 
@@ -115,9 +118,18 @@ export class RunPanel {
     return out;
   }
 
+  /**
+   * The header badge's status; undefined when the webview did not answer (5 s: a webview starved of CPU
+   * answers slowly, and a loop that reads undefined as "not running" fails on load, not on a bug).
+   */
   async status(): Promise<PanelStatus | undefined> {
-    const cls = (await this.frame.locator('.ft-header .ft-badge').first().getAttribute('class', { timeout: 1_000 }).catch(() => null)) ?? '';
+    const cls = (await this.frame.locator('.ft-header .ft-badge').first().getAttribute('class', { timeout: PROBE_MS }).catch(() => null)) ?? '';
     return STATUSES.find((s) => cls.includes(`ft-status-${s}`));
+  }
+
+  /** The progress line's phase title ("Training", "Encoding", "Evaluating") while it runs; '' when none answered. */
+  async phase(): Promise<string> {
+    return this.frame.locator('.ft-progress .ft-phase').first().innerText({ timeout: PROBE_MS }).catch(() => '');
   }
 
   async waitForStatus(wanted: PanelStatus[], { timeoutMs = 300_000 } = {}): Promise<PanelStatus> {
@@ -133,7 +145,7 @@ export class RunPanel {
   /** The last step (or epoch) the loss curve has drawn; 0 before the first. */
   async lossCurveX(): Promise<number> {
     const figure = this.frame.locator('.ft-chart-card', { has: this.frame.locator('.ft-card-title', { hasText: /^Loss$/ }) }).locator('figure.ft-chart');
-    const label = (await figure.first().getAttribute('aria-label', { timeout: 5_000 }).catch(() => null)) ?? ''; // 5 s: a webview starved of CPU answers slowly
+    const label = (await figure.first().getAttribute('aria-label', { timeout: PROBE_MS }).catch(() => null)) ?? '';
     const m = / at (?:step|epoch) (\d+)/.exec(label);
     return m ? Number(m[1]) : 0;
   }
