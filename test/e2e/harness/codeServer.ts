@@ -83,8 +83,10 @@ export class CodeServer {
       JSON.stringify({ ...QUIET_SETTINGS, ...(options.workspaceTrust ? UNTRUSTED_SETTINGS : {}), ...options.settings }, null, 2),
     );
     const serverId = path.basename(root);
-    // code-server writes config and data under $HOME otherwise.
+    // code-server writes config and data under $HOME otherwise. The extension's cache (embeddings, downloads)
+    // is per server too: texts encoded by an earlier session would make this one's encoding a cache hit.
     const env = markedEnv({
+      FINETUNE_CACHE_DIR: path.join(root, 'finetune-cache'),
       ...options.env,
       XDG_CONFIG_HOME: path.join(root, 'xdg-config'),
       XDG_DATA_HOME: path.join(root, 'xdg-data'),

@@ -127,9 +127,13 @@ export class RunPanel {
     return STATUSES.find((s) => cls.includes(`ft-status-${s}`));
   }
 
-  /** The progress line's phase title ("Training", "Encoding", "Evaluating") while it runs; '' when none answered. */
+  /**
+   * The progress line's phase title ("Training", "Encoding", "Evaluating") while it runs; '' when there is none.
+   * 1 s, not PROBE_MS: between phases there is no title to wait for, and a short phase (the fixture encoder
+   * encodes in seconds) would pass unseen while the probe waited.
+   */
   async phase(): Promise<string> {
-    return this.frame.locator('.ft-progress .ft-phase').first().innerText({ timeout: PROBE_MS }).catch(() => '');
+    return this.frame.locator('.ft-progress .ft-phase').first().innerText({ timeout: 1_000 }).catch(() => '');
   }
 
   async waitForStatus(wanted: PanelStatus[], { timeoutMs = 300_000 } = {}): Promise<PanelStatus> {
