@@ -8,7 +8,7 @@ load_bert; gen_fixture.py: the BERT module with BertModel's dropout), "train", "
 indices of the training file our run held out for validation (the bench recomputes our split), "threads"}.
 
 Hyperparameters come from run.json's config.options (epochs, batchSize, lr, warmup, weightDecay, maxLength,
-pooling, dropout, encoderDropout, freezeEmbeddings, labelSmoothing, classWeights, maxGradNorm, patience) and
+pooling, dropout, encoderDropout, freezeEmbeddings, layerDecay, labelSmoothing, classWeights, maxGradNorm, patience) and
 config.seed. Everything else is the usual recipe, not a copy of ours:
 - model.train(): BERT's dropout inside the encoder (config.json's p, or encoderDropout when set);
 - tokens [CLS] … [SEP]; a text longer than maxLength keeps its first maxLength − 1 tokens and [SEP];
@@ -20,7 +20,7 @@ config.seed. Everything else is the usual recipe, not a copy of ours:
 - the validation macro-F1 after each epoch picks the epoch whose weights score the test file.
 Prints progress and one JSON line.
 """
-import copy, json, math, os, sys, time
+import copy, json, math, os, re, sys, time
 
 spec = json.load(open(sys.argv[1]))
 run = json.load(open(spec["run_json"]))
@@ -87,8 +87,22 @@ for n, p in model.named_parameters():
 named = [(n, p) for n, p in model.named_parameters() if p.requires_grad] + [("head." + n, p) for n, p in head.named_parameters()]
 params = [p for _, p in named]
 no_decay = lambda n: n.endswith(".bias") or "LayerNorm" in n  # noqa: E731
-opt = torch.optim.AdamW([{"params": [p for n, p in named if not no_decay(n)], "weight_decay": float(o["weightDecay"])},
-                         {"params": [p for n, p in named if no_decay(n)], "weight_decay": 0.0}],
+layer_decay = float(o.get("layerDecay") or 1)
+n_layers = int(cfg["num_hidden_layers"])
+
+
+def lr_scale(n):  # layer-wise decay as the usual recipe (ELECTRA): layer i at d^(L - i), embeddings at d^(L + 1)
+    m = re.match(r"encoder\.layer\.(\d+)\.", n)
+    if m:
+        return layer_decay ** (n_layers - int(m.group(1)))
+    return layer_decay ** (n_layers + 1) if n.startswith("embeddings.") else 1.0
+
+
+groups = {}
+for n, p in named:
+    groups.setdefault((no_decay(n), lr_scale(n)), []).append(p)
+opt = torch.optim.AdamW([{"params": ps, "weight_decay": 0.0 if nd else float(o["weightDecay"]), "lr": float(o["lr"]) * sc}
+                         for (nd, sc), ps in groups.items()],
                         lr=float(o["lr"]), betas=(0.9, 0.999), eps=1e-8)
 counts = torch.bincount(torch.tensor(train_y), minlength=K).float()
 class_weight = (len(train_y) / (K * counts.clamp(min=1))) if o.get("classWeights") == "balanced" else None

@@ -21,7 +21,7 @@ import { makeTensor } from '../onnx/tensor';
 import { checkTrainable, liftOpset } from '../autograd/prepare';
 import { fuseLayerNorms } from '../autograd/fuse';
 import { probeShapes } from '../autograd/probe';
-import { encoderParams, selectTrainable, type ParamInfo } from './params';
+import { encoderParams, layerCount, layerLrScale, selectTrainable, type ParamInfo } from './params';
 import { addPooling, type Pooling } from '../onnx/pooling';
 import { checkpoint } from '../cancel';
 import { prependTruncation } from '../onnx/truncate';
@@ -57,6 +57,8 @@ export interface TrainingGraphOptions extends HeadOptions {
   encoderDropout?: EncoderDropout;
   freezeEmbeddings: boolean;
   trainLayers: number | null;
+  /** Layer-wise learning-rate decay d (params.ts layerLrScale); absent or 1 = one rate for all. */
+  layerDecay?: number;
   /** AdamW settings, or false for a graph that outputs the gradients instead of updating (tests). */
   optimizer: AdamWOptions | false;
   /** Initial head weights (W [hidden, K] row-major, b [K]); default small random (from `seed`). */
@@ -80,6 +82,8 @@ export interface TrainableParam {
   nextV?: string;
   grad?: string;
   decay: boolean;
+  /** Multiplies the learning rate for this tensor (layer-wise decay, params.ts layerLrScale); absent = 1. */
+  lrScale?: number;
 }
 
 export interface BuiltGraph {
@@ -233,7 +237,7 @@ export function encoderParts(
   model: Model,
   opts: { pooling: Pooling; freezeEmbeddings: boolean; trainLayers: number | null },
   what: string,
-): { hiddenState: string; encoderInputs: string[]; hidden: number; chosen: ReturnType<typeof selectTrainable> } {
+): { hiddenState: string; encoderInputs: string[]; hidden: number; layers: number; chosen: ReturnType<typeof selectTrainable> } {
   const graph = model.graph!;
   if (graph.output.length === 0) throw new GradientError(`${what}: the encoder graph has no output`);
   const hiddenState = (graph.output.find((o) => o.name === 'last_hidden_state') ?? graph.output[0]).name!;
@@ -242,7 +246,7 @@ export function encoderParts(
     throw new GradientError(`${what}: mean pooling needs an attention_mask input`);
   }
   const all = encoderParams(model);
-  return { hiddenState, encoderInputs, hidden: hiddenSize(model, all), chosen: selectTrainable(all, { freezeEmbeddings: opts.freezeEmbeddings, trainLayers: opts.trainLayers }) };
+  return { hiddenState, encoderInputs, hidden: hiddenSize(model, all), layers: layerCount(all), chosen: selectTrainable(all, { freezeEmbeddings: opts.freezeEmbeddings, trainLayers: opts.trainLayers }) };
 }
 
 /** Builds the training graph (see the file comment). Runs one shape probe through onnxruntime-node. */
@@ -256,7 +260,7 @@ export async function buildTrainingModel(encoder: Model, opts: TrainingGraphOpti
   fuseLayerNorms(model);
   await checkpoint(opts.signal);
   const graph = model.graph!;
-  const { hiddenState, encoderInputs, hidden, chosen } = encoderParts(model, opts, what);
+  const { hiddenState, encoderInputs, hidden, layers, chosen } = encoderParts(model, opts, what);
   const k = opts.numLabels;
 
   const b = new GraphBuilder(graph, 'train/');
@@ -280,9 +284,11 @@ export async function buildTrainingModel(encoder: Model, opts: TrainingGraphOpti
 
   // Trainable weights become inputs.
   const initByName = new Map(graph.initializer.map((t) => [t.name ?? '', t]));
+  const scaleOf = new Map(chosen.map((p) => [p.name, layerLrScale(p, layers, opts.layerDecay ?? 1)]));
   const params: TrainableParam[] = [...chosen.map((p) => p.name), HEAD_WEIGHT, HEAD_BIAS].map((name) => {
     const t = initByName.get(name)!;
-    return { name, dims: [...t.dims], init: floatValues(t), decay: t.dims.length >= 2 };
+    const lrScale = scaleOf.get(name) ?? 1;
+    return { name, dims: [...t.dims], init: floatValues(t), decay: t.dims.length >= 2, ...(lrScale !== 1 ? { lrScale } : {}) };
   });
   moveToInputs(
     graph,
@@ -373,8 +379,12 @@ export function addAdamW(b: GraphBuilder, graph: Graph, params: TrainableParam[]
     const g = gradients.get(p.name)!;
     p.nextM = b.node('Add', [b.op('Mul', [p.m, s(o.beta1)]), b.op('Mul', [g, a1])], {}, { outputs: [b.reserve(`${p.name}.adam_m.next`)] })[0];
     p.nextV = b.node('Add', [b.op('Mul', [p.v, s(o.beta2)]), b.op('Mul', [b.op('Mul', [g, g]), a2])], {}, { outputs: [b.reserve(`${p.name}.adam_v.next`)] })[0];
-    const update = b.op('Div', [b.op('Mul', [p.nextM, stepSize]), b.op('Add', [b.op('Sqrt', [p.nextV]), epsHat])]);
-    const base = p.decay && o.weightDecay > 0 ? b.op('Mul', [p.name, decay]) : p.name;
+    // A scaled rate scales both the step and the decoupled decay (lr·wd), as a per-group lr in torch.
+    const scaled = p.lrScale !== undefined && p.lrScale !== 1;
+    const pStep = scaled ? b.op('Mul', [stepSize, s(p.lrScale!)]) : stepSize;
+    const pDecay = scaled ? b.op('Sub', [s(1), b.op('Mul', ['lr', s(o.weightDecay * p.lrScale!)])]) : decay;
+    const update = b.op('Div', [b.op('Mul', [p.nextM, pStep]), b.op('Add', [b.op('Sqrt', [p.nextV]), epsHat])]);
+    const base = p.decay && o.weightDecay > 0 ? b.op('Mul', [p.name, pDecay]) : p.name;
     p.next = b.node('Sub', [base, update], {}, { outputs: [b.reserve(`${p.name}.next`)] })[0];
     graph.output.push(tensorInfo(p.nextM, F, p.dims), tensorInfo(p.nextV, F, p.dims), tensorInfo(p.next, F, p.dims));
   }

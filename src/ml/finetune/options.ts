@@ -14,6 +14,7 @@ export const FINETUNE_OPTIONS = declareOptions([
   { key: 'dropout', flag: 'dropout', type: 'float', default: 0.1, min: 0, max: 0.9, help: 'Dropout before the classification head.', advanced: true },
   { key: 'encoderDropout', flag: 'encoder-dropout', type: 'float', default: null, min: 0, max: 0.9, help: "Dropout inside the encoder while training (default: the model's config.json hidden_dropout_prob and attention_probs_dropout_prob; 0: none).", advanced: true },
   { key: 'freezeEmbeddings', flag: 'freeze-embeddings', type: 'bool', default: true, help: 'Keep the embedding tables fixed (faster, less memory).', advanced: true },
+  { key: 'layerDecay', flag: 'layer-decay', type: 'float', default: 1, min: 0.1, max: 1, help: 'Layer-wise learning-rate decay d: layer i of L learns at lr·d^(L−i), the embeddings at lr·d^(L+1) (1: one rate for all).', advanced: true },
   { key: 'trainLayers', flag: 'train-layers', type: 'int', default: null, min: 1, max: 1000, help: 'Train only the top k transformer layers (default: all).' },
   { key: 'labelSmoothing', flag: 'label-smoothing', type: 'float', default: 0, min: 0, max: 0.5, help: 'Label smoothing of the cross-entropy targets.', advanced: true },
   { key: 'classWeights', flag: 'class-weights', type: 'enum', default: 'none', choices: ['none', 'balanced'], help: 'Weigh classes inversely to their frequency.', advanced: true },

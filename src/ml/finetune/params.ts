@@ -77,3 +77,15 @@ export function selectTrainable(params: ParamInfo[], opts: SelectOptions): Param
     return k >= layers;
   });
 }
+
+/**
+ * Layer-wise learning-rate decay (Clark et al. 2020, ELECTRA; Sun et al. 2019): the top of the stack learns
+ * fastest, the layers below it at geometrically smaller rates, since they hold the more general features.
+ * Of `layers` layers, layer i learns at d^(layers − i) × the peak rate, the embeddings at d^(layers + 1);
+ * weights outside the stack (pooler) and the head at the peak rate. d = 1: one rate for all.
+ */
+export function layerLrScale(p: ParamInfo, layers: number, decay: number): number {
+  if (decay === 1) return 1;
+  if (p.layer !== undefined) return decay ** (layers - p.layer);
+  return p.embedding ? decay ** (layers + 1) : 1;
+}

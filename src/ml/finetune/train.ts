@@ -84,6 +84,7 @@ export async function trainFinetune(
       encoderDropout: env.encoderDropout,
       freezeEmbeddings: o.freezeEmbeddings,
       trainLayers: o.trainLayers,
+      layerDecay: o.layerDecay,
       optimizer: { ...DEFAULT_ADAMW, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm },
       seed: input.seed,
       signal,

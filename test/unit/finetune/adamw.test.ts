@@ -3,7 +3,9 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { readModelFile, serializeModel } from '../../../src/ml/onnx';
-import { buildTrainingModel, type AdamWOptions } from '../../../src/ml/finetune/graph';
+import { buildTrainingModel, type AdamWOptions, type BuiltGraph } from '../../../src/ml/finetune/graph';
+import { encoderParams } from '../../../src/ml/finetune/params';
+import type { Model } from '../../../src/ml/onnx/proto';
 import { MODELS } from './helpers';
 
 const K = 3;
@@ -26,15 +28,40 @@ describe('finetune: AdamW with clipping inside the training graph', function () 
 
   it('matches torch.optim.AdamW formulas over two steps', async () => {
     const encoder = await readModelFile(path.join(MODELS, 'bert', 'onnx', 'model.onnx'));
-    const common = { numLabels: K, pooling: 'mean' as const, dropout: 0, freezeEmbeddings: true, trainLayers: 1, seed: 3 };
+    const stepGraph = await twoStepsAgainstReference(encoder, { freezeEmbeddings: true, trainLayers: 1 }, () => 1);
+    // Only the top layer and the head train.
+    assert.ok(stepGraph.params.every((p) => !/layer\.0\./.test(p.name) && !/embeddings/.test(p.name)));
+  });
+
+  it('layer-wise decay: each tensor steps and decays at lr·d^(L−layer), the embeddings at lr·d^(L+1), the head at lr', async () => {
+    const encoder = await readModelFile(path.join(MODELS, 'bert', 'onnx', 'model.onnx'));
+    const info = new Map(encoderParams(encoder).map((p) => [p.name, p]));
+    const d = 0.5;
+    const L = 2; // the fixture's layers
+    const expected = (name: string) => {
+      const p = info.get(name);
+      if (!p) return 1; // the head
+      return p.layer !== undefined ? d ** (L - p.layer) : p.embedding ? d ** (L + 1) : 1;
+    };
+    const stepGraph = await twoStepsAgainstReference(encoder, { freezeEmbeddings: false, trainLayers: null, layerDecay: d }, expected);
+    const scales = new Set(stepGraph.params.map((p) => expected(p.name)));
+    assert.deepEqual([...scales].sort(), [0.125, 0.25, 0.5, 1], 'embeddings, layer 0, layer 1 and the head each at their own rate');
+  });
+});
+
+/** Two AdamW steps of the graph against float64 torch formulas with lr·scale(name) per tensor; returns the graph. */
+async function twoStepsAgainstReference(
+  encoder: Model,
+  select: { freezeEmbeddings: boolean; trainLayers: number | null; layerDecay?: number },
+  scale: (name: string) => number,
+): Promise<BuiltGraph> {
+    const common = { numLabels: K, pooling: 'mean' as const, dropout: 0, seed: 3, ...select };
     const gradGraph = await buildTrainingModel(encoder, { ...common, optimizer: false });
     const stepGraph = await buildTrainingModel(encoder, { ...common, optimizer: adam });
     assert.deepEqual(
       stepGraph.params.map((p) => p.name),
       gradGraph.params.map((p) => p.name),
     );
-    // Only the top layer and the head train.
-    assert.ok(stepGraph.params.every((p) => !/layer\.0\./.test(p.name) && !/embeddings/.test(p.name)));
     const gradSession = await ort.InferenceSession.create(serializeModel(gradGraph.model));
     const stepSession = await ort.InferenceSession.create(serializeModel(stepGraph.model));
     const base = feedsFor(stepGraph.encoderInputs);
@@ -61,12 +88,13 @@ describe('finetune: AdamW with clipping inside the training graph', function () 
       const bc2 = 1 - adam.beta2 ** t;
       for (const x of stepGraph.params) {
         const [pp, mm, vv, g] = [p.get(x.name)!, m.get(x.name)!, v.get(x.name)!, grads.get(x.name)!];
+        const lrx = lr * scale(x.name);
         for (let i = 0; i < pp.length; i++) {
           const gi = g[i] * clip;
-          if (x.decay) pp[i] *= 1 - lr * adam.weightDecay;
+          if (x.decay) pp[i] *= 1 - lrx * adam.weightDecay;
           mm[i] = adam.beta1 * mm[i] + (1 - adam.beta1) * gi;
           vv[i] = adam.beta2 * vv[i] + (1 - adam.beta2) * gi * gi;
-          pp[i] -= (lr / bc1) * (mm[i] / (Math.sqrt(vv[i]) / Math.sqrt(bc2) + adam.eps));
+          pp[i] -= (lrx / bc1) * (mm[i] / (Math.sqrt(vv[i]) / Math.sqrt(bc2) + adam.eps));
         }
       }
 
@@ -93,5 +121,5 @@ describe('finetune: AdamW with clipping inside the training graph', function () 
     }
     await gradSession.release();
     await stepSession.release();
-  });
-});
+    return stepGraph;
+}
