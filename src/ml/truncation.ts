@@ -1,3 +1,4 @@
+import { percentile } from './data/stats';
 import type { Tokenizer } from './runtime/transformers';
 
 /**
@@ -41,4 +42,34 @@ export function specialSuffixLength(tokenizer: Tokenizer): number {
     if (plain.every((id, j) => full[p + j] === id)) return full.length - p - plain.length;
   }
   return 1;
+}
+
+/** How long the texts are in tokens (special tokens included, before any cut), and how many a max length cuts. */
+export interface TokenLengths {
+  cut: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+export function tokenLengths(lengths: ArrayLike<number>, maxLength: number): TokenLengths {
+  const a = Float64Array.from(lengths).sort();
+  let cut = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] > maxLength) cut++;
+  if (a.length === 0) return { cut, p50: 0, p95: 0, max: 0 };
+  return { cut, p50: Math.round(percentile(a, 50)), p95: Math.round(percentile(a, 95)), max: a[a.length - 1] };
+}
+
+/**
+ * The run log's line when texts were cut: how many, and how long the texts really are, so that the user can
+ * weigh a larger --max-length (a step's cost grows about in proportion to it) against what the cut drops.
+ */
+export function truncationNote(t: TokenLengths, total: number, maxLength: number): string | undefined {
+  if (t.cut === 0) return undefined;
+  const share = Math.round((100 * t.cut) / total);
+  return (
+    `${t.cut} of ${total} texts (${share} %) were longer than ${maxLength} tokens and were cut to their first ${maxLength} ` +
+    `(closing special token kept). Token lengths: median ${t.p50}, 95th percentile ${t.p95}, longest ${t.max}; ` +
+    `--max-length sets the cut (a step costs about in proportion to it).`
+  );
 }

@@ -99,6 +99,8 @@ async function cliRun(cli: string, dataDir: string, name: string, args: string[]
     train_seconds: j.train_seconds as number,
     peak_rss_mb: j.peak_rss_mb as number,
     ...(typeof j.encode_tokens_per_s === 'number' ? { encode_tokens_per_s: j.encode_tokens_per_s } : {}),
+    // Full fine-tuning's training speed (real tokens), to set beside the PyTorch loop's.
+    ...(typeof j.train_tokens_per_s === 'number' ? { note: `${j.train_tokens_per_s} train tokens/s` } : {}),
     raw: j,
   };
 }

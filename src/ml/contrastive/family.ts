@@ -27,6 +27,7 @@ import { DEFAULT_ADAMW } from '../finetune/graph';
 import { contrastivePairs, pairBatch, type Pair } from './pairs';
 import { GraphTrainer } from '../finetune/runtime';
 import { encodeTextsCancellable, padBatch } from '../finetune/tokenize';
+import { tokenLengths, truncationNote } from '../truncation';
 
 /** Hyperparameters of contrastive few-shot training (SetFit's defaults where it has one). */
 export const CONTRASTIVE_OPTIONS = declareOptions([
@@ -119,7 +120,10 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
   const trainIds = await encodeTextsCancellable(tokenizer, input.train.map((e) => e.text), o.maxLength, signal);
   const validIds = await encodeTextsCancellable(tokenizer, input.valid.map((e) => e.text), o.maxLength, signal);
   const truncated = trainIds.truncated + validIds.truncated;
-  if (truncated > 0) reporter.log(`${truncated} texts were longer than ${o.maxLength} tokens and were truncated.`);
+  const limit = Math.min(o.maxLength, tokenizer.model_max_length || Infinity);
+  const lengths = tokenLengths([...trainIds.lengths, ...validIds.lengths], limit);
+  const note = truncationNote(lengths, trainIds.ids.length + validIds.ids.length, limit);
+  if (note) reporter.log(note);
 
   const pairs = contrastivePairs(trainGold, o.pairIterations, input.seed);
   reporter.log(`${pairs.length} sentence pairs (${o.pairIterations} rounds × ${input.train.length} examples × 1 same-class + 1 other-class)`);
@@ -258,7 +262,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
         layers_trained: o.trainLayers ?? 'all',
         graph_build_s: Math.round(graphBuildSeconds * 1000) / 1000,
         ...(head.C !== undefined ? { head_C: head.C } : {}),
-        extra: { train_tokens_per_s: trainSeconds > 0 ? Math.round(trainTokens / trainSeconds) : 0, truncated },
+        extra: { train_tokens_per_s: trainSeconds > 0 ? Math.round(trainTokens / trainSeconds) : 0, truncated, token_lengths: lengths },
       },
     },
     bytes,

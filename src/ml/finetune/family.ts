@@ -101,7 +101,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
         freeze_embeddings: o.freezeEmbeddings,
         encoder_dropout: encoderDropout,
         graph_build_s: round(outcome.graphBuildSeconds),
-        extra: { train_tokens_per_s: Math.round(outcome.trainTokensPerSecond), truncated: outcome.truncated },
+        extra: { train_tokens_per_s: Math.round(outcome.trainTokensPerSecond), truncated: outcome.truncated, token_lengths: outcome.tokenLengths },
       },
     },
     bytes,

@@ -16,6 +16,8 @@ export interface Encoded {
   truncated: number;
   /** Per text: was it cut? */
   cut: boolean[];
+  /** Per text: its length in tokens before the cut. */
+  lengths: number[];
 }
 
 /**
@@ -29,17 +31,19 @@ export function encodeTexts(tokenizer: Tokenizer, texts: string[], maxLength: nu
   const suffix = suffixOf(tokenizer);
   const ids: Int32Array[] = [];
   const cut: boolean[] = [];
+  const lengths: number[] = [];
   let truncated = 0;
   const chunk = 512;
   for (let i = 0; i < texts.length; i += chunk) {
     const enc = tokenizer(texts.slice(i, i + chunk), { truncation: false, max_length: limit, padding: false, return_tensor: false });
     for (const row of enc.input_ids) {
       cut.push(row.length > limit);
+      lengths.push(row.length);
       if (row.length > limit) truncated++;
       ids.push(Int32Array.from(row.length > limit ? truncateIds(row, limit, suffix) : row));
     }
   }
-  return { ids, truncated, cut };
+  return { ids, truncated, cut, lengths };
 }
 
 const suffixes = new WeakMap<Tokenizer, number>();
@@ -52,12 +56,13 @@ function suffixOf(tokenizer: Tokenizer): number {
 
 /** encodeTexts in slices, with a cancel checkpoint between them (training tokenizes thousands of texts). */
 export async function encodeTextsCancellable(tokenizer: Tokenizer, texts: string[], maxLength: number, signal?: AbortSignal): Promise<Encoded> {
-  const out: Encoded = { ids: [], truncated: 0, cut: [] };
+  const out: Encoded = { ids: [], truncated: 0, cut: [], lengths: [] };
   for (let i = 0; i < texts.length; i += 64) {
     await checkpoint(signal);
     const part = encodeTexts(tokenizer, texts.slice(i, i + 64), maxLength);
     out.ids.push(...part.ids);
     out.cut.push(...part.cut);
+    out.lengths.push(...part.lengths);
     out.truncated += part.truncated;
   }
   return out;

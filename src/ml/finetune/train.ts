@@ -18,7 +18,7 @@ import type { FinetuneOptions } from './options';
 import { GraphTrainer } from './runtime';
 import { encodeTextsCancellable, padBatch, type Tokenizer } from './tokenize';
 import { softmaxInto } from './classifier';
-import { specialSuffixLength } from '../truncation';
+import { specialSuffixLength, tokenLengths, truncationNote, type TokenLengths } from '../truncation';
 
 export interface TrainOutcome {
   /** The classifier graph with the best epoch's weights baked in. */
@@ -27,6 +27,8 @@ export interface TrainOutcome {
   bestMacroF1: number;
   trainTokensPerSecond: number;
   truncated: number;
+  /** Token lengths of the training and validation texts before the cut. */
+  tokenLengths: TokenLengths;
   graphBuildSeconds: number;
   trainableParams: number;
   frozenParams: number;
@@ -71,7 +73,10 @@ export async function trainFinetune(
   const trainGold = input.train.map((e) => labelIndex.get(e.label)!);
   const validGold = input.valid.map((e) => labelIndex.get(e.label)!);
   const truncated = train.truncated + valid.truncated;
-  if (truncated > 0) reporter.log(`${truncated} texts were longer than ${o.maxLength} tokens and were truncated.`);
+  const limit = Math.min(o.maxLength, tokenizer.model_max_length || Infinity);
+  const lengths = tokenLengths([...train.lengths, ...valid.lengths], limit);
+  const note = truncationNote(lengths, train.ids.length + valid.ids.length, limit);
+  if (note) reporter.log(note);
 
   reporter.phase('building graph', 'gradient and optimizer graph');
   const t0 = performance.now();
@@ -192,6 +197,7 @@ export async function trainFinetune(
     bestMacroF1: result.bestValidMacroF1 ?? NaN,
     trainTokensPerSecond: trainSeconds > 0 ? trainTokens / trainSeconds : 0,
     truncated,
+    tokenLengths: lengths,
     graphBuildSeconds,
     trainableParams: trainable,
     frozenParams: total + built.hidden * k + k - trainable,

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeTexts } from '../../../src/ml/finetune/tokenize';
 import { loadTokenizer } from '../../../src/ml/runtime/transformers';
-import { specialSuffixLength, truncateIds } from '../../../src/ml/truncation';
+import { specialSuffixLength, tokenLengths, truncateIds, truncationNote } from '../../../src/ml/truncation';
 import { MODELS } from './helpers';
 
 describe('finetune: tokenization keeps the closing special token when it truncates', function () {
@@ -17,8 +17,9 @@ describe('finetune: tokenization keeps the closing special token when it truncat
       const full = tokenizer.encode(long);
       const closing = full[full.length - 1];
       assert.equal(specialSuffixLength(tokenizer), 1);
-      const { ids, cut, truncated } = encodeTexts(tokenizer, [long, short], 10);
+      const { ids, cut, truncated, lengths } = encodeTexts(tokenizer, [long, short], 10);
       assert.deepEqual(cut, [true, false]);
+      assert.deepEqual(lengths, [full.length, tokenizer.encode(short).length], 'lengths before the cut');
       assert.equal(truncated, 1);
       assert.equal(ids[0].length, 10);
       assert.deepEqual(Array.from(ids[0]), [...full.slice(0, 9), closing], 'first 9 tokens, then [SEP]');
@@ -32,5 +33,17 @@ describe('finetune: tokenization keeps the closing special token when it truncat
     assert.deepEqual(truncateIds([1, 2, 3, 4, 5], 3, 0), [1, 2, 3]);
     assert.deepEqual(truncateIds([1, 2, 3, 4, 5], 3, 1), [1, 2, 5]);
     assert.deepEqual(truncateIds([1, 2], 3, 1), [1, 2]);
+  });
+
+  it('tokenLengths and truncationNote: how many are cut, and the lengths a user weighs --max-length against', () => {
+    const t = tokenLengths([5, 300, 20, 10, 129, 128, 40, 60, 80, 100], 128);
+    assert.equal(t.cut, 2, 'only lengths above the max are cut');
+    assert.equal(t.p50, 70, 'median of the sorted lengths, interpolated');
+    assert.equal(t.max, 300);
+    assert.equal(t.p95, Math.round(129 + 0.55 * (300 - 129)));
+    const note = truncationNote(t, 10, 128)!;
+    assert.match(note, /^2 of 10 texts \(20 %\) were longer than 128 tokens/);
+    assert.match(note, /median 70, 95th percentile 223, longest 300/);
+    assert.equal(truncationNote(tokenLengths([3, 4], 128), 2, 128), undefined, 'nothing cut, nothing said');
   });
 });
