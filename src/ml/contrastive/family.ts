@@ -26,8 +26,7 @@ import { finetuneFamily, padIdOf, readConfig, resolveModelFolder, rethrowAsUsage
 import { DEFAULT_ADAMW } from '../finetune/graph';
 import { contrastivePairs, pairBatch, type Pair } from './pairs';
 import { GraphTrainer } from '../finetune/runtime';
-import { encodeTextsCancellable, padBatch } from '../finetune/tokenize';
-import { tokenLengths, truncationNote } from '../truncation';
+import { encodeTextsCancellable, noteTruncation, padBatch } from '../finetune/tokenize';
 
 /** Hyperparameters of contrastive few-shot training (SetFit's defaults where it has one). */
 export const CONTRASTIVE_OPTIONS = declareOptions([
@@ -120,10 +119,7 @@ async function train(input: TrainInput, values: OptionValues, ctx: FamilyContext
   const trainIds = await encodeTextsCancellable(tokenizer, input.train.map((e) => e.text), o.maxLength, signal);
   const validIds = await encodeTextsCancellable(tokenizer, input.valid.map((e) => e.text), o.maxLength, signal);
   const truncated = trainIds.truncated + validIds.truncated;
-  const limit = Math.min(o.maxLength, tokenizer.model_max_length || Infinity);
-  const lengths = tokenLengths([...trainIds.lengths, ...validIds.lengths], limit);
-  const note = truncationNote(lengths, trainIds.ids.length + validIds.ids.length, limit);
-  if (note) reporter.log(note);
+  const lengths = noteTruncation(tokenizer, o.maxLength, [trainIds, validIds], (m) => reporter.log(m));
 
   const pairs = contrastivePairs(trainGold, o.pairIterations, input.seed);
   reporter.log(`${pairs.length} sentence pairs (${o.pairIterations} rounds × ${input.train.length} examples × 1 same-class + 1 other-class)`);

@@ -5,7 +5,7 @@
 import { checkpoint } from '../cancel';
 import { ort } from '../runtime/ort';
 import type { Tokenizer } from '../runtime/transformers';
-import { specialSuffixLength, truncateIds } from '../truncation';
+import { specialSuffixLength, tokenLengths, truncateIds, truncationNote, type TokenLengths } from '../truncation';
 
 export type { Tokenizer } from '../runtime/transformers';
 
@@ -66,6 +66,15 @@ export async function encodeTextsCancellable(tokenizer: Tokenizer, texts: string
     out.truncated += part.truncated;
   }
   return out;
+}
+
+/** The token lengths of all these encoded splits; logs the note on cut texts when there are any. */
+export function noteTruncation(tokenizer: Tokenizer, maxLength: number, parts: Encoded[], log: (message: string) => void): TokenLengths {
+  const limit = Math.min(maxLength, tokenizer.model_max_length || Infinity);
+  const lengths = tokenLengths(parts.flatMap((p) => p.lengths), limit);
+  const note = truncationNote(lengths, parts.reduce((n, p) => n + p.ids.length, 0), limit);
+  if (note) log(note);
+  return lengths;
 }
 
 /** n rounded up to a multiple of m (m ≥ 1). */

@@ -16,9 +16,9 @@ import { Rng } from '../random';
 import { buildClassifierModel, buildTrainingModel, withWeights, DEFAULT_ADAMW, HEAD_BIAS, HEAD_WEIGHT, type BuiltGraph, type EncoderDropout } from './graph';
 import type { FinetuneOptions } from './options';
 import { GraphTrainer } from './runtime';
-import { encodeTextsCancellable, padBatch, type Tokenizer } from './tokenize';
+import { encodeTextsCancellable, noteTruncation, padBatch, type Tokenizer } from './tokenize';
 import { softmaxInto } from './classifier';
-import { specialSuffixLength, tokenLengths, truncationNote, type TokenLengths } from '../truncation';
+import { specialSuffixLength, type TokenLengths } from '../truncation';
 
 export interface TrainOutcome {
   /** The classifier graph with the best epoch's weights baked in. */
@@ -73,10 +73,7 @@ export async function trainFinetune(
   const trainGold = input.train.map((e) => labelIndex.get(e.label)!);
   const validGold = input.valid.map((e) => labelIndex.get(e.label)!);
   const truncated = train.truncated + valid.truncated;
-  const limit = Math.min(o.maxLength, tokenizer.model_max_length || Infinity);
-  const lengths = tokenLengths([...train.lengths, ...valid.lengths], limit);
-  const note = truncationNote(lengths, train.ids.length + valid.ids.length, limit);
-  if (note) reporter.log(note);
+  const lengths = noteTruncation(tokenizer, o.maxLength, [train, valid], (m) => reporter.log(m));
 
   reporter.phase('building graph', 'gradient and optimizer graph');
   const t0 = performance.now();

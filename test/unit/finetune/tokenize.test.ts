@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { encodeTexts } from '../../../src/ml/finetune/tokenize';
+import { encodeTexts, noteTruncation } from '../../../src/ml/finetune/tokenize';
 import { loadTokenizer } from '../../../src/ml/runtime/transformers';
 import { specialSuffixLength, tokenLengths, truncateIds, truncationNote } from '../../../src/ml/truncation';
 import { MODELS } from './helpers';
@@ -20,6 +20,12 @@ describe('finetune: tokenization keeps the closing special token when it truncat
       const { ids, cut, truncated, lengths } = encodeTexts(tokenizer, [long, short], 10);
       assert.deepEqual(cut, [true, false]);
       assert.deepEqual(lengths, [full.length, tokenizer.encode(short).length], 'lengths before the cut');
+      const logged: string[] = [];
+      const t = noteTruncation(tokenizer, 10, [encodeTexts(tokenizer, [long, short], 10), encodeTexts(tokenizer, [short], 10)], (m) => logged.push(m));
+      assert.equal(t.cut, 1);
+      assert.equal(t.max, full.length);
+      assert.equal(logged.length, 1);
+      assert.match(logged[0], /^1 of 3 texts \(33 %\) were longer than 10 tokens/);
       assert.equal(truncated, 1);
       assert.equal(ids[0].length, 10);
       assert.deepEqual(Array.from(ids[0]), [...full.slice(0, 9), closing], 'first 9 tokens, then [SEP]');
