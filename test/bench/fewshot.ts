@@ -6,7 +6,8 @@
  * embeddings cached, so the test split is encoded once) and full fine-tuning (--mode full, its defaults), and
  * scores each on the whole test split: mean ± sd of test macro-F1 over the seeds.
  *
- * Environment (CPU time is the limit): FINETUNE_FEWSHOT_SEEDS (default 5), FINETUNE_FEWSHOT_SIZES (default
+ * Environment (CPU time is the limit): FINETUNE_FEWSHOT_SEEDS (a count n for seeds 1…n, default 5, or a list such
+ * as 2,3 to add seeds to an earlier run), FINETUNE_FEWSHOT_SIZES (default
  * 8,16,32), FINETUNE_FEWSHOT_METHODS (default contrastive,head,full), FINETUNE_FEWSHOT_PAIR_ITERATIONS
  * (contrastive pair rounds, default 20 as SetFit), FINETUNE_FEWSHOT_EPOCHS (contrastive epochs, default 1).
  * --quick: 1 seed, 8 per class. Needs shared/models/all-MiniLM-L6-v2 and shared/datasets; skips loudly without.
@@ -32,6 +33,13 @@ type Method = 'contrastive' | 'head' | 'full';
 
 function envList(name: string, fallback: string): string[] {
   return (process.env[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** `n` alone means seeds 1…n; a list is taken as given. */
+function seedList(values: string[]): number[] {
+  const nums = values.map(Number);
+  if (nums.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`FINETUNE_FEWSHOT_SEEDS: expected a count or a list of positive integers, got ${values.join(',')}`);
+  return nums.length === 1 ? Array.from({ length: nums[0] }, (_, i) => i + 1) : nums;
 }
 
 /** Per class: a seeded order of its training rows; the first VALID_PER_CLASS validate, the next `k` train. */
@@ -79,7 +87,7 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   const labels = [...new Set(trainRows.map((e) => e.label))].sort();
   const index = new Map(labels.map((l, i) => [l, i]));
   const testGold = Int32Array.from(test, (e) => index.get(e.label)!);
-  const seeds = opts.quick ? 1 : Number(envList('FINETUNE_FEWSHOT_SEEDS', '5')[0]);
+  const seeds = opts.quick ? [1] : seedList(envList('FINETUNE_FEWSHOT_SEEDS', '5'));
   const sizes = (opts.quick ? ['8'] : envList('FINETUNE_FEWSHOT_SIZES', '8,16,32')).map(Number);
   const methods = envList('FINETUNE_FEWSHOT_METHODS', 'contrastive,head,full') as Method[];
   const pairIterations = Number(process.env.FINETUNE_FEWSHOT_PAIR_ITERATIONS ?? 20);
@@ -92,13 +100,13 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   };
   console.log(
     `\nfew-shot, ${DATASET} (${labels.length} classes), test split ${test.length} texts; ${model} fp32, CPU, ${os.cpus().length} cores; ` +
-      `seeds ${seeds}, per class ${sizes.join('/')}, + ${VALID_PER_CLASS}/class validation; contrastive: ${pairIterations} pair rounds, ${contrastiveEpochs} epoch(s)`,
+      `seeds ${seeds.join(',')}, per class ${sizes.join('/')}, + ${VALID_PER_CLASS}/class validation; contrastive: ${pairIterations} pair rounds, ${contrastiveEpochs} epoch(s)`,
   );
   const scores = new Map<string, number[]>();
   const seconds = new Map<string, number[]>();
   const signal = new AbortController().signal;
   try {
-    for (let seed = 1; seed <= seeds; seed++) {
+    for (const [done, seed] of seeds.entries()) {
       const pick = subsets(trainRows, labels, seed);
       for (const k of sizes) {
         const { train, valid } = pick(k);
@@ -121,15 +129,15 @@ export async function run(opts: { quick: boolean }): Promise<void> {
           console.log(`  seed ${seed}, ${k}/class, ${method}: test macro-F1 ${f1.toFixed(3)}, train ${trainS.toFixed(1)} s`);
         }
       }
-      printTable(sizes, methods, scores, seconds, seed);
+      printTable(sizes, methods, scores, seconds, seeds.slice(0, done + 1));
     }
   } finally {
     fs.rmSync(cacheDir, { recursive: true, force: true });
   }
 }
 
-function printTable(sizes: number[], methods: Method[], scores: Map<string, number[]>, seconds: Map<string, number[]>, seeds: number): void {
-  console.log(`\nafter ${seeds} seed(s):`);
+function printTable(sizes: number[], methods: Method[], scores: Map<string, number[]>, seconds: Map<string, number[]>, seeds: number[]): void {
+  console.log(`\nafter seed(s) ${seeds.join(', ')}:`);
   console.log(`\n| per class | ${methods.map((m) => `${m} macro-F1`).join(' | ')} | ${methods.map((m) => `${m} train s`).join(' | ')} |`);
   console.log(`|---|${methods.map(() => '---|').join('')}${methods.map(() => '---|').join('')}`);
   for (const k of sizes) {
