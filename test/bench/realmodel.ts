@@ -8,7 +8,8 @@
  *
  * Environment: FINETUNE_BENCH_DTYPE (fp32 | q8, default fp32), FINETUNE_CACHE_DIR (embedding cache reused across
  * runs: the first head run encodes, the others read), FINETUNE_BENCH_MODES and FINETUNE_BENCH_SETS (comma lists,
- * default all), FINETUNE_BENCH_FULL_ARGS (extra flags of the full fine-tuning runs, e.g. "--epochs 1").
+ * default all; a set is any <name>.train.jsonl + <name>.test.jsonl pair in the datasets folder, so
+ * test/bench/extra_sets.py's sets run too), FINETUNE_BENCH_FULL_ARGS (extra flags of the full fine-tuning runs, e.g. "--epochs 1").
  * --quick: sotu-party only.
  *
  * Full fine-tuning runs next to a standard PyTorch fine-tuning loop (finetune_peer.py here) that reads the run's
@@ -225,6 +226,13 @@ function fmt(v: number | undefined, digits = 3): string {
   return v === undefined ? '–' : v.toFixed(digits);
 }
 
+/** Sets named in FINETUNE_BENCH_SETS: any <name>.train.jsonl + <name>.test.jsonl pair in the datasets folder. */
+function namedSets(dataDir: string, names: string[]): string[] {
+  const missing = names.filter((n) => !['train', 'test'].every((s) => fs.existsSync(path.join(dataDir, `${n}.${s}.jsonl`))));
+  if (missing.length) throw new Error(`FINETUNE_BENCH_SETS: no ${missing.map((n) => `${n}.train.jsonl / ${n}.test.jsonl`).join(', ')} in ${dataDir}`);
+  return names;
+}
+
 export async function run(opts: { quick: boolean }): Promise<void> {
   const dataDir = sharedDatasets();
   const model = dataDir ? sharedModel(dataDir) : undefined;
@@ -239,7 +247,7 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   const all = modeArgs(model, dtype);
   const modes = (process.env.FINETUNE_BENCH_MODES ?? Object.keys(all).join(',')).split(',').filter((m) => all[m]);
   const only = process.env.FINETUNE_BENCH_SETS?.split(',');
-  const sets = opts.quick ? DATASETS.slice(0, 1) : only ? DATASETS.filter((d) => only.includes(d)) : DATASETS;
+  const sets = opts.quick ? DATASETS.slice(0, 1) : only ? namedSets(dataDir, only) : DATASETS;
   console.log(`\nreal model ${model} (${dtype}), CPU, ${os.cpus().length} cores; embedding cache ${cacheDir}; modes ${modes.join(', ')}`);
   const rows: Row[] = [];
   try {
