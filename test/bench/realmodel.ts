@@ -102,8 +102,16 @@ async function cliRun(cli: string, dataDir: string, name: string, args: string[]
     ...(typeof j.encode_tokens_per_s === 'number' ? { encode_tokens_per_s: j.encode_tokens_per_s } : {}),
     // Full fine-tuning's training speed (real tokens), to set beside the PyTorch loop's.
     ...(typeof j.train_tokens_per_s === 'number' ? { note: `${j.train_tokens_per_s} train tokens/s` } : {}),
+    ...(hybridWeight(j) !== undefined ? { note: `α = ${hybridWeight(j)!.toFixed(2)}` } : {}),
     raw: j,
   };
+}
+
+/** The n-gram weight a hybrid run chose (its run.json), for the table. */
+function hybridWeight(j: Record<string, unknown>): number | undefined {
+  if (typeof j.run_dir !== 'string' || j.family !== 'hybrid') return undefined;
+  const run = JSON.parse(fs.readFileSync(path.join(j.run_dir, 'run.json'), 'utf8')) as { model?: { ngram_weight?: number } };
+  return run.model?.ngram_weight;
 }
 
 /** Our embeddings (from the cache the head run filled) of the whole training file and the test file, for the peer. */
