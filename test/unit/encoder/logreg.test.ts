@@ -89,6 +89,47 @@ describe('encoder: logistic regression by L-BFGS', () => {
     });
   }
 
+  it('objective, gradient and probabilities equal the textbook formulas for every class count (blocks of four and the rest)', () => {
+    const rng = new Rng(7);
+    const n = 9;
+    const d = 5;
+    for (let k = 1; k <= 9; k++) {
+      const x = Float32Array.from({ length: n * d }, () => rng.normal());
+      const targets = new Float32Array(n * k);
+      for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) targets[i * k + c] = c === i % k ? 0.9 + 0.1 / k : 0.1 / k;
+      const weights = Float32Array.from({ length: n }, (_, i) => 1 + (i % 3));
+      const theta = Float64Array.from({ length: k * d + k }, () => rng.normal() * 0.5);
+      const lambda = 0.03;
+      // Reference: p = softmax(W·x + b), f = Σ sᵢ·CE / Σ sᵢ + λ/2‖W‖², ∂f/∂W[c] = Σ sᵢ(p − t)·x / Σ sᵢ + λW[c].
+      const wsum = weights.reduce((a, b) => a + b, 0);
+      let f = 0;
+      const g = new Float64Array(theta.length);
+      const probs: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const z = Array.from({ length: k }, (_, c) => theta[k * d + c] + Array.from({ length: d }, (_, j) => theta[c * d + j] * x[i * d + j]).reduce((a, b) => a + b, 0));
+        const e = z.map((v) => Math.exp(v));
+        const p = e.map((v) => v / e.reduce((a, b) => a + b, 0));
+        probs.push(...p);
+        for (let c = 0; c < k; c++) {
+          const t = targets[i * k + c];
+          f -= (weights[i] / wsum) * t * Math.log(p[c]);
+          g[k * d + c] += (weights[i] / wsum) * (p[c] - t);
+          for (let j = 0; j < d; j++) g[c * d + j] += (weights[i] / wsum) * (p[c] - t) * x[i * d + j];
+        }
+      }
+      for (let j = 0; j < k * d; j++) {
+        f += 0.5 * lambda * theta[j] ** 2;
+        g[j] += lambda * theta[j];
+      }
+      const grad = new Float64Array(theta.length);
+      const value = logregObjective({ x, targets, weights, d, k }, lambda)(theta, grad);
+      assert.ok(Math.abs(value - f) < 1e-12 * Math.max(1, Math.abs(f)), `k=${k}: objective ${value} vs ${f}`);
+      for (let j = 0; j < g.length; j++) assert.ok(Math.abs(grad[j] - g[j]) < 1e-12, `k=${k}: gradient[${j}] ${grad[j]} vs ${g[j]}`);
+      const ours = logregPredict(theta, x, d, k);
+      for (let j = 0; j < probs.length; j++) assert.ok(Math.abs(ours[j] - probs[j]) < 1e-6, `k=${k}: probability[${j}] ${ours[j]} vs ${probs[j]}`);
+    }
+  });
+
   it('picks the L2 strength on validation: weak regularization for clean data, strong for few noisy examples', async () => {
     const make = (n: number, noise: number, seed: number, dim = 20) => {
       const rng = new Rng(seed);
