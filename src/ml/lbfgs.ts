@@ -5,7 +5,7 @@
  */
 
 /** Value and gradient of the objective at `x`; writes the gradient into `grad` and returns the value. */
-export type Objective = (x: Float64Array, grad: Float64Array) => number;
+export type Objective = (x: Float64Array, grad: Float64Array) => number | Promise<number>;
 
 export interface LbfgsOptions {
   /** Stop when the largest gradient component is below this. */
@@ -48,7 +48,7 @@ export async function minimizeLbfgs(f: Objective, x0: Float64Array, opts: LbfgsO
   const n = x0.length;
   let x = Float64Array.from(x0);
   let g = new Float64Array(n);
-  let fx = f(x, g);
+  let fx = await f(x, g);
   const s: Float64Array[] = [];
   const y: Float64Array[] = [];
   const rho: number[] = [];
@@ -89,7 +89,7 @@ export async function minimizeLbfgs(f: Objective, x0: Float64Array, opts: LbfgsO
     let fNew = Infinity;
     for (let tries = 0; tries < 40; tries++) {
       for (let j = 0; j < n; j++) xNew[j] = x[j] + step * d[j];
-      fNew = f(xNew, gNew);
+      fNew = await f(xNew, gNew);
       if (Number.isFinite(fNew) && fNew <= fx + 1e-4 * step * slope) break;
       step *= 0.5;
     }

@@ -11,6 +11,7 @@
  * `backend: 'ts'` keeps the loop version for logistic regression (the benchmark measures both).
  */
 import type { ort as ortTypes } from '../runtime/ort';
+import { ort } from '../runtime/lazyOrt';
 import { Rng } from '../random';
 import type { TrainReporter } from '../model';
 import { runEpochs, type LoopResult } from '../train/loop';
@@ -33,6 +34,7 @@ export interface HeadOptions {
   patience: number;
   seed: number;
   threads?: number;
+  /** Where the head's arithmetic runs, for either solver: onnxruntime (default) or TypeScript loops (the reference). */
   backend?: 'onnx' | 'ts';
   /** Logistic regression: 'lbfgs' (default) trains to convergence, L2 chosen on validation (logreg.ts); 'adamw' runs epochs. */
   solver?: 'lbfgs' | 'adamw';
@@ -70,12 +72,6 @@ export interface HeadResult {
 }
 
 const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
-
-let ortModule: typeof ortTypes | undefined;
-function ort(): typeof ortTypes {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (ortModule ??= (require('../runtime/ort') as typeof import('../runtime/ort')).ort);
-}
 
 // ------------------------------------------------------------------ features
 

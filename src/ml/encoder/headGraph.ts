@@ -7,6 +7,8 @@
  * to 1 over the batch (class weights folded in), keep [B,H] dropout keep-mask already scaled by 1/(1-p)
  * (MLP only), lr / bc1 / bc2 scalars (learning rate, Adam bias corrections 1/(1-β^t)), then each
  * parameter with its two moments. Outputs: loss and the updated parameters and moments (`<name>.next`).
+ *
+ * The L-BFGS solver's objective (logreg.ts) is a third graph, in float64: value and gradient of the data term.
  */
 import { emptyModel, GraphBuilder } from '../onnx/graph';
 import { DataType, serializeModel } from '../onnx';
@@ -120,5 +122,31 @@ export function inferenceGraph(s: HeadShape): Uint8Array {
   const logits = g.op('Gemm', [features, s.hidden > 0 ? 'w2' : 'w', s.hidden > 0 ? 'b2' : 'b']);
   g.named('probs', 'Softmax', [logits], { axis: 1 });
   g.output('probs', F, ['batch', s.classes]);
+  return serializeModel(model);
+}
+
+/**
+ * The data term of the L-BFGS logistic regression (logreg.ts), in float64 as its solver needs:
+ *   loss = −Σᵢ wᵢ Σ_c y_ic·log softmax(W·xᵢ + b)_c,   dW = (w ⊙ (P − Y))ᵀ·X,   db = Σᵢ wᵢ(pᵢ − yᵢ)
+ * with inputs x [n,D], y [n,K] (target rows summing to 1), w [n,1] (example weights summing to 1), W [K,D]
+ * (the solver's class-major layout) and b [K]. Two GEMMs per call carry nearly all the arithmetic.
+ */
+export function logregObjectiveGraph(d: number, k: number): Uint8Array {
+  const D = DataType.DOUBLE;
+  const model = emptyModel('logreg_objective');
+  const g = new GraphBuilder(model.graph!, '');
+  const x = g.input('x', D, ['n', d]);
+  const y = g.input('y', D, ['n', k]);
+  const w = g.input('w', D, ['n', 1]);
+  const W = g.input('W', D, [k, d]);
+  const b = g.input('b', D, [k]);
+  const logp = g.op('LogSoftmax', [g.op('Gemm', [x, W, b], { transB: 1 })], { axis: 1 });
+  g.named('loss', 'Neg', [g.op('ReduceSum', [g.op('Mul', [g.op('Mul', [y, logp]), w]), g.ints([0, 1])], { keepdims: 0 })]);
+  g.output('loss', D, []);
+  const dz = g.op('Mul', [g.op('Sub', [g.op('Exp', [logp]), y]), w]);
+  g.named('dW', 'Gemm', [dz, x], { transA: 1 });
+  g.output('dW', D, [k, d]);
+  g.named('db', 'ReduceSum', [dz, g.ints([0])], { keepdims: 0 });
+  g.output('db', D, [k]);
   return serializeModel(model);
 }

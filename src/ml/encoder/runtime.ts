@@ -5,6 +5,7 @@
  * holds one chunk's token ids and one batch's tensors at a time, plus the n×dim result.
  */
 import type { ort as ortTypes } from '../runtime/ort';
+import { ort } from '../runtime/lazyOrt';
 import { throwIfAborted, UsageError } from '../family';
 import type { LoadedEncoder } from './source';
 import type { Tokenizer } from '../runtime/transformers';
@@ -21,12 +22,6 @@ import type { Pooling } from '../onnx/pooling';
  */
 const FIRST_CHUNK = 256;
 const MAX_CHUNK = 2048;
-
-let ortModule: typeof ortTypes | undefined;
-function ort(): typeof ortTypes {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (ortModule ??= (require('../runtime/ort') as typeof import('../runtime/ort')).ort);
-}
 
 export interface EmbedResult {
   /** n×dim pooled vectors (not normalized). */
